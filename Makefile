@@ -1,0 +1,87 @@
+# LiliumShare — one entry point for developers, CI and operators. `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+DOTNET ?= dotnet
+CONFIG ?= Release
+ARTIFACTS := artifacts
+export DOTNET_CLI_TELEMETRY_OPTOUT := 1
+export DOTNET_NOLOGO := 1
+
+.PHONY: help deps build test run demo migrate db db-stop aws-endpoint lambdas format \
+        bench-api bench-signaling bench-relay bench-input \
+        synth diff deploy destroy deploy-local pause resume status clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+
+deps: ## install what a fresh machine lacks (apt, pip, npm); idempotent
+	bash scripts/install-deps.sh
+
+build: ## build the whole solution
+	$(DOTNET) build Infra.sln -c $(CONFIG) --nologo
+
+test: lambdas ## run every test against the local topology (Postgres, :4566 endpoint, real peers)
+	bash scripts/test.sh
+
+run: ## the whole stack on this machine with embedded defaults
+	bash scripts/run-local.sh
+
+demo: ## two users, friends, chat, hosting and viewing, as a transcript
+	bash scripts/demo.sh
+
+db: ## start the private Postgres cluster (.local/pg) and print its URL
+	bash scripts/pg.sh ensure
+
+db-stop: ## stop the private Postgres cluster
+	bash scripts/pg.sh stop
+
+aws-endpoint: ## start moto_server on :4566 unless LocalStack (or moto) already answers
+	bash scripts/aws-endpoint.sh ensure
+
+migrate: ## apply database migrations (DATABASE_URL, else the local cluster)
+	DATABASE_URL=$${DATABASE_URL:-$$(bash scripts/pg.sh ensure)} $(DOTNET) run --project functions/Lilium.Api -c $(CONFIG) -- migrate
+
+lambdas: ## publish the Lambda bootstraps (provided.al2023, self-contained, trimmed, ReadyToRun)
+	bash scripts/publish-lambdas.sh $(ARTIFACTS)/lambda
+
+format: ## check formatting
+	$(DOTNET) format Infra.sln --verify-no-changes
+
+bench-api: ## REST API read throughput and Lambda init -> bench/results/api.json
+	bash bench/run.sh api
+
+bench-signaling: ## 1,000 WebSocket clients chatting -> bench/results/signaling.json
+	bash bench/run.sh signaling
+
+bench-relay: ## SFU subscriber streams per core -> bench/results/relay.json
+	bash bench/run.sh relay
+
+bench-input: ## input relay latency -> bench/results/input.json
+	bash bench/run.sh input
+
+synth: lambdas ## synthesize the CloudFormation template
+	npx cdk synth --quiet
+
+diff: lambdas ## show what a deploy would change
+	npx cdk diff
+
+deploy: lambdas ## deploy to the AWS account in your environment
+	npx cdk deploy --require-approval never
+
+destroy: ## delete the stack
+	npx cdk destroy --force
+
+deploy-local: lambdas ## bootstrap and deploy to the LocalStack-compatible endpoint (:4566)
+	bash scripts/deploy-local.sh
+
+pause: ## scale the media relay to zero (add ARGS=--minimal to stop everything billed by the hour)
+	$(DOTNET) run --project infra/Lilium.Ops -c $(CONFIG) -- pause $(ARGS)
+
+resume: ## bring the media relay back
+	$(DOTNET) run --project infra/Lilium.Ops -c $(CONFIG) -- resume $(ARGS)
+
+status: ## tasks, database state and the estimated hourly cost
+	$(DOTNET) run --project infra/Lilium.Ops -c $(CONFIG) -- status $(ARGS)
+
+clean: ## remove build outputs (keeps the local database)
+	rm -rf $(ARTIFACTS) cdk.out; find . -name bin -o -name obj | grep -v node_modules | xargs rm -rf

@@ -1,0 +1,58 @@
+using System.Text.Json.Serialization;
+
+namespace Lilium.Auth;
+
+/// <summary>The kinds of signed token; each is signed with its own key.</summary>
+public enum TokenKind
+{
+    /// <summary>A user's short-lived bearer token for the REST API and the WebSocket API.</summary>
+    Access,
+    /// <summary>A long-lived token that trades for a new access token.</summary>
+    Refresh,
+    /// <summary>A grant the media relay verifies: session, role and input permissions.</summary>
+    Relay,
+}
+
+public enum RelayRole
+{
+    Host,
+    Viewer,
+}
+
+/// <summary>Claims common to every token. Times are Unix seconds.</summary>
+public abstract record TokenClaims
+{
+    [JsonPropertyName("sub")] public required Guid Subject { get; init; }
+    [JsonPropertyName("iat")] public required long IssuedAt { get; init; }
+    [JsonPropertyName("exp")] public required long ExpiresAt { get; init; }
+    [JsonPropertyName("jti")] public string Id { get; init; } = Guid.NewGuid().ToString("N");
+
+    [JsonIgnore] public abstract TokenKind Kind { get; }
+}
+
+public sealed record AccessClaims : TokenClaims
+{
+    [JsonPropertyName("nick")] public required string Nickname { get; init; }
+    public override TokenKind Kind => TokenKind.Access;
+}
+
+public sealed record RefreshClaims : TokenClaims
+{
+    /// <summary>The refresh family; revoking it in the database invalidates every refresh token of a login.</summary>
+    [JsonPropertyName("fam")] public required Guid Family { get; init; }
+    public override TokenKind Kind => TokenKind.Refresh;
+}
+
+public sealed record RelayGrantClaims : TokenClaims
+{
+    [JsonPropertyName("sid")] public required Guid SessionId { get; init; }
+    [JsonPropertyName("role")] public required RelayRole Role { get; init; }
+    [JsonPropertyName("perm")] public InputPermissions Permissions { get; init; }
+    public override TokenKind Kind => TokenKind.Relay;
+}
+
+[JsonSourceGenerationOptions(UseStringEnumConverter = true, DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
+[JsonSerializable(typeof(AccessClaims))]
+[JsonSerializable(typeof(RefreshClaims))]
+[JsonSerializable(typeof(RelayGrantClaims))]
+internal sealed partial class TokenJsonContext : JsonSerializerContext;

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The LocalStack-compatible AWS endpoint. Uses LOCALSTACK_ENDPOINT (default http://localhost:4566)
+# when something already answers there (LocalStack or moto); otherwise starts moto_server on it.
+#   scripts/aws-endpoint.sh ensure | stop | url
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+ENDPOINT="${LOCALSTACK_ENDPOINT:-http://localhost:4566}"
+HOSTPORT="${ENDPOINT#*://}"; HOSTPORT="${HOSTPORT%%/*}"
+PORT="${HOSTPORT##*:}"
+LOG="$ROOT/.local/moto.log"
+
+up() { curl -s -o /dev/null --max-time 2 "$ENDPOINT/moto-api/" || curl -s -o /dev/null --max-time 2 "$ENDPOINT/_localstack/health"; }
+
+case "${1:-ensure}" in
+  ensure)
+    if up; then echo "$ENDPOINT"; exit 0; fi
+    command -v moto_server >/dev/null || { echo "aws-endpoint.sh: moto_server not found (pip install 'moto[server]')" >&2; exit 1; }
+    mkdir -p "$ROOT/.local"
+    nohup moto_server -H 127.0.0.1 -p "$PORT" >"$LOG" 2>&1 &
+    echo $! > "$ROOT/.local/moto.pid"
+    for _ in $(seq 1 120); do up && break; sleep 0.25; done
+    up || { echo "aws-endpoint.sh: moto_server did not start; see $LOG" >&2; exit 1; }
+    echo "$ENDPOINT" ;;
+  stop) [ -f "$ROOT/.local/moto.pid" ] && kill "$(cat "$ROOT/.local/moto.pid")" 2>/dev/null; rm -f "$ROOT/.local/moto.pid" ;;
+  url) echo "$ENDPOINT" ;;
+  *) echo "usage: $0 ensure|stop|url" >&2; exit 2 ;;
+esac

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs what the build, the tests and `make run` need on a fresh Debian machine. Idempotent:
+# each step checks first and does nothing when the thing is already there.
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+
+need_apt=()
+ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || need_apt+=(postgresql)
+[ -f /usr/lib/python3/dist-packages/aiortc/__init__.py ] || need_apt+=(python3-aiortc)
+command -v curl >/dev/null || need_apt+=(curl)
+command -v ffmpeg >/dev/null || need_apt+=(ffmpeg)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "install-deps: apt packages: ${need_apt[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+fi
+
+if ! command -v moto_server >/dev/null 2>&1; then
+  echo "install-deps: pip moto[server]"
+  python3 -m pip install -q 'moto[server]'
+fi
+if ! command -v cfn-lint >/dev/null 2>&1; then
+  python3 -m pip install -q cfn-lint
+fi
+
+if [ -f "$ROOT/package.json" ] && [ ! -x "$ROOT/node_modules/.bin/cdk" ]; then
+  echo "install-deps: npm ci"
+  (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+echo "install-deps: ok"

@@ -1,0 +1,10 @@
+namespace Lilium.WebRtc.DataChannels;
+
+/// <summary>RTCDataChannelState.</summary>
+public enum DataChannelState
+{
+    Connecting,
+    Open,
+    Closing,
+    Closed,
+}

@@ -1,0 +1,36 @@
+namespace Lilium.WebRtc.Sctp;
+
+/// <summary>Tunables of one association. Defaults suit WebRTC data channels (RFC 8831 §5–6).</summary>
+public sealed record SctpOptions
+{
+    /// <summary>SCTP port, from <c>a=sctp-port</c> (5000 by convention).</summary>
+    public ushort LocalPort { get; init; } = 5000;
+    public ushort RemotePort { get; init; } = 5000;
+
+    /// <summary>Largest SCTP packet we send; RFC 8831 §5 asks for ≤ 1200 until PMTU discovery (not done).</summary>
+    public int Mtu { get; init; } = 1200;
+
+    /// <summary>Our advertised receive window in bytes; also caps what a peer can make us buffer.</summary>
+    public uint ReceiveWindow { get; init; } = 1024 * 1024;
+
+    /// <summary>The most TSNs beyond the cumulative ack we accept; DATA further out is dropped as hostile.</summary>
+    public uint MaxTsnWindow { get; init; } = 16 * 1024;
+
+    public ushort MaxStreams { get; init; } = ushort.MaxValue;
+
+    /// <summary>Largest user message, advertised as <c>a=max-message-size</c>.</summary>
+    public int MaxMessageSize { get; init; } = 256 * 1024;
+
+    public int RtoInitialMs { get; init; } = 1000;
+    public int RtoMinMs { get; init; } = 200;
+    public int RtoMaxMs { get; init; } = 10_000;
+    public int MaxInitRetransmits { get; init; } = 8;
+
+    /// <summary>Consecutive unanswered retransmission timeouts or heartbeats before the association is declared dead.</summary>
+    public int MaxAssociationRetransmits { get; init; } = 10;
+
+    public int HeartbeatIntervalMs { get; init; } = 15_000;
+
+    /// <summary>How long a state cookie stays valid (RFC 4960 §5.1.3 "Valid.Cookie.Life").</summary>
+    public int CookieLifetimeMs { get; init; } = 60_000;
+}

@@ -47,37 +47,23 @@ public readonly record struct RtpHeader
 
     public bool HasExtension => ExtensionProfile != 0 || ExtensionLength > 0;
 
+    /// <summary>
+    /// The length of the header (fixed part, CSRCs, extension) alone, without looking at padding,
+    /// which SRTP keeps under encryption; false if it does not fit in <paramref name="packet"/>.
+    /// </summary>
+    public static bool TryGetHeaderLength(ReadOnlySpan<byte> packet, out int length) =>
+        TryGetLayout(packet, out length, out _, out _, out _);
+
     /// <summary>Parses the header of <paramref name="packet"/>; false on anything malformed, never an exception.</summary>
     public static bool TryParse(ReadOnlySpan<byte> packet, out RtpHeader header)
     {
         header = default;
-        if (packet.Length < FixedSize || (packet[0] & VersionBits) != 0x80)
+        if (!TryGetLayout(packet, out var at, out var profile, out var extOffset, out var extLength))
         {
             return false;
         }
 
         var cc = packet[0] & CsrcMask;
-        var at = FixedSize + (4 * cc);
-        ushort profile = 0;
-        int extOffset = 0, extLength = 0;
-        if ((packet[0] & ExtensionBit) != 0)
-        {
-            if (packet.Length < at + 4)
-            {
-                return false;
-            }
-
-            profile = BinaryPrimitives.ReadUInt16BigEndian(packet[at..]);
-            extLength = 4 * BinaryPrimitives.ReadUInt16BigEndian(packet[(at + 2)..]);
-            extOffset = at + 4;
-            at = extOffset + extLength;
-        }
-
-        if (at > packet.Length)
-        {
-            return false;
-        }
-
         var padding = 0;
         if ((packet[0] & PaddingBit) != 0)
         {
@@ -104,6 +90,33 @@ public readonly record struct RtpHeader
             PayloadLength = packet.Length - at - padding,
         };
         return true;
+    }
+
+    private static bool TryGetLayout(ReadOnlySpan<byte> packet, out int headerLength, out ushort profile, out int extOffset, out int extLength)
+    {
+        headerLength = extOffset = extLength = 0;
+        profile = 0;
+        if (packet.Length < FixedSize || (packet[0] & VersionBits) != 0x80)
+        {
+            return false;
+        }
+
+        var at = FixedSize + (4 * (packet[0] & CsrcMask));
+        if ((packet[0] & ExtensionBit) != 0)
+        {
+            if (packet.Length < at + 4)
+            {
+                return false;
+            }
+
+            profile = BinaryPrimitives.ReadUInt16BigEndian(packet[at..]);
+            extLength = 4 * BinaryPrimitives.ReadUInt16BigEndian(packet[(at + 2)..]);
+            extOffset = at + 4;
+            at = extOffset + extLength;
+        }
+
+        headerLength = at;
+        return at <= packet.Length;
     }
 
     /// <summary>True for RTP/RTCP by the first byte (RFC 7983 §7: 128–191).</summary>

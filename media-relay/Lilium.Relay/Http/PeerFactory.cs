@@ -1,0 +1,71 @@
+using System.Net;
+using System.Security.Cryptography;
+using Lilium.Relay.Media;
+using Lilium.Relay.Sessions;
+using Lilium.WebRtc.Dtls;
+using Lilium.WebRtc.Ice;
+using Lilium.WebRtc.Sdp;
+
+namespace Lilium.Relay.Http;
+
+/// <summary>Turns a parsed offer into an answer plus a registered <see cref="MediaPeer"/> (WHIP or WHEP).</summary>
+internal sealed class PeerFactory(SessionRegistry registry, DtlsCertificate certificate, MediaServer media, RelayAdvertisement advertisement)
+{
+    private static SdpLocalTransport NewTransport(IceCredentials ice, DtlsCertificate certificate, RelayAdvertisement advertisement, MediaServer media) =>
+        new(ice.Ufrag, ice.Password, certificate.Fingerprint, new IPEndPoint(advertisement.Address, media.LocalEndPoint.Port));
+
+    public bool TryCreatePublisher(RelaySession session, SdpSession offer, out MediaPeer? peer, out string? answer, out string? error)
+    {
+        peer = null;
+        answer = null;
+        var ice = IceCredentials.Generate();
+        if (!SdpAnswerBuilder.TryAnswerIngest(offer, NewTransport(ice, certificate, advertisement, media), out var built, out error))
+        {
+            return false;
+        }
+
+        peer = Create(PeerRole.Publisher, session, offer, ice, built!, 0);
+        if (!session.TrySetPublisher(peer))
+        {
+            error = "conflict";
+            peer = null;
+            return false;
+        }
+
+        registry.Add(peer);
+        answer = built!.Text;
+        return true;
+    }
+
+    /// <summary>Answers a viewer with the publisher's tracks, each under a fresh subscriber-side SSRC.</summary>
+    public bool TryCreateSubscriber(RelaySession session, MediaPeer publisher, SdpSession offer, double lossPercent, out MediaPeer? peer, out string? answer, out string? error)
+    {
+        peer = null;
+        answer = null;
+        var ice = IceCredentials.Generate();
+        var cname = "lilium-" + session.Id.ToString("N")[..8];
+        var streamId = session.Id.ToString("N");
+        var tracks = publisher.Streams
+            .Select(s => new SdpEgressTrack(s.Kind, s.Media.Codec, RandomSsrc(), cname, streamId, $"{s.Kind}-{s.Media.Mid}"))
+            .ToList();
+        if (!SdpAnswerBuilder.TryAnswerEgress(offer, NewTransport(ice, certificate, advertisement, media), tracks, out var built, out error))
+        {
+            return false;
+        }
+
+        peer = Create(PeerRole.Subscriber, session, offer, ice, built!, lossPercent);
+        session.AddSubscriber(peer);
+        registry.Add(peer);
+        answer = built!.Text;
+        return true;
+    }
+
+    // The first accepted m-section carries the bundle transport (RFC 9143): its ufrag and fingerprint.
+    private static MediaPeer Create(PeerRole role, RelaySession session, SdpSession offer, IceCredentials ice, SdpAnswer answer, double loss)
+    {
+        var first = offer.Media.First(m => m.Mid == answer.Media[0].Mid);
+        return new MediaPeer(Guid.NewGuid(), role, session, ice, first.IceUfrag, first.Fingerprint!, answer.Media, loss);
+    }
+
+    private static uint RandomSsrc() => (uint)RandomNumberGenerator.GetInt32(1, int.MaxValue);
+}

@@ -1,0 +1,239 @@
+using System.Text;
+using Lilium.Auth;
+using Lilium.Relay.Auth;
+using Lilium.Relay.Media;
+using Lilium.Relay.Sessions;
+using Lilium.WebRtc.Sdp;
+using Microsoft.Extensions.Options;
+
+namespace Lilium.Relay.Http;
+
+/// <summary>
+/// WHIP (RFC 9725) and WHEP (draft-ietf-wish-whep) endpoints. Thin: validate (content type, grant,
+/// SDP) apart from acting (<see cref="PeerFactory"/>); every error is an RFC 9457 problem.
+/// </summary>
+internal static partial class WhipWhepEndpoints
+{
+    public const string SdpType = "application/sdp";
+    public const string TrickleType = "application/trickle-ice-sdpfrag";
+    public const string TestLossHeader = "X-Lilium-Test-Loss";
+    private const int MaxBody = SdpParser.MaxLength;
+
+    public static void Map(WebApplication app)
+    {
+        app.MapPost("/whip/{session}", (HttpContext http, string session) => Offer(http, session, RelayRole.Host));
+        app.MapPost("/whep/{session}", (HttpContext http, string session) => Offer(http, session, RelayRole.Viewer));
+        foreach (var kind in new[] { "whip", "whep" })
+        {
+            var role = kind == "whip" ? RelayRole.Host : RelayRole.Viewer;
+            app.MapMethods($"/{kind}/{{session}}", ["OPTIONS"], Options);
+            app.MapMethods($"/{kind}/{{session}}/{{peer}}", ["OPTIONS"], Options);
+            app.MapPatch($"/{kind}/{{session}}/{{peer}}", (HttpContext http, string session, string peer) => Patch(http, session, peer, role));
+            app.MapDelete($"/{kind}/{{session}}/{{peer}}", (HttpContext http, string session, string peer) => Delete(http, session, peer, role));
+        }
+    }
+
+    // RFC 9725 §4.2: OPTIONS answers CORS preflight; Accept-Post advertises the offer type.
+    private static IResult Options(HttpContext http)
+    {
+        http.Response.Headers["Accept-Post"] = SdpType;
+        http.Response.Headers["Accept-Patch"] = TrickleType;
+        return Results.NoContent();
+    }
+
+    private static async Task<IResult> Offer(HttpContext http, string sessionText, RelayRole role)
+    {
+        var services = http.RequestServices;
+        var registry = services.GetRequiredService<SessionRegistry>();
+        if (!IsContentType(http.Request, SdpType))
+        {
+            return Problems.UnsupportedMediaType(SdpType);
+        }
+
+        if (!Guid.TryParse(sessionText, out var sessionId))
+        {
+            return Problems.NotFound("Session ids are UUIDs.");
+        }
+
+        var verifier = services.GetRequiredService<RelayGrantVerifier>();
+        switch (verifier.Check(http.Request.Headers.Authorization, sessionId, role, out _, out var detail))
+        {
+            case GrantCheck.Unauthorized:
+                return Problems.Unauthorized(detail);
+            case GrantCheck.Forbidden:
+                return Problems.Forbidden(detail);
+        }
+
+        if (registry.IsDraining)
+        {
+            return Problems.Draining();
+        }
+
+        var body = await ReadBodyAsync(http.Request, http.RequestAborted);
+        if (body is null)
+        {
+            return Problems.Of(StatusCodes.Status413PayloadTooLarge, "Offer too large", $"Offers are limited to {MaxBody} bytes.", "too-large");
+        }
+
+        if (!SdpParser.TryParse(body, out var offer, out var sdpError))
+        {
+            return Problems.BadSdp(sdpError!);
+        }
+
+        var factory = services.GetRequiredService<PeerFactory>();
+        MediaPeer? peer;
+        string? answer;
+        string? error;
+        if (role == RelayRole.Host)
+        {
+            var session = registry.GetOrAddSession(sessionId);
+            if (!factory.TryCreatePublisher(session, offer!, out peer, out answer, out error))
+            {
+                registry.RemoveIfEmpty(session);
+                return error == "conflict"
+                    ? Problems.Of(StatusCodes.Status409Conflict, "Already publishing", "This session already has a live publisher; DELETE it first.", "conflict")
+                    : Problems.BadSdp(error!);
+            }
+        }
+        else
+        {
+            // WHEP "Session Management": no live publisher yet → 409 + Retry-After.
+            if (registry.FindSession(sessionId) is not { Publisher: { IsClosed: false } publisher } session)
+            {
+                return Problems.Of(StatusCodes.Status409Conflict, "No publisher", "The session has no live publisher yet.", "no-publisher",
+                    new Dictionary<string, string> { ["Retry-After"] = "2" });
+            }
+
+            var options = services.GetRequiredService<IOptions<RelayOptions>>().Value;
+            var loss = options.TestSendLossPercent > 0 && http.Request.Headers.ContainsKey(TestLossHeader) ? options.TestSendLossPercent : 0;
+            if (!factory.TryCreateSubscriber(session, publisher, offer!, loss, out peer, out answer, out error))
+            {
+                return Problems.BadSdp(error!);
+            }
+        }
+
+        LogPeerCreated(services.GetRequiredService<ILoggerFactory>().CreateLogger("Lilium.Relay.Http"), peer!.Id, role, sessionId);
+        var kind = role == RelayRole.Host ? "whip" : "whep";
+        http.Response.Headers.Location = $"/{kind}/{sessionId}/{peer.Id}";
+        http.Response.Headers.ETag = peer.ETag;
+        return Results.Text(answer!, SdpType, Encoding.UTF8, StatusCodes.Status201Created);
+    }
+
+    // RFC 9725 §4.3: trickle and restart. As an ICE-lite server we learn the peer's address from its
+    // checks, so candidates are accepted and ignored; ICE restart is not supported (422).
+    private static async Task<IResult> Patch(HttpContext http, string sessionText, string peerText, RelayRole role)
+    {
+        var (peer, failure) = Authorize(http, sessionText, peerText, role);
+        if (failure is not null)
+        {
+            return failure;
+        }
+
+        if (!IsContentType(http.Request, TrickleType))
+        {
+            return Problems.UnsupportedMediaType(TrickleType);
+        }
+
+        var ifMatch = http.Request.Headers.IfMatch.ToString();
+        if (string.IsNullOrEmpty(ifMatch))
+        {
+            return Problems.Of(StatusCodes.Status428PreconditionRequired, "If-Match required", "PATCH needs If-Match with the session's ETag.", "precondition-required");
+        }
+
+        var body = await ReadBodyAsync(http.Request, http.RequestAborted);
+        if (body is null)
+        {
+            return Problems.Of(StatusCodes.Status413PayloadTooLarge, "Fragment too large", $"Fragments are limited to {MaxBody} bytes.", "too-large");
+        }
+
+        if (!SdpParser.TryParseFragment(body, out var fragment, out var error))
+        {
+            return Problems.Of(StatusCodes.Status400BadRequest, "Bad SDP fragment", error!, "bad-sdp-fragment");
+        }
+
+        if (ifMatch.Trim() == "*")
+        {
+            return Problems.Of(StatusCodes.Status422UnprocessableEntity, "ICE restart not supported", "This relay supports trickle only; start a new session instead.", "ice-restart-unsupported");
+        }
+
+        if (ifMatch.Trim() != peer!.ETag)
+        {
+            return Problems.Of(StatusCodes.Status412PreconditionFailed, "Stale ETag", "The ICE session changed; fetch a new ETag.", "precondition-failed");
+        }
+
+        _ = fragment; // candidates are not needed by a lite agent (RFC 8445 §2.5)
+        return Results.NoContent();
+    }
+
+    private static IResult Delete(HttpContext http, string sessionText, string peerText, RelayRole role)
+    {
+        var (peer, failure) = Authorize(http, sessionText, peerText, role);
+        if (failure is not null)
+        {
+            return failure;
+        }
+
+        http.RequestServices.GetRequiredService<MediaServer>().Close(peer!, "DELETE");
+        return Results.Ok();
+    }
+
+    private static (MediaPeer? Peer, IResult? Failure) Authorize(HttpContext http, string sessionText, string peerText, RelayRole role)
+    {
+        if (!Guid.TryParse(sessionText, out var sessionId) || !Guid.TryParse(peerText, out var peerId))
+        {
+            return (null, Problems.NotFound("No such WHIP/WHEP session."));
+        }
+
+        var verifier = http.RequestServices.GetRequiredService<RelayGrantVerifier>();
+        switch (verifier.Check(http.Request.Headers.Authorization, sessionId, role, out _, out var detail))
+        {
+            case GrantCheck.Unauthorized:
+                return (null, Problems.Unauthorized(detail));
+            case GrantCheck.Forbidden:
+                return (null, Problems.Forbidden(detail));
+        }
+
+        var peer = http.RequestServices.GetRequiredService<SessionRegistry>().FindPeer(peerId);
+        var expected = role == RelayRole.Host ? PeerRole.Publisher : PeerRole.Subscriber;
+        return peer is null || peer.Session.Id != sessionId || peer.Role != expected
+            ? (null, Problems.NotFound("No such WHIP/WHEP session."))
+            : (peer, null);
+    }
+
+    private static bool IsContentType(HttpRequest request, string expected)
+    {
+        var type = request.ContentType;
+        if (string.IsNullOrEmpty(type))
+        {
+            return false;
+        }
+
+        var semicolon = type.IndexOf(';', StringComparison.Ordinal);
+        return string.Equals((semicolon < 0 ? type : type[..semicolon]).Trim(), expected, StringComparison.OrdinalIgnoreCase);
+    }
+
+    private static async Task<string?> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength > MaxBody)
+        {
+            return null;
+        }
+
+        var buffer = new byte[MaxBody + 1];
+        var total = 0;
+        int n;
+        while ((n = await request.Body.ReadAsync(buffer.AsMemory(total), cancellationToken)) > 0)
+        {
+            total += n;
+            if (total > MaxBody)
+            {
+                return null;
+            }
+        }
+
+        return Encoding.UTF8.GetString(buffer, 0, total);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "peer {PeerId} created as {Role} in session {SessionId}")]
+    private static partial void LogPeerCreated(ILogger logger, Guid peerId, RelayRole role, Guid sessionId);
+}

@@ -1,0 +1,187 @@
+using System.Net;
+using Lilium.Relay.Sessions;
+using Lilium.WebRtc.Dtls;
+using Lilium.WebRtc.Ice;
+using Lilium.WebRtc.Sdp;
+using Lilium.WebRtc.Srtp;
+
+namespace Lilium.Relay.Media;
+
+/// <summary>
+/// One WebRTC peer of the relay (a WHIP publisher or a WHEP subscriber): its ICE credentials, the
+/// DTLS association, the SRTP contexts it yields, and its streams or tracks. Inbound processing
+/// happens on the media loop; outbound protection is serialised by <see cref="SendLock"/> because
+/// keyframe requests and handshake completion come from other threads.
+/// </summary>
+internal sealed class MediaPeer
+{
+    private readonly TaskCompletionSource<string> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private volatile IPEndPoint? _endpoint;
+    private int _state;
+
+    public MediaPeer(Guid id, PeerRole role, RelaySession session, IceCredentials local, string? remoteUfrag, DtlsFingerprint remoteFingerprint, IReadOnlyList<SdpNegotiatedMedia> media, double sendLossPercent)
+    {
+        Id = id;
+        Role = role;
+        Session = session;
+        Ice = new IceLiteAgent(local, remoteUfrag);
+        RemoteFingerprint = remoteFingerprint;
+        Media = media;
+        SendLossPercent = sendLossPercent;
+        ETag = $"\"{Guid.NewGuid():N}\"";
+        CreatedMs = Environment.TickCount64;
+        LastConsentMs = CreatedMs;
+        RelaySsrc = (uint)Random.Shared.Next(1, int.MaxValue);
+        Streams = role == PeerRole.Publisher ? media.Select((m, i) => new PublisherStream(m, i)).ToArray() : [];
+        Tracks = role == PeerRole.Subscriber ? media.Select(m => new SubscriberTrack(m)).ToArray() : [];
+        foreach (var stream in Streams)
+        {
+            stream.Ssrc = stream.Media.RemoteSsrcs.FirstOrDefault();
+        }
+    }
+
+    public Guid Id { get; }
+
+    public PeerRole Role { get; }
+
+    public RelaySession Session { get; }
+
+    /// <summary>Our ICE-lite side for this peer: answers its checks, tracks the nominated pair.</summary>
+    public IceLiteAgent Ice { get; }
+
+    public string LocalUfrag => Ice.Local.Ufrag;
+
+    public DtlsFingerprint RemoteFingerprint { get; }
+
+    public IReadOnlyList<SdpNegotiatedMedia> Media { get; }
+
+    /// <summary>TEST ONLY: share of RTP packets dropped on the way to this subscriber.</summary>
+    public double SendLossPercent { get; }
+
+    public string ETag { get; }
+
+    public long CreatedMs { get; }
+
+    /// <summary>Last authenticated STUN check (RFC 7675 consent freshness).</summary>
+    public long LastConsentMs { get; set; }
+
+    /// <summary>The SSRC the relay uses as RTCP sender towards this peer.</summary>
+    public uint RelaySsrc { get; }
+
+    public PublisherStream[] Streams { get; }
+
+    public SubscriberTrack[] Tracks { get; }
+
+    public IPEndPoint? Endpoint
+    {
+        get => _endpoint;
+        set => _endpoint = value;
+    }
+
+    public PeerState State => (PeerState)Volatile.Read(ref _state);
+
+    public bool IsClosed => State == PeerState.Closed;
+
+    public Task<string> Closed => _closed.Task;
+
+    public DtlsConnection? Dtls { get; set; }
+
+    public SrtpSession? Inbound { get; private set; }
+
+    public SrtpSession? Outbound { get; private set; }
+
+    public Lock SendLock { get; } = new();
+
+    public void MarkConnected() => Interlocked.CompareExchange(ref _state, (int)PeerState.Connected, (int)PeerState.New);
+
+    /// <summary>Installs the SRTP contexts from the DTLS exporter; false if the peer closed meanwhile.</summary>
+    public bool Secure(SrtpKeyingMaterial keys)
+    {
+        lock (SendLock)
+        {
+            if (IsClosed)
+            {
+                return false;
+            }
+
+            Inbound = SrtpSession.ForReceiving(keys);
+            Outbound = SrtpSession.ForSending(keys);
+            Volatile.Write(ref _state, (int)PeerState.Secured);
+            return true;
+        }
+    }
+
+    /// <summary>Moves to Closed once; returns false if it already was.</summary>
+    public bool TryClose(string reason)
+    {
+        if (Interlocked.Exchange(ref _state, (int)PeerState.Closed) == (int)PeerState.Closed)
+        {
+            return false;
+        }
+
+        _closed.TrySetResult(reason);
+        try
+        {
+            Dtls?.Close();
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException)
+        {
+        }
+
+        lock (SendLock)
+        {
+            Inbound?.Dispose();
+            Outbound?.Dispose();
+        }
+
+        return true;
+    }
+
+    private long _reportedLost;
+
+    /// <summary>Records the cumulative loss from this subscriber's latest receiver report.</summary>
+    public void ReportedLost(int cumulative, Observability.RelayMetrics metrics)
+    {
+        var previous = Interlocked.Exchange(ref _reportedLost, cumulative);
+        if (cumulative > previous)
+        {
+            metrics.SubscriberLost(cumulative - previous);
+        }
+    }
+
+    public SubscriberTrack? TrackFor(string kind)
+    {
+        foreach (var track in Tracks)
+        {
+            if (track.Kind == kind)
+            {
+                return track;
+            }
+        }
+
+        return null;
+    }
+
+    public PublisherStream? StreamFor(uint ssrc, byte payloadType)
+    {
+        foreach (var stream in Streams)
+        {
+            if (stream.Ssrc == ssrc)
+            {
+                return stream;
+            }
+        }
+
+        // Unannounced SSRC: fix the mapping by a payload type unique to one m-section (RFC 9143 §9.2).
+        foreach (var stream in Streams)
+        {
+            if (stream.Media.Codec.PayloadType == payloadType && (stream.Ssrc == 0 || stream.Received == 0))
+            {
+                stream.Ssrc = ssrc;
+                return stream;
+            }
+        }
+
+        return null;
+    }
+}

@@ -1,0 +1,296 @@
+using System.Net;
+using System.Net.Sockets;
+using Lilium.Relay.Observability;
+using Lilium.Relay.Sessions;
+using Lilium.WebRtc.Dtls;
+using Lilium.WebRtc.Ice;
+using Microsoft.Extensions.Options;
+
+namespace Lilium.Relay.Media;
+
+/// <summary>
+/// The relay's single UDP socket and its media loop. Each datagram is classified by its first
+/// byte (RFC 7983 §7): STUN → ICE-lite answers and nomination; DTLS → the peer's association;
+/// RTP/RTCP → SRTP, then the SFU. Peers are found by our ICE ufrag on the first STUN check and by
+/// the remote address afterwards; anything from an unknown address other than STUN is dropped.
+/// One loop processes datagrams in order; nothing a peer sends can throw out of it.
+/// </summary>
+internal sealed partial class MediaServer : BackgroundService
+{
+    private const int MaxDatagram = 2048;
+
+    private readonly Socket _socket;
+    private readonly SessionRegistry _registry;
+    private readonly DtlsCertificate _certificate;
+    private readonly RelayMetrics _metrics;
+    private readonly RelayOptions _options;
+    private readonly ILogger<MediaServer> _log;
+    private readonly byte[] _sendBuffer = new byte[MaxDatagram];
+    private readonly Random _loss = new();
+
+    public MediaServer(SessionRegistry registry, DtlsCertificate certificate, RelayMetrics metrics, IOptions<RelayOptions> options, ILogger<MediaServer> log)
+    {
+        _registry = registry;
+        _certificate = certificate;
+        _metrics = metrics;
+        _options = options.Value;
+        _log = log;
+        var bind = _options.BindIPAddress;
+        _socket = new Socket(bind.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        _socket.Bind(new IPEndPoint(bind, _options.MediaPort));
+        _socket.ReceiveBufferSize = 4 * 1024 * 1024;
+        _socket.SendBufferSize = 4 * 1024 * 1024;
+        LocalEndPoint = (IPEndPoint)_socket.LocalEndPoint!;
+    }
+
+    /// <summary>Where the socket is bound (the real port when 0 was configured).</summary>
+    public IPEndPoint LocalEndPoint { get; }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var housekeeping = new PeriodicTimer(TimeSpan.FromSeconds(1));
+        var timers = Housekeeping(housekeeping, stoppingToken);
+        var buffer = new byte[MaxDatagram];
+        EndPoint any = new IPEndPoint(LocalEndPoint.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
+        LogListening(LocalEndPoint);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            SocketReceiveFromResult received;
+            try
+            {
+                received = await _socket.ReceiveFromAsync(buffer, SocketFlags.None, any, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+            catch (SocketException)
+            {
+                continue; // e.g. ICMP port unreachable surfacing as ConnectionReset
+            }
+
+            try
+            {
+                Dispatch(buffer, received.ReceivedBytes, (IPEndPoint)received.RemoteEndPoint);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                _metrics.Dropped();
+                LogDispatchFailed(ex, received.RemoteEndPoint.ToString() ?? "?");
+            }
+        }
+
+        await timers;
+    }
+
+    public override void Dispose()
+    {
+        _socket.Dispose();
+        base.Dispose();
+    }
+
+    private void Dispatch(byte[] buffer, int length, IPEndPoint remote)
+    {
+        _metrics.In(length);
+        if (length < 1)
+        {
+            return;
+        }
+
+        var first = buffer[0];
+        switch (first)
+        {
+            case <= 3:
+                HandleStun(buffer.AsSpan(0, length), remote);
+                break;
+            case >= 20 and <= 63:
+                var peer = _registry.FindByEndpoint(remote);
+                if (peer is { Dtls: { } dtls } && !peer.IsClosed)
+                {
+                    dtls.Feed(buffer.AsSpan(0, length));
+                }
+                else
+                {
+                    _metrics.Dropped();
+                }
+
+                break;
+            case >= 128 and <= 191:
+                HandleSrtp(buffer, length, remote);
+                break;
+            default:
+                _metrics.Dropped();
+                break;
+        }
+    }
+
+    // ICE-lite (RFC 8445 §2.5, §7.3): route a Binding request by our ufrag, let the peer's
+    // IceLiteAgent answer it, and bind the 5-tuple. Unknown ufrags get no answer (no reflection).
+    private void HandleStun(ReadOnlySpan<byte> datagram, IPEndPoint remote)
+    {
+        if (!IceLiteAgent.TryReadLocalUfrag(datagram, out var ufrag))
+        {
+            _metrics.Dropped(); // malformed, or not a Binding request with USERNAME (indications are keepalives)
+            return;
+        }
+
+        var peer = _registry.FindByUfrag(ufrag);
+        if (peer is null || peer.IsClosed)
+        {
+            _metrics.Dropped();
+            return;
+        }
+
+        Span<byte> response = stackalloc byte[IceLiteAgent.MaxResponseSize];
+        var now = Environment.TickCount64;
+        var outcome = peer.Ice.Handle(datagram, remote, now, response, out var length);
+        if (outcome is IceCheckOutcome.Malformed or IceCheckOutcome.Ignored)
+        {
+            _metrics.Dropped();
+            return;
+        }
+
+        if (outcome is IceCheckOutcome.Accepted or IceCheckOutcome.Nominated)
+        {
+            peer.LastConsentMs = now;
+            if (peer.Endpoint is null || (outcome == IceCheckOutcome.Nominated && !remote.Equals(peer.Endpoint)))
+            {
+                // The first valid check already gives a usable pair (regular nomination follows it);
+                // USE-CANDIDATE from another address moves the pair (RFC 8445 §7.3.2, §8.2).
+                _registry.BindEndpoint(peer, remote);
+                peer.MarkConnected();
+                LogNominated(peer.Id, remote);
+            }
+        }
+
+        SendRaw(response[..length], remote);
+        if (outcome is IceCheckOutcome.Accepted or IceCheckOutcome.Nominated && peer.Dtls is null)
+        {
+            StartDtls(peer);
+        }
+    }
+
+    private void SendRaw(ReadOnlySpan<byte> datagram, IPEndPoint remote)
+    {
+        try
+        {
+            _socket.SendTo(datagram, SocketFlags.None, remote);
+            _metrics.Out(datagram.Length);
+        }
+        catch (SocketException)
+        {
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
+    private void StartDtls(MediaPeer peer)
+    {
+        var dtls = new DtlsConnection(
+            DtlsRole.Server,
+            _certificate,
+            peer.RemoteFingerprint,
+            datagram =>
+            {
+                if (peer.Endpoint is { } endpoint)
+                {
+                    SendRaw(datagram, endpoint);
+                }
+            },
+            null, // our preference: AEAD_AES_128_GCM, then AES_CM_128_HMAC_SHA1_80
+            _options.ConnectTimeout);
+        peer.Dtls = dtls;
+        _ = CompleteHandshake(peer, dtls);
+    }
+
+    private async Task CompleteHandshake(MediaPeer peer, DtlsConnection dtls)
+    {
+        try
+        {
+            var keys = await dtls.HandshakeAsync();
+            if (!peer.Secure(keys))
+            {
+                return;
+            }
+
+            LogSecured(peer.Id, peer.Role, keys.Profile);
+            _ = dtls.Closed.ContinueWith(t => Close(peer, t.Result), TaskScheduler.Default);
+            if (peer.Role == PeerRole.Subscriber)
+            {
+                RequestKeyframes(peer.Session, force: true);
+            }
+        }
+        catch (DtlsHandshakeException ex)
+        {
+            LogHandshakeFailed(peer.Id, ex.Message);
+            Close(peer, ex.Message);
+        }
+    }
+
+    /// <summary>Tears a peer down (idempotent): DTLS close_notify, forget its addresses and ufrag.</summary>
+    public void Close(MediaPeer peer, string reason)
+    {
+        if (!peer.TryClose(reason))
+        {
+            return;
+        }
+
+        _registry.Remove(peer);
+        LogClosed(peer.Id, peer.Role, reason);
+    }
+
+    private async Task Housekeeping(PeriodicTimer timer, CancellationToken stoppingToken)
+    {
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                var now = Environment.TickCount64;
+                foreach (var peer in _registry.Peers)
+                {
+                    try
+                    {
+                        if (peer.State != PeerState.Secured && now - peer.CreatedMs > _options.ConnectTimeout.TotalMilliseconds)
+                        {
+                            Close(peer, "connect timeout (ICE + DTLS not completed)");
+                        }
+                        else if (now - peer.LastConsentMs > _options.ConsentTimeout.TotalMilliseconds)
+                        {
+                            Close(peer, "consent expired (no STUN check, RFC 7675)");
+                        }
+                        else if (peer is { State: PeerState.Secured, Role: PeerRole.Publisher })
+                        {
+                            SendReceiverReports(peer);
+                        }
+                    }
+                    catch (Exception ex) when (ex is not OutOfMemoryException)
+                    {
+                        LogDispatchFailed(ex, peer.Id.ToString());
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "media socket listening on {Endpoint}")]
+    private partial void LogListening(IPEndPoint endpoint);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "datagram from {Remote} could not be processed")]
+    private partial void LogDispatchFailed(Exception ex, string remote);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "peer {PeerId} nominated {Remote}")]
+    private partial void LogNominated(Guid peerId, IPEndPoint remote);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "peer {PeerId} ({Role}) secured with {Profile}")]
+    private partial void LogSecured(Guid peerId, PeerRole role, SrtpProtectionProfile profile);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "peer {PeerId} DTLS handshake failed: {Reason}")]
+    private partial void LogHandshakeFailed(Guid peerId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "peer {PeerId} ({Role}) closed: {Reason}")]
+    private partial void LogClosed(Guid peerId, PeerRole role, string reason);
+}

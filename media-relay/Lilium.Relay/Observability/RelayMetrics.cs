@@ -1,0 +1,89 @@
+using System.Globalization;
+using System.Text;
+using Lilium.Relay.Sessions;
+
+namespace Lilium.Relay.Observability;
+
+/// <summary>Counters the relay exposes at <c>/metrics</c> in the Prometheus text format (version 0.0.4).</summary>
+internal sealed class RelayMetrics
+{
+    private long _packetsIn;
+    private long _bytesIn;
+    private long _packetsOut;
+    private long _bytesOut;
+    private long _nacksReceived;
+    private long _retransmissions;
+    private long _plisSent;
+    private long _keyframeRequestsReceived;
+    private long _dropped;
+    private long _testDropped;
+    private long _subscriberReportedLost;
+
+    public void In(int bytes)
+    {
+        Interlocked.Increment(ref _packetsIn);
+        Interlocked.Add(ref _bytesIn, bytes);
+    }
+
+    public void Out(int bytes)
+    {
+        Interlocked.Increment(ref _packetsOut);
+        Interlocked.Add(ref _bytesOut, bytes);
+    }
+
+    public void Nack(int lost) => Interlocked.Add(ref _nacksReceived, lost);
+
+    public void Retransmitted() => Interlocked.Increment(ref _retransmissions);
+
+    public void PliSent() => Interlocked.Increment(ref _plisSent);
+
+    public void KeyframeRequested() => Interlocked.Increment(ref _keyframeRequestsReceived);
+
+    public void Dropped() => Interlocked.Increment(ref _dropped);
+
+    public void TestDropped() => Interlocked.Increment(ref _testDropped);
+
+    public void SubscriberLost(long delta) => Interlocked.Add(ref _subscriberReportedLost, delta);
+
+    public long PlisSent => Interlocked.Read(ref _plisSent);
+
+    public long Retransmissions => Interlocked.Read(ref _retransmissions);
+
+    public long NacksReceived => Interlocked.Read(ref _nacksReceived);
+
+    public long DroppedCount => Interlocked.Read(ref _dropped);
+
+    public string Render(SessionRegistry registry)
+    {
+        var publisherLost = registry.Peers.SelectMany(p => p.Streams).Sum(s => s.Lost);
+        var publisherReceived = registry.Peers.SelectMany(p => p.Streams).Sum(s => s.Received);
+        var sb = new StringBuilder();
+        Gauge(sb, "lilium_relay_sessions", "Sessions with at least one peer.", registry.SessionCount);
+        Gauge(sb, "lilium_relay_peers", "WebRTC peers (publishers and subscribers).", registry.PeerCount);
+        Gauge(sb, "lilium_relay_draining", "1 while the relay drains after SIGTERM.", registry.IsDraining ? 1 : 0);
+        Counter(sb, "lilium_relay_packets_in_total", "UDP datagrams received.", Interlocked.Read(ref _packetsIn));
+        Counter(sb, "lilium_relay_bytes_in_total", "UDP bytes received.", Interlocked.Read(ref _bytesIn));
+        Counter(sb, "lilium_relay_packets_out_total", "UDP datagrams sent.", Interlocked.Read(ref _packetsOut));
+        Counter(sb, "lilium_relay_bytes_out_total", "UDP bytes sent.", Interlocked.Read(ref _bytesOut));
+        Counter(sb, "lilium_relay_nacked_packets_total", "Sequence numbers subscribers reported lost in generic NACKs.", NacksReceived);
+        Counter(sb, "lilium_relay_retransmissions_total", "Packets resent from the NACK cache.", Retransmissions);
+        Counter(sb, "lilium_relay_plis_sent_total", "Keyframe requests (PLI) sent to publishers.", PlisSent);
+        Counter(sb, "lilium_relay_keyframe_requests_received_total", "PLI/FIR received from subscribers.", Interlocked.Read(ref _keyframeRequestsReceived));
+        Counter(sb, "lilium_relay_dropped_total", "Datagrams dropped: unknown sender, failed authentication, malformed.", DroppedCount);
+        Counter(sb, "lilium_relay_test_dropped_total", "Packets dropped by the test-only send-loss option.", Interlocked.Read(ref _testDropped));
+        Gauge(sb, "lilium_relay_publisher_packets_lost", "Publisher packets missing by sequence gaps (current peers).", publisherLost);
+        Gauge(sb, "lilium_relay_publisher_loss_ratio", "Publisher loss ratio (current peers).",
+            publisherReceived + publisherLost == 0 ? 0 : (double)publisherLost / (publisherReceived + publisherLost));
+        Counter(sb, "lilium_relay_subscriber_reported_lost_total", "Cumulative loss subscribers reported in receiver reports.", Interlocked.Read(ref _subscriberReportedLost));
+        return sb.ToString();
+    }
+
+    private static void Gauge(StringBuilder sb, string name, string help, double value) => Write(sb, name, help, "gauge", value);
+
+    private static void Counter(StringBuilder sb, string name, string help, double value) => Write(sb, name, help, "counter", value);
+
+    private static void Write(StringBuilder sb, string name, string help, string type, double value) =>
+        sb.Append("# HELP ").Append(name).Append(' ').Append(help).Append('\n')
+          .Append("# TYPE ").Append(name).Append(' ').Append(type).Append('\n')
+          .Append(name).Append(' ').Append(value.ToString(CultureInfo.InvariantCulture)).Append('\n');
+}

@@ -1,0 +1,4 @@
+using Lilium.Relay;
+
+var app = await RelayApp.CreateAsync(args);
+await app.RunAsync();

@@ -1,0 +1,107 @@
+using System.Net;
+using Lilium.Relay.Auth;
+using Lilium.Relay.Http;
+using Lilium.Relay.Media;
+using Lilium.Relay.Observability;
+using Lilium.Relay.Sessions;
+using Lilium.WebRtc.Dtls;
+using Microsoft.Extensions.Options;
+
+namespace Lilium.Relay;
+
+/// <summary>
+/// Composition root. Configuration: the <c>Relay</c> section, overridden by the environment
+/// (<c>RELAY_MEDIA_PORT</c>, <c>RELAY_BIND_ADDRESS</c>, <c>RELAY_PUBLIC_IP</c>, <c>RELAY_STUN_SERVER</c>,
+/// <c>RELAY_KEY</c> / <c>TOKEN_KEYS</c>); HTTP listens on <c>ASPNETCORE_URLS</c> or :8080.
+/// </summary>
+public static class RelayApp
+{
+    public static async Task<WebApplication> CreateAsync(string[] args, Action<RelayOptions>? configure = null, CancellationToken cancellationToken = default)
+    {
+        var builder = WebApplication.CreateSlimBuilder(args);
+        if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
+        {
+            builder.WebHost.UseUrls("http://0.0.0.0:8080");
+        }
+
+        builder.Logging.ClearProviders();
+        builder.Logging.AddJsonConsole(o =>
+        {
+            o.IncludeScopes = false;
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+            o.UseUtcTimestamp = true;
+        });
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+
+        var options = new RelayOptions();
+        builder.Configuration.GetSection("Relay").Bind(options);
+        ApplyEnvironment(builder.Configuration, options);
+        configure?.Invoke(options);
+        builder.Services.AddSingleton(Options.Create(options));
+        builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = options.DrainTimeout + TimeSpan.FromSeconds(5));
+
+        builder.Services.AddProblemDetails();
+        builder.Services.AddSingleton(new RelayGrantVerifier(RelayKeyLoader.Load(builder.Configuration)));
+        builder.Services.AddSingleton(DtlsCertificate.Generate("lilium-relay"));
+        builder.Services.AddSingleton<SessionRegistry>();
+        builder.Services.AddSingleton<RelayMetrics>();
+        builder.Services.AddSingleton<MediaServer>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<MediaServer>());
+        builder.Services.AddHostedService<DrainService>();
+        builder.Services.AddSingleton<PeerFactory>();
+
+        var startupLog = LoggerFactory.Create(l => l.AddJsonConsole()).CreateLogger("Lilium.Relay");
+        var address = await AdvertisedAddress.ResolveAsync(options, startupLog, cancellationToken);
+        builder.Services.AddSingleton(new RelayAdvertisement(address));
+
+        var app = builder.Build();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.Use(async (context, next) =>
+        {
+            // CORS for browser WHIP/WHEP clients (RFC 9725 §4.2); the preflight needs no grant.
+            var headers = context.Response.Headers;
+            headers.AccessControlAllowOrigin = "*";
+            headers.AccessControlAllowMethods = "POST, PATCH, DELETE, OPTIONS";
+            headers.AccessControlAllowHeaders = "Authorization, Content-Type, If-Match";
+            headers.AccessControlExposeHeaders = "Location, ETag, Accept-Post, Accept-Patch, Retry-After";
+            await next(context);
+        });
+
+        app.MapGet("/health", (SessionRegistry registry) => registry.IsDraining
+            ? Results.Json(new HealthReport("draining", registry.SessionCount, registry.PeerCount), RelayJsonContext.Default.HealthReport, statusCode: StatusCodes.Status503ServiceUnavailable)
+            : Results.Json(new HealthReport("ok", registry.SessionCount, registry.PeerCount), RelayJsonContext.Default.HealthReport));
+        app.MapGet("/metrics", (RelayMetrics metrics, SessionRegistry registry) =>
+            Results.Text(metrics.Render(registry), "text/plain; version=0.0.4"));
+        WhipWhepEndpoints.Map(app);
+        return app;
+    }
+
+    private static void ApplyEnvironment(IConfiguration configuration, RelayOptions options)
+    {
+        if (int.TryParse(configuration["RELAY_MEDIA_PORT"], out var port))
+        {
+            options.MediaPort = port;
+        }
+
+        if (configuration["RELAY_BIND_ADDRESS"] is { Length: > 0 } bind && IPAddress.TryParse(bind, out _))
+        {
+            options.BindAddress = bind;
+        }
+
+        if (configuration["RELAY_PUBLIC_IP"] is { Length: > 0 } publicIp)
+        {
+            options.PublicIp = publicIp;
+        }
+
+        if (configuration["RELAY_STUN_SERVER"] is { Length: > 0 } stun)
+        {
+            options.StunServer = stun;
+        }
+
+        if (double.TryParse(configuration["RELAY_TEST_SEND_LOSS_PERCENT"], System.Globalization.CultureInfo.InvariantCulture, out var loss))
+        {
+            options.TestSendLossPercent = loss;
+        }
+    }
+}

@@ -1,0 +1,39 @@
+using System.Net;
+
+namespace Lilium.Relay;
+
+/// <summary>Relay configuration, bound from the <c>Relay</c> section and the environment (see <see cref="RelayApp"/>).</summary>
+public sealed class RelayOptions
+{
+    /// <summary>UDP port for all ICE/DTLS/SRTP traffic (<c>RELAY_MEDIA_PORT</c>).</summary>
+    public int MediaPort { get; set; } = 7882;
+
+    /// <summary>Address the UDP socket binds to (<c>RELAY_BIND_ADDRESS</c>); loopback by default.</summary>
+    public string BindAddress { get; set; } = "127.0.0.1";
+
+    /// <summary>Address advertised in the ICE candidate (<c>RELAY_PUBLIC_IP</c>).</summary>
+    public string? PublicIp { get; set; }
+
+    /// <summary><c>host:port</c> of a STUN server to learn the public address from (<c>RELAY_STUN_SERVER</c>).</summary>
+    public string? StunServer { get; set; }
+
+    /// <summary>A peer with no authenticated STUN for this long is torn down (RFC 7675 consent).</summary>
+    public TimeSpan ConsentTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>A peer that has not finished ICE + DTLS this long after its answer is torn down.</summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>Minimum spacing of keyframe requests sent to one publisher stream.</summary>
+    public TimeSpan PliInterval { get; set; } = TimeSpan.FromMilliseconds(300);
+
+    /// <summary>How long a drain (SIGTERM) waits for peers to leave before the process exits.</summary>
+    public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>
+    /// TEST ONLY: percentage (0–100) of RTP packets dropped on the send path to subscribers whose
+    /// WHEP request carried the <c>X-Lilium-Test-Loss</c> header. Off (0) unless configured.
+    /// </summary>
+    public double TestSendLossPercent { get; set; }
+
+    public IPAddress BindIPAddress => IPAddress.TryParse(BindAddress, out var ip) ? ip : IPAddress.Loopback;
+}

@@ -1,0 +1,36 @@
+using Org.BouncyCastle.Crypto.Tls;
+
+namespace Lilium.WebRtc.Dtls;
+
+/// <summary>Turns BouncyCastle's alert callbacks into a task that completes when the association ends.</summary>
+internal sealed class DtlsPeerEvents
+{
+    private readonly TaskCompletionSource<string> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes with the reason once the peer closed, or a fatal alert ended the association.</summary>
+    public Task<string> Closed => _closed.Task;
+
+    public string? LastError { get; private set; }
+
+    public void AlertReceived(byte level, byte description)
+    {
+        if (description == AlertDescription.close_notify)
+        {
+            _closed.TrySetResult("peer sent close_notify");
+        }
+        else if (level == AlertLevel.fatal)
+        {
+            _closed.TrySetResult("peer sent fatal alert " + AlertDescription.GetText(description));
+        }
+    }
+
+    public void AlertRaised(byte level, byte description, string? message)
+    {
+        if (level == AlertLevel.fatal)
+        {
+            LastError = $"{AlertDescription.GetText(description)}: {message}";
+        }
+    }
+
+    public void Close(string reason) => _closed.TrySetResult(reason);
+}

@@ -1,0 +1,9 @@
+namespace Lilium.WebRtc.Dtls;
+
+/// <summary>What <see cref="DtlsConnection"/> needs from either role's BouncyCastle peer.</summary>
+internal interface IDtlsSrtpPeer
+{
+    SrtpKeyingMaterial? Keys { get; }
+
+    DtlsPeerEvents Events { get; }
+}

@@ -1,0 +1,234 @@
+using System.Globalization;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Lilium.WebRtc.Sdp;
+
+/// <summary>
+/// Builds answers for an ICE-lite, bundle-only endpoint (RFC 8829 §5.3.1, RFC 9725 §4.2, WHEP):
+/// every offered m-section is answered in order with its mid; accepted ones are bundled, carry our
+/// ICE credentials, fingerprint, <c>a=setup:passive</c>, <c>a=rtcp-mux</c> and one host candidate;
+/// only offered payload types, feedback and extension ids are echoed. Unusable m-sections are
+/// rejected with port 0.
+/// </summary>
+public static class SdpAnswerBuilder
+{
+    /// <summary>RFC 8445 §5.1.2.1 with type preference 126 (host) and local preference 65535, component 1.</summary>
+    public const uint HostPriority = Ice.IceCandidate.HostPriority;
+
+    private static readonly string[] EchoedExtensions = [SdpExtMap.SdesMid, SdpExtMap.AudioLevel];
+
+    /// <summary>WHIP: the client sends, we answer <c>recvonly</c> with the first supported codec per m-section.</summary>
+    public static bool TryAnswerIngest(SdpSession offer, SdpLocalTransport local, out SdpAnswer? answer, out string? error)
+    {
+        answer = null;
+        if (!TryValidate(offer, out error))
+        {
+            return false;
+        }
+
+        var decisions = new List<Decision>();
+        foreach (var m in offer.Media)
+        {
+            var codec = m.IsRtp && m.Direction.Sends() && IsBundled(offer, m) ? m.RtpMaps.FirstOrDefault(c => SdpCodecs.IsSupported(m.Kind, c)) : null;
+            decisions.Add(codec is null
+                ? Decision.Reject(m)
+                : new Decision(m, Negotiate(m, codec) with { RemoteSsrcs = m.DistinctSsrcs }, SdpDirection.RecvOnly, null));
+        }
+
+        return TryFinish(offer, local, decisions, out answer, out error);
+    }
+
+    /// <summary>
+    /// WHEP: the viewer receives, we answer <c>sendonly</c>. Each audio/video m-section takes the next
+    /// unused track of its kind whose codec the viewer offered; the answer announces it with
+    /// <c>a=msid</c> and <c>a=ssrc</c> cname/msid lines.
+    /// </summary>
+    public static bool TryAnswerEgress(SdpSession offer, SdpLocalTransport local, IReadOnlyList<SdpEgressTrack> tracks, out SdpAnswer? answer, out string? error)
+    {
+        answer = null;
+        if (!TryValidate(offer, out error))
+        {
+            return false;
+        }
+
+        var unused = tracks.ToList();
+        var decisions = new List<Decision>();
+        foreach (var m in offer.Media)
+        {
+            Decision? decision = null;
+            if (m.IsRtp && m.Direction.Receives() && IsBundled(offer, m))
+            {
+                foreach (var track in unused.Where(t => t.Kind == m.Kind))
+                {
+                    var codec = m.RtpMaps.FirstOrDefault(c => SdpCodecs.CanCarry(c, track.Codec));
+                    if (codec is not null)
+                    {
+                        unused.Remove(track);
+                        decision = new Decision(m, Negotiate(m, codec) with { LocalSsrc = track.Ssrc }, SdpDirection.SendOnly, track);
+                        break;
+                    }
+                }
+            }
+
+            decisions.Add(decision ?? Decision.Reject(m));
+        }
+
+        return TryFinish(offer, local, decisions, out answer, out error);
+    }
+
+    private static bool TryValidate(SdpSession offer, out string? error)
+    {
+        foreach (var m in offer.Media)
+        {
+            if (m.Mid is null)
+            {
+                error = $"sdp: m-section '{m.Kind}' has no a=mid";
+                return false;
+            }
+        }
+
+        if (offer.Media.Select(m => m.Mid).Distinct().Count() != offer.Media.Count)
+        {
+            error = "sdp: duplicate a=mid";
+            return false;
+        }
+
+        var first = offer.Media.FirstOrDefault(m => m.Port != 0) ?? offer.Media[0];
+        if (string.IsNullOrEmpty(first.IceUfrag) || string.IsNullOrEmpty(first.IcePwd))
+        {
+            error = "sdp: missing a=ice-ufrag or a=ice-pwd";
+            return false;
+        }
+
+        if (first.IceUfrag.Length is < 4 or > 256 || first.IcePwd.Length is < 22 or > 256)
+        {
+            error = "sdp: ice-ufrag must be 4-256 and ice-pwd 22-256 characters (RFC 8839 §5.4)";
+            return false;
+        }
+
+        if (first.Fingerprint is null)
+        {
+            error = "sdp: missing a=fingerprint (sha-1/256/384/512)";
+            return false;
+        }
+
+        if (first.Setup is not (SdpSetup.ActPass or SdpSetup.Active))
+        {
+            error = "sdp: a=setup must be actpass or active (we are the passive DTLS side)";
+            return false;
+        }
+
+        error = null;
+        return true;
+    }
+
+    private static bool IsBundled(SdpSession offer, SdpMedia m) =>
+        m.Port != 0 && m.RtcpMux && (offer.BundleMids.Contains(m.Mid!) || offer.Media.Count == 1);
+
+    private static SdpNegotiatedMedia Negotiate(SdpMedia m, SdpRtpMap codec)
+    {
+        var feedback = codec.Feedback.Where(f => SdpCodecs.SupportedFeedback.Contains(f)).Distinct().ToList();
+        var chosen = codec with { Feedback = feedback };
+        return new SdpNegotiatedMedia(m.Mid!, m.Kind, chosen)
+        {
+            MidExtensionId = m.FindExtMap(SdpExtMap.SdesMid)?.Id,
+            AudioLevelExtensionId = m.Kind == "audio" ? m.FindExtMap(SdpExtMap.AudioLevel)?.Id : null,
+            Nack = feedback.Contains("nack"),
+            Pli = feedback.Contains("nack pli"),
+            Fir = feedback.Contains("ccm fir"),
+        };
+    }
+
+    private static bool TryFinish(SdpSession offer, SdpLocalTransport local, List<Decision> decisions, out SdpAnswer? answer, out string? error)
+    {
+        answer = null;
+        var accepted = decisions.Where(d => d.Media is not null).ToList();
+        if (accepted.Count == 0)
+        {
+            error = "sdp: no acceptable m-section (need bundled, rtcp-mux audio/video with VP8, H.264 packetization-mode=1 or Opus in a usable direction)";
+            return false;
+        }
+
+        var ip = local.Candidate.Address;
+        var family = ip.AddressFamily == AddressFamily.InterNetworkV6 ? "IP6" : "IP4";
+        var sb = new StringBuilder(2048);
+        var sessionId = BitConverter.ToUInt64(Guid.NewGuid().ToByteArray(), 0) >> 1;
+        Line(sb, "v=0");
+        Line(sb, $"o=- {sessionId} 2 IN {family} {ip}");
+        Line(sb, "s=-");
+        Line(sb, "t=0 0");
+        Line(sb, "a=ice-lite");
+        Line(sb, "a=group:BUNDLE " + string.Join(' ', accepted.Select(d => d.Offer.Mid)));
+        Line(sb, "a=msid-semantic: WMS *");
+
+        foreach (var d in decisions)
+        {
+            var m = d.Offer;
+            if (d.Media is null)
+            {
+                // A rejected m-section keeps its place and mid (RFC 8829 §5.3.1).
+                Line(sb, $"m={m.Kind} 0 {m.Protocol} {(m.Formats.Count > 0 ? string.Join(' ', m.Formats) : "0")}");
+                Line(sb, $"c=IN {family} 0.0.0.0");
+                Line(sb, $"a=mid:{m.Mid}");
+                Line(sb, "a=inactive");
+                continue;
+            }
+
+            var n = d.Media;
+            var codec = n.Codec;
+            Line(sb, $"m={m.Kind} {local.Candidate.Port} {m.Protocol} {codec.PayloadType}");
+            Line(sb, $"c=IN {family} {ip}");
+            Line(sb, $"a=mid:{m.Mid}");
+            Line(sb, $"a=ice-ufrag:{local.IceUfrag}");
+            Line(sb, $"a=ice-pwd:{local.IcePwd}");
+            Line(sb, $"a=fingerprint:{local.Fingerprint}");
+            Line(sb, "a=setup:passive");
+            Line(sb, "a=" + d.Direction.ToSdp());
+            Line(sb, "a=rtcp-mux");
+            if (m.RtcpRsize)
+            {
+                Line(sb, "a=rtcp-rsize");
+            }
+
+            foreach (var ext in m.ExtMaps.Where(e => EchoedExtensions.Contains(e.Uri) && (e.Uri != SdpExtMap.AudioLevel || m.Kind == "audio")))
+            {
+                Line(sb, $"a=extmap:{ext.Id} {ext.Uri}");
+            }
+
+            Line(sb, codec.Channels > 1
+                ? $"a=rtpmap:{codec.PayloadType} {codec.EncodingName}/{codec.ClockRate}/{codec.Channels}"
+                : $"a=rtpmap:{codec.PayloadType} {codec.EncodingName}/{codec.ClockRate}");
+            if (!string.IsNullOrEmpty(codec.Fmtp))
+            {
+                Line(sb, $"a=fmtp:{codec.PayloadType} {codec.Fmtp}");
+            }
+
+            foreach (var fb in codec.Feedback)
+            {
+                Line(sb, $"a=rtcp-fb:{codec.PayloadType} {fb}");
+            }
+
+            if (d.Track is { } track)
+            {
+                Line(sb, $"a=msid:{track.StreamId} {track.TrackId}");
+                Line(sb, $"a=ssrc:{track.Ssrc} cname:{track.Cname}");
+                Line(sb, $"a=ssrc:{track.Ssrc} msid:{track.StreamId} {track.TrackId}");
+            }
+
+            Line(sb, $"a=candidate:1 1 udp {HostPriority} {ip} {local.Candidate.Port} typ host");
+            Line(sb, "a=end-of-candidates");
+        }
+
+        answer = new SdpAnswer(sb.ToString(), accepted.Select(d => d.Media!).ToList());
+        error = null;
+        return true;
+    }
+
+    private static void Line(StringBuilder sb, string line) => sb.Append(line).Append("\r\n");
+
+    private sealed record Decision(SdpMedia Offer, SdpNegotiatedMedia? Media, SdpDirection Direction, SdpEgressTrack? Track)
+    {
+        public static Decision Reject(SdpMedia offer) => new(offer, null, SdpDirection.Inactive, null);
+    }
+}

@@ -1,0 +1,100 @@
+using System.Net;
+using Lilium.Auth;
+using Lilium.Relay.Media;
+using Lilium.Relay.Sessions;
+using Lilium.Testing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Lilium.Relay.Tests;
+
+/// <summary>
+/// A real relay in-process: Kestrel on a free loopback TCP port, the media socket on a free UDP
+/// port, fresh token keys. The test-only send-loss option is on (5%) but applies only to viewers
+/// that ask for it with the X-Lilium-Test-Loss header.
+/// </summary>
+public sealed class RelayFixture : IAsyncLifetime
+{
+    private readonly Action<RelayOptions>? _configure;
+
+    public RelayFixture()
+    {
+    }
+
+    internal RelayFixture(Action<RelayOptions> configure) => _configure = configure;
+
+    public TokenKeys Keys { get; } = TokenKeys.Generate();
+
+    public WebApplication App { get; private set; } = null!;
+
+    public Uri BaseUri { get; private set; } = null!;
+
+    public IPEndPoint MediaEndPoint { get; private set; } = null!;
+
+    public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(15) };
+
+    internal SessionRegistry Registry => App.Services.GetRequiredService<SessionRegistry>();
+
+    internal Observability.RelayMetrics Metrics => App.Services.GetRequiredService<Observability.RelayMetrics>();
+
+    public async Task InitializeAsync()
+    {
+        var httpPort = Ports.FreeTcp();
+        var mediaPort = Ports.FreeUdp();
+        App = await RelayApp.CreateAsync(
+            ["--urls", $"http://127.0.0.1:{httpPort}", "--TOKEN_KEYS", Keys.ToJson(), "--Logging:LogLevel:Default", "Warning"],
+            o =>
+            {
+                o.MediaPort = mediaPort;
+                o.BindAddress = "127.0.0.1";
+                o.TestSendLossPercent = 5;
+                o.ConnectTimeout = TimeSpan.FromSeconds(15);
+                o.DrainTimeout = TimeSpan.FromSeconds(1);
+                _configure?.Invoke(o);
+            });
+        await App.StartAsync();
+        BaseUri = new Uri($"http://127.0.0.1:{httpPort}");
+        MediaEndPoint = App.Services.GetRequiredService<MediaServer>().LocalEndPoint;
+    }
+
+    public string Grant(Guid session, RelayRole role, TimeSpan? lifetime = null, DateTimeOffset? issuedAt = null)
+    {
+        var now = issuedAt ?? DateTimeOffset.UtcNow;
+        return Keys.RelayCodec().Issue(new RelayGrantClaims
+        {
+            Subject = Guid.NewGuid(),
+            IssuedAt = now.ToUnixTimeSeconds(),
+            ExpiresAt = (now + (lifetime ?? TimeSpan.FromMinutes(5))).ToUnixTimeSeconds(),
+            SessionId = session,
+            Role = role,
+        });
+    }
+
+    public Uri Whip(Guid session) => new(BaseUri, $"/whip/{session}");
+
+    public Uri Whep(Guid session) => new(BaseUri, $"/whep/{session}");
+
+    internal async Task<MediaPeer> WaitForSecuredPublisherAsync(Guid session, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (Registry.FindSession(session)?.Publisher is { State: PeerState.Secured } publisher
+                && publisher.Streams.Any(s => s.IsVideo && s.Received > 30))
+            {
+                return publisher;
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException($"no secured publisher streaming in session {session}");
+    }
+
+    public async Task DisposeAsync()
+    {
+        Http.Dispose();
+        await App.StopAsync();
+        await App.DisposeAsync();
+    }
+}

@@ -1,0 +1,52 @@
+namespace Lilium.Relay.Tests;
+
+/// <summary>Offers for HTTP-level tests (shaped like aiortc's and Chrome's; the ICE/DTLS values are placeholders).</summary>
+internal static class TestOffers
+{
+    public const string Fingerprint = "sha-256 2F:68:81:3A:0E:A4:ED:73:AE:94:0E:7A:8F:68:8C:86:92:80:EA:05:A4:5E:AA:B0:01:51:AE:A6:5A:69:1C:D3";
+
+    public static string Publisher(string fingerprint = Fingerprint) => $"""
+        v=0
+        o=- 4004334428 4004334428 IN IP4 0.0.0.0
+        s=-
+        t=0 0
+        a=group:BUNDLE 0 1
+        a=msid-semantic:WMS *
+        m=video 9 UDP/TLS/RTP/SAVPF 97 98
+        c=IN IP4 0.0.0.0
+        a=sendonly
+        a=extmap:1 urn:ietf:params:rtp-hdrext:sdes:mid
+        a=mid:0
+        a=msid:stream video
+        a=rtcp-mux
+        a=ssrc:3434957552 cname:test
+        a=rtpmap:97 VP8/90000
+        a=rtcp-fb:97 nack
+        a=rtcp-fb:97 nack pli
+        a=rtpmap:98 rtx/90000
+        a=fmtp:98 apt=97
+        a=ice-ufrag:oGiI
+        a=ice-pwd:GNInPXMd3a63snFKjkSxlZ
+        a=fingerprint:{fingerprint}
+        a=setup:actpass
+        m=audio 9 UDP/TLS/RTP/SAVPF 96
+        c=IN IP4 0.0.0.0
+        a=sendonly
+        a=extmap:1 urn:ietf:params:rtp-hdrext:sdes:mid
+        a=mid:1
+        a=msid:stream audio
+        a=rtcp-mux
+        a=ssrc:2487031246 cname:test
+        a=rtpmap:96 opus/48000/2
+        a=ice-ufrag:oGiI
+        a=ice-pwd:GNInPXMd3a63snFKjkSxlZ
+        a=fingerprint:{fingerprint}
+        a=setup:actpass
+
+        """.Replace("\n", "\r\n", StringComparison.Ordinal);
+
+    public static string Viewer(string fingerprint = Fingerprint) => Publisher(fingerprint)
+        .Replace("a=sendonly", "a=recvonly", StringComparison.Ordinal)
+        .Replace("a=ssrc:3434957552 cname:test\r\n", string.Empty, StringComparison.Ordinal)
+        .Replace("a=ssrc:2487031246 cname:test\r\n", string.Empty, StringComparison.Ordinal);
+}

@@ -1,0 +1,217 @@
+using System.Net;
+using System.Net.Sockets;
+using Lilium.WebRtc.Dtls;
+
+namespace Lilium.WebRtc.Tests;
+
+/// <summary>
+/// Our DTLS client role against our server role over real loopback UDP sockets: both ends must
+/// export the same SRTP keys, and a certificate that does not match the SDP fingerprint must fail.
+/// </summary>
+public sealed class DtlsHandshakeTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
+
+    [Theory]
+    [InlineData(SrtpProtectionProfile.Aes128CmHmacSha1_80)]
+    [InlineData(SrtpProtectionProfile.AeadAes128Gcm)]
+    public async Task Client_and_server_export_identical_srtp_keys(SrtpProtectionProfile profile)
+    {
+        var serverCert = DtlsCertificate.Generate();
+        var clientCert = DtlsCertificate.Generate();
+        await using var link = new UdpLink();
+        using var server = new DtlsConnection(DtlsRole.Server, serverCert, clientCert.Fingerprint, link.SendFromA, [profile], Timeout);
+        using var client = new DtlsConnection(DtlsRole.Client, clientCert, serverCert.Fingerprint, link.SendFromB, [profile], Timeout);
+        link.Start(server.Feed, client.Feed);
+
+        var serverKeys = server.HandshakeAsync();
+        var clientKeys = client.HandshakeAsync();
+        var s = await serverKeys.WaitAsync(Timeout);
+        var c = await clientKeys.WaitAsync(Timeout);
+
+        Assert.Equal(profile, s.Profile);
+        Assert.Equal(profile, c.Profile);
+        Assert.Equal(profile.KeyLength(), s.ClientKey.Length);
+        Assert.Equal(profile.SaltLength(), s.ServerSalt.Length);
+        Assert.Equal(c.LocalKey.ToArray(), s.RemoteKey.ToArray());
+        Assert.Equal(c.LocalSalt.ToArray(), s.RemoteSalt.ToArray());
+        Assert.Equal(s.LocalKey.ToArray(), c.RemoteKey.ToArray());
+        Assert.Equal(s.LocalSalt.ToArray(), c.RemoteSalt.ToArray());
+        Assert.NotEqual(s.LocalKey.ToArray(), s.RemoteKey.ToArray());
+        Assert.True(server.IsEstablished && client.IsEstablished);
+    }
+
+    [Fact]
+    public async Task Server_prefers_gcm_when_client_offers_both()
+    {
+        var serverCert = DtlsCertificate.Generate();
+        var clientCert = DtlsCertificate.Generate();
+        await using var link = new UdpLink();
+        using var server = new DtlsConnection(DtlsRole.Server, serverCert, clientCert.Fingerprint, link.SendFromA, handshakeTimeout: Timeout);
+        using var client = new DtlsConnection(DtlsRole.Client, clientCert, serverCert.Fingerprint, link.SendFromB,
+            [SrtpProtectionProfile.Aes128CmHmacSha1_80, SrtpProtectionProfile.AeadAes128Gcm], Timeout);
+        link.Start(server.Feed, client.Feed);
+
+        var keys = await Task.WhenAll(server.HandshakeAsync(), client.HandshakeAsync()).WaitAsync(Timeout);
+
+        Assert.All(keys, k => Assert.Equal(SrtpProtectionProfile.AeadAes128Gcm, k.Profile));
+    }
+
+    [Fact]
+    public async Task Server_rejects_client_certificate_that_does_not_match_fingerprint()
+    {
+        var serverCert = DtlsCertificate.Generate();
+        var clientCert = DtlsCertificate.Generate();
+        var impostor = DtlsCertificate.Generate();
+        await using var link = new UdpLink();
+        using var server = new DtlsConnection(DtlsRole.Server, serverCert, clientCert.Fingerprint, link.SendFromA, handshakeTimeout: TimeSpan.FromSeconds(3));
+        using var client = new DtlsConnection(DtlsRole.Client, impostor, serverCert.Fingerprint, link.SendFromB, handshakeTimeout: TimeSpan.FromSeconds(3));
+        link.Start(server.Feed, client.Feed);
+
+        var serverTask = server.HandshakeAsync();
+        _ = client.HandshakeAsync().ContinueWith(t => t.Exception, TaskScheduler.Default);
+
+        var error = await Assert.ThrowsAsync<DtlsHandshakeException>(() => serverTask.WaitAsync(Timeout));
+        Assert.Contains("bad_certificate", error.Message);
+        Assert.False(server.IsEstablished);
+    }
+
+    [Fact]
+    public async Task Client_rejects_server_certificate_that_does_not_match_fingerprint()
+    {
+        var serverCert = DtlsCertificate.Generate();
+        var clientCert = DtlsCertificate.Generate();
+        await using var link = new UdpLink();
+        using var server = new DtlsConnection(DtlsRole.Server, serverCert, clientCert.Fingerprint, link.SendFromA, handshakeTimeout: TimeSpan.FromSeconds(3));
+        using var client = new DtlsConnection(DtlsRole.Client, clientCert, DtlsCertificate.Generate().Fingerprint, link.SendFromB, handshakeTimeout: TimeSpan.FromSeconds(3));
+        link.Start(server.Feed, client.Feed);
+
+        _ = server.HandshakeAsync().ContinueWith(t => t.Exception, TaskScheduler.Default);
+        await Assert.ThrowsAsync<DtlsHandshakeException>(() => client.HandshakeAsync().WaitAsync(Timeout));
+    }
+
+    [Fact]
+    public async Task Application_data_flows_both_ways_after_the_handshake()
+    {
+        var serverCert = DtlsCertificate.Generate();
+        var clientCert = DtlsCertificate.Generate();
+        await using var link = new UdpLink();
+        using var server = new DtlsConnection(DtlsRole.Server, serverCert, clientCert.Fingerprint, link.SendFromA, handshakeTimeout: Timeout);
+        using var client = new DtlsConnection(DtlsRole.Client, clientCert, serverCert.Fingerprint, link.SendFromB, handshakeTimeout: Timeout);
+        var atServer = new TaskCompletionSource<byte[]>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var atClient = new TaskCompletionSource<byte[]>(TaskCreationOptions.RunContinuationsAsynchronously);
+        server.ApplicationDataReceived = d => atServer.TrySetResult(d.ToArray());
+        client.ApplicationDataReceived = d => atClient.TrySetResult(d.ToArray());
+        Assert.False(client.SendApplicationData("early"u8)); // not established yet
+        link.Start(server.Feed, client.Feed);
+        await Task.WhenAll(server.HandshakeAsync(), client.HandshakeAsync()).WaitAsync(Timeout);
+
+        Assert.True(client.SendApplicationData("hello relay"u8));
+        Assert.Equal("hello relay"u8.ToArray(), await atServer.Task.WaitAsync(Timeout));
+        Assert.True(server.SendApplicationData("hello sdk"u8));
+        Assert.Equal("hello sdk"u8.ToArray(), await atClient.Task.WaitAsync(Timeout));
+    }
+
+    [Fact]
+    public async Task Close_notify_completes_the_peers_closed_task()
+    {
+        var serverCert = DtlsCertificate.Generate();
+        var clientCert = DtlsCertificate.Generate();
+        await using var link = new UdpLink();
+        using var server = new DtlsConnection(DtlsRole.Server, serverCert, clientCert.Fingerprint, link.SendFromA, handshakeTimeout: Timeout);
+        using var client = new DtlsConnection(DtlsRole.Client, clientCert, serverCert.Fingerprint, link.SendFromB, handshakeTimeout: Timeout);
+        link.Start(server.Feed, client.Feed);
+        await Task.WhenAll(server.HandshakeAsync(), client.HandshakeAsync()).WaitAsync(Timeout);
+
+        client.Close();
+
+        var reason = await server.Closed.WaitAsync(Timeout);
+        Assert.Contains("close_notify", reason);
+    }
+
+    [Fact]
+    public async Task Garbage_datagrams_before_and_after_the_handshake_do_not_break_it()
+    {
+        var serverCert = DtlsCertificate.Generate();
+        var clientCert = DtlsCertificate.Generate();
+        await using var link = new UdpLink();
+        using var server = new DtlsConnection(DtlsRole.Server, serverCert, clientCert.Fingerprint, link.SendFromA, handshakeTimeout: Timeout);
+        using var client = new DtlsConnection(DtlsRole.Client, clientCert, serverCert.Fingerprint, link.SendFromB, handshakeTimeout: Timeout);
+        var random = new Random(7);
+        for (var i = 0; i < 50; i++)
+        {
+            var junk = new byte[random.Next(1, 300)];
+            random.NextBytes(junk);
+            junk[0] = (byte)random.Next(20, 64);
+            server.Feed(junk);
+        }
+
+        link.Start(server.Feed, client.Feed);
+        await Task.WhenAll(server.HandshakeAsync(), client.HandshakeAsync()).WaitAsync(Timeout);
+
+        for (var i = 0; i < 50; i++)
+        {
+            var junk = new byte[random.Next(1, 300)];
+            random.NextBytes(junk);
+            junk[0] = 23; // application_data content type
+            server.Feed(junk);
+        }
+
+        Assert.True(server.IsEstablished);
+        Assert.False(server.Closed.IsCompleted);
+    }
+
+    /// <summary>Two loopback UDP sockets; datagrams arriving at each are fed to a DTLS endpoint.</summary>
+    private sealed class UdpLink : IAsyncDisposable
+    {
+        private readonly Socket _a = Bound();
+        private readonly Socket _b = Bound();
+        private readonly CancellationTokenSource _stop = new();
+        private readonly List<Task> _loops = [];
+
+        public void SendFromA(ReadOnlySpan<byte> datagram) => _a.SendTo(datagram, SocketFlags.None, _b.LocalEndPoint!);
+
+        public void SendFromB(ReadOnlySpan<byte> datagram) => _b.SendTo(datagram, SocketFlags.None, _a.LocalEndPoint!);
+
+        public void Start(DatagramSender toA, DatagramSender toB)
+        {
+            _loops.Add(Pump(_a, toA));
+            _loops.Add(Pump(_b, toB));
+        }
+
+        private async Task Pump(Socket socket, DatagramSender deliver)
+        {
+            var buffer = new byte[2048];
+            try
+            {
+                while (!_stop.IsCancellationRequested)
+                {
+                    var n = await socket.ReceiveAsync(buffer, SocketFlags.None, _stop.Token);
+                    deliver(buffer.AsSpan(0, n));
+                }
+            }
+            catch (OperationCanceledException)
+            {
+            }
+            catch (SocketException)
+            {
+            }
+        }
+
+        private static Socket Bound()
+        {
+            var s = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+            s.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            return s;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _stop.CancelAsync();
+            await Task.WhenAll(_loops);
+            _a.Dispose();
+            _b.Dispose();
+            _stop.Dispose();
+        }
+    }
+}

@@ -1,0 +1,121 @@
+using System.Net;
+using Lilium.WebRtc.Dtls;
+using Lilium.WebRtc.Sdp;
+
+namespace Lilium.WebRtc.Tests;
+
+public sealed class SdpAnswerBuilderTests
+{
+    private static readonly DtlsCertificate Certificate = DtlsCertificate.Generate();
+
+    private static SdpLocalTransport Local => new("lite", "0123456789abcdefghijkl", Certificate.Fingerprint, new IPEndPoint(IPAddress.Parse("203.0.113.7"), 7882));
+
+    [Fact]
+    public void Ingest_answer_is_recvonly_ice_lite_passive_bundled_with_first_supported_codec()
+    {
+        Assert.True(SdpParser.TryParse(SdpFixtures.AiortcPublisherOffer, out var offer, out _));
+
+        Assert.True(SdpAnswerBuilder.TryAnswerIngest(offer!, Local, out var answer, out var error), error);
+
+        Assert.True(SdpParser.TryParse(answer!.Text, out var parsed, out var reparseError), reparseError);
+        Assert.True(parsed!.IceLite);
+        Assert.Equal(["0", "1"], parsed.BundleMids);
+        Assert.All(parsed.Media, m =>
+        {
+            Assert.Equal(SdpDirection.RecvOnly, m.Direction);
+            Assert.Equal(SdpSetup.Passive, m.Setup);
+            Assert.True(m.RtcpMux);
+            Assert.Equal("lite", m.IceUfrag);
+            Assert.Equal(Certificate.Fingerprint, m.Fingerprint);
+            var candidate = Assert.Single(m.Candidates);
+            Assert.Equal(("203.0.113.7", 7882, "host", SdpAnswerBuilder.HostPriority), (candidate.Address, candidate.Port, candidate.Type, candidate.Priority));
+            Assert.Equal(1, m.FindExtMap(SdpExtMap.SdesMid)!.Id);
+            Assert.Null(m.FindExtMap(SdpExtMap.AbsSendTime));
+        });
+
+        var video = parsed.Media[0];
+        Assert.Equal(["97"], video.Formats);
+        Assert.Equal("VP8", video.RtpMaps.Single().EncodingName);
+        Assert.Equal(["nack", "nack pli"], video.RtpMaps.Single().Feedback); // goog-remb not echoed
+        Assert.Equal(96, parsed.Media[1].RtpMaps.Single().PayloadType);
+        Assert.Equal(2, parsed.Media[1].FindExtMap(SdpExtMap.AudioLevel)!.Id);
+
+        var negotiated = answer.Media;
+        Assert.Equal(2, negotiated[0].RemoteSsrcs.Count);
+        Assert.True(negotiated[0].Nack && negotiated[0].Pli && !negotiated[0].Fir);
+        Assert.Equal(1, negotiated[0].MidExtensionId);
+        Assert.Equal(2, negotiated[1].AudioLevelExtensionId);
+    }
+
+    [Fact]
+    public void Egress_answer_maps_publisher_codecs_onto_viewer_payload_types_and_announces_ssrcs()
+    {
+        Assert.True(SdpParser.TryParse(SdpFixtures.ChromeViewerOffer, out var offer, out _));
+        var tracks = new[]
+        {
+            new SdpEgressTrack("video", new SdpRtpMap(97, "VP8", 90000, 1), 1111, "relay", "stream", "video0"),
+            new SdpEgressTrack("audio", new SdpRtpMap(96, "opus", 48000, 2), 2222, "relay", "stream", "audio0"),
+        };
+
+        Assert.True(SdpAnswerBuilder.TryAnswerEgress(offer!, Local, tracks, out var answer, out var error), error);
+
+        Assert.True(SdpParser.TryParse(answer!.Text, out var parsed, out _));
+        Assert.Equal(["0", "1"], parsed!.BundleMids);
+        var audio = parsed.Media[0];
+        Assert.Equal(SdpDirection.SendOnly, audio.Direction);
+        Assert.Equal(111, audio.RtpMaps.Single().PayloadType);
+        Assert.Equal("minptime=10;useinbandfec=1", audio.RtpMaps.Single().Fmtp);
+        Assert.Equal(4, audio.FindExtMap(SdpExtMap.SdesMid)!.Id);
+        Assert.True(audio.RtcpRsize);
+        Assert.Equal("stream audio0", audio.Msid);
+        Assert.Contains(audio.Ssrcs, s => s is { Ssrc: 2222, Attribute: "cname", Value: "relay" });
+        Assert.Contains(audio.Ssrcs, s => s is { Ssrc: 2222, Attribute: "msid", Value: "stream audio0" });
+
+        var video = parsed.Media[1];
+        Assert.Equal(96, video.RtpMaps.Single().PayloadType);
+        Assert.Equal(["ccm fir", "nack", "nack pli"], video.RtpMaps.Single().Feedback);
+        Assert.Equal(1111u, video.DistinctSsrcs.Single());
+        Assert.Equal(1111u, answer.Media[1].LocalSsrc);
+    }
+
+    [Fact]
+    public void Egress_rejects_m_section_whose_codec_the_publisher_does_not_send()
+    {
+        Assert.True(SdpParser.TryParse(SdpFixtures.ChromeViewerOffer, out var offer, out _));
+        var h264High = new SdpRtpMap(100, "H264", 90000, 1) { Fmtp = "packetization-mode=1;profile-level-id=640032" };
+        var tracks = new[]
+        {
+            new SdpEgressTrack("video", h264High, 1111, "relay", "s", "v"),
+            new SdpEgressTrack("audio", new SdpRtpMap(96, "opus", 48000, 2), 2222, "relay", "s", "a"),
+        };
+
+        Assert.True(SdpAnswerBuilder.TryAnswerEgress(offer!, Local, tracks, out var answer, out _));
+
+        Assert.True(SdpParser.TryParse(answer!.Text, out var parsed, out _));
+        Assert.Equal(["0"], parsed!.BundleMids);
+        Assert.Equal(0, parsed.Media[1].Port);
+        Assert.Equal("1", parsed.Media[1].Mid);
+        Assert.Single(answer.Media);
+    }
+
+    [Theory]
+    [InlineData("a=setup:actpass", "a=setup:passive", "setup")]
+    [InlineData("a=ice-ufrag:", "a=x-ufrag:", "ice-ufrag")]
+    [InlineData("a=fingerprint:", "a=x-fingerprint:", "fingerprint")]
+    [InlineData("a=mid:1", "a=mid:0", "duplicate")]
+    [InlineData("opus/48000/2", "speex/48000/2", "")]
+    public void Unanswerable_offers_yield_errors(string find, string replace, string expected)
+    {
+        var text = SdpFixtures.AiortcPublisherOffer.Replace(find, replace, StringComparison.Ordinal);
+        if (find == "opus/48000/2")
+        {
+            text = text.Replace("VP8/90000", "VP9/90000", StringComparison.Ordinal).Replace("H264/90000", "AV1/90000", StringComparison.Ordinal);
+            expected = "no acceptable";
+        }
+
+        Assert.True(SdpParser.TryParse(text, out var offer, out var parseError), parseError);
+        Assert.False(SdpAnswerBuilder.TryAnswerIngest(offer!, Local, out var answer, out var error));
+        Assert.Null(answer);
+        Assert.Contains(expected, error);
+    }
+}

@@ -10,6 +10,10 @@ public sealed record AwsService(string ServiceId, string SigningName, string End
 
     public static readonly AwsService Ecs = new("ECS", "ecs", "ecs");
 
+    public static readonly AwsService CloudFormation = new("CloudFormation", "cloudformation", "cloudformation");
+
+    public static readonly AwsService Ec2 = new("EC2", "ec2", "ec2");
+
     public static readonly AwsService ApiGatewayManagementApi = new("ApiGatewayManagementApi", "execute-api", "execute-api");
 
     /// <summary>

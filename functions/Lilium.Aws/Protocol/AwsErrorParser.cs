@@ -45,7 +45,8 @@ internal static class AwsErrorParser
         }
         catch (JsonException)
         {
-            // Not JSON (a proxy's HTML page, say): keep what the headers said.
+            // Not JSON: the Query protocol's XML (<ErrorResponse><Error><Code/><Message/>), or a proxy's HTML page.
+            (type, message) = TryParseXml(body, type);
         }
 
         var code = Normalize(type) ?? status.ToString();
@@ -55,6 +56,20 @@ internal static class AwsErrorParser
     }
 
     /// <summary><c>aws.protocoltests#FooError:http://internal/</c> → <c>FooError</c>.</summary>
+    private static (string? Type, string? Message) TryParseXml(ReadOnlySpan<byte> body, string? type)
+    {
+        try
+        {
+            var root = System.Xml.Linq.XDocument.Parse(Encoding.UTF8.GetString(body)).Root;
+            string? Find(string name) => root?.Descendants().FirstOrDefault(e => e.Name.LocalName == name)?.Value;
+            return (type ?? Find("Code"), Find("Message"));
+        }
+        catch (System.Xml.XmlException)
+        {
+            return (type, null);
+        }
+    }
+
     internal static string? Normalize(string? type)
     {
         if (string.IsNullOrWhiteSpace(type))

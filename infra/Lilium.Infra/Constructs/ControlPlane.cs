@@ -1,0 +1,124 @@
+using Amazon.CDK;
+using Amazon.CDK.AWS.Apigatewayv2;
+using Amazon.CDK.AwsApigatewayv2Integrations;
+using Amazon.CDK.AWS.EC2;
+using Amazon.CDK.AWS.Lambda;
+using Amazon.CDK.AWS.Logs;
+using Constructs;
+
+namespace Lilium.Infra.Constructs;
+
+public sealed record ControlPlaneProps(IVpc Vpc, Data Data, string ApiBundle, string SignalingBundle, RetentionDays Retention);
+
+/// <summary>
+/// The serverless control plane: HTTP API → api Lambda, WebSocket API → signaling Lambda, both
+/// custom-runtime (provided.al2023) bundles built by <c>make lambdas</c>, in the private subnets,
+/// with stage throttling and access logs. Secrets reach the functions as ARNs, never values.
+/// </summary>
+public sealed class ControlPlane : Construct
+{
+    /// <summary>The signaling protocol's actions (docs/signaling.md); each is its own route for per-route metrics.</summary>
+    private static readonly string[] Actions =
+    [
+        "ping", "chat.hello", "chat.ack", "chat.msg", "join.request", "join.accept", "join.decline",
+        "rtc.offer", "rtc.answer", "rtc.ice", "grant.update", "session.event",
+    ];
+
+    public ControlPlane(Construct scope, string id, ControlPlaneProps props) : base(scope, id)
+    {
+        var functionsSg = new SecurityGroup(this, "FunctionsSg", new SecurityGroupProps
+        {
+            Vpc = props.Vpc,
+            Description = "Lambdas: outbound only",
+            AllowAllOutbound = true,
+        });
+
+        Function Lambda(string name, string bundle, string description) => new(this, name, new FunctionProps
+        {
+            Description = description,
+            Runtime = Runtime.PROVIDED_AL2023,
+            Architecture = Architecture.X86_64,
+            Handler = "bootstrap",
+            Code = Code.FromAsset(RequireBundle(bundle)),
+            MemorySize = 1024,
+            Timeout = Duration.Seconds(15),
+            Vpc = props.Vpc,
+            VpcSubnets = new SubnetSelection { SubnetType = SubnetType.PRIVATE_WITH_EGRESS },
+            SecurityGroups = [functionsSg],
+            LogGroup = new LogGroup(this, name + "Logs", new LogGroupProps { Retention = props.Retention, RemovalPolicy = RemovalPolicy.DESTROY }),
+            Environment = new Dictionary<string, string>
+            {
+                ["DB_SECRET_ARN"] = props.Data.Database.Secret!.SecretArn,
+                ["TOKEN_KEYS_SECRET_ARN"] = props.Data.TokenKeys.SecretArn,
+                ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            },
+        });
+
+        ApiFunction = Lambda("Api", props.ApiBundle, "LiliumShare REST API (ASP.NET Core on the custom runtime)");
+        SignalingFunction = Lambda("Signaling", props.SignalingBundle, "LiliumShare WebSocket signaling and chat");
+        foreach (var fn in new[] { ApiFunction, SignalingFunction })
+        {
+            props.Data.GrantDatabase(fn, fn);
+            props.Data.TokenKeys.GrantRead(fn);
+        }
+
+        props.Data.TokenKeys.GrantWrite(ApiFunction); // fills the generated placeholder with real keys once
+        props.Data.Connections.GrantReadWriteData(SignalingFunction);
+
+        HttpApi = new HttpApi(this, "HttpApi", new HttpApiProps
+        {
+            Description = "LiliumShare REST API",
+            DefaultIntegration = new HttpLambdaIntegration("ApiIntegration", ApiFunction),
+        });
+        ConfigureStage((CfnStage)HttpApi.DefaultStage!.Node.DefaultChild!, "HttpApiAccess", props.Retention, rate: 200, burst: 400,
+            "{\"requestId\":\"$context.requestId\",\"ip\":\"$context.identity.sourceIp\",\"method\":\"$context.httpMethod\",\"path\":\"$context.path\",\"status\":\"$context.status\",\"latencyMs\":\"$context.responseLatency\"}");
+
+        var integration = new WebSocketLambdaIntegration("SignalingIntegration", SignalingFunction);
+        WebSocketApi = new WebSocketApi(this, "WebSocketApi", new WebSocketApiProps
+        {
+            Description = "LiliumShare signaling and chat",
+            RouteSelectionExpression = "$request.body.action",
+            ConnectRouteOptions = new WebSocketRouteOptions { Integration = integration },
+            DisconnectRouteOptions = new WebSocketRouteOptions { Integration = integration },
+            DefaultRouteOptions = new WebSocketRouteOptions { Integration = integration },
+        });
+        foreach (var action in Actions)
+        {
+            WebSocketApi.AddRoute(action, new WebSocketRouteOptions { Integration = integration });
+        }
+
+        WebSocketStage = new WebSocketStage(this, "WebSocketStage", new WebSocketStageProps
+        {
+            WebSocketApi = WebSocketApi,
+            StageName = "live",
+            AutoDeploy = true,
+        });
+        ConfigureStage((CfnStage)WebSocketStage.Node.DefaultChild!, "WebSocketAccess", props.Retention, rate: 500, burst: 1000,
+            "{\"requestId\":\"$context.requestId\",\"ip\":\"$context.identity.sourceIp\",\"route\":\"$context.routeKey\",\"event\":\"$context.eventType\",\"connection\":\"$context.connectionId\",\"status\":\"$context.status\"}");
+        WebSocketStage.GrantManagementApiAccess(SignalingFunction);
+        SignalingFunction.AddEnvironment("CONNECTIONS_TABLE", props.Data.Connections.TableName);
+        SignalingFunction.AddEnvironment("WS_MANAGEMENT_ENDPOINT", WebSocketStage.CallbackUrl);
+    }
+
+    public Function ApiFunction { get; }
+
+    public Function SignalingFunction { get; }
+
+    public HttpApi HttpApi { get; }
+
+    public WebSocketApi WebSocketApi { get; }
+
+    public WebSocketStage WebSocketStage { get; }
+
+    private void ConfigureStage(CfnStage stage, string logName, RetentionDays retention, int rate, int burst, string format)
+    {
+        var log = new LogGroup(this, logName, new LogGroupProps { Retention = retention, RemovalPolicy = RemovalPolicy.DESTROY });
+        stage.AccessLogSettings = new CfnStage.AccessLogSettingsProperty { DestinationArn = log.LogGroupArn, Format = format };
+        stage.DefaultRouteSettings = new CfnStage.RouteSettingsProperty { ThrottlingRateLimit = rate, ThrottlingBurstLimit = burst };
+    }
+
+    private static string RequireBundle(string folder) =>
+        File.Exists(Path.Combine(folder, "bootstrap"))
+            ? folder
+            : throw new InvalidOperationException($"No Lambda bundle at {folder} (expected {folder}/bootstrap): run 'make lambdas' first.");
+}

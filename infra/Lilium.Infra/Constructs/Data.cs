@@ -1,0 +1,98 @@
+using Amazon.CDK;
+using Amazon.CDK.AWS.DynamoDB;
+using Amazon.CDK.AWS.EC2;
+using Amazon.CDK.AWS.IAM;
+using Amazon.CDK.AWS.RDS;
+using Amazon.CDK.AWS.SecretsManager;
+using Constructs;
+
+namespace Lilium.Infra.Constructs;
+
+/// <summary>
+/// Postgres (Aurora Serverless v2 that pauses at 0 ACU when idle, so an idle deployment pays for
+/// storage only), its credentials generated into Secrets Manager, the token-signing keys secret,
+/// and the DynamoDB connections table (on demand, TTL).
+/// </summary>
+public sealed class Data : Construct
+{
+    public Data(Construct scope, string id, IVpc vpc) : base(scope, id)
+    {
+        DatabaseSecurityGroup = new SecurityGroup(this, "DbSg", new SecurityGroupProps
+        {
+            Vpc = vpc,
+            AllowAllOutbound = false,
+            Description = "Postgres: reachable only from the Lambdas",
+        });
+
+        Database = new DatabaseCluster(this, "Db", new DatabaseClusterProps
+        {
+            Engine = DatabaseClusterEngine.AuroraPostgres(new AuroraPostgresClusterEngineProps
+            {
+                Version = AuroraPostgresEngineVersion.Of("16.6", "16"),
+            }),
+            Credentials = Credentials.FromGeneratedSecret("lilium"),
+            DefaultDatabaseName = "lilium",
+            Writer = ClusterInstance.ServerlessV2("Writer"),
+            ServerlessV2MinCapacity = 0.5,
+            ServerlessV2MaxCapacity = 2,
+            Vpc = vpc,
+            VpcSubnets = new SubnetSelection { SubnetType = SubnetType.PRIVATE_ISOLATED },
+            SecurityGroups = [DatabaseSecurityGroup],
+            StorageEncrypted = true,
+            DeletionProtection = false,
+            RemovalPolicy = RemovalPolicy.SNAPSHOT,
+            Backup = new BackupProps { Retention = Duration.Days(7) },
+        });
+
+        // Scale to 0 ACU and pause after 5 idle minutes (Aurora PostgreSQL 16.3+); CDK 2.160 predates the
+        // property, so it is set on the underlying resource.
+        var cluster = (CfnDBCluster)Database.Node.DefaultChild!;
+        cluster.AddPropertyOverride("ServerlessV2ScalingConfiguration.MinCapacity", 0);
+        cluster.AddPropertyOverride("ServerlessV2ScalingConfiguration.SecondsUntilAutoPause", 300);
+
+        // {accessKey, refreshKey, relayKey}: the API fills this on first start when it holds the
+        // placeholder (Secrets Manager cannot generate base64 keys); see docs/infra.md.
+        TokenKeys = new Secret(this, "TokenKeys", new SecretProps
+        {
+            Description = "LiliumShare token signing keys (access, refresh, relay)",
+            GenerateSecretString = new SecretStringGenerator
+            {
+                SecretStringTemplate = "{\"generated\":true}",
+                GenerateStringKey = "seed",
+                PasswordLength = 64,
+                ExcludePunctuation = true,
+            },
+        });
+
+        var connections = new Table(this, "Connections", new TableProps
+        {
+            PartitionKey = new Amazon.CDK.AWS.DynamoDB.Attribute { Name = "connectionId", Type = AttributeType.STRING },
+            BillingMode = BillingMode.PAY_PER_REQUEST,
+            TimeToLiveAttribute = "expiresAt",
+            Encryption = TableEncryption.AWS_MANAGED,
+            RemovalPolicy = RemovalPolicy.DESTROY,
+        });
+        connections.AddGlobalSecondaryIndex(new GlobalSecondaryIndexProps
+        {
+            IndexName = "byUser",
+            PartitionKey = new Amazon.CDK.AWS.DynamoDB.Attribute { Name = "userId", Type = AttributeType.STRING },
+            ProjectionType = ProjectionType.ALL,
+        });
+        Connections = connections;
+    }
+
+    public DatabaseCluster Database { get; }
+
+    public SecurityGroup DatabaseSecurityGroup { get; }
+
+    public ISecret TokenKeys { get; }
+
+    public ITable Connections { get; }
+
+    /// <summary>Lets <paramref name="function"/> read the database secret and connect to Postgres.</summary>
+    public void GrantDatabase(IGrantable function, IConnectable connectable)
+    {
+        Database.Secret!.GrantRead(function);
+        DatabaseSecurityGroup.AddIngressRule(connectable.Connections.SecurityGroups[0], Port.Tcp(5432), "Lambda to Postgres");
+    }
+}

@@ -1,0 +1,48 @@
+using Amazon.CDK;
+using Amazon.CDK.AWS.Logs;
+using Constructs;
+using Lilium.Infra.Constructs;
+
+namespace Lilium.Infra;
+
+/// <summary>The whole deployment. Wiring only: each concern is its own construct.</summary>
+public sealed class LiliumStack : Stack
+{
+    public LiliumStack(Construct scope, string id, LiliumStackProps props) : base(scope, id, props)
+    {
+        var retention = (RetentionDays)Enum.Parse(typeof(RetentionDays), RetentionName(props.LogRetentionDays));
+        var network = new Network(this, "Network");
+        var data = new Data(this, "Data", network.Vpc);
+        var control = new ControlPlane(this, "ControlPlane", new ControlPlaneProps(network.Vpc, data, props.ApiBundle, props.SignalingBundle, retention));
+        var media = new MediaPlane(this, "MediaPlane", new MediaPlaneProps(network.Vpc, data.TokenKeys, props.RelayImage, props.RelayDesiredCount, props.CertificateArn, retention));
+        _ = new Observability(this, "Observability", control, media);
+
+        Output("HttpApiUrl", control.HttpApi.ApiEndpoint, "REST API base URL");
+        Output("WebSocketUrl", control.WebSocketStage.Url, "Signaling WebSocket URL");
+        Output("AlbUrl", $"http{(props.CertificateArn is null ? "" : "s")}://{media.LoadBalancer.LoadBalancerDnsName}", "Media relay (WHIP/WHEP) base URL");
+        Output("ClusterName", media.Cluster.ClusterName, "ECS cluster of the relay");
+        Output("ServiceName", media.Service.ServiceName, "ECS service of the relay (pause/resume scale it)");
+        Output("DatabaseClusterId", data.Database.ClusterIdentifier, "Aurora cluster");
+        Output("TokenKeysSecretArn", data.TokenKeys.SecretArn, "Signing keys secret (ARN only)");
+        Output("NatInstanceId", network.NatInstance.ConfiguredGateways[0].GatewayId, "NAT instance (pause --minimal stops it)");
+        if (media.Repository is { } repository)
+        {
+            Output("RelayRepositoryUri", repository.RepositoryUri, "Push the relay image here (tag latest)");
+        }
+    }
+
+    private void Output(string name, string value, string description) =>
+        _ = new CfnOutput(this, name, new CfnOutputProps { Value = value, Description = description });
+
+    private static string RetentionName(int days) => days switch
+    {
+        1 => "ONE_DAY",
+        3 => "THREE_DAYS",
+        5 => "FIVE_DAYS",
+        7 => "ONE_WEEK",
+        14 => "TWO_WEEKS",
+        30 => "ONE_MONTH",
+        90 => "THREE_MONTHS",
+        _ => throw new ArgumentOutOfRangeException(nameof(days), days, "Use 1, 3, 5, 7, 14, 30 or 90 days."),
+    };
+}

@@ -7,9 +7,9 @@ ARTIFACTS := artifacts
 export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 
-.PHONY: help deps build test run demo migrate db db-stop aws-endpoint lambdas format \
-        bench-api bench-signaling bench-relay bench-input \
-        synth diff deploy destroy deploy-local pause resume status clean
+.PHONY: help deps build test run migrate db db-stop aws-endpoint lambdas format \
+        bench-api bench-lambda-init bench-signaling bench-relay bench-input \
+        synth diff deploy destroy pause resume status clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -25,9 +25,6 @@ test: lambdas ## run every test against the local topology (Postgres, :4566 endp
 
 run: ## the whole stack on this machine with embedded defaults
 	bash scripts/run-local.sh
-
-demo: ## two users, friends, chat, hosting and viewing, as a transcript
-	bash scripts/demo.sh
 
 db: ## start the private Postgres cluster (.local/pg) and print its URL
 	bash scripts/pg.sh ensure
@@ -50,6 +47,9 @@ format: ## check formatting
 bench-api: ## REST API read throughput and Lambda init -> bench/results/api.json
 	bash bench/run.sh api
 
+bench-lambda-init: ## Lambda init: published bootstrap start to first response, median of 10 (ms)
+	bash bench/lambda-init/run.sh
+
 bench-signaling: ## 1,000 WebSocket clients chatting -> bench/results/signaling.json
 	bash bench/run.sh signaling
 
@@ -70,9 +70,6 @@ deploy: lambdas ## deploy to the AWS account in your environment
 
 destroy: ## delete the stack
 	npx cdk destroy --force
-
-deploy-local: lambdas ## bootstrap and deploy to the LocalStack-compatible endpoint (:4566)
-	bash scripts/deploy-local.sh
 
 pause: ## scale the media relay to zero (add ARGS=--minimal to stop everything billed by the hour)
 	$(DOTNET) run --project infra/Lilium.Ops -c $(CONFIG) -- pause $(ARGS)

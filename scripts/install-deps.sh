@@ -9,6 +9,7 @@ need_apt=()
 ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || need_apt+=(postgresql)
 [ -f /usr/lib/python3/dist-packages/aiortc/__init__.py ] || need_apt+=(python3-aiortc)
 command -v curl >/dev/null || need_apt+=(curl)
+command -v psql >/dev/null || need_apt+=(postgresql-client)
 command -v ffmpeg >/dev/null || need_apt+=(ffmpeg)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "install-deps: apt packages: ${need_apt[*]}"
@@ -19,6 +20,9 @@ fi
 if ! command -v moto_server >/dev/null 2>&1; then
   echo "install-deps: pip moto[server]"
   python3 -m pip install -q 'moto[server]'
+fi
+if ! command -v aws >/dev/null 2>&1; then
+  python3 -m pip install -q awscli
 fi
 if ! command -v cfn-lint >/dev/null 2>&1; then
   python3 -m pip install -q cfn-lint

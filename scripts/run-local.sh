@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make run: the whole LiliumShare stack on this machine, on embedded defaults.
 #   Postgres (private cluster, .local/pg)   the :4566 AWS endpoint (LocalStack or moto)
-#   REST API on :5080                        WebSocket gateway + signaling on :5081
+#   REST API on :5080                        WebSocket gateway + signaling on :5081 (when built)
 #   media relay: HTTP :8080, UDP :7882
 # Ctrl-C stops everything it started (the database and the AWS endpoint keep running; `make db-stop`).
 set -euo pipefail
@@ -54,9 +54,13 @@ start() { # name, log, command...
 
 step "start"
 ASPNETCORE_URLS="http://127.0.0.1:$API_PORT" start api dotnet "$(bin functions/Lilium.Api)"
-ASPNETCORE_URLS="http://127.0.0.1:$GATEWAY_PORT" start gateway dotnet "$(bin functions/Lilium.LocalGateway)"
-ASPNETCORE_URLS="http://127.0.0.1:$RELAY_HTTP_PORT" RELAY_UDP_PORT="$RELAY_UDP_PORT" RELAY_PUBLIC_IP=127.0.0.1 \
+ASPNETCORE_URLS="http://127.0.0.1:$RELAY_HTTP_PORT" RELAY_MEDIA_PORT="$RELAY_UDP_PORT" RELAY_BIND_ADDRESS=127.0.0.1 RELAY_PUBLIC_IP=127.0.0.1 \
   start relay dotnet "$(bin media-relay/Lilium.Relay)"
+HAS_GATEWAY=0
+if [ -f functions/Lilium.LocalGateway/Lilium.LocalGateway.csproj ]; then
+  HAS_GATEWAY=1
+  ASPNETCORE_URLS="http://127.0.0.1:$GATEWAY_PORT" start gateway dotnet "$(bin functions/Lilium.LocalGateway)"
+fi
 
 wait_http() { # name url
   for _ in $(seq 1 120); do
@@ -66,20 +70,20 @@ wait_http() { # name url
   echo "    $1 did not become ready; see .local/logs/$1.log" >&2; return 1
 }
 wait_http api "http://127.0.0.1:$API_PORT/health"
-wait_http gateway "http://127.0.0.1:$GATEWAY_PORT/health"
+[ "$HAS_GATEWAY" = 1 ] && wait_http gateway "http://127.0.0.1:$GATEWAY_PORT/health"
 wait_http relay "http://127.0.0.1:$RELAY_HTTP_PORT/health"
 
 cat <<TXT
 
 LiliumShare is running.
   REST API      http://127.0.0.1:$API_PORT        (OpenAPI: /openapi/v1.json)
-  WebSocket     ws://127.0.0.1:$GATEWAY_PORT      (API Gateway-compatible local gateway)
+  WebSocket     $( [ "$HAS_GATEWAY" = 1 ] && echo "ws://127.0.0.1:$GATEWAY_PORT      (API Gateway-compatible local gateway)" || echo "(signaling not built yet)")
   Media relay   http://127.0.0.1:$RELAY_HTTP_PORT  (WHIP /whip/{session}, WHEP /whep/{session}; UDP $RELAY_UDP_PORT)
   Postgres      $DATABASE_URL
   AWS endpoint  $AWS_ENDPOINT_URL
 
-Next: in another terminal, 'make demo' runs two users through friends, chat, hosting and viewing.
-Ctrl-C stops the stack.
+Try it: curl http://127.0.0.1:$API_PORT/health ; curl http://127.0.0.1:$RELAY_HTTP_PORT/metrics
+Logs are in .local/logs/. Ctrl-C stops the stack.
 TXT
 wait -n "${pids[@]}" || true
 echo "a component exited; see .local/logs/" >&2

@@ -1,0 +1,80 @@
+using Lilium.Api.Contracts;
+using Lilium.Api.Infrastructure;
+using Lilium.Api.Security;
+using Lilium.Data.Users;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Lilium.Api.Endpoints;
+
+internal static class UserEndpoints
+{
+    private const int SearchLimit = 20;
+
+    public static void MapUserEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/v1/users", Register).AllowAnonymous().RequireRateLimiting(AuthRateLimiter.IpPolicy)
+            .WithSummary("Register a public key and nickname (idempotent for the same key).");
+        var users = app.MapGroup("/v1/users").RequireAuthorization();
+        users.MapGet("/me", Me).WithSummary("The authenticated user.");
+        users.MapGet("/{id:guid}", Get).WithSummary("A user by id.");
+        users.MapGet("/", Search).WithSummary("Search users by nickname prefix or by key fingerprint.");
+    }
+
+    private static async Task<Results<Created<UserResponse>, Ok<UserResponse>, ProblemHttpResult>> Register(
+        CreateUserRequest request, UserRepository users, TimeProvider time, CancellationToken ct)
+    {
+        if (!UserKey.TryParse(request.PublicKey, out var key) || key is null)
+        {
+            return Problems.BadRequest("invalid_public_key", "publicKey must be base64 SubjectPublicKeyInfo DER of an ECDSA P-256 key.");
+        }
+
+        var (nickname, error) = await users.NormalizeNicknameAsync(request.Nickname, ct);
+        if (nickname is null)
+        {
+            return Problems.BadRequest("invalid_nickname", error!);
+        }
+
+        var (user, created) = await users.RegisterAsync(key, nickname, time.GetUtcNow(), ct);
+        return created
+            ? TypedResults.Created($"/v1/users/{user.Id}", user.ToResponse())
+            : TypedResults.Ok(user.ToResponse());
+    }
+
+    private static async Task<Results<Ok<UserResponse>, ProblemHttpResult>> Me(HttpContext context, UserRepository users, CancellationToken ct) =>
+        await users.GetAsync(context.User.UserId(), ct) is { } user
+            ? TypedResults.Ok(user.ToResponse())
+            : Problems.NotFound("user_not_found", "The token's user no longer exists.");
+
+    private static async Task<Results<Ok<UserResponse>, ProblemHttpResult>> Get(Guid id, UserRepository users, CancellationToken ct) =>
+        await users.GetAsync(id, ct) is { } user
+            ? TypedResults.Ok(user.ToResponse())
+            : Problems.NotFound("user_not_found", "No user has this id.");
+
+    private static async Task<Results<Ok<UserResponse[]>, ProblemHttpResult>> Search(
+        string? nickname, string? fingerprint, UserRepository users, CancellationToken ct)
+    {
+        if (!string.IsNullOrEmpty(fingerprint))
+        {
+            var fp = fingerprint.Trim().ToLowerInvariant();
+            if (fp.Length != 64 || !fp.All(char.IsAsciiHexDigitLower))
+            {
+                return Problems.BadRequest("invalid_fingerprint", "fingerprint must be 64 hex characters (SHA-256 of the SPKI).");
+            }
+
+            return TypedResults.Ok(await users.GetByFingerprintAsync(fp, ct) is { } u ? [u.ToResponse()] : Array.Empty<UserResponse>());
+        }
+
+        if (string.IsNullOrEmpty(nickname))
+        {
+            return Problems.BadRequest("missing_query", "Give ?nickname=<prefix> or ?fingerprint=<hex>.");
+        }
+
+        if ((await users.NormalizeNicknameAsync(nickname, ct)).Nickname is not { } prefix)
+        {
+            return TypedResults.Ok(Array.Empty<UserResponse>()); // No valid nickname starts with invalid text.
+        }
+
+        var found = await users.SearchByNicknameAsync(prefix, SearchLimit, ct);
+        return TypedResults.Ok(found.Select(u => u.ToResponse()).ToArray());
+    }
+}

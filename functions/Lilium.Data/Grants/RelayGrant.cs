@@ -1,0 +1,6 @@
+using Lilium.Auth;
+
+namespace Lilium.Data.Grants;
+
+/// <summary>A signed relay grant (<see cref="TokenKind.Relay"/>) and what it says, for the response body.</summary>
+public sealed record RelayGrant(string Token, Guid SessionId, Guid UserId, RelayRole Role, InputPermissions Permissions, DateTimeOffset ExpiresAt);

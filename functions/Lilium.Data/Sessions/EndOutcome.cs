@@ -1,0 +1,9 @@
+namespace Lilium.Data.Sessions;
+
+public enum EndOutcome
+{
+    Ended,
+    AlreadyEnded,
+    NotFound,
+    NotHost,
+}

@@ -1,0 +1,7 @@
+namespace Lilium.Data.Sessions;
+
+public enum ParticipantRole
+{
+    Host,
+    Viewer,
+}

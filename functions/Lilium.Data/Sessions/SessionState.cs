@@ -1,0 +1,7 @@
+namespace Lilium.Data.Sessions;
+
+public enum SessionState
+{
+    Active,
+    Ended,
+}

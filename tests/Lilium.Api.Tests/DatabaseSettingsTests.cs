@@ -1,0 +1,126 @@
+using Lilium.Data.Configuration;
+using Lilium.Testing;
+using Npgsql;
+
+namespace Lilium.Api.Tests;
+
+/// <summary>DATABASE_URL &gt; DB_SECRET_ARN (RDS secret JSON) &gt; DB_* — the pure precedence rules, then the real secret path.</summary>
+public sealed class DatabaseSettingsTests
+{
+    private const string RdsSecret = """{"username":"rds_user","password":"p@ss:w/rd","engine":"postgres","host":"db.example","port":6543,"dbname":"lilium_prod"}""";
+
+    /// <summary>A secret store of fixed values: the precedence logic does not depend on where secrets live.</summary>
+    private sealed class FixedSecrets(string value) : ISecretReader
+    {
+        public List<string> Asked { get; } = [];
+
+        public Task<string> GetSecretStringAsync(string secretId, CancellationToken cancellationToken = default)
+        {
+            Asked.Add(secretId);
+            return Task.FromResult(value);
+        }
+    }
+
+    private static Func<string, string?> Env(params (string Key, string Value)[] vars) =>
+        name => vars.FirstOrDefault(v => v.Key == name).Value;
+
+    [Fact]
+    public async Task Database_url_wins_and_the_secret_is_not_even_read()
+    {
+        var secrets = new FixedSecrets(RdsSecret);
+        var (cs, source) = await DatabaseSettings.ResolveAsync(
+            Env(("DATABASE_URL", "postgres://u%40x:p%3Aw@h.example:5433/d?sslmode=require"), ("DB_SECRET_ARN", "arn:x"), ("DB_HOST", "other")), secrets);
+
+        var b = new NpgsqlConnectionStringBuilder(cs);
+        Assert.Equal(DatabaseSettingsSource.DatabaseUrl, source);
+        Assert.Equal(("h.example", 5433, "d", "u@x", "p:w", SslMode.Require), (b.Host, b.Port, b.Database, b.Username, b.Password, b.SslMode));
+        Assert.Empty(secrets.Asked);
+    }
+
+    [Fact]
+    public async Task The_secret_comes_before_discrete_variables()
+    {
+        var secrets = new FixedSecrets(RdsSecret);
+        var (cs, source) = await DatabaseSettings.ResolveAsync(Env(("DB_SECRET_ARN", "arn:aws:secretsmanager:us-east-1:1:secret:db"), ("DB_HOST", "other"), ("DB_USER", "x")), secrets);
+
+        var b = new NpgsqlConnectionStringBuilder(cs);
+        Assert.Equal(DatabaseSettingsSource.Secret, source);
+        Assert.Equal(("db.example", 6543, "lilium_prod", "rds_user", "p@ss:w/rd", SslMode.Require), (b.Host, b.Port, b.Database, b.Username, b.Password, b.SslMode));
+        Assert.Equal(["arn:aws:secretsmanager:us-east-1:1:secret:db"], secrets.Asked);
+    }
+
+    [Fact]
+    public async Task Discrete_variables_are_the_last_resort()
+    {
+        var (cs, source) = await DatabaseSettings.ResolveAsync(
+            Env(("DB_HOST", "10.0.0.5"), ("DB_PORT", "5555"), ("DB_NAME", "n"), ("DB_USER", "u"), ("DB_PASSWORD", "pw"), ("DB_SSLMODE", "verify-full")), null);
+
+        var b = new NpgsqlConnectionStringBuilder(cs);
+        Assert.Equal(DatabaseSettingsSource.DiscreteVariables, source);
+        Assert.Equal(("10.0.0.5", 5555, "n", "u", "pw", SslMode.VerifyFull), (b.Host, b.Port, b.Database, b.Username, b.Password, b.SslMode));
+    }
+
+    [Theory]
+    [InlineData("DATABASE_URL", "mysql://u:p@h/d")]
+    [InlineData("DATABASE_URL", "not a url")]
+    [InlineData("DB_HOST", "h")] // no DB_USER
+    [InlineData("NOTHING", "x")]
+    public async Task Bad_or_missing_settings_are_clear_configuration_errors(string key, string value)
+    {
+        var e = await Assert.ThrowsAsync<ConfigurationException>(() => DatabaseSettings.ResolveAsync(Env((key, value)), null));
+        Assert.False(string.IsNullOrWhiteSpace(e.Message));
+    }
+
+    [Theory]
+    [InlineData("{")]
+    [InlineData("""{"host":"h","password":"p"}""")]
+    [InlineData("""{"host":"h","username":"u","password":"p","port":"http"}""")]
+    [InlineData("""{"host":"h","username":"u","password":"p","port":true}""")]
+    public void Broken_rds_secrets_are_configuration_errors(string json) =>
+        Assert.Throws<ConfigurationException>(() => DatabaseSettings.FromRdsSecret(json));
+
+    [Fact]
+    public async Task Token_keys_are_required_outside_development()
+    {
+        await Assert.ThrowsAsync<ConfigurationException>(() => TokenKeysSettings.ResolveAsync(Env(), null, allowGenerated: false));
+        await Assert.ThrowsAsync<ConfigurationException>(() => TokenKeysSettings.ResolveAsync(Env(("TOKEN_KEYS", "{\"accessKey\":\"short\"}")), null, allowGenerated: true));
+        Assert.NotNull(await TokenKeysSettings.ResolveAsync(Env(), null, allowGenerated: true));
+        var keys = Lilium.Auth.TokenKeys.Generate();
+        Assert.Equal(keys, await TokenKeysSettings.ResolveAsync(Env(("TOKEN_KEYS_SECRET_ARN", "arn:k")), new FixedSecrets(keys.ToJson()), allowGenerated: false));
+    }
+}
+
+/// <summary>
+/// The real path: an RDS-shaped secret created with the AWS CLI on the :4566 endpoint, pointing at
+/// a test database, read through Lilium.Aws's Secrets Manager client by the migrate command.
+/// </summary>
+public sealed class SecretsManagerDatabaseTests(PostgresFixture postgres, AwsEndpointFixture aws)
+    : IClassFixture<PostgresFixture>, IClassFixture<AwsEndpointFixture>
+{
+    [Fact]
+    public async Task Migrate_reads_the_database_from_DB_SECRET_ARN()
+    {
+        var b = new NpgsqlConnectionStringBuilder(await postgres.CreateDatabaseAsync("sec"));
+        var secret = System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, object?>
+        {
+            ["username"] = b.Username,
+            ["password"] = b.Password,
+            ["engine"] = "postgres",
+            ["host"] = b.Host,
+            ["port"] = b.Port,
+            ["dbname"] = b.Database,
+        });
+        var env = new Dictionary<string, string?>(aws.Environment) { ["DATABASE_URL"] = null, ["DB_SSLMODE"] = "Disable" };
+        var created = (await ProcessRunner.RunAsync(
+            "aws",
+            ["--endpoint-url", aws.Endpoint.ToString().TrimEnd('/'), "--output", "text", "--query", "ARN", "secretsmanager", "create-secret", "--name", "lilium/test/db-" + Guid.NewGuid().ToString("N"), "--secret-string", secret],
+            TimeSpan.FromMinutes(1),
+            environment: env)).EnsureSuccess("aws secretsmanager create-secret");
+        env["DB_SECRET_ARN"] = created.StdOut.Trim();
+
+        var run = (await ProcessRunner.RunAsync("dotnet", [Path.Combine(AppContext.BaseDirectory, "Lilium.Api.dll"), "migrate"], TimeSpan.FromMinutes(2), environment: env)).EnsureSuccess("migrate");
+
+        Assert.Contains("applied 0001", run.StdOut);
+        Assert.Contains("Secret", run.StdOut);
+    }
+}

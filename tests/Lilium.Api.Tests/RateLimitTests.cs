@@ -1,0 +1,49 @@
+using System.Net;
+using System.Net.Http.Json;
+using Lilium.Testing;
+
+namespace Lilium.Api.Tests;
+
+public sealed class RateLimitTests(PostgresFixture postgres) : IClassFixture<PostgresFixture>
+{
+    [Fact]
+    public async Task Auth_endpoints_are_limited_per_address_with_retry_after()
+    {
+        await using var server = await ApiServer.StartAsync(postgres, settings: new Dictionary<string, string?> { ["RATE_LIMIT_AUTH_PER_IP"] = "5" });
+        using var http = server.CreateClient();
+        var statuses = new List<HttpStatusCode>();
+        HttpResponseMessage? limited = null;
+        for (var i = 0; i < 7; i++)
+        {
+            var r = await http.PostAsJsonAsync("/v1/auth/challenge", new { userId = Guid.NewGuid() });
+            statuses.Add(r.StatusCode);
+            limited = r.StatusCode == HttpStatusCode.TooManyRequests ? r : limited;
+        }
+
+        Assert.Equal(Enumerable.Repeat(HttpStatusCode.NotFound, 5).Concat(Enumerable.Repeat(HttpStatusCode.TooManyRequests, 2)), statuses);
+        await ProblemAssert.IsProblemAsync(limited!, HttpStatusCode.TooManyRequests, "rate_limited");
+        Assert.InRange(limited!.Headers.RetryAfter!.Delta!.Value, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1));
+
+        // authenticated endpoints are not under the auth limit
+        using var probe = server.CreateClient();
+        await ProblemAssert.IsProblemAsync(await probe.GetAsync("/v1/users/me"), HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task Logins_are_limited_per_user_across_addresses()
+    {
+        await using var server = await ApiServer.StartAsync(postgres, settings: new Dictionary<string, string?> { ["RATE_LIMIT_AUTH_PER_USER"] = "3" });
+        using var user = await TestUser.RegisterAsync(server, "limited", login: false);
+        using var other = await TestUser.RegisterAsync(server, "unlimited", login: false);
+        using var http = server.CreateClient();
+        for (var i = 0; i < 3; i++)
+        {
+            await user.ChallengeAsync(server);
+        }
+
+        var blocked = await http.PostAsJsonAsync("/v1/auth/challenge", new { userId = user.Id });
+        await ProblemAssert.IsProblemAsync(blocked, HttpStatusCode.TooManyRequests, "rate_limited");
+        Assert.NotNull(blocked.Headers.RetryAfter);
+        await other.ChallengeAsync(server); // another user from the same address is unaffected
+    }
+}

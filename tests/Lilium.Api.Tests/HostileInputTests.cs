@@ -63,14 +63,38 @@ public sealed class HostileInputTests(PostgresFixture postgres) : IClassFixture<
         var big = "{\"publicKey\":\"" + new string('A', 17 * 1024) + "\",\"nickname\":\"x\"}";
         await ProblemAssert.IsProblemAsync(await http.PostAsync("/v1/users", new StringContent(big, Encoding.UTF8, "application/json")), HttpStatusCode.RequestEntityTooLarge, "body_too_large");
 
-        // chunked: no Content-Length, so the server must stop while reading
-        using var chunked = new HttpRequestMessage(HttpMethod.Post, "/v1/users")
+        // Chunked, no Content-Length: the server must stop while reading. It answers 413 and may close
+        // before the client has written everything, so write over a raw socket, tolerate the early close,
+        // then read the response (HttpClient would surface the broken pipe instead of the answer).
+        var uri = http.BaseAddress!;
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(uri.Host, uri.Port);
+        var stream = tcp.GetStream();
+        var head = Encoding.ASCII.GetBytes($"POST /v1/users HTTP/1.1\r\nHost: {uri.Authority}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n");
+        var payload = Encoding.UTF8.GetBytes(big);
+        try
         {
-            Content = new StreamContent(new MemoryStream(Encoding.UTF8.GetBytes(big))),
-        };
-        chunked.Content.Headers.ContentType = new("application/json");
-        chunked.Headers.TransferEncodingChunked = true;
-        await ProblemAssert.IsProblemAsync(await http.SendAsync(chunked), HttpStatusCode.RequestEntityTooLarge, "body_too_large");
+            await stream.WriteAsync(head);
+            for (var at = 0; at < payload.Length; at += 1024)
+            {
+                var n = Math.Min(1024, payload.Length - at);
+                await stream.WriteAsync(Encoding.ASCII.GetBytes($"{n:x}\r\n"));
+                await stream.WriteAsync(payload.AsMemory(at, n));
+                await stream.WriteAsync("\r\n"u8.ToArray());
+            }
+
+            await stream.WriteAsync("0\r\n\r\n"u8.ToArray());
+        }
+        catch (IOException)
+        {
+            // the server stopped reading: expected once the limit is crossed
+        }
+
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        var response = await reader.ReadToEndAsync();
+        Assert.StartsWith("HTTP/1.1 413", response, StringComparison.Ordinal);
+        Assert.Contains("application/problem+json", response, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("body_too_large", response, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -100,9 +100,14 @@ internal sealed partial class MediaServer
         }
     }
 
+    private const uint TestLossGracePackets = 100;
+
     private void SendToSubscriber(MediaPeer subscriber, SubscriberTrack track, ReadOnlySpan<byte> packet, in RtpHeader header, bool retransmission)
     {
-        if (subscriber.SendLossPercent > 0 && _loss.NextDouble() * 100 < subscriber.SendLossPercent)
+        // Test-only induced loss (RELAY_TEST_SEND_LOSS_PERCENT) starts once the track has delivered its first
+        // 100 packets: it models loss on an established stream. Losing the very first packet a viewer is sent
+        // is not recoverable by NACK (the viewer cannot know that sequence number existed); see docs/relay.md.
+        if (subscriber.SendLossPercent > 0 && track.PacketsSent >= TestLossGracePackets && _loss.NextDouble() * 100 < subscriber.SendLossPercent)
         {
             _metrics.TestDropped();
             return;

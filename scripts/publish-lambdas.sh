@@ -15,5 +15,6 @@ for fn in api:functions/Lilium.Api signaling:functions/Lilium.Signaling; do
   dotnet publish "$proj" -c Release -r linux-x64 --self-contained true \
     -p:PublishTrimmed=true -p:PublishReadyToRun=true \
     -o "$OUT/$name" --nologo -v q
-  mv -f "$OUT/$name/$asm" "$OUT/$name/bootstrap"
+  if [ -f "$OUT/$name/$asm" ]; then mv -f "$OUT/$name/$asm" "$OUT/$name/bootstrap"; fi
+  [ -x "$OUT/$name/bootstrap" ] || { echo "publish-lambdas: no bootstrap for $name" >&2; exit 1; }
 done

@@ -1,0 +1,31 @@
+using Amazon.DynamoDBv2;
+using Lilium.Auth;
+using Lilium.Data;
+using Lilium.Data.Friends;
+using Lilium.LocalGateway;
+using Lilium.Signaling;
+using Lilium.Signaling.Connections;
+
+// Local dev host: LOCAL_GATEWAY_PORT (5081), TOKEN_KEYS, DATABASE_URL, CONNECTIONS_TABLE (lilium-connections),
+// AWS_ENDPOINT_URL (http://localhost:4566) with AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_REGION.
+var port = int.TryParse(Environment.GetEnvironmentVariable("LOCAL_GATEWAY_PORT"), out var p) ? p : 5081;
+var keys = TokenKeys.TryParse(Environment.GetEnvironmentVariable("TOKEN_KEYS"));
+var database = Environment.GetEnvironmentVariable("DATABASE_URL");
+if (keys is null || string.IsNullOrEmpty(database))
+{
+    await Console.Error.WriteLineAsync("TOKEN_KEYS and DATABASE_URL must be set.");
+    return 2;
+}
+
+var dynamo = new AmazonDynamoDBClient(new AmazonDynamoDBConfig
+{
+    ServiceURL = Environment.GetEnvironmentVariable("AWS_ENDPOINT_URL") ?? "http://localhost:4566",
+});
+var store = new ConnectionStore(dynamo, Environment.GetEnvironmentVariable("CONNECTIONS_TABLE") ?? "lilium-connections", TimeProvider.System);
+await store.EnsureTableAsync(default);
+var registry = new ConnectionRegistry();
+var handler = new SignalingHandler(keys.AccessCodec(), store, new FriendshipRepository(LiliumDatabase.CreateDataSource(database)), registry, new SignalingOptions(), TimeProvider.System);
+await using var host = new LocalGatewayHost(new GatewayOptions { Port = port }, registry, handler.HandleAsync);
+Console.WriteLine($"Local gateway: {host.WebSocketUri} (management API {host.ManagementEndpoint})");
+await host.RunAsync();
+return 0;

@@ -1,0 +1,139 @@
+using System.Globalization;
+using Amazon.DynamoDBv2;
+using Amazon.DynamoDBv2.Model;
+
+namespace Lilium.Signaling.Connections;
+
+/// <summary>
+/// Connections in one DynamoDB table (hash key <c>pk</c>, range key <c>sk</c>, TTL attribute <c>expires</c>):
+/// <code>
+/// pk = "C#{connectionId}"  sk = "#"             user, nick, expires   → owner of a connection
+/// pk = "U#{userId}"        sk = connectionId    expires               → a user's connections (Query)
+/// </code>
+/// The TTL (24 h, longer than API Gateway's 2 h connection limit) sweeps entries whose
+/// <c>$disconnect</c> was lost; PostToConnection's 410 removes them earlier.
+/// </summary>
+public sealed class ConnectionStore(IAmazonDynamoDB dynamo, string tableName, TimeProvider time)
+{
+    private static readonly TimeSpan Lifetime = TimeSpan.FromHours(24);
+
+    public string TableName => tableName;
+
+    /// <summary>Creates the table (on-demand billing) when absent — for local runs and tests only.</summary>
+    public async Task EnsureTableAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await dynamo.DescribeTableAsync(tableName, cancellationToken);
+            return;
+        }
+        catch (ResourceNotFoundException)
+        {
+        }
+
+        try
+        {
+            await dynamo.CreateTableAsync(new CreateTableRequest
+            {
+                TableName = tableName,
+                BillingMode = BillingMode.PAY_PER_REQUEST,
+                AttributeDefinitions = [new("pk", ScalarAttributeType.S), new("sk", ScalarAttributeType.S)],
+                KeySchema = [new("pk", KeyType.HASH), new("sk", KeyType.RANGE)],
+            }, cancellationToken);
+        }
+        catch (ResourceInUseException)
+        {
+            // Created concurrently by another process.
+        }
+    }
+
+    /// <summary>Registers a connection unless its user already holds <paramref name="maxPerUser"/>.</summary>
+    /// <returns>The user's connection count before this one, or null when the limit is reached.</returns>
+    public async Task<int?> TryAddAsync(ConnectionRecord record, int maxPerUser, CancellationToken cancellationToken)
+    {
+        // Check-then-write: two simultaneous connects can both pass, exceeding the limit by one. Accepted
+        // (the limit protects fan-out cost, not security); a transactional counter would close the gap.
+        var existing = await ListAsync(record.UserId, cancellationToken);
+        if (existing.Count >= maxPerUser)
+        {
+            return null;
+        }
+
+        var expires = Expires();
+        await dynamo.TransactWriteItemsAsync(new TransactWriteItemsRequest
+        {
+            TransactItems =
+            [
+                new TransactWriteItem { Put = new Put { TableName = tableName, Item = new()
+                {
+                    ["pk"] = S("C#" + record.ConnectionId), ["sk"] = S("#"),
+                    ["user"] = S(record.UserId.ToString()), ["nick"] = S(record.Nickname), ["expires"] = expires,
+                } } },
+                new TransactWriteItem { Put = new Put { TableName = tableName, Item = new()
+                {
+                    ["pk"] = S("U#" + record.UserId), ["sk"] = S(record.ConnectionId), ["expires"] = expires,
+                } } },
+            ],
+        }, cancellationToken);
+        return existing.Count;
+    }
+
+    public async Task<ConnectionRecord?> GetAsync(string connectionId, CancellationToken cancellationToken)
+    {
+        var response = await dynamo.GetItemAsync(new GetItemRequest
+        {
+            TableName = tableName,
+            Key = new() { ["pk"] = S("C#" + connectionId), ["sk"] = S("#") },
+            ConsistentRead = true,
+        }, cancellationToken);
+        var item = response.Item;
+        if (item is null || item.Count == 0 || !item.TryGetValue("user", out var user) || !Guid.TryParse(user.S, out var userId))
+        {
+            return null;
+        }
+
+        return new ConnectionRecord(connectionId, userId, item.TryGetValue("nick", out var nick) ? nick.S ?? "" : "");
+    }
+
+    public async Task<IReadOnlyList<string>> ListAsync(Guid userId, CancellationToken cancellationToken)
+    {
+        var response = await dynamo.QueryAsync(new QueryRequest
+        {
+            TableName = tableName,
+            KeyConditionExpression = "pk = :pk",
+            ExpressionAttributeValues = new() { [":pk"] = S("U#" + userId) },
+            ConsistentRead = true,
+        }, cancellationToken);
+        return response.Items is null ? [] : [.. response.Items.Select(i => i["sk"].S)];
+    }
+
+    /// <summary>Forgets a connection; returns its owner, or null when it was unknown.</summary>
+    public async Task<ConnectionRecord?> RemoveAsync(string connectionId, CancellationToken cancellationToken)
+    {
+        var record = await GetAsync(connectionId, cancellationToken);
+        if (record is null)
+        {
+            return null;
+        }
+
+        await RemoveAsync(record.UserId, connectionId, cancellationToken);
+        return record;
+    }
+
+    public async Task RemoveAsync(Guid userId, string connectionId, CancellationToken cancellationToken)
+    {
+        await dynamo.TransactWriteItemsAsync(new TransactWriteItemsRequest
+        {
+            TransactItems =
+            [
+                new TransactWriteItem { Delete = new Delete { TableName = tableName, Key = new() { ["pk"] = S("C#" + connectionId), ["sk"] = S("#") } } },
+                new TransactWriteItem { Delete = new Delete { TableName = tableName, Key = new() { ["pk"] = S("U#" + userId), ["sk"] = S(connectionId) } } },
+            ],
+        }, cancellationToken);
+    }
+
+    private AttributeValue Expires() =>
+        new() { N = (time.GetUtcNow() + Lifetime).ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture) };
+
+    private static AttributeValue S(string value) => new() { S = value };
+}

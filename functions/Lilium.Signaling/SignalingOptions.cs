@@ -1,0 +1,26 @@
+namespace Lilium.Signaling;
+
+public sealed record SignalingOptions
+{
+    /// <summary>The subprotocol a browser offers (with <c>token.{accessToken}</c>) and the server selects.</summary>
+    public const string Subprotocol = "lilium.v1";
+
+    public int MaxConnectionsPerUser { get; init; } = 5;
+
+    /// <summary>Largest decoded chat ciphertext.</summary>
+    public int MaxCiphertextBytes { get; init; } = 32 * 1024;
+
+    public double RatePerSecond { get; init; } = 50;
+
+    public double RateBurst { get; init; } = 50;
+
+    /// <summary>How many PostToConnection calls a fan-out keeps in flight.</summary>
+    public int FanOutConcurrency { get; init; } = 16;
+
+    /// <summary>
+    /// How long a user's connection list and a friendship check may be served from this instance's cache.
+    /// Zero disables it. Trade-off: an unfriend/block, or a connection opened through another instance,
+    /// takes up to this long to be seen.
+    /// </summary>
+    public TimeSpan LookupCacheTtl { get; init; } = TimeSpan.FromSeconds(2);
+}

@@ -1,0 +1,80 @@
+using System.Security.Cryptography;
+using Amazon.DynamoDBv2;
+using Amazon.Runtime;
+using Lilium.Auth;
+using Lilium.Data;
+using Lilium.Data.Friends;
+using Lilium.Data.Migrations;
+using Lilium.LocalGateway;
+using Lilium.Signaling;
+using Lilium.Signaling.Connections;
+using Lilium.Testing;
+using Npgsql;
+
+namespace Lilium.Signaling.Tests;
+
+/// <summary>
+/// A migrated Postgres database, a fresh DynamoDB table on the :4566 endpoint, the signaling handler and a
+/// local gateway on a free port — one per test class.
+/// </summary>
+public sealed class SignalingWorld(PostgresFixture postgres, AwsEndpointFixture aws) : IAsyncLifetime
+{
+    private readonly TokenCodec _codec = new(TokenKind.Access, RandomNumberGenerator.GetBytes(32));
+
+    public NpgsqlDataSource Data { get; private set; } = null!;
+
+    public ConnectionStore Store { get; private set; } = null!;
+
+    public LocalGatewayHost Gateway { get; private set; } = null!;
+
+    public FriendshipRepository Friendships { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        await postgres.InitializeAsync();
+        await aws.InitializeAsync();
+        Data = LiliumDatabase.CreateDataSource(await postgres.CreateDatabaseAsync("sig"));
+        await new Migrator(Data).MigrateAsync();
+        Friendships = new FriendshipRepository(Data);
+        var dynamo = new AmazonDynamoDBClient(
+            new BasicAWSCredentials(AwsEndpointFixture.AccessKeyId, AwsEndpointFixture.SecretAccessKey),
+            new AmazonDynamoDBConfig { ServiceURL = aws.Endpoint.ToString(), AuthenticationRegion = AwsEndpointFixture.Region });
+        Store = new ConnectionStore(dynamo, "connections-" + Guid.NewGuid().ToString("N")[..12], TimeProvider.System);
+        await Store.EnsureTableAsync(default);
+        var registry = new ConnectionRegistry();
+        var handler = new SignalingHandler(_codec, Store, Friendships, registry, new SignalingOptions(), TimeProvider.System);
+        Gateway = new LocalGatewayHost(new GatewayOptions { Port = Ports.FreeTcp() }, registry, handler.HandleAsync);
+        await Gateway.StartAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Gateway.DisposeAsync();
+        await Data.DisposeAsync();
+    }
+
+    public async Task<TestUser> NewUserAsync(string nickname)
+    {
+        var id = Guid.CreateVersion7();
+        var key = RandomNumberGenerator.GetBytes(65);
+        await using var cmd = Data.CreateCommand("INSERT INTO users (id, public_key, key_fingerprint, nickname, created_at) VALUES ($1, $2, $3, $4, now())");
+        cmd.Parameters.Add(new() { Value = id });
+        cmd.Parameters.Add(new() { Value = key });
+        cmd.Parameters.Add(new() { Value = Convert.ToHexStringLower(SHA256.HashData(key)) });
+        cmd.Parameters.Add(new() { Value = nickname });
+        await cmd.ExecuteNonQueryAsync();
+        var now = DateTimeOffset.UtcNow;
+        var token = _codec.Issue(new AccessClaims { Subject = id, Nickname = nickname, IssuedAt = now.ToUnixTimeSeconds(), ExpiresAt = now.AddMinutes(15).ToUnixTimeSeconds() });
+        return new TestUser(id, nickname, token);
+    }
+
+    public async Task MakeFriendsAsync(TestUser a, TestUser b)
+    {
+        await Friendships.RequestAsync(a.Id, b.Id, DateTimeOffset.UtcNow);
+        Assert.True(await Friendships.AcceptAsync(b.Id, a.Id, DateTimeOffset.UtcNow));
+    }
+
+    public Task<TestClient> ConnectAsync(TestUser user) => TestClient.ConnectAsync(Gateway.WebSocketUri, user.Token);
+}
+
+public sealed record TestUser(Guid Id, string Nickname, string Token);

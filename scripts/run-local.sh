@@ -59,7 +59,7 @@ ASPNETCORE_URLS="http://127.0.0.1:$RELAY_HTTP_PORT" RELAY_MEDIA_PORT="$RELAY_UDP
 HAS_GATEWAY=0
 if [ -f functions/Lilium.LocalGateway/Lilium.LocalGateway.csproj ]; then
   HAS_GATEWAY=1
-  ASPNETCORE_URLS="http://127.0.0.1:$GATEWAY_PORT" start gateway dotnet "$(bin functions/Lilium.LocalGateway)"
+  LOCAL_GATEWAY_PORT="$GATEWAY_PORT" start gateway dotnet "$(bin functions/Lilium.LocalGateway)"
 fi
 
 wait_http() { # name url
@@ -70,14 +70,21 @@ wait_http() { # name url
   echo "    $1 did not become ready; see .local/logs/$1.log" >&2; return 1
 }
 wait_http api "http://127.0.0.1:$API_PORT/health"
-[ "$HAS_GATEWAY" = 1 ] && wait_http gateway "http://127.0.0.1:$GATEWAY_PORT/health"
+wait_tcp() { # name port
+  for _ in $(seq 1 120); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$2") 2>/dev/null; then echo "    $1 ready"; return 0; fi
+    sleep 0.25
+  done
+  echo "    $1 did not become ready; see .local/logs/$1.log" >&2; return 1
+}
+if [ "$HAS_GATEWAY" = 1 ]; then wait_tcp gateway "$GATEWAY_PORT"; fi
 wait_http relay "http://127.0.0.1:$RELAY_HTTP_PORT/health"
 
 cat <<TXT
 
 LiliumShare is running.
   REST API      http://127.0.0.1:$API_PORT        (OpenAPI: /openapi/v1.json)
-  WebSocket     $( [ "$HAS_GATEWAY" = 1 ] && echo "ws://127.0.0.1:$GATEWAY_PORT      (API Gateway-compatible local gateway)" || echo "(signaling not built yet)")
+  WebSocket     $( [ "$HAS_GATEWAY" = 1 ] && echo "ws://127.0.0.1:$GATEWAY_PORT/local?token=<access token>  (API Gateway-compatible local gateway)" || echo "(signaling not built yet)")
   Media relay   http://127.0.0.1:$RELAY_HTTP_PORT  (WHIP /whip/{session}, WHEP /whep/{session}; UDP $RELAY_UDP_PORT)
   Postgres      $DATABASE_URL
   AWS endpoint  $AWS_ENDPOINT_URL

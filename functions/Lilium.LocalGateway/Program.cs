@@ -11,6 +11,11 @@ using Lilium.Signaling.Connections;
 var port = int.TryParse(Environment.GetEnvironmentVariable("LOCAL_GATEWAY_PORT"), out var p) ? p : 5081;
 var keys = TokenKeys.TryParse(Environment.GetEnvironmentVariable("TOKEN_KEYS"));
 var database = Environment.GetEnvironmentVariable("DATABASE_URL");
+if (database is not null && (database.StartsWith("postgres://", StringComparison.Ordinal) || database.StartsWith("postgresql://", StringComparison.Ordinal)))
+{
+    database = Lilium.Data.Configuration.DatabaseSettings.FromUrl(database); // the same URL form the API takes
+}
+
 if (keys is null || string.IsNullOrEmpty(database))
 {
     await Console.Error.WriteLineAsync("TOKEN_KEYS and DATABASE_URL must be set.");

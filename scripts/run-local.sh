@@ -42,6 +42,7 @@ cleanup() {
   step "stopping"
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
+  exit 0
 }
 trap cleanup INT TERM EXIT
 
@@ -64,7 +65,7 @@ fi
 
 wait_http() { # name url
   for _ in $(seq 1 120); do
-    if curl -fsS -o /dev/null --max-time 1 "$2"; then echo "    $1 ready"; return 0; fi
+    if curl -fs -o /dev/null --max-time 1 "$2"; then echo "    $1 ready"; return 0; fi
     sleep 0.25
   done
   echo "    $1 did not become ready; see .local/logs/$1.log" >&2; return 1

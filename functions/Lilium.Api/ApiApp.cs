@@ -58,7 +58,7 @@ public static class ApiApp
     public static async Task<int> MigrateAsync(string[] args, CancellationToken cancellationToken = default)
     {
         var configuration = new ConfigurationBuilder().AddEnvironmentVariables().AddCommandLine(args).Build();
-        var (connectionString, source) = await Data.Configuration.DatabaseSettings.ResolveAsync(k => configuration[k], new LazySecretReader(), cancellationToken);
+        var (connectionString, source) = await Data.Configuration.DatabaseSettings.ResolveAsync(k => configuration[k], new Data.Configuration.LazySecretReader(), cancellationToken);
         await using var db = LiliumDatabase.CreateDataSource(connectionString);
         var applied = await new Migrator(db).MigrateAsync(cancellationToken);
         Console.WriteLine(applied.Count == 0

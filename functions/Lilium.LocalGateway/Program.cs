@@ -1,12 +1,11 @@
 using Amazon.DynamoDBv2;
 using Lilium.Auth;
 using Lilium.Data;
-using Lilium.Data.Friends;
 using Lilium.LocalGateway;
 using Lilium.Signaling;
 using Lilium.Signaling.Connections;
 
-// Local dev host: LOCAL_GATEWAY_PORT (5081), TOKEN_KEYS, DATABASE_URL, CONNECTIONS_TABLE (lilium-connections),
+// Local dev host: LOCAL_GATEWAY_PORT (5081), TOKEN_KEYS, DATABASE_URL, CONNECTIONS_TABLE (lilium-connections), RELAY_URL,
 // AWS_ENDPOINT_URL (http://localhost:4566) with AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_REGION.
 var port = int.TryParse(Environment.GetEnvironmentVariable("LOCAL_GATEWAY_PORT"), out var p) ? p : 5081;
 var keys = TokenKeys.TryParse(Environment.GetEnvironmentVariable("TOKEN_KEYS"));
@@ -29,7 +28,8 @@ var dynamo = new AmazonDynamoDBClient(new AmazonDynamoDBConfig
 var store = new ConnectionStore(dynamo, Environment.GetEnvironmentVariable("CONNECTIONS_TABLE") ?? "lilium-connections", TimeProvider.System);
 await store.EnsureTableAsync(default);
 var registry = new ConnectionRegistry();
-var handler = new SignalingHandler(keys.AccessCodec(), store, new FriendshipRepository(LiliumDatabase.CreateDataSource(database)), registry, new SignalingOptions(), TimeProvider.System);
+var options = new SignalingOptions { RelayUrl = new Uri(Environment.GetEnvironmentVariable("RELAY_URL") is { Length: > 0 } relay ? relay : "http://127.0.0.1:8080") };
+var handler = SignalingHandler.Create(keys, LiliumDatabase.CreateDataSource(database), store, registry, options, TimeProvider.System);
 await using var host = new LocalGatewayHost(new GatewayOptions { Port = port }, registry, handler.HandleAsync);
 Console.WriteLine($"Local gateway: {host.WebSocketUri} (management API {host.ManagementEndpoint})");
 await host.RunAsync();

@@ -1,40 +1,40 @@
 using Amazon.DynamoDBv2;
-using Lilium.Auth;
 using Lilium.Aws;
 using Lilium.Aws.ApiGateway;
 using Lilium.Data;
-using Lilium.Data.Friends;
+using Lilium.Data.Configuration;
 using Lilium.Lambda;
 using Lilium.Lambda.Events;
 using Lilium.Lambda.Runtime;
 using Lilium.Signaling;
 using Lilium.Signaling.Connections;
 
-// The Lambda entry point (custom runtime, "bootstrap"). Configuration (all required):
-//   TOKEN_KEYS           TokenKeys JSON (TOKEN_KEYS_SECRET_ARN: not wired here yet — see docs/signaling.md)
-//   CONNECTIONS_TABLE    DynamoDB table name
-//   DATABASE_URL         Npgsql connection string
-//   MANAGEMENT_ENDPOINT  https://{api}.execute-api.{region}.amazonaws.com/{stage}
+// The Lambda entry point (custom runtime, "bootstrap"). Configuration:
+//   TOKEN_KEYS | TOKEN_KEYS_SECRET_ARN       the TokenKeys JSON, or the Secrets Manager secret holding it
+//   DATABASE_URL | DB_SECRET_ARN | DB_*      as the API (Lilium.Data.Configuration.DatabaseSettings)
+//   CONNECTIONS_TABLE                        DynamoDB table name
+//   WS_MANAGEMENT_ENDPOINT                   https://{api}.execute-api.{region}.amazonaws.com/{stage}
+//   RELAY_URL                                optional: the relay's base URL, handed to admitted viewers
 if (LambdaEnvironment.RuntimeApi is null)
 {
     await Console.Error.WriteLineAsync("AWS_LAMBDA_RUNTIME_API is not set; this executable runs inside Lambda (or the local Runtime API emulator).");
     return 2;
 }
 
-return await LambdaRuntime.FromEnvironment().RunAsync(_ =>
+return await LambdaRuntime.FromEnvironment().RunAsync(async ct =>
 {
-    var keys = TokenKeys.TryParse(Environment.GetEnvironmentVariable("TOKEN_KEYS"))
-        ?? throw new InvalidOperationException("TOKEN_KEYS is missing or malformed.");
-    var table = Require("CONNECTIONS_TABLE");
-    var data = LiliumDatabase.CreateDataSource(Require("DATABASE_URL"));
+    var secrets = new LazySecretReader();
+    var keys = await TokenKeysSettings.ResolveAsync(Environment.GetEnvironmentVariable, secrets, allowGenerated: false, ct);
+    var (connectionString, _) = await DatabaseSettings.ResolveAsync(Environment.GetEnvironmentVariable, secrets, ct);
     var aws = AwsContext.FromEnvironment();
-    var sender = new ManagementApiSender(new ApiGatewayManagementClient(aws, new Uri(Require("MANAGEMENT_ENDPOINT"))));
-    var store = new ConnectionStore(new AmazonDynamoDBClient(), table, TimeProvider.System);
-    var handler = new SignalingHandler(keys.AccessCodec(), store, new FriendshipRepository(data), sender, new SignalingOptions(), TimeProvider.System);
-    return Task.FromResult(LambdaHandler.FromJson<WebSocketEvent, WebSocketResponse>(
-        (e, _, ct) => handler.HandleAsync(e, ct),
+    var sender = new ManagementApiSender(new ApiGatewayManagementClient(aws, new Uri(Require("WS_MANAGEMENT_ENDPOINT"))));
+    var store = new ConnectionStore(new AmazonDynamoDBClient(), Require("CONNECTIONS_TABLE"), TimeProvider.System);
+    var options = new SignalingOptions { RelayUrl = Uri.TryCreate(Environment.GetEnvironmentVariable("RELAY_URL"), UriKind.Absolute, out var relay) ? relay : null };
+    var handler = SignalingHandler.Create(keys, LiliumDatabase.CreateDataSource(connectionString), store, sender, options, TimeProvider.System);
+    return LambdaHandler.FromJson<WebSocketEvent, WebSocketResponse>(
+        (e, _, c) => handler.HandleAsync(e, c),
         LambdaEventsJsonContext.Default.WebSocketEvent,
-        LambdaEventsJsonContext.Default.WebSocketResponse));
+        LambdaEventsJsonContext.Default.WebSocketResponse);
 }, default);
 
 static string Require(string name) =>

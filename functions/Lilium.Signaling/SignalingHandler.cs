@@ -3,9 +3,13 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Lilium.Auth;
 using Lilium.Data.Friends;
+using Lilium.Data.Grants;
+using Lilium.Data.Sessions;
 using Lilium.Lambda.Events;
 using Lilium.Signaling.Connections;
 using Lilium.Signaling.Protocol;
+using Lilium.Signaling.Sessions;
+using Npgsql;
 
 namespace Lilium.Signaling;
 
@@ -14,13 +18,7 @@ namespace Lilium.Signaling;
 /// route is dispatched on the body's <c>action</c>. Usable in process (local gateway) or behind the Lambda runtime loop.
 /// Errors in a message never fail the invocation: they become an <c>error</c> message to the sender.
 /// </summary>
-public sealed class SignalingHandler(
-    TokenCodec accessTokens,
-    ConnectionStore connections,
-    FriendshipRepository friendships,
-    IConnectionSender sender,
-    SignalingOptions options,
-    TimeProvider time)
+public sealed class SignalingHandler
 {
     private static readonly WebSocketResponse Unauthorized = new() { StatusCode = 401 };
     private static readonly WebSocketResponse Forbidden = new() { StatusCode = 403 };
@@ -28,7 +26,36 @@ public sealed class SignalingHandler(
     // Per-instance rate limit state. On Lambda each concurrent instance holds its own buckets, so a client
     // spread over N instances gets up to N× the rate; see docs/signaling.md.
     private readonly ConcurrentDictionary<string, TokenBucket> _buckets = new(StringComparer.Ordinal);
-    private readonly LookupCache _cache = new(options.LookupCacheTtl, time);
+    private readonly LookupCache _cache;
+    private readonly TokenCodec _accessTokens;
+    private readonly ConnectionStore _connections;
+    private readonly FriendshipRepository _friendships;
+    private readonly SignalingOptions _options;
+    private readonly TimeProvider _time;
+    private readonly IConnectionSender _sender;
+    private readonly Fanout _fanout;
+    private readonly SessionRoutes _sessions;
+
+    public SignalingHandler(TokenKeys keys, ConnectionStore connections, SignalingData data, IConnectionSender sender, SignalingOptions options, TimeProvider time)
+    {
+        _accessTokens = keys.AccessCodec(time);
+        _connections = connections;
+        _friendships = data.Friendships;
+        _options = options;
+        _time = time;
+        _sender = sender;
+        _cache = new LookupCache(options.LookupCacheTtl, time);
+        _fanout = new Fanout(connections, _cache, sender, options);
+        _sessions = new SessionRoutes(data, new JoinRequestStore(connections.Dynamo, connections.TableName, time), _fanout, options, time);
+    }
+
+    /// <summary>The usual composition: repositories over <paramref name="database"/>, relay grants signed with the relay key.</summary>
+    public static SignalingHandler Create(TokenKeys keys, NpgsqlDataSource database, ConnectionStore connections, IConnectionSender sender, SignalingOptions options, TimeProvider time) =>
+        new(keys, connections, new SignalingData(
+            new FriendshipRepository(database),
+            new SessionRepository(database),
+            new FriendGrantRepository(database),
+            new RelayGrantIssuer(database, keys.RelayCodec(time))), sender, options, time);
 
     public async Task<WebSocketResponse> HandleAsync(WebSocketEvent e, CancellationToken cancellationToken)
     {
@@ -49,12 +76,12 @@ public sealed class SignalingHandler(
     private async Task<WebSocketResponse> ConnectAsync(WebSocketEvent e, string connectionId, CancellationToken cancellationToken)
     {
         var (token, subprotocol) = FindToken(e);
-        if (accessTokens.TryRead(token, out AccessClaims? claims) != TokenError.None || claims is null)
+        if (_accessTokens.TryRead(token, out AccessClaims? claims) != TokenError.None || claims is null)
         {
             return Unauthorized;
         }
 
-        var before = await connections.TryAddAsync(new ConnectionRecord(connectionId, claims.Subject, claims.Nickname), options.MaxConnectionsPerUser, cancellationToken);
+        var before = await _connections.TryAddAsync(new ConnectionRecord(connectionId, claims.Subject, claims.Nickname), _options.MaxConnectionsPerUser, cancellationToken);
         if (before is null)
         {
             return Forbidden;
@@ -106,13 +133,13 @@ public sealed class SignalingHandler(
     private async Task<WebSocketResponse> DisconnectAsync(string connectionId, CancellationToken cancellationToken)
     {
         _buckets.TryRemove(connectionId, out _);
-        var record = await connections.RemoveAsync(connectionId, cancellationToken);
+        var record = await _connections.RemoveAsync(connectionId, cancellationToken);
         if (record is not null)
         {
             _cache.Forget(record.UserId, connectionId);
         }
 
-        if (record is not null && (await connections.ListAsync(record.UserId, cancellationToken)).Count == 0)
+        if (record is not null && (await _connections.ListAsync(record.UserId, cancellationToken)).Count == 0)
         {
             await TellFriendsAsync(record.UserId, online: false, cancellationToken);
         }
@@ -125,7 +152,7 @@ public sealed class SignalingHandler(
         var reply = await ProcessAsync(e, connectionId, cancellationToken);
         if (reply is not null)
         {
-            await sender.SendAsync(connectionId, reply, cancellationToken);
+            await _sender.SendAsync(connectionId, reply, cancellationToken);
         }
 
         return WebSocketResponse.Ok;
@@ -134,9 +161,9 @@ public sealed class SignalingHandler(
     /// <returns>The reply to the sender, if any.</returns>
     private async Task<byte[]?> ProcessAsync(WebSocketEvent e, string connectionId, CancellationToken cancellationToken)
     {
-        if (!_buckets.GetOrAdd(connectionId, _ => new TokenBucket(options.RateBurst, options.RatePerSecond, time)).TryTake())
+        if (!_buckets.GetOrAdd(connectionId, _ => new TokenBucket(_options.RateBurst, _options.RatePerSecond, _time)).TryTake())
         {
-            return ServerMessages.Error(ErrorCode.RateLimited, $"More than {options.RatePerSecond} messages per second.");
+            return ServerMessages.Error(ErrorCode.RateLimited, $"More than {_options.RatePerSecond} messages per second.");
         }
 
         var body = e.Body ?? "";
@@ -145,7 +172,7 @@ public sealed class SignalingHandler(
             return ServerMessages.Error(code ?? ErrorCode.BadJson, "The message is not a version 1 JSON object with an action.", errorId);
         }
 
-        var me = await _cache.OwnerAsync(connectionId, () => connections.GetAsync(connectionId, cancellationToken));
+        var me = await _cache.OwnerAsync(connectionId, () => _connections.GetAsync(connectionId, cancellationToken));
         if (me is null)
         {
             // Only possible if the $connect item vanished (TTL or a lost race): make the client reconnect.
@@ -162,7 +189,7 @@ public sealed class SignalingHandler(
             Actions.Ping => ServerMessages.Pong(message.Id),
             Actions.PresenceList => await PresenceListAsync(me, message, cancellationToken),
             Actions.ChatHello or Actions.ChatAck or Actions.ChatMsg => await ChatAsync(me, message, cancellationToken),
-            var a when Actions.Planned.Contains(a) => ServerMessages.Error(ErrorCode.NotImplemented, $"'{a}' is not implemented by this server yet.", message.Id),
+            var a when SessionRoutes.Serves(a) => await _sessions.HandleAsync(me, message, cancellationToken),
             _ => ServerMessages.Error(ErrorCode.UnknownAction, "Unknown action.", message.Id),
         };
     }
@@ -172,7 +199,7 @@ public sealed class SignalingHandler(
         var online = new List<Guid>();
         foreach (var friend in await AcceptedFriendsAsync(me.UserId, cancellationToken))
         {
-            if ((await connections.ListAsync(friend, cancellationToken)).Count > 0)
+            if ((await _connections.ListAsync(friend, cancellationToken)).Count > 0)
             {
                 online.Add(friend);
             }
@@ -207,9 +234,9 @@ public sealed class SignalingHandler(
 
         if (field != "msgId")
         {
-            if (payload.Length > ((options.MaxCiphertextBytes + 2) / 3 * 4))
+            if (payload.Length > ((_options.MaxCiphertextBytes + 2) / 3 * 4))
             {
-                return ServerMessages.Error(ErrorCode.TooLarge, $"'{field}' exceeds {options.MaxCiphertextBytes} bytes.", message.Id);
+                return ServerMessages.Error(ErrorCode.TooLarge, $"'{field}' exceeds {_options.MaxCiphertextBytes} bytes.", message.Id);
             }
 
             if (!IsBase64(payload))
@@ -222,7 +249,7 @@ public sealed class SignalingHandler(
             return ServerMessages.Error(ErrorCode.BadRequest, "'msgId' is at most 64 characters.", message.Id);
         }
 
-        if (to == me.UserId || !await _cache.AreFriendsAsync(me.UserId, to, () => friendships.AreFriendsAsync(me.UserId, to, cancellationToken)))
+        if (to == me.UserId || !await _cache.AreFriendsAsync(me.UserId, to, () => _friendships.AreFriendsAsync(me.UserId, to, cancellationToken)))
         {
             return ServerMessages.Error(ErrorCode.NotFriends, "Chat is only between accepted friends.", message.Id);
         }
@@ -233,7 +260,7 @@ public sealed class SignalingHandler(
             fields["msgId"] = message.Id;
         }
 
-        var delivered = await SendToUserAsync(to, ServerMessages.Build(message.Action, null, fields), cancellationToken);
+        var delivered = await _fanout.SendToUserAsync(to, ServerMessages.Build(message.Action, null, fields), cancellationToken);
         if (delivered == 0)
         {
             return ServerMessages.Error(ErrorCode.FriendOffline, "The friend has no open connection.", message.Id);
@@ -249,35 +276,14 @@ public sealed class SignalingHandler(
     }
 
     private async Task<IReadOnlyList<Guid>> AcceptedFriendsAsync(Guid user, CancellationToken cancellationToken) =>
-        [.. (await friendships.ListAsync(user, cancellationToken)).Where(f => f.Status == FriendshipStatus.Accepted).Select(f => f.UserId)];
+        [.. (await _friendships.ListAsync(user, cancellationToken)).Where(f => f.Status == FriendshipStatus.Accepted).Select(f => f.UserId)];
 
     private async Task TellFriendsAsync(Guid user, bool online, CancellationToken cancellationToken)
     {
         var message = ServerMessages.Presence(user, online);
         foreach (var friend in await AcceptedFriendsAsync(user, cancellationToken))
         {
-            await SendToUserAsync(friend, message, cancellationToken);
+            await _fanout.SendToUserAsync(friend, message, cancellationToken);
         }
-    }
-
-    /// <summary>Sends to every connection of <paramref name="user"/> with bounded concurrency; 410 deletes the entry.</summary>
-    /// <returns>How many connections received it.</returns>
-    private async Task<int> SendToUserAsync(Guid user, byte[] message, CancellationToken cancellationToken)
-    {
-        var targets = await _cache.ConnectionsAsync(user, () => connections.ListAsync(user, cancellationToken));
-        var delivered = 0;
-        await Parallel.ForEachAsync(targets, new ParallelOptions { MaxDegreeOfParallelism = options.FanOutConcurrency, CancellationToken = cancellationToken }, async (id, ct) =>
-        {
-            if (await sender.SendAsync(id, message, ct))
-            {
-                Interlocked.Increment(ref delivered);
-            }
-            else
-            {
-                _cache.Forget(user, id);
-                await connections.RemoveAsync(user, id, ct);
-            }
-        });
-        return delivered;
     }
 }

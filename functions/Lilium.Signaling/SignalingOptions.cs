@@ -23,4 +23,10 @@ public sealed record SignalingOptions
     /// takes up to this long to be seen.
     /// </summary>
     public TimeSpan LookupCacheTtl { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Largest <c>sdp</c> or <c>candidate</c> of an <c>rtc.*</c> message, as JSON text.</summary>
+    public int MaxSdpBytes { get; init; } = 16 * 1024;
+
+    /// <summary>The media relay's base URL, sent to admitted viewers with their grant (<c>RELAY_URL</c>); optional.</summary>
+    public Uri? RelayUrl { get; init; }
 }

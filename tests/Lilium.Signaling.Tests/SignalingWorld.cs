@@ -19,7 +19,7 @@ namespace Lilium.Signaling.Tests;
 /// </summary>
 public sealed class SignalingWorld(PostgresFixture postgres, AwsEndpointFixture aws) : IAsyncLifetime
 {
-    private readonly TokenCodec _codec = new(TokenKind.Access, RandomNumberGenerator.GetBytes(32));
+    public TokenKeys Keys { get; } = TokenKeys.Generate();
 
     public NpgsqlDataSource Data { get; private set; } = null!;
 
@@ -42,7 +42,7 @@ public sealed class SignalingWorld(PostgresFixture postgres, AwsEndpointFixture 
         Store = new ConnectionStore(dynamo, "connections-" + Guid.NewGuid().ToString("N")[..12], TimeProvider.System);
         await Store.EnsureTableAsync(default);
         var registry = new ConnectionRegistry();
-        var handler = new SignalingHandler(_codec, Store, Friendships, registry, new SignalingOptions(), TimeProvider.System);
+        var handler = SignalingHandler.Create(Keys, Data, Store, registry, new SignalingOptions { RelayUrl = new Uri("http://relay.test:8080") }, TimeProvider.System);
         Gateway = new LocalGatewayHost(new GatewayOptions { Port = Ports.FreeTcp() }, registry, handler.HandleAsync);
         await Gateway.StartAsync();
     }
@@ -64,7 +64,7 @@ public sealed class SignalingWorld(PostgresFixture postgres, AwsEndpointFixture 
         cmd.Parameters.Add(new() { Value = nickname });
         await cmd.ExecuteNonQueryAsync();
         var now = DateTimeOffset.UtcNow;
-        var token = _codec.Issue(new AccessClaims { Subject = id, Nickname = nickname, IssuedAt = now.ToUnixTimeSeconds(), ExpiresAt = now.AddMinutes(15).ToUnixTimeSeconds() });
+        var token = Keys.AccessCodec().Issue(new AccessClaims { Subject = id, Nickname = nickname, IssuedAt = now.ToUnixTimeSeconds(), ExpiresAt = now.AddMinutes(15).ToUnixTimeSeconds() });
         return new TestUser(id, nickname, token);
     }
 

@@ -32,9 +32,10 @@ var friendships = new FriendshipRepository(data);
 var dynamo = new AmazonDynamoDBClient(new BasicAWSCredentials("test", "test"), new AmazonDynamoDBConfig { ServiceURL = aws.Endpoint.ToString(), AuthenticationRegion = "us-east-1" });
 var store = new ConnectionStore(dynamo, "bench-" + Guid.NewGuid().ToString("N")[..8], TimeProvider.System);
 await store.EnsureTableAsync(default);
-var codec = new TokenCodec(TokenKind.Access, RandomNumberGenerator.GetBytes(32));
+var keys = TokenKeys.Generate();
+var codec = keys.AccessCodec();
 var registry = new ConnectionRegistry();
-var handler = new SignalingHandler(codec, store, friendships, registry, new SignalingOptions { RatePerSecond = 1000, RateBurst = 1000 }, TimeProvider.System);
+var handler = SignalingHandler.Create(keys, data, store, registry, new SignalingOptions { RatePerSecond = 1000, RateBurst = 1000 }, TimeProvider.System);
 await using var gateway = new LocalGatewayHost(new GatewayOptions { Port = Ports.FreeTcp() }, registry, handler.HandleAsync);
 await gateway.StartAsync();
 

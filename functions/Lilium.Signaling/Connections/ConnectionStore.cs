@@ -19,6 +19,9 @@ public sealed class ConnectionStore(IAmazonDynamoDB dynamo, string tableName, Ti
 
     public string TableName => tableName;
 
+    /// <summary>The client, for other items kept in the same table (pending join requests).</summary>
+    public IAmazonDynamoDB Dynamo => dynamo;
+
     /// <summary>Creates the table (on-demand billing) when absent — for local runs and tests only.</summary>
     public async Task EnsureTableAsync(CancellationToken cancellationToken)
     {

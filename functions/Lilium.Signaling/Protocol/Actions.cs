@@ -1,6 +1,6 @@
 namespace Lilium.Signaling.Protocol;
 
-/// <summary>The <c>action</c> values of protocol version 1.</summary>
+/// <summary>The <c>action</c> values of protocol version 1 (docs/signaling.md).</summary>
 public static class Actions
 {
     public const string Ping = "ping";
@@ -13,9 +13,23 @@ public static class Actions
     public const string ChatMsg = "chat.msg";
     public const string ChatReceipt = "chat.receipt";
 
-    /// <summary>Routes of the protocol that are specified but not implemented by this server yet.</summary>
-    public static readonly IReadOnlySet<string> Planned = new HashSet<string>(StringComparer.Ordinal)
-    {
-        "join.request", "join.accept", "join.decline", "rtc.offer", "rtc.answer", "rtc.ice", "grant.update",
-    };
+    public const string JoinRequest = "join.request";
+    public const string JoinPending = "join.pending";
+    public const string JoinIncoming = "join.incoming";
+    public const string JoinAccept = "join.accept";
+    public const string JoinDecline = "join.decline";
+    public const string JoinAccepted = "join.accepted";
+    public const string JoinDeclined = "join.declined";
+    public const string JoinDenied = "join.denied";
+
+    public const string RtcOffer = "rtc.offer";
+    public const string RtcAnswer = "rtc.answer";
+    public const string RtcIce = "rtc.ice";
+    public const string RtcSent = "rtc.sent";
+
+    public const string GrantUpdate = "grant.update";
+    public const string GrantUpdated = "grant.updated";
+
+    public const string SessionEnd = "session.end";
+    public const string SessionEnded = "session.ended";
 }

@@ -10,8 +10,12 @@ public static class ErrorCode
     public const string Impersonation = "impersonation";
     public const string NotFriends = "not-friends";
     public const string FriendOffline = "friend-offline";
+    public const string PeerOffline = "peer-offline";
+    public const string NotMember = "not-member";
+    public const string NotHost = "not-host";
+    public const string UnknownRequest = "unknown-request";
+    public const string JoinFailed = "join-failed";
     public const string RateLimited = "rate-limited";
     public const string UnsupportedVersion = "unsupported-version";
-    public const string NotImplemented = "not-implemented";
     public const string Internal = "internal";
 }

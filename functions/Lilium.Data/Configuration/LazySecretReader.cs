@@ -1,14 +1,13 @@
 using Lilium.Aws;
 using Lilium.Aws.SecretsManager;
-using Lilium.Data.Configuration;
 
-namespace Lilium.Api.Infrastructure;
+namespace Lilium.Data.Configuration;
 
 /// <summary>
 /// Secrets Manager behind <see cref="ISecretReader"/>, built on first use only: a deployment that
 /// configures everything by plain variables never touches the AWS credential chain at start.
 /// </summary>
-internal sealed class LazySecretReader : ISecretReader
+public sealed class LazySecretReader : ISecretReader
 {
     private readonly Lazy<SecretsManagerClient> _client = new(() => new SecretsManagerClient(AwsContext.FromEnvironment()));
 

@@ -1,0 +1,8 @@
+using Lilium.Data.Friends;
+using Lilium.Data.Grants;
+using Lilium.Data.Sessions;
+
+namespace Lilium.Signaling.Sessions;
+
+/// <summary>The Postgres repositories the signaling function reads and writes.</summary>
+public sealed record SignalingData(FriendshipRepository Friendships, SessionRepository Sessions, FriendGrantRepository Grants, RelayGrantIssuer Issuer);

@@ -28,7 +28,7 @@ var dynamo = new AmazonDynamoDBClient(new AmazonDynamoDBConfig
 var store = new ConnectionStore(dynamo, Environment.GetEnvironmentVariable("CONNECTIONS_TABLE") ?? "lilium-connections", TimeProvider.System);
 await store.EnsureTableAsync(default);
 var registry = new ConnectionRegistry();
-var options = new SignalingOptions { RelayUrl = new Uri(Environment.GetEnvironmentVariable("RELAY_URL") is { Length: > 0 } relay ? relay : "http://127.0.0.1:8080") };
+var options = SignalingOptions.SingleInstance with { RelayUrl = new Uri(Environment.GetEnvironmentVariable("RELAY_URL") is { Length: > 0 } relay ? relay : "http://127.0.0.1:8080") };
 var handler = SignalingHandler.Create(keys, LiliumDatabase.CreateDataSource(database), store, registry, options, TimeProvider.System);
 await using var host = new LocalGatewayHost(new GatewayOptions { Port = port }, registry, handler.HandleAsync);
 Console.WriteLine($"Local gateway: {host.WebSocketUri} (management API {host.ManagementEndpoint})");

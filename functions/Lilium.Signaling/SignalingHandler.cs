@@ -81,15 +81,18 @@ public sealed class SignalingHandler
             return Unauthorized;
         }
 
-        var before = await _connections.TryAddAsync(new ConnectionRecord(connectionId, claims.Subject, claims.Nickname), _options.MaxConnectionsPerUser, cancellationToken);
+        var record = new ConnectionRecord(connectionId, claims.Subject, claims.Nickname);
+        var before = await _connections.TryAddAsync(record, _options.MaxConnectionsPerUser, cancellationToken);
         if (before is null)
         {
             return Forbidden;
         }
 
-        _cache.Forget(claims.Subject);
+        // What this instance has just read and written is the freshest view: prefill, so the first messages to and
+        // from this connection do not wait on DynamoDB.
+        _cache.Connected(record, [.. before, connectionId]);
 
-        if (before == 0)
+        if (before.Count == 0)
         {
             await TellFriendsAsync(claims.Subject, online: true, cancellationToken);
         }

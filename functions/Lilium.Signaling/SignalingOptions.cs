@@ -24,6 +24,13 @@ public sealed record SignalingOptions
     /// </summary>
     public TimeSpan LookupCacheTtl { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// Settings for a handler that is the only instance behind its gateway (the local gateway): it performs every
+    /// <c>$connect</c> and <c>$disconnect</c> itself and updates its cache as it does, so the cache is authoritative and
+    /// the TTL is only a safety net against writes made by other tools. On Lambda (many instances) keep the default.
+    /// </summary>
+    public static SignalingOptions SingleInstance { get; } = new() { LookupCacheTtl = TimeSpan.FromSeconds(30) };
+
     /// <summary>Largest <c>sdp</c> or <c>candidate</c> of an <c>rtc.*</c> message, as JSON text.</summary>
     public int MaxSdpBytes { get; init; } = 16 * 1024;
 

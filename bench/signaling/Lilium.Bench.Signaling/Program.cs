@@ -15,11 +15,14 @@ using Lilium.Signaling;
 using Lilium.Signaling.Connections;
 using Lilium.Testing;
 
-// N clients in N/2 friend pairs; every client sends chat.msg to its friend in a closed loop for the duration.
-// Latency = send → chat.receipt at the sender (the receipt is sent after delivery to the friend).
-// Lost = messages sent whose receipt never came (or came back as an error).
+// N clients in N/2 friend pairs; every client sends chat.msg to its friend at a fixed rate (open loop, below).
+// Latency = scheduled send → chat.receipt at the sender (the receipt is sent after delivery to the friend).
+// Lost = measured messages whose receipt never came (or came back as an error).
 var clients = Arg("--clients", 1000);
 var seconds = Arg("--seconds", 10);
+var rate = Arg("--rate", 5000);
+var warmup = Arg("--warmup", 3);
+var cacheTtl = TimeSpan.FromSeconds(Arg("--cache-ttl", (int)SignalingOptions.SingleInstance.LookupCacheTtl.TotalSeconds));
 var output = ArgS("--out", "bench/results/signaling.json");
 
 var pg = new PostgresFixture();
@@ -35,7 +38,7 @@ await store.EnsureTableAsync(default);
 var keys = TokenKeys.Generate();
 var codec = keys.AccessCodec();
 var registry = new ConnectionRegistry();
-var handler = SignalingHandler.Create(keys, data, store, registry, new SignalingOptions { RatePerSecond = 1000, RateBurst = 1000 }, TimeProvider.System);
+var handler = SignalingHandler.Create(keys, data, store, registry, SignalingOptions.SingleInstance with { RatePerSecond = 1000, RateBurst = 1000, LookupCacheTtl = cacheTtl }, TimeProvider.System);
 await using var gateway = new LocalGatewayHost(new GatewayOptions { Port = Ports.FreeTcp() }, registry, handler.HandleAsync);
 await gateway.StartAsync();
 
@@ -64,7 +67,7 @@ Console.Error.WriteLine($"connecting {clients} clients…");
 var clock0 = Stopwatch.StartNew();
 var sockets = new ClientWebSocket[clients];
 // Connects are DynamoDB-bound (moto): a small parallelism and retries keep the setup phase from timing out.
-await Parallel.ForEachAsync(Enumerable.Range(0, clients), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, _) =>
+await Parallel.ForEachAsync(Enumerable.Range(0, clients), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, _) =>
 {
     for (var attempt = 1; ; attempt++)
     {
@@ -83,25 +86,55 @@ await Parallel.ForEachAsync(Enumerable.Range(0, clients), new ParallelOptions { 
 });
 Console.Error.WriteLine($"connected in {clock0.Elapsed.TotalSeconds:F1} s");
 
-var latencies = new ConcurrentBag<double>();
-long sent = 0, acked = 0;
-var stop = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
+// Open loop: every client sends on its own fixed schedule (clients / rate seconds apart, random phase), so the
+// offered load is `rate` messages/s whatever the latency; latency runs from the scheduled send time (no coordinated
+// omission). A warm-up phase fills the caches and JITs the path; only the measured window counts.
+var interval = TimeSpan.FromSeconds((double)clients / rate);
 var ciphertext = Convert.ToBase64String(RandomNumberGenerator.GetBytes(256));
-var clock = Stopwatch.StartNew();
-var tasks = Enumerable.Range(0, clients).Select(i => Task.Run(async () =>
+var latencies = new ConcurrentBag<double>();
+long measuredSent = 0, measuredAcked = 0, errors = 0;
+var origin = Stopwatch.GetTimestamp();
+var measureFrom = origin + (long)(warmup * Stopwatch.Frequency);
+var measureUntil = measureFrom + (long)(seconds * Stopwatch.Frequency);
+var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+var senders = new Task[clients];
+var receivers = new Task[clients];
+for (var c = 0; c < clients; c++)
 {
+    var i = c;
     var socket = sockets[i];
     var friend = users[i ^ 1].Id;
-    var buffer = new byte[64 * 1024];
-    var n = 0;
-    while (!stop.IsCancellationRequested)
+    var pending = new ConcurrentDictionary<int, long>();
+    var phase = Random.Shared.NextDouble() * interval.TotalSeconds;
+    senders[i] = Task.Run(async () =>
     {
-        var id = i + "-" + n++;
-        var started = Stopwatch.GetTimestamp();
-        var msg = Encoding.UTF8.GetBytes($"{{\"v\":1,\"action\":\"chat.msg\",\"id\":\"{id}\",\"to\":\"{friend}\",\"ciphertext\":\"{ciphertext}\"}}");
-        await socket.SendAsync(msg, WebSocketMessageType.Text, true, CancellationToken.None);
-        Interlocked.Increment(ref sent);
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        for (var n = 0; ; n++)
+        {
+            var due = origin + (long)((phase + n * interval.TotalSeconds) * Stopwatch.Frequency);
+            if (due >= measureUntil)
+            {
+                return;
+            }
+
+            var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), due);
+            if (wait > TimeSpan.Zero)
+            {
+                await Task.Delay(wait);
+            }
+
+            pending[n] = due;
+            if (due >= measureFrom)
+            {
+                Interlocked.Increment(ref measuredSent);
+            }
+
+            var msg = Encoding.UTF8.GetBytes($"{{\"v\":1,\"action\":\"chat.msg\",\"id\":\"{n}\",\"to\":\"{friend}\",\"ciphertext\":\"{ciphertext}\"}}");
+            await socket.SendAsync(msg, WebSocketMessageType.Text, true, CancellationToken.None);
+        }
+    });
+    receivers[i] = Task.Run(async () =>
+    {
+        var buffer = new byte[64 * 1024];
         try
         {
             while (true)
@@ -110,41 +143,62 @@ var tasks = Enumerable.Range(0, clients).Select(i => Task.Run(async () =>
                 ValueWebSocketReceiveResult r;
                 do
                 {
-                    r = await socket.ReceiveAsync(buffer.AsMemory(count), timeout.Token);
+                    r = await socket.ReceiveAsync(buffer.AsMemory(count), CancellationToken.None);
                     count += r.Count;
                 }
                 while (!r.EndOfMessage);
+                var now = Stopwatch.GetTimestamp();
                 using var doc = JsonDocument.Parse(buffer.AsMemory(0, count));
                 var root = doc.RootElement;
-                if (root.GetProperty("action").GetString() == "chat.receipt" && root.GetProperty("id").GetString() == id)
+                var action = root.GetProperty("action").GetString();
+                if (action == "chat.receipt" && int.TryParse(root.GetProperty("id").GetString(), out var n) && pending.TryRemove(n, out var due))
                 {
-                    latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-                    Interlocked.Increment(ref acked);
-                    break;
+                    if (due >= measureFrom && due < measureUntil)
+                    {
+                        latencies.Add(Stopwatch.GetElapsedTime(due, now).TotalMilliseconds);
+                        Interlocked.Increment(ref measuredAcked);
+                    }
+                }
+                else if (action == "error")
+                {
+                    Interlocked.Increment(ref errors);
                 }
             }
         }
-        catch (OperationCanceledException)
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException or ObjectDisposedException)
         {
-            // counted as lost
-            return;
         }
-    }
-})).ToArray();
-await Task.WhenAll(tasks);
-var elapsed = clock.Elapsed.TotalSeconds;
+    });
+}
+
+await Task.WhenAll(senders);
+var drainUntil = DateTime.UtcNow.AddSeconds(5);
+while (Interlocked.Read(ref measuredAcked) < Interlocked.Read(ref measuredSent) && DateTime.UtcNow < drainUntil)
+{
+    await Task.Delay(50);
+}
+
+var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds;
+var elapsedAll = Stopwatch.GetElapsedTime(origin).TotalSeconds;
 var sorted = latencies.OrderBy(x => x).ToArray();
-var p99 = sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)(sorted.Length * 0.99))];
-var p50 = sorted.Length == 0 ? double.NaN : sorted[sorted.Length / 2];
+double Pct(double q) => sorted.Length == 0 ? double.NaN : Math.Round(sorted[Math.Min(sorted.Length - 1, (int)(sorted.Length * q))], 2);
 var result = new Dictionary<string, object>
 {
     ["clients"] = clients,
-    ["msgs_per_s"] = Math.Round(acked / elapsed, 1),
-    ["p50_ms"] = Math.Round(p50, 2),
-    ["p99_ms"] = Math.Round(p99, 2),
-    ["lost"] = sent - acked,
-    ["seconds"] = Math.Round(elapsed, 1),
-    ["store"] = "DynamoDB on " + aws.Endpoint + ", LookupCache TTL 2 s",
+    ["offered_msgs_per_s"] = rate,
+    ["msgs_per_s"] = Math.Round(measuredAcked / (double)seconds, 1),
+    ["p50_ms"] = Pct(0.50),
+    ["p99_ms"] = Pct(0.99),
+    ["p999_ms"] = Pct(0.999),
+    ["max_ms"] = sorted.Length == 0 ? double.NaN : Math.Round(sorted[^1], 2),
+    ["lost"] = measuredSent - measuredAcked,
+    ["errors"] = errors,
+    ["seconds"] = seconds,
+    ["warmup_seconds"] = warmup,
+    ["process_cpu_cores"] = Math.Round(cpu / elapsedAll, 2),
+    ["load_average"] = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "",
+    ["method"] = "open loop, each client sends chat.msg to its friend every clients/rate s; latency = scheduled send to chat.receipt; clients, gateway and handler share one process",
+    ["store"] = $"DynamoDB on {aws.Endpoint}, lookup cache TTL {cacheTtl.TotalSeconds} s (single instance, stale-while-revalidate)",
 };
 var json = JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true });
 Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);

@@ -51,8 +51,8 @@ public sealed class ConnectionStore(IAmazonDynamoDB dynamo, string tableName, Ti
     }
 
     /// <summary>Registers a connection unless its user already holds <paramref name="maxPerUser"/>.</summary>
-    /// <returns>The user's connection count before this one, or null when the limit is reached.</returns>
-    public async Task<int?> TryAddAsync(ConnectionRecord record, int maxPerUser, CancellationToken cancellationToken)
+    /// <returns>The user's connections before this one, or null when the limit is reached.</returns>
+    public async Task<IReadOnlyList<string>?> TryAddAsync(ConnectionRecord record, int maxPerUser, CancellationToken cancellationToken)
     {
         // Check-then-write: two simultaneous connects can both pass, exceeding the limit by one. Accepted
         // (the limit protects fan-out cost, not security); a transactional counter would close the gap.
@@ -78,7 +78,7 @@ public sealed class ConnectionStore(IAmazonDynamoDB dynamo, string tableName, Ti
                 } } },
             ],
         }, cancellationToken);
-        return existing.Count;
+        return existing;
     }
 
     public async Task<ConnectionRecord?> GetAsync(string connectionId, CancellationToken cancellationToken)

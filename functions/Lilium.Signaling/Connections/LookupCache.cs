@@ -5,17 +5,17 @@ namespace Lilium.Signaling.Connections;
 /// <summary>
 /// In-instance cache of the per-message lookups (see docs/signaling.md, "Lookup cache"):
 /// connection → owner (immutable for a connection's life; dropped on its <c>$disconnect</c>/410),
-/// user → connection ids and friendship checks (both expire after <c>ttl</c>; this instance's own
-/// connects, disconnects and 410s invalidate the user entry at once).
-/// A zero <c>ttl</c> disables the user and friendship parts.
+/// user → connection ids and friendship checks (<see cref="RefreshingCache{TKey,TValue}"/>: fresh for <c>ttl</c>, then
+/// served stale while one background reload runs). This instance's own connects set the user's list, and its
+/// disconnects and 410s drop it, at once. A zero <c>ttl</c> disables the user and friendship parts.
 /// </summary>
 public sealed class LookupCache(TimeSpan ttl, TimeProvider time)
 {
     private readonly ConcurrentDictionary<string, ConnectionRecord> _owners = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<Guid, (IReadOnlyList<string> Ids, DateTimeOffset Until)> _connections = new();
-    private readonly ConcurrentDictionary<(Guid, Guid), (bool Friends, DateTimeOffset Until)> _friends = new();
+    private readonly RefreshingCache<Guid, IReadOnlyList<string>> _connections = new(ttl, time);
+    private readonly RefreshingCache<(Guid, Guid), bool> _friends = new(ttl, time);
 
-    public async Task<ConnectionRecord?> OwnerAsync(string connectionId, Func<Task<ConnectionRecord?>> load)
+    public async ValueTask<ConnectionRecord?> OwnerAsync(string connectionId, Func<Task<ConnectionRecord?>> load)
     {
         if (_owners.TryGetValue(connectionId, out var hit))
         {
@@ -31,44 +31,22 @@ public sealed class LookupCache(TimeSpan ttl, TimeProvider time)
         return record;
     }
 
-    public async Task<IReadOnlyList<string>> ConnectionsAsync(Guid user, Func<Task<IReadOnlyList<string>>> load)
+    /// <summary>Remembers a connection this instance has just registered (the owner never changes).</summary>
+    public void Connected(ConnectionRecord record, IReadOnlyList<string> userConnections)
     {
-        var now = time.GetUtcNow();
-        if (ttl > TimeSpan.Zero && _connections.TryGetValue(user, out var hit) && hit.Until > now)
-        {
-            return hit.Ids;
-        }
-
-        var ids = await load();
-        if (ttl > TimeSpan.Zero)
-        {
-            _connections[user] = (ids, now + ttl);
-        }
-
-        return ids;
+        _owners[record.ConnectionId] = record;
+        _connections.Set(record.UserId, userConnections);
     }
 
-    public async Task<bool> AreFriendsAsync(Guid a, Guid b, Func<Task<bool>> load)
-    {
-        var key = a.CompareTo(b) < 0 ? (a, b) : (b, a);
-        var now = time.GetUtcNow();
-        if (ttl > TimeSpan.Zero && _friends.TryGetValue(key, out var hit) && hit.Until > now)
-        {
-            return hit.Friends;
-        }
+    public ValueTask<IReadOnlyList<string>> ConnectionsAsync(Guid user, Func<Task<IReadOnlyList<string>>> load) =>
+        _connections.GetAsync(user, load);
 
-        var friends = await load();
-        if (ttl > TimeSpan.Zero)
-        {
-            _friends[key] = (friends, now + ttl);
-        }
-
-        return friends;
-    }
+    public ValueTask<bool> AreFriendsAsync(Guid a, Guid b, Func<Task<bool>> load) =>
+        _friends.GetAsync(a.CompareTo(b) < 0 ? (a, b) : (b, a), load);
 
     public void Forget(Guid user, string? connectionId = null)
     {
-        _connections.TryRemove(user, out _);
+        _connections.Forget(user);
         if (connectionId is not null)
         {
             _owners.TryRemove(connectionId, out _);

@@ -1,7 +1,7 @@
-namespace Lilium.Relay.Tests;
+namespace Lilium.Testing.WebRtc;
 
 /// <summary>Offers for HTTP-level tests (shaped like aiortc's and Chrome's; the ICE/DTLS values are placeholders).</summary>
-internal static class TestOffers
+public static class TestOffers
 {
     public const string Fingerprint = "sha-256 2F:68:81:3A:0E:A4:ED:73:AE:94:0E:7A:8F:68:8C:86:92:80:EA:05:A4:5E:AA:B0:01:51:AE:A6:5A:69:1C:D3";
 

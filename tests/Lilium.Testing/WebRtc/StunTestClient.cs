@@ -3,10 +3,10 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Lilium.Relay.Tests;
+namespace Lilium.Testing.WebRtc;
 
 /// <summary>Builds ICE connectivity checks (RFC 5389 Binding requests with USERNAME, PRIORITY, USE-CANDIDATE and MESSAGE-INTEGRITY) for tests.</summary>
-internal static class StunTestClient
+public static class StunTestClient
 {
     public static byte[] BindingRequest(string username, string password, bool useCandidate, out byte[] transactionId)
     {

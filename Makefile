@@ -9,7 +9,7 @@ export DOTNET_NOLOGO := 1
 
 .PHONY: help deps build test run migrate db db-stop aws-endpoint lambdas format \
         bench-api bench-lambda-init bench-signaling bench-relay bench-input \
-        synth diff deploy destroy pause resume status clean
+        synth diff deploy destroy deploy-local destroy-local pause resume status clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -70,6 +70,12 @@ deploy: lambdas ## deploy to the AWS account in your environment
 
 destroy: ## delete the stack
 	npx cdk destroy --force
+
+deploy-local: lambdas ## cdk bootstrap + deploy to the LocalStack-compatible endpoint (:4566; moto when LocalStack is absent)
+	bash scripts/deploy-local.sh deploy
+
+destroy-local: ## cdk destroy on the LocalStack-compatible endpoint
+	bash scripts/deploy-local.sh destroy
 
 pause: ## scale the media relay to zero (add ARGS=--minimal to stop everything billed by the hour)
 	$(DOTNET) run --project infra/Lilium.Ops -c $(CONFIG) -- pause $(ARGS)

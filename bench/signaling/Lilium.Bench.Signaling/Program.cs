@@ -67,7 +67,7 @@ Console.Error.WriteLine($"connecting {clients} clients…");
 var clock0 = Stopwatch.StartNew();
 var sockets = new ClientWebSocket[clients];
 // Connects are DynamoDB-bound (moto): a small parallelism and retries keep the setup phase from timing out.
-await Parallel.ForEachAsync(Enumerable.Range(0, clients), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, _) =>
+await Parallel.ForEachAsync(Enumerable.Range(0, clients), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, _) =>
 {
     for (var attempt = 1; ; attempt++)
     {
@@ -78,9 +78,11 @@ await Parallel.ForEachAsync(Enumerable.Range(0, clients), new ParallelOptions { 
             sockets[i] = s;
             return;
         }
-        catch (WebSocketException) when (attempt < 3)
+        catch (WebSocketException) when (attempt < 10)
         {
+            // moto answers some concurrent TransactWriteItems with errors ($connect → 500); back off and retry.
             s.Dispose();
+            await Task.Delay(100 * attempt);
         }
     }
 });

@@ -8,10 +8,11 @@ namespace Lilium.Signaling.Connections;
 /// concurrent misses share one load (single flight). <see cref="Set"/> and <see cref="Forget"/> bump a per-stripe
 /// generation so a load that started before them cannot store what it read. A zero <c>ttl</c> disables caching.
 /// </summary>
-public sealed class RefreshingCache<TKey, TValue>(TimeSpan ttl, TimeProvider time)
+public sealed class RefreshingCache<TKey, TValue>(TimeSpan ttl, TimeProvider time, int maxConcurrentRefreshes = 4)
     where TKey : notnull
 {
     private const int Stripes = 1024;
+    private readonly SemaphoreSlim _refreshSlots = new(maxConcurrentRefreshes, maxConcurrentRefreshes);
     private readonly ConcurrentDictionary<TKey, Entry> _entries = new();
     private readonly ConcurrentDictionary<TKey, Lazy<Task<TValue>>> _loads = new();
     private readonly long[] _generations = new long[Stripes];
@@ -27,10 +28,20 @@ public sealed class RefreshingCache<TKey, TValue>(TimeSpan ttl, TimeProvider tim
 
         if (_entries.TryGetValue(key, out var entry))
         {
+            // At most a few refreshes in flight: when many entries go stale together (a burst of traffic after a quiet
+            // spell), a refresh storm would queue behind the store and tie up the thread pool; stale entries keep
+            // being served and later readers start the remaining refreshes as slots free up.
             if (entry.FreshUntil <= time.GetUtcNow() && Interlocked.Exchange(ref entry.Refreshing, 1) == 0)
             {
-                // Off the reader's path entirely: even the load's synchronous prefix (request marshalling, signing).
-                _ = Task.Run(() => RefreshAsync(key, load));
+                if (_refreshSlots.Wait(0))
+                {
+                    // Off the reader's path entirely: even the load's synchronous prefix (request marshalling, signing).
+                    _ = Task.Run(() => RefreshAsync(key, load));
+                }
+                else
+                {
+                    Volatile.Write(ref entry.Refreshing, 0);
+                }
             }
 
             return entry.Value;
@@ -86,6 +97,10 @@ public sealed class RefreshingCache<TKey, TValue>(TimeSpan ttl, TimeProvider tim
             {
                 Volatile.Write(ref entry.Refreshing, 0);
             }
+        }
+        finally
+        {
+            _refreshSlots.Release();
         }
     }
 

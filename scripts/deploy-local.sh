@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# cdk bootstrap + deploy (or destroy) against the LocalStack-compatible endpoint (LocalStack if it answers on
+# LOCALSTACK_ENDPOINT, else moto_server started here). Dummy credentials; the aws-cdk CLI's SDK calls are redirected
+# by scripts/cdk-local-endpoint.cjs. Usage: scripts/deploy-local.sh deploy|destroy [STACK_NAME]
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$ROOT"
+action="${1:-deploy}"
+stack="${2:-${LILIUM_STACK:-LiliumShare}}"
+export LOCALSTACK_ENDPOINT="${LOCALSTACK_ENDPOINT:-http://localhost:4566}"
+bash scripts/aws-endpoint.sh ensure >/dev/null
+export AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-test}" AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-test}"
+export AWS_REGION="${AWS_REGION:-us-east-1}" AWS_DEFAULT_REGION="${AWS_REGION:-us-east-1}"
+export AWS_ENDPOINT_URL="$LOCALSTACK_ENDPOINT"   # for our own clients (Lilium.Ops) and the aws CLI
+export NODE_OPTIONS="--require $ROOT/scripts/cdk-local-endpoint.cjs ${NODE_OPTIONS:-}"
+export CDK_DISABLE_VERSION_CHECK=1 JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION=1
+account="$(aws sts get-caller-identity --query Account --output text)"
+[ -d node_modules/aws-cdk ] || npm ci --no-audit --no-fund >/dev/null
+cdk=(npx --no-install cdk --no-notices --no-version-reporting --context "stackName=$stack")
+case "$action" in
+  deploy)
+    [ -f artifacts/lambda/api/bootstrap ] && [ -f artifacts/lambda/signaling/bootstrap ] || bash scripts/publish-lambdas.sh artifacts/lambda >&2
+    "${cdk[@]}" bootstrap "aws://$account/$AWS_REGION" >&2
+    "${cdk[@]}" deploy "$stack" --require-approval never --outputs-file .local/deploy-local-outputs.json >&2
+    cat .local/deploy-local-outputs.json ;;
+  destroy)
+    "${cdk[@]}" destroy "$stack" --force >&2 ;;
+  *) echo "usage: $0 deploy|destroy [STACK_NAME]" >&2; exit 2 ;;
+esac

@@ -20,6 +20,12 @@ public sealed class LiliumStackProps : StackProps
     /// <summary>An ACM certificate for HTTPS on the load balancer; without one it listens on HTTP only.</summary>
     public string? CertificateArn { get; init; }
 
+    /// <summary>
+    /// Deploying to the LocalStack-compatible endpoint (<c>-c localEndpoint=true</c>, set by scripts/deploy-local.sh):
+    /// adds only what that endpoint needs and AWS does not; see docs/infra.md, "Local deploy".
+    /// </summary>
+    public bool LocalEndpoint { get; init; }
+
     /// <summary>Log retention in days for every log group.</summary>
     public int LogRetentionDays { get; init; } = 14;
 
@@ -34,6 +40,7 @@ public sealed class LiliumStackProps : StackProps
             RelayImage = Get("relayImage"),
             RelayDesiredCount = int.TryParse(Get("relayDesiredCount"), out var n) && n >= 0 ? n : 0,
             CertificateArn = Get("certificateArn"),
+            LocalEndpoint = Get("localEndpoint") == "true",
             Env = new Amazon.CDK.Environment
             {
                 Account = System.Environment.GetEnvironmentVariable("CDK_DEFAULT_ACCOUNT"),

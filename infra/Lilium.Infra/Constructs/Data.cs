@@ -15,7 +15,7 @@ namespace Lilium.Infra.Constructs;
 /// </summary>
 public sealed class Data : Construct
 {
-    public Data(Construct scope, string id, IVpc vpc) : base(scope, id)
+    public Data(Construct scope, string id, IVpc vpc, bool localEndpoint = false) : base(scope, id)
     {
         DatabaseSecurityGroup = new SecurityGroup(this, "DbSg", new SecurityGroupProps
         {
@@ -49,6 +49,16 @@ public sealed class Data : Construct
         var cluster = (CfnDBCluster)Database.Node.DefaultChild!;
         cluster.AddPropertyOverride("ServerlessV2ScalingConfiguration.MinCapacity", 0);
         cluster.AddPropertyOverride("ServerlessV2ScalingConfiguration.SecondsUntilAutoPause", 300);
+
+        if (localEndpoint)
+        {
+            // moto's RDS model has no default engine version for aurora-postgresql instances and fails the whole stack;
+            // CloudFormation on AWS takes an Aurora instance's version from its cluster, so the real template omits it.
+            foreach (var instance in Database.Node.FindAll().OfType<CfnDBInstance>())
+            {
+                instance.AddPropertyOverride("EngineVersion", "16.6");
+            }
+        }
 
         // {accessKey, refreshKey, relayKey}: the API fills this on first start when it holds the
         // placeholder (Secrets Manager cannot generate base64 keys); see docs/infra.md.

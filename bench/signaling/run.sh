@@ -7,4 +7,4 @@ ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$ROOT"
 dotnet build bench/signaling/Lilium.Bench.Signaling -c Release --nologo -v q >&2
 dotnet bench/signaling/Lilium.Bench.Signaling/bin/Release/net10.0/Lilium.Bench.Signaling.dll \
-  --clients "${BENCH_CLIENTS:-1000}" --seconds "${BENCH_SECONDS:-10}" --rate "${BENCH_RATE:-5000}" --warmup "${BENCH_WARMUP:-3}" --out "$ROOT/bench/results/signaling.json"
+  --clients "${BENCH_CLIENTS:-1000}" --seconds "${BENCH_SECONDS:-10}" --rate "${BENCH_RATE:-5000}" --warmup "${BENCH_WARMUP:-10}" --out "$ROOT/bench/results/signaling.json"

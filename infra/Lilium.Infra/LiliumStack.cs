@@ -16,10 +16,14 @@ public sealed class LiliumStack : Stack
         var control = new ControlPlane(this, "ControlPlane", new ControlPlaneProps(network.Vpc, data, props.ApiBundle, props.SignalingBundle, retention));
         var media = new MediaPlane(this, "MediaPlane", new MediaPlaneProps(network.Vpc, data.TokenKeys, props.RelayImage, props.RelayDesiredCount, props.CertificateArn, retention));
         _ = new Observability(this, "Observability", control, media);
+        var relayUrl = $"http{(props.CertificateArn is null ? "" : "s")}://{media.LoadBalancer.LoadBalancerDnsName}";
+
+        // Admitted viewers get the relay's URL with their grant (join.accepted).
+        control.SignalingFunction.AddEnvironment("RELAY_URL", relayUrl);
 
         Output("HttpApiUrl", control.HttpApi.ApiEndpoint, "REST API base URL");
         Output("WebSocketUrl", control.WebSocketStage.Url, "Signaling WebSocket URL");
-        Output("AlbUrl", $"http{(props.CertificateArn is null ? "" : "s")}://{media.LoadBalancer.LoadBalancerDnsName}", "Media relay (WHIP/WHEP) base URL");
+        Output("AlbUrl", relayUrl, "Media relay (WHIP/WHEP) base URL");
         Output("ClusterName", media.Cluster.ClusterName, "ECS cluster of the relay");
         Output("ServiceName", media.Service.ServiceName, "ECS service of the relay (pause/resume scale it)");
         Output("DatabaseClusterId", data.Database.ClusterIdentifier, "Aurora cluster");

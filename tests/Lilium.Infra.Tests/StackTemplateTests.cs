@@ -83,6 +83,17 @@ public sealed class StackTemplateTests(SynthesizedStack stack) : IClassFixture<S
     }
 
     [Fact]
+    public void The_signaling_function_gets_every_setting_its_entry_point_reads()
+    {
+        // functions/Lilium.Signaling/Program.cs: keys and database by secret ARN, the table, the @connections endpoint,
+        // and the relay URL handed to admitted viewers.
+        var names = stack.OfType("AWS::Lambda::Function")
+            .Select(f => f.Properties.TryGetProperty("Environment", out var env) ? env.GetProperty("Variables").EnumerateObject().Select(v => v.Name).ToHashSet() : [])
+            .Single(vars => vars.Contains("CONNECTIONS_TABLE"));
+        Assert.Superset(new HashSet<string> { "TOKEN_KEYS_SECRET_ARN", "DB_SECRET_ARN", "CONNECTIONS_TABLE", "WS_MANAGEMENT_ENDPOINT", "RELAY_URL" }, names);
+    }
+
+    [Fact]
     public void Secrets_are_never_plain_text_in_the_template_or_environments()
     {
         foreach (var (_, p) in stack.OfType("AWS::Lambda::Function"))

@@ -21,7 +21,7 @@ using Lilium.Testing;
 var clients = Arg("--clients", 1000);
 var seconds = Arg("--seconds", 10);
 var rate = Arg("--rate", 5000);
-var warmup = Arg("--warmup", 3);
+var warmup = Arg("--warmup", 10);
 var cacheTtl = TimeSpan.FromSeconds(Arg("--cache-ttl", (int)SignalingOptions.SingleInstance.LookupCacheTtl.TotalSeconds));
 var output = ArgS("--out", "bench/results/signaling.json");
 
@@ -94,6 +94,7 @@ Console.Error.WriteLine($"connected in {clock0.Elapsed.TotalSeconds:F1} s");
 var interval = TimeSpan.FromSeconds((double)clients / rate);
 var ciphertext = Convert.ToBase64String(RandomNumberGenerator.GetBytes(256));
 var latencies = new ConcurrentBag<double>();
+var timeline = new ConcurrentBag<(int Second, double Ms)>();
 long measuredSent = 0, measuredAcked = 0, errors = 0;
 var origin = Stopwatch.GetTimestamp();
 var measureFrom = origin + (long)(warmup * Stopwatch.Frequency);
@@ -157,7 +158,9 @@ for (var c = 0; c < clients; c++)
                 {
                     if (due >= measureFrom && due < measureUntil)
                     {
-                        latencies.Add(Stopwatch.GetElapsedTime(due, now).TotalMilliseconds);
+                        var ms = Stopwatch.GetElapsedTime(due, now).TotalMilliseconds;
+                        latencies.Add(ms);
+                        timeline.Add(((int)Stopwatch.GetElapsedTime(measureFrom, due).TotalSeconds, ms));
                         Interlocked.Increment(ref measuredAcked);
                     }
                 }
@@ -196,6 +199,8 @@ var result = new Dictionary<string, object>
     ["lost"] = measuredSent - measuredAcked,
     ["errors"] = errors,
     ["seconds"] = seconds,
+    ["p99_ms_per_second"] = timeline.GroupBy(t => t.Second).OrderBy(g => g.Key)
+        .Select(g => { var a = g.Select(t => t.Ms).Order().ToArray(); return Math.Round(a[Math.Min(a.Length - 1, (int)(a.Length * 0.99))], 1); }).ToArray(),
     ["warmup_seconds"] = warmup,
     ["process_cpu_cores"] = Math.Round(cpu / elapsedAll, 2),
     ["load_average"] = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "",

@@ -18,6 +18,25 @@ public sealed class SessionSignalingTests(PostgresFixture postgres, AwsEndpointF
     private Task<Session> HostAsync(TestUser host, int maxViewers = 4) =>
         new SessionRepository(_world.Data).CreateAsync(host.Id, maxViewers, DateTimeOffset.UtcNow);
 
+    /// <summary>A host with an active session and an accepted friend, both connected.</summary>
+    private async Task<Pair> HostAndFriendAsync()
+    {
+        var host = await _world.NewUserAsync("host");
+        var viewer = await _world.NewUserAsync("viewer");
+        await _world.MakeFriendsAsync(host, viewer);
+        var session = await HostAsync(host);
+        return new Pair(host, viewer, session, await _world.ConnectAsync(host), await _world.ConnectAsync(viewer));
+    }
+
+    private sealed record Pair(TestUser Host, TestUser Viewer, Session Session, TestClient H, TestClient V) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await H.DisposeAsync();
+            await V.DisposeAsync();
+        }
+    }
+
     /// <summary>Viewer asks, host sees the request; returns the request id.</summary>
     private static async Task<string> RequestAsync(TestClient viewer, TestClient host, Session session, TestUser viewerUser)
     {
@@ -121,12 +140,8 @@ public sealed class SessionSignalingTests(PostgresFixture postgres, AwsEndpointF
     [Fact]
     public async Task Only_the_addressed_host_answers_a_request()
     {
-        var host = await _world.NewUserAsync("host");
-        var viewer = await _world.NewUserAsync("viewer");
-        await _world.MakeFriendsAsync(host, viewer);
-        var session = await HostAsync(host);
-        await using var h = await _world.ConnectAsync(host);
-        await using var v = await _world.ConnectAsync(viewer);
+        await using var pair = await HostAndFriendAsync();
+        var (host, viewer, session, h, v) = pair;
         var requestId = await RequestAsync(v, h, session, viewer);
 
         // The viewer cannot admit itself.
@@ -185,12 +200,8 @@ public sealed class SessionSignalingTests(PostgresFixture postgres, AwsEndpointF
     [Fact]
     public async Task A_grant_update_is_persisted_and_reaches_the_viewer()
     {
-        var host = await _world.NewUserAsync("host");
-        var viewer = await _world.NewUserAsync("viewer");
-        await _world.MakeFriendsAsync(host, viewer);
-        var session = await HostAsync(host);
-        await using var h = await _world.ConnectAsync(host);
-        await using var v = await _world.ConnectAsync(viewer);
+        await using var pair = await HostAndFriendAsync();
+        var (host, viewer, session, h, v) = pair;
 
         await h.SendAsync(new { v = 1, action = "grant.update", id = "g", session = session.Id, viewer = viewer.Id, keyboard = true, mouse = true, controller = false, immersion = false });
         var ack = await h.WaitForAsync("grant.updated", "g");
@@ -218,12 +229,8 @@ public sealed class SessionSignalingTests(PostgresFixture postgres, AwsEndpointF
     [Fact]
     public async Task Ending_a_session_tells_its_members()
     {
-        var host = await _world.NewUserAsync("host");
-        var viewer = await _world.NewUserAsync("viewer");
-        await _world.MakeFriendsAsync(host, viewer);
-        var session = await HostAsync(host);
-        await using var h = await _world.ConnectAsync(host);
-        await using var v = await _world.ConnectAsync(viewer);
+        await using var pair = await HostAndFriendAsync();
+        var (host, viewer, session, h, v) = pair;
         var requestId = await RequestAsync(v, h, session, viewer);
         await h.SendAsync(new { v = 1, action = "join.accept", requestId });
         await v.WaitForAsync("join.accepted");

@@ -3,7 +3,7 @@
 # HTTP against the API on Kestrel in Release, with the project's Postgres cluster; then the Lambda
 # init time from bench/lambda-init (the AWS side's measurement) when it can run.
 # Writes bench/results/api.json: {"reads_per_s", "p99_ms", "lambda_init_ms_median", ...}.
-# Knobs: BENCH_SECONDS (10), BENCH_CONCURRENCY (32), BENCH_FRIENDS (20), BENCH_LAMBDA_INIT (1; 0 skips it).
+# Knobs: BENCH_SECONDS (10), BENCH_CONCURRENCY (32), BENCH_FRIENDS (20), BENCH_WARMUP (15 s), BENCH_LAMBDA_INIT (1; 0 skips it).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 OUT="$ROOT/bench/results/api.json"
@@ -43,7 +43,7 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # utime + stime, in cl
 load="$(cut -d' ' -f1 /proc/loadavg)"
 cpu0="$(cpu_ticks "$api_pid")"
 dotnet "bench/api/Lilium.Bench.Api/bin/Release/net10.0/Lilium.Bench.Api.dll" "http://127.0.0.1:$port" "$RAW" \
-  "${BENCH_SECONDS:-10}" "${BENCH_CONCURRENCY:-32}" "${BENCH_FRIENDS:-20}" >&2
+  "${BENCH_SECONDS:-10}" "${BENCH_CONCURRENCY:-32}" "${BENCH_FRIENDS:-20}" "${BENCH_WARMUP:-15}" >&2
 cpu1="$(cpu_ticks "$api_pid")"
 kill "$api_pid" 2>/dev/null || true
 # The machine is shared: record its load and the API's own CPU cost per read, which load does not inflate much.

@@ -29,19 +29,19 @@ public sealed class InputGate(InputPermissions permissions)
         switch (type)
         {
             case InputEventType.KeyDown:
-            {
-                var usage = BinaryPrimitives.ReadUInt16BigEndian(p);
-                var immersive = SystemShortcuts.RequiresImmersion(usage, (KeyModifiers)p[2]);
-                var verdict = !Has(InputPermissions.Keyboard) ? InputVerdict.NoKeyboardGrant
-                    : immersive && !Has(InputPermissions.Immersion) ? InputVerdict.NoImmersionGrant
-                    : InputVerdict.Allowed;
-                if (verdict == InputVerdict.Allowed)
                 {
-                    _heldKeys[usage] = immersive || _heldKeys.GetValueOrDefault(usage);
-                }
+                    var usage = BinaryPrimitives.ReadUInt16BigEndian(p);
+                    var immersive = SystemShortcuts.RequiresImmersion(usage, (KeyModifiers)p[2]);
+                    var verdict = !Has(InputPermissions.Keyboard) ? InputVerdict.NoKeyboardGrant
+                        : immersive && !Has(InputPermissions.Immersion) ? InputVerdict.NoImmersionGrant
+                        : InputVerdict.Allowed;
+                    if (verdict == InputVerdict.Allowed)
+                    {
+                        _heldKeys[usage] = immersive || _heldKeys.GetValueOrDefault(usage);
+                    }
 
-                return verdict;
-            }
+                    return verdict;
+                }
 
             case InputEventType.KeyUp:
                 return _heldKeys.Remove(BinaryPrimitives.ReadUInt16BigEndian(p)) ? InputVerdict.Allowed
@@ -65,16 +65,16 @@ public sealed class InputGate(InputPermissions permissions)
                 return InputVerdict.Allowed;
 
             case InputEventType.MouseButtonUp:
-            {
-                var bit = (byte)(1 << p[0]);
-                if ((_heldButtons & bit) != 0)
                 {
-                    _heldButtons &= (byte)~bit;
-                    return InputVerdict.Allowed;
-                }
+                    var bit = (byte)(1 << p[0]);
+                    if ((_heldButtons & bit) != 0)
+                    {
+                        _heldButtons &= (byte)~bit;
+                        return InputVerdict.Allowed;
+                    }
 
-                return Has(InputPermissions.Mouse) ? InputVerdict.Unpaired : InputVerdict.NoMouseGrant;
-            }
+                    return Has(InputPermissions.Mouse) ? InputVerdict.Unpaired : InputVerdict.NoMouseGrant;
+                }
 
             case InputEventType.ControllerState:
                 if (!Has(InputPermissions.Controller))

@@ -45,6 +45,7 @@ public static class RelayApp
         builder.Services.AddSingleton(DtlsCertificate.Generate("lilium-relay"));
         builder.Services.AddSingleton<SessionRegistry>();
         builder.Services.AddSingleton<RelayMetrics>();
+        builder.Services.AddSingleton<Input.InputRouter>();
         builder.Services.AddSingleton<MediaServer>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<MediaServer>());
         builder.Services.AddHostedService<DrainService>();

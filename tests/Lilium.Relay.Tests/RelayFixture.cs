@@ -57,12 +57,16 @@ public sealed class RelayFixture : IAsyncLifetime
         MediaEndPoint = App.Services.GetRequiredService<MediaServer>().LocalEndPoint;
     }
 
-    public string Grant(Guid session, RelayRole role, TimeSpan? lifetime = null, DateTimeOffset? issuedAt = null)
+    public string Grant(Guid session, RelayRole role, TimeSpan? lifetime = null, DateTimeOffset? issuedAt = null) =>
+        Grant(session, role, Guid.NewGuid(), InputPermissions.None, lifetime, issuedAt);
+
+    public string Grant(Guid session, RelayRole role, Guid user, InputPermissions permissions, TimeSpan? lifetime = null, DateTimeOffset? issuedAt = null)
     {
         var now = issuedAt ?? DateTimeOffset.UtcNow;
         return Keys.RelayCodec().Issue(new RelayGrantClaims
         {
-            Subject = Guid.NewGuid(),
+            Subject = user,
+            Permissions = permissions,
             IssuedAt = now.ToUnixTimeSeconds(),
             ExpiresAt = (now + (lifetime ?? TimeSpan.FromMinutes(5))).ToUnixTimeSeconds(),
             SessionId = session,

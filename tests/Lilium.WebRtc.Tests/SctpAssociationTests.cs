@@ -223,4 +223,42 @@ public sealed class SctpAssociationTests
         Assert.Null(link.A.ClosedReason);
         Assert.Null(link.B.ClosedReason);
     }
+
+    [Fact]
+    public void Sacks_are_delayed_for_one_in_order_packet_and_immediate_for_the_second_or_a_gap()
+    {
+        var link = SctpTestLink.Connected();
+        var a = link.A.Association;
+        var b = link.B;
+        link.A.Outbox.Clear();
+        link.B.Outbox.Clear();
+
+        a.Send(1, 53, "one"u8, SctpSendOptions.Reliable, link.Now);
+        b.Association.HandlePacket(link.A.Outbox.Dequeue(), link.Now);
+        Assert.Empty(b.Outbox); // delayed (RFC 4960 §6.2)
+        Assert.Equal(link.Now + new SctpOptions().SackDelayMs, b.Association.NextTimeoutMs);
+
+        a.Send(1, 53, "two"u8, SctpSendOptions.Reliable, link.Now);
+        b.Association.HandlePacket(link.A.Outbox.Dequeue(), link.Now);
+        Assert.Single(b.Outbox); // every second packet
+        b.Outbox.Clear();
+
+        a.Send(1, 53, "three"u8, SctpSendOptions.Reliable, link.Now);
+        a.Send(1, 53, "four"u8, SctpSendOptions.Reliable, link.Now);
+        var three = link.A.Outbox.Dequeue();
+        var four = link.A.Outbox.Dequeue();
+        b.Association.HandlePacket(four, link.Now);
+        Assert.Single(b.Outbox); // out of order: at once
+        b.Outbox.Clear();
+        b.Association.HandlePacket(three, link.Now);
+        Assert.Single(b.Outbox); // fills the gap: at once
+        Assert.Equal(4, b.Received.Count);
+
+        b.Outbox.Clear();
+        a.Send(1, 53, "five"u8, SctpSendOptions.Reliable, link.Now);
+        b.Association.HandlePacket(link.A.Outbox.Dequeue(), link.Now);
+        Assert.Empty(b.Outbox);
+        b.Association.HandleTimeout(link.Now + new SctpOptions().SackDelayMs);
+        Assert.Single(b.Outbox); // the delay ran out
+    }
 }

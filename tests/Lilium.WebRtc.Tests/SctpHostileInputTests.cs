@@ -212,6 +212,7 @@ public sealed class SctpHostileInputTests
         link.A.Association.Send(9, 53, "x"u8, SctpSendOptions.Reliable, link.Now);
         Assert.True(link.A.Outbox.TryDequeue(out var data));
         link.B.Association.HandlePacket(data, link.Now);
+        link.B.Association.HandleTimeout(link.Now + new SctpOptions().SackDelayMs); // one in-order packet: the SACK is delayed
         Assert.True(link.B.Outbox.TryDequeue(out var sackPacket));
         link.A.Association.HandlePacket(sackPacket, link.Now);
         return BinaryPrimitives.ReadUInt32BigEndian(sackPacket.AsSpan(SctpCommonHeader.Size + 4));

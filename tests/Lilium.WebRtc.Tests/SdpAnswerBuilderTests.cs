@@ -118,4 +118,44 @@ public sealed class SdpAnswerBuilderTests
         Assert.Null(answer);
         Assert.Contains(expected, error);
     }
+
+    private const string DataChannelOnly = "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0\r\n"
+        + "{0}\r\nc=IN IP4 0.0.0.0\r\na=mid:0\r\na=ice-ufrag:oGiI\r\na=ice-pwd:GNInPXMd3a63snFKjkSxlZ\r\n"
+        + "a=fingerprint:sha-256 2F:68:81:3A:0E:A4:ED:73:AE:94:0E:7A:8F:68:8C:86:92:80:EA:05:A4:5E:AA:B0:01:51:AE:A6:5A:69:1C:D3\r\n"
+        + "a=setup:actpass\r\n{1}\r\n";
+
+    [Theory]
+    [InlineData("m=application 9 UDP/DTLS/SCTP webrtc-datachannel", "a=sctp-port:5001\r\na=max-message-size:262144", false, 5001, 262144)]
+    [InlineData("m=application 9 DTLS/SCTP 5000", "a=sctpmap:5000 webrtc-datachannel 65535\r\na=max-message-size:65536", true, 5000, 65536)]
+    [InlineData("m=application 9 UDP/DTLS/SCTP webrtc-datachannel", "a=max-message-size:0", false, 5000, int.MaxValue)]
+    public void Data_channel_section_is_answered_in_the_form_it_was_offered(string mLine, string attributes, bool legacy, int port, long maxMessage)
+    {
+        Assert.True(SdpParser.TryParse(string.Format(System.Globalization.CultureInfo.InvariantCulture, DataChannelOnly, mLine, attributes), out var offer, out var parseError), parseError);
+
+        Assert.True(SdpAnswerBuilder.TryAnswerEgress(offer!, Local, [], out var answer, out var error), error);
+
+        Assert.Equal(new SdpDataChannelMedia("0", port, maxMessage) { Legacy = legacy }, answer!.DataChannel);
+        Assert.Equal("0", answer.TransportMid);
+        Assert.Empty(answer.Media);
+        Assert.Contains(legacy ? "m=application 7882 DTLS/SCTP 5000\r\n" : "m=application 7882 UDP/DTLS/SCTP webrtc-datachannel\r\n", answer.Text);
+        Assert.Contains(legacy ? "a=sctpmap:5000 webrtc-datachannel 1024\r\n" : "a=sctp-port:5000\r\n", answer.Text);
+        Assert.Contains("a=max-message-size:65536\r\n", answer.Text);
+        Assert.True(SdpParser.TryParse(answer.Text, out var parsed, out _));
+        Assert.Equal("lite", parsed!.Media[0].IceUfrag);
+    }
+
+    [Theory]
+    [InlineData("m=application 9 UDP/DTLS/SCTP webrtc-datachannel", "a=sctp-port:99999")]
+    [InlineData("m=application 9 UDP/DTLS/SCTP webrtc-datachannel", "a=max-message-size:-1")]
+    [InlineData("m=application 9 DTLS/SCTP 5000", "a=sctpmap:5000 t38 1")]
+    [InlineData("m=application 9 DTLS/SCTP x", "a=sctpmap:x webrtc-datachannel 1")]
+    [InlineData("m=application 9 UDP/BFCP *", "a=floorctrl:c-s")]
+    public void Unusable_data_channel_sections_are_rejected(string mLine, string attributes)
+    {
+        Assert.True(SdpParser.TryParse(string.Format(System.Globalization.CultureInfo.InvariantCulture, DataChannelOnly, mLine, attributes), out var offer, out _));
+
+        Assert.False(SdpAnswerBuilder.TryAnswerEgress(offer!, Local, [], out var answer, out var error));
+        Assert.Null(answer);
+        Assert.Contains("no acceptable m-section", error);
+    }
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Security.Cryptography;
+using Lilium.Auth;
 using Lilium.Relay.Media;
 using Lilium.Relay.Sessions;
 using Lilium.WebRtc.Dtls;
@@ -14,7 +15,7 @@ internal sealed class PeerFactory(SessionRegistry registry, DtlsCertificate cert
     private static SdpLocalTransport NewTransport(IceCredentials ice, DtlsCertificate certificate, RelayAdvertisement advertisement, MediaServer media) =>
         new(ice.Ufrag, ice.Password, certificate.Fingerprint, new IPEndPoint(advertisement.Address, media.LocalEndPoint.Port));
 
-    public bool TryCreatePublisher(RelaySession session, SdpSession offer, out MediaPeer? peer, out string? answer, out string? error)
+    public bool TryCreatePublisher(RelaySession session, RelayGrantClaims grant, SdpSession offer, out MediaPeer? peer, out string? answer, out string? error)
     {
         peer = null;
         answer = null;
@@ -24,7 +25,7 @@ internal sealed class PeerFactory(SessionRegistry registry, DtlsCertificate cert
             return false;
         }
 
-        peer = Create(PeerRole.Publisher, session, offer, ice, built!, 0);
+        peer = Create(PeerRole.Publisher, session, grant, offer, ice, built!, 0);
         if (!session.TrySetPublisher(peer))
         {
             error = "conflict";
@@ -38,7 +39,7 @@ internal sealed class PeerFactory(SessionRegistry registry, DtlsCertificate cert
     }
 
     /// <summary>Answers a viewer with the publisher's tracks, each under a fresh subscriber-side SSRC.</summary>
-    public bool TryCreateSubscriber(RelaySession session, MediaPeer publisher, SdpSession offer, double lossPercent, out MediaPeer? peer, out string? answer, out string? error)
+    public bool TryCreateSubscriber(RelaySession session, RelayGrantClaims grant, MediaPeer publisher, SdpSession offer, double lossPercent, out MediaPeer? peer, out string? answer, out string? error)
     {
         peer = null;
         answer = null;
@@ -53,7 +54,7 @@ internal sealed class PeerFactory(SessionRegistry registry, DtlsCertificate cert
             return false;
         }
 
-        peer = Create(PeerRole.Subscriber, session, offer, ice, built!, lossPercent);
+        peer = Create(PeerRole.Subscriber, session, grant, offer, ice, built!, lossPercent);
         session.AddSubscriber(peer);
         registry.Add(peer);
         answer = built!.Text;
@@ -61,10 +62,15 @@ internal sealed class PeerFactory(SessionRegistry registry, DtlsCertificate cert
     }
 
     // The first accepted m-section carries the bundle transport (RFC 9143): its ufrag and fingerprint.
-    private static MediaPeer Create(PeerRole role, RelaySession session, SdpSession offer, IceCredentials ice, SdpAnswer answer, double loss)
+    private static MediaPeer Create(PeerRole role, RelaySession session, RelayGrantClaims grant, SdpSession offer, IceCredentials ice, SdpAnswer answer, double loss)
     {
-        var first = offer.Media.First(m => m.Mid == answer.Media[0].Mid);
-        return new MediaPeer(Guid.NewGuid(), role, session, ice, first.IceUfrag, first.Fingerprint!, answer.Media, loss);
+        var first = offer.Media.First(m => m.Mid == answer.TransportMid);
+        return new MediaPeer(Guid.NewGuid(), role, session, ice, first.IceUfrag, first.Fingerprint!, answer.Media, loss)
+        {
+            User = grant.Subject,
+            GrantPermissions = grant.Permissions,
+            DataChannelMedia = answer.DataChannel,
+        };
     }
 
     private static uint RandomSsrc() => (uint)RandomNumberGenerator.GetInt32(1, int.MaxValue);

@@ -56,7 +56,7 @@ internal static partial class WhipWhepEndpoints
         }
 
         var verifier = services.GetRequiredService<RelayGrantVerifier>();
-        switch (verifier.Check(http.Request.Headers.Authorization, sessionId, role, out _, out var detail))
+        switch (verifier.Check(http.Request.Headers.Authorization, sessionId, role, out var grant, out var detail))
         {
             case GrantCheck.Unauthorized:
                 return Problems.Unauthorized(detail);
@@ -87,7 +87,7 @@ internal static partial class WhipWhepEndpoints
         if (role == RelayRole.Host)
         {
             var session = registry.GetOrAddSession(sessionId);
-            if (!factory.TryCreatePublisher(session, offer!, out peer, out answer, out error))
+            if (!factory.TryCreatePublisher(session, grant!, offer!, out peer, out answer, out error))
             {
                 registry.RemoveIfEmpty(session);
                 return error == "conflict"
@@ -106,7 +106,7 @@ internal static partial class WhipWhepEndpoints
 
             var options = services.GetRequiredService<IOptions<RelayOptions>>().Value;
             var loss = options.TestSendLossPercent > 0 && http.Request.Headers.ContainsKey(TestLossHeader) ? options.TestSendLossPercent : 0;
-            if (!factory.TryCreateSubscriber(session, publisher, offer!, loss, out peer, out answer, out error))
+            if (!factory.TryCreateSubscriber(session, grant!, publisher, offer!, loss, out peer, out answer, out error))
             {
                 return Problems.BadSdp(error!);
             }
@@ -185,7 +185,7 @@ internal static partial class WhipWhepEndpoints
         }
 
         var verifier = http.RequestServices.GetRequiredService<RelayGrantVerifier>();
-        switch (verifier.Check(http.Request.Headers.Authorization, sessionId, role, out _, out var detail))
+        switch (verifier.Check(http.Request.Headers.Authorization, sessionId, role, out var grant, out var detail))
         {
             case GrantCheck.Unauthorized:
                 return (null, Problems.Unauthorized(detail));

@@ -1,4 +1,6 @@
 using System.Net;
+using Lilium.Auth;
+using Lilium.Relay.Input;
 using Lilium.Relay.Sessions;
 using Lilium.WebRtc.Dtls;
 using Lilium.WebRtc.Ice;
@@ -41,6 +43,18 @@ internal sealed class MediaPeer
     }
 
     public Guid Id { get; }
+
+    /// <summary>The user named by the peer's relay grant (the Forwarded envelope's viewer id).</summary>
+    public Guid User { get; init; }
+
+    /// <summary>The input permissions in the peer's relay grant (before any live change by the host).</summary>
+    public InputPermissions GrantPermissions { get; init; }
+
+    /// <summary>The negotiated data-channel section, if the offer had one.</summary>
+    public SdpDataChannelMedia? DataChannelMedia { get; init; }
+
+    /// <summary>The SCTP association and input channels (set when DTLS starts, if negotiated).</summary>
+    public PeerChannels? Channels { get; set; }
 
     public PeerRole Role { get; }
 

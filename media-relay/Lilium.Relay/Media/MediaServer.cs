@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Lilium.Relay.Input;
 using Lilium.Relay.Observability;
 using Lilium.Relay.Sessions;
 using Lilium.WebRtc.Dtls;
@@ -23,16 +24,18 @@ internal sealed partial class MediaServer : BackgroundService
     private readonly SessionRegistry _registry;
     private readonly DtlsCertificate _certificate;
     private readonly RelayMetrics _metrics;
+    private readonly InputRouter _input;
     private readonly RelayOptions _options;
     private readonly ILogger<MediaServer> _log;
     private readonly byte[] _sendBuffer = new byte[MaxDatagram];
     private readonly Random _loss = new();
 
-    public MediaServer(SessionRegistry registry, DtlsCertificate certificate, RelayMetrics metrics, IOptions<RelayOptions> options, ILogger<MediaServer> log)
+    public MediaServer(SessionRegistry registry, DtlsCertificate certificate, RelayMetrics metrics, InputRouter input, IOptions<RelayOptions> options, ILogger<MediaServer> log)
     {
         _registry = registry;
         _certificate = certificate;
         _metrics = metrics;
+        _input = input;
         _options = options.Value;
         _log = log;
         var bind = _options.BindIPAddress;
@@ -91,6 +94,7 @@ internal sealed partial class MediaServer : BackgroundService
 
     private void Dispatch(byte[] buffer, int length, IPEndPoint remote)
     {
+        _input.DatagramArrived = System.Diagnostics.Stopwatch.GetTimestamp();
         _metrics.In(length);
         if (length < 1)
         {
@@ -201,6 +205,7 @@ internal sealed partial class MediaServer : BackgroundService
             null, // our preference: AEAD_AES_128_GCM, then AES_CM_128_HMAC_SHA1_80
             _options.ConnectTimeout);
         peer.Dtls = dtls;
+        _input.Attach(peer, dtls);
         _ = CompleteHandshake(peer, dtls);
     }
 
@@ -236,6 +241,7 @@ internal sealed partial class MediaServer : BackgroundService
             return;
         }
 
+        _input.Detach(peer);
         _registry.Remove(peer);
         LogClosed(peer.Id, peer.Role, reason);
     }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Lilium.Input;
 using Lilium.Relay.Sessions;
 
 namespace Lilium.Relay.Observability;
@@ -18,6 +19,12 @@ internal sealed class RelayMetrics
     private long _dropped;
     private long _testDropped;
     private long _subscriberReportedLost;
+    private long _dataChannelMessages;
+    private long _inputReceived;
+    private long _inputForwarded;
+    private long _inputNoHost;
+    private readonly LatencyHistogram _inputRoute = new();
+    private readonly long[] _inputDenied = new long[Enum.GetValues<InputVerdict>().Length];
 
     public void In(int bytes)
     {
@@ -44,6 +51,23 @@ internal sealed class RelayMetrics
     public void TestDropped() => Interlocked.Increment(ref _testDropped);
 
     public void SubscriberLost(long delta) => Interlocked.Add(ref _subscriberReportedLost, delta);
+
+    public void DataChannelMessage() => Interlocked.Increment(ref _dataChannelMessages);
+
+    public void InputReceived() => Interlocked.Increment(ref _inputReceived);
+
+    public void InputForwarded() => Interlocked.Increment(ref _inputForwarded);
+
+    /// <summary>Time from a viewer's datagram reaching the media loop to its event leaving for the host.</summary>
+    public void InputRouted(long elapsedTicks) => _inputRoute.Record(elapsedTicks);
+
+    public void InputNoHost() => Interlocked.Increment(ref _inputNoHost);
+
+    public void InputDenied(InputVerdict verdict) => Interlocked.Increment(ref _inputDenied[(int)verdict]);
+
+    public long InputDeniedCount(InputVerdict verdict) => Interlocked.Read(ref _inputDenied[(int)verdict]);
+
+    public long InputForwardedCount => Interlocked.Read(ref _inputForwarded);
 
     public long PlisSent => Interlocked.Read(ref _plisSent);
 
@@ -75,6 +99,37 @@ internal sealed class RelayMetrics
         Gauge(sb, "lilium_relay_publisher_loss_ratio", "Publisher loss ratio (current peers).",
             publisherReceived + publisherLost == 0 ? 0 : (double)publisherLost / (publisherReceived + publisherLost));
         Counter(sb, "lilium_relay_subscriber_reported_lost_total", "Cumulative loss subscribers reported in receiver reports.", Interlocked.Read(ref _subscriberReportedLost));
+        Counter(sb, "lilium_relay_datachannel_messages_in_total", "Data-channel messages received from peers.", Interlocked.Read(ref _dataChannelMessages));
+        Counter(sb, "lilium_relay_input_events_received_total", "Input events received on viewers' input channels.", Interlocked.Read(ref _inputReceived));
+        Counter(sb, "lilium_relay_input_events_forwarded_total", "Input events forwarded to hosts (including releases on revoke).", InputForwardedCount);
+        Counter(sb, "lilium_relay_input_events_no_host_total", "Allowed input events with no host input channel to take them.", Interlocked.Read(ref _inputNoHost));
+        _inputRoute.Render(sb, "lilium_relay_input_route_seconds", "Relay-added latency of forwarded input: viewer datagram in to host record out.");
+        const string denied = "lilium_relay_input_events_denied_total";
+        sb.Append("# HELP ").Append(denied).Append(" Input events the relay refused, by reason.\n# TYPE ").Append(denied).Append(" counter\n");
+        foreach (var verdict in Enum.GetValues<InputVerdict>().Where(v => v != InputVerdict.Allowed))
+        {
+            sb.Append(denied).Append("{reason=\"").Append(ReasonLabel(verdict)).Append("\"} ")
+              .Append(InputDeniedCount(verdict).ToString(CultureInfo.InvariantCulture)).Append('\n');
+        }
+
+        return sb.ToString();
+    }
+
+    /// <summary>snake_case of the verdict: <c>NoKeyboardGrant</c> → <c>no_keyboard_grant</c>.</summary>
+    public static string ReasonLabel(InputVerdict verdict)
+    {
+        var name = verdict.ToString();
+        var sb = new StringBuilder(name.Length + 4);
+        foreach (var c in name)
+        {
+            if (char.IsUpper(c) && sb.Length > 0)
+            {
+                sb.Append('_');
+            }
+
+            sb.Append(char.ToLowerInvariant(c));
+        }
+
         return sb.ToString();
     }
 

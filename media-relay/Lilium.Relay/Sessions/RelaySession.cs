@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.Collections.Immutable;
+using Lilium.Auth;
 using Lilium.Relay.Media;
 
 namespace Lilium.Relay.Sessions;
@@ -20,6 +22,14 @@ internal sealed class RelaySession(Guid id)
     public ImmutableArray<MediaPeer> Subscribers => _subscribers; // one reference: reads are atomic
 
     public bool IsEmpty => Publisher is null && Subscribers.IsEmpty;
+
+    private readonly ConcurrentDictionary<Guid, InputPermissions> _permissions = new();
+
+    /// <summary>The viewer's input permissions: the host's latest live change, else what the grant says.</summary>
+    public InputPermissions PermissionsFor(Guid user, InputPermissions granted) => _permissions.GetValueOrDefault(user, granted);
+
+    /// <summary>Records the host's live change for a viewer (also for peers that connect later in this session).</summary>
+    public void SetPermissions(Guid user, InputPermissions permissions) => _permissions[user] = permissions;
 
     public bool TrySetPublisher(MediaPeer publisher)
     {

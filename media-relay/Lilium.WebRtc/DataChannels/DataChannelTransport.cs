@@ -39,6 +39,9 @@ public sealed class DataChannelTransport : IDisposable
 
     public SctpStats Stats => _endpoint.Association.Stats;
 
+    /// <summary>Our verification tag: what every packet from the peer must carry (RFC 4960 §8.5).</summary>
+    public uint LocalVerificationTag => _endpoint.Association.MyTag;
+
     public SctpState State
     {
         get

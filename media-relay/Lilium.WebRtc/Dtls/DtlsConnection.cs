@@ -117,9 +117,12 @@ public sealed class DtlsConnection : IDisposable
         {
             try
             {
-                int n;
-                while ((n = established.Receive(_scratch, 0, _scratch.Length, 1)) >= 0)
+                // BouncyCastle 1.8.10's Receive polls until its wait elapses when nothing is queued (a
+                // 1 ms busy loop per call), so it is called only while a datagram is waiting. A record it
+                // discards (bad MAC, replay) still costs that loop once; see docs/relay.md.
+                while (_transport.Pending > 0)
                 {
+                    var n = established.Receive(_scratch, 0, _scratch.Length, 1);
                     if (n > 0)
                     {
                         ApplicationDataReceived?.Invoke(_scratch.AsSpan(0, n));
@@ -164,6 +167,7 @@ public sealed class DtlsConnection : IDisposable
                 ? new DtlsServerProtocol(random).Accept(_server!, _transport)
                 : new DtlsClientProtocol(random).Connect(_client!, _transport);
             var keys = _peer.Keys ?? throw new DtlsHandshakeException("dtls: handshake finished without SRTP keys");
+            _transport.NonBlocking = true;
             Volatile.Write(ref _established, transport);
             DrainEstablished(); // records that arrived right after the last flight
             return keys;

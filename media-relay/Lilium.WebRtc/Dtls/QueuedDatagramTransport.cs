@@ -21,6 +21,15 @@ internal sealed class QueuedDatagramTransport(DatagramSender send, int sendLimit
 
     public bool IsClosed => _closed;
 
+    /// <summary>
+    /// After the handshake a receive never waits: BouncyCastle's wait (at least 1 ms) would cost
+    /// every datagram a millisecond on the thread that fed it, the relay's single media loop.
+    /// </summary>
+    public bool NonBlocking { get; set; }
+
+    /// <summary>Datagrams queued and not yet pulled by BouncyCastle.</summary>
+    public int Pending => _inbound.Count;
+
     /// <summary>Queues a datagram from the peer; false if closed, full or oversized.</summary>
     public bool Enqueue(ReadOnlySpan<byte> datagram)
     {
@@ -52,7 +61,7 @@ internal sealed class QueuedDatagramTransport(DatagramSender send, int sendLimit
 
         try
         {
-            if (!_inbound.TryTake(out var datagram, Math.Max(0, waitMillis)))
+            if (!_inbound.TryTake(out var datagram, NonBlocking ? 0 : Math.Max(0, waitMillis)))
             {
                 return _closed ? throw new IOException("dtls: transport closed") : -1;
             }

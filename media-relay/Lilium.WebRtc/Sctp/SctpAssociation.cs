@@ -60,6 +60,8 @@ public sealed class SctpAssociation
     private long _lastActivityMs;
     private long? _heartbeatDueMs;
     private bool _sackNeeded;
+    private int _packetsUnacked;
+    private long? _sackDueMs;
     private bool _forwardTsnNeeded;
 
     // Stream reset (RFC 6525).
@@ -94,7 +96,7 @@ public sealed class SctpAssociation
     public long BufferedAmount => _outbound.Where(c => !c.Abandoned).Sum(c => (long)c.Data.Length);
 
     /// <summary>When <see cref="HandleTimeout"/> next has work, or null when no timer runs.</summary>
-    public long? NextTimeoutMs => Min(Min(_t3DueMs, _controlDueMs), _heartbeatDueMs);
+    public long? NextTimeoutMs => Min(Min(Min(_t3DueMs, _controlDueMs), _heartbeatDueMs), _sackDueMs);
 
     /// <summary>Starts the association as the initiator (RFC 4960 §5.1 A): sends INIT.</summary>
     public void Connect(long nowMs)
@@ -242,10 +244,36 @@ public sealed class SctpAssociation
             Stats.PacketsDropped++;
         }
 
+        if (_dataInPacket)
+        {
+            _dataInPacket = false;
+            if (++_packetsUnacked >= 2)
+            {
+                _sackNeeded = true;
+            }
+        }
+
         if (State is SctpState.Established or SctpState.ShutdownPending or SctpState.ShutdownReceived or SctpState.ShutdownSent)
         {
             Flush(nowMs);
             TryProgressShutdown(nowMs);
+        }
+    }
+
+    private bool _dataInPacket;
+
+    // RFC 4960 §6.2: out-of-order or duplicate DATA is acknowledged at once; in-order DATA every
+    // second packet (counted in HandlePacket) or when the delay runs out.
+    private void RequestSack(bool immediately, long nowMs)
+    {
+        _dataInPacket = true;
+        if (immediately || _options.SackDelayMs <= 0 || State != SctpState.Established)
+        {
+            _sackNeeded = true;
+        }
+        else
+        {
+            _sackDueMs ??= nowMs + _options.SackDelayMs;
         }
     }
 
@@ -265,6 +293,15 @@ public sealed class SctpAssociation
         if (_heartbeatDueMs is { } h && h <= nowMs)
         {
             OnHeartbeatTimer(nowMs);
+        }
+
+        if (_sackDueMs is { } s && s <= nowMs)
+        {
+            _sackNeeded = true;
+            if (State is SctpState.Established or SctpState.ShutdownPending or SctpState.ShutdownReceived or SctpState.ShutdownSent)
+            {
+                Flush(nowMs);
+            }
         }
     }
 
@@ -292,8 +329,10 @@ public sealed class SctpAssociation
             case SctpChunkType.Data when _receiver is not null && State != SctpState.Closed:
                 if (DataChunk.TryRead(chunk, out var data))
                 {
+                    var duplicates = Stats.DuplicateChunks;
                     _receiver.OnData(data, Stats, _handler.OnMessage);
-                    _sackNeeded = true;
+                    var inOrder = _receiver.CumulativeTsn == data.Tsn && Stats.DuplicateChunks == duplicates;
+                    RequestSack(immediately: !inOrder, nowMs);
                     TryApplyDeferredReset();
                 }
 
@@ -309,7 +348,7 @@ public sealed class SctpAssociation
                 if (ForwardTsnChunk.TryRead(chunk, out var forward))
                 {
                     _receiver.OnForwardTsn(forward, Stats, _handler.OnMessage);
-                    _sackNeeded = true;
+                    _sackNeeded = true; // RFC 3758 §3.6: at once
                     TryApplyDeferredReset();
                 }
 
@@ -714,10 +753,14 @@ public sealed class SctpAssociation
         }
 
         AdvancePeerAckPoint();
-        if (_sackNeeded && _receiver is not null)
+        // A delayed SACK rides along with any DATA this flush sends (RFC 4960 §6.2 bundling).
+        var sendsData = _outbound.Exists(c => !c.Abandoned && !c.GapAcked && !c.InFlight && (c.SentCount == 0 || c.NeedsRetransmit)) && _flightSize < _cwnd;
+        if ((_sackNeeded || (_sackDueMs is not null && sendsData)) && _receiver is not null)
         {
             at += _receiver.WriteSack(_sendBuffer.AsSpan(at), limit - at);
             _sackNeeded = false;
+            _sackDueMs = null;
+            _packetsUnacked = 0;
         }
 
         if (_forwardTsnNeeded)

@@ -7,8 +7,13 @@ public sealed record SctpOptions
     public ushort LocalPort { get; init; } = 5000;
     public ushort RemotePort { get; init; } = 5000;
 
-    /// <summary>Largest SCTP packet we send; RFC 8831 §5 asks for ≤ 1200 until PMTU discovery (not done).</summary>
-    public int Mtu { get; init; } = 1200;
+    /// <summary>
+    /// Largest SCTP packet we send. RFC 8831 §5 caps the IP packet at 1200 bytes until PMTU discovery
+    /// (not done); below that sit IP (20), UDP (8) and the DTLS record (13-byte header plus up to ~64
+    /// for nonce, tag or MAC and padding), so 1100 leaves every DTLS 1.2 cipher suite room. A larger
+    /// packet would exceed the DTLS send limit and be dropped before it left.
+    /// </summary>
+    public int Mtu { get; init; } = 1100;
 
     /// <summary>Our advertised receive window in bytes; also caps what a peer can make us buffer.</summary>
     public uint ReceiveWindow { get; init; } = 1024 * 1024;
@@ -30,6 +35,13 @@ public sealed record SctpOptions
     public int MaxAssociationRetransmits { get; init; } = 10;
 
     public int HeartbeatIntervalMs { get; init; } = 15_000;
+
+    /// <summary>
+    /// Delayed acknowledgement (RFC 4960 §6.2): a SACK goes at once for every second packet with
+    /// DATA, for anything out of order or duplicated, and otherwise after this delay (RFC: ≤ 200 ms;
+    /// short here so a sender's window keeps opening). 0 acknowledges every packet at once.
+    /// </summary>
+    public int SackDelayMs { get; init; } = 20;
 
     /// <summary>How long a state cookie stays valid (RFC 4960 §5.1.3 "Valid.Cookie.Life").</summary>
     public int CookieLifetimeMs { get; init; } = 60_000;

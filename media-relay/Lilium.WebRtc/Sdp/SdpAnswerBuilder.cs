@@ -30,6 +30,12 @@ public static class SdpAnswerBuilder
         var decisions = new List<Decision>();
         foreach (var m in offer.Media)
         {
+            if (TryDataChannel(offer, m, decisions) is { } channel)
+            {
+                decisions.Add(channel);
+                continue;
+            }
+
             var codec = m.IsRtp && m.Direction.Sends() && IsBundled(offer, m) ? m.RtpMaps.FirstOrDefault(c => SdpCodecs.IsSupported(m.Kind, c)) : null;
             decisions.Add(codec is null
                 ? Decision.Reject(m)
@@ -56,8 +62,8 @@ public static class SdpAnswerBuilder
         var decisions = new List<Decision>();
         foreach (var m in offer.Media)
         {
-            Decision? decision = null;
-            if (m.IsRtp && m.Direction.Receives() && IsBundled(offer, m))
+            var decision = TryDataChannel(offer, m, decisions);
+            if (decision is null && m.IsRtp && m.Direction.Receives() && IsBundled(offer, m))
             {
                 foreach (var track in unused.Where(t => t.Kind == m.Kind))
                 {
@@ -123,6 +129,14 @@ public static class SdpAnswerBuilder
         return true;
     }
 
+    // The first usable data-channel section is accepted (one SCTP association per transport, RFC 8841 §5).
+    private static Decision? TryDataChannel(SdpSession offer, SdpMedia m, List<Decision> sofar) =>
+        m.Kind == "application" && sofar.All(d => d.DataChannel is null)
+        && (offer.BundleMids.Contains(m.Mid!) || offer.Media.Count == 1)
+        && SdpDataChannelMedia.TryRead(m, out var channel)
+            ? new Decision(m, null, SdpDirection.SendRecv, null) { DataChannel = channel }
+            : null;
+
     private static bool IsBundled(SdpSession offer, SdpMedia m) =>
         m.Port != 0 && m.RtcpMux && (offer.BundleMids.Contains(m.Mid!) || offer.Media.Count == 1);
 
@@ -143,10 +157,10 @@ public static class SdpAnswerBuilder
     private static bool TryFinish(SdpSession offer, SdpLocalTransport local, List<Decision> decisions, out SdpAnswer? answer, out string? error)
     {
         answer = null;
-        var accepted = decisions.Where(d => d.Media is not null).ToList();
+        var accepted = decisions.Where(d => d.IsAccepted).ToList();
         if (accepted.Count == 0)
         {
-            error = "sdp: no acceptable m-section (need bundled, rtcp-mux audio/video with VP8, H.264 packetization-mode=1 or Opus in a usable direction)";
+            error = "sdp: no acceptable m-section (need bundled, rtcp-mux audio/video with VP8, H.264 packetization-mode=1 or Opus in a usable direction, or a UDP/DTLS/SCTP webrtc-datachannel section)";
             return false;
         }
 
@@ -165,6 +179,26 @@ public static class SdpAnswerBuilder
         foreach (var d in decisions)
         {
             var m = d.Offer;
+            if (d.DataChannel is { } channel)
+            {
+                Line(sb, channel.Legacy
+                    ? $"m=application {local.Candidate.Port} {m.Protocol} {SdpDataChannelMedia.DefaultSctpPort}"
+                    : $"m=application {local.Candidate.Port} {m.Protocol} webrtc-datachannel");
+                Line(sb, $"c=IN {family} {ip}");
+                Line(sb, $"a=mid:{m.Mid}");
+                Line(sb, $"a=ice-ufrag:{local.IceUfrag}");
+                Line(sb, $"a=ice-pwd:{local.IcePwd}");
+                Line(sb, $"a=fingerprint:{local.Fingerprint}");
+                Line(sb, "a=setup:passive");
+                Line(sb, channel.Legacy
+                    ? $"a=sctpmap:{SdpDataChannelMedia.DefaultSctpPort} webrtc-datachannel 1024"
+                    : $"a=sctp-port:{SdpDataChannelMedia.DefaultSctpPort}");
+                Line(sb, $"a=max-message-size:{SdpDataChannelMedia.LocalMaxMessageSize}");
+                Line(sb, $"a=candidate:1 1 udp {HostPriority} {ip} {local.Candidate.Port} typ host");
+                Line(sb, "a=end-of-candidates");
+                continue;
+            }
+
             if (d.Media is null)
             {
                 // A rejected m-section keeps its place and mid (RFC 8829 §5.3.1).
@@ -220,7 +254,11 @@ public static class SdpAnswerBuilder
             Line(sb, "a=end-of-candidates");
         }
 
-        answer = new SdpAnswer(sb.ToString(), accepted.Select(d => d.Media!).ToList());
+        answer = new SdpAnswer(sb.ToString(), accepted.Where(d => d.Media is not null).Select(d => d.Media!).ToList())
+        {
+            DataChannel = accepted.Select(d => d.DataChannel).FirstOrDefault(c => c is not null),
+            TransportMid = accepted[0].Offer.Mid!,
+        };
         error = null;
         return true;
     }
@@ -229,6 +267,10 @@ public static class SdpAnswerBuilder
 
     private sealed record Decision(SdpMedia Offer, SdpNegotiatedMedia? Media, SdpDirection Direction, SdpEgressTrack? Track)
     {
+        public SdpDataChannelMedia? DataChannel { get; init; }
+
+        public bool IsAccepted => Media is not null || DataChannel is not null;
+
         public static Decision Reject(SdpMedia offer) => new(offer, null, SdpDirection.Inactive, null);
     }
 }

@@ -1,0 +1,119 @@
+using System.Text.Json;
+
+namespace Lilium.Client;
+
+/// <summary>The base of every error the SDK raises on purpose.</summary>
+public class LiliumException : Exception
+{
+    /// <summary>Creates an error with a message.</summary>
+    public LiliumException(string message) : base(message)
+    {
+    }
+
+    /// <summary>Creates an error with a message and its cause.</summary>
+    public LiliumException(string message, Exception? inner) : base(message, inner)
+    {
+    }
+}
+
+/// <summary>A service endpoint (API, WebSocket or relay) could not be reached at all.</summary>
+public class LiliumUnavailableException : LiliumException
+{
+    /// <summary>Creates an error with a message and its cause.</summary>
+    public LiliumUnavailableException(string message, Exception? inner = null) : base(message, inner)
+    {
+    }
+}
+
+/// <summary>The media relay cannot be reached or did not complete ICE/DTLS.</summary>
+public sealed class RelayUnavailableException : LiliumUnavailableException
+{
+    /// <summary>Creates an error with a message and its cause.</summary>
+    public RelayUnavailableException(string message, Exception? inner = null) : base(message, inner)
+    {
+    }
+}
+
+/// <summary>
+/// A service answered with an RFC 9457 problem: <see cref="Status"/>, a machine-readable
+/// <see cref="Code"/> (the problem's <c>code</c> member, else the last segment of its <c>type</c>),
+/// and its <c>title</c> / <c>detail</c> in the message.
+/// </summary>
+public class LiliumProblemException : LiliumException
+{
+    /// <summary>Creates an error from a problem's parts.</summary>
+    public LiliumProblemException(int status, string code, string message) : base(message)
+    {
+        Status = status;
+        Code = code;
+    }
+
+    /// <summary>The HTTP status.</summary>
+    public int Status { get; }
+
+    /// <summary>The machine-readable problem code, e.g. <c>not-friends</c>.</summary>
+    public string Code { get; }
+
+    internal static (string Code, string Message) Read(int status, string? body, string fallbackTitle)
+    {
+        var code = status switch
+        {
+            401 => "unauthorized",
+            403 => "forbidden",
+            404 => "not-found",
+            409 => "conflict",
+            429 => "rate-limited",
+            _ => "http-" + status,
+        };
+        var message = fallbackTitle;
+        if (!string.IsNullOrWhiteSpace(body))
+        {
+            try
+            {
+                using var doc = JsonDocument.Parse(body);
+                var root = doc.RootElement;
+                if (root.ValueKind == JsonValueKind.Object)
+                {
+                    if (root.TryGetProperty("code", out var c) && c.ValueKind == JsonValueKind.String)
+                    {
+                        code = c.GetString()!;
+                    }
+                    else if (root.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String && t.GetString() is { Length: > 0 } type && type != "about:blank")
+                    {
+                        code = type[(type.LastIndexOfAny(['/', ':']) + 1)..];
+                    }
+
+                    var title = root.TryGetProperty("title", out var ti) && ti.ValueKind == JsonValueKind.String ? ti.GetString() : null;
+                    var detail = root.TryGetProperty("detail", out var d) && d.ValueKind == JsonValueKind.String ? d.GetString() : null;
+                    message = (title, detail) switch
+                    {
+                        ({ } a, { } b) => $"{a}: {b}",
+                        ({ } a, null) => a,
+                        (null, { } b) => b,
+                        _ => fallbackTitle,
+                    };
+                }
+            }
+            catch (JsonException)
+            {
+            }
+        }
+
+        return (code, $"{message} (HTTP {status}, {code})");
+    }
+}
+
+/// <summary>The relay refused an offer (bad or expired grant, no publisher yet, draining, bad SDP).</summary>
+public sealed class RelayRejectedException : LiliumProblemException
+{
+    /// <summary>Creates an error from a problem's parts.</summary>
+    public RelayRejectedException(int status, string code, string message) : base(status, code, message)
+    {
+    }
+
+    internal static RelayRejectedException From(HttpResponseMessage response, string body)
+    {
+        var (code, message) = Read((int)response.StatusCode, body, "The relay refused the connection");
+        return new RelayRejectedException((int)response.StatusCode, code, message);
+    }
+}

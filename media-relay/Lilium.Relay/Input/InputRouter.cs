@@ -1,0 +1,265 @@
+using Lilium.Auth;
+using Lilium.Input;
+using Lilium.Relay.Media;
+using Lilium.Relay.Observability;
+using Lilium.Relay.Sessions;
+using Lilium.WebRtc.DataChannels;
+using Lilium.WebRtc.Dtls;
+using Lilium.WebRtc.Sctp;
+using Lilium.WebRtc.Sdp;
+
+namespace Lilium.Relay.Input;
+
+/// <summary>
+/// Remote input through the relay (docs/input.md). Each peer that negotiated a data-channel section
+/// gets an SCTP association over its DTLS connection. A viewer's <c>input</c> channel is checked
+/// event by event against the viewer's current grant (<see cref="InputGate"/>) and what passes is
+/// forwarded to the host's <c>input</c> channel in a <c>Forwarded</c> envelope naming the viewer.
+/// The host changes a viewer's grant live on its <c>control</c> channel; the change applies to the
+/// next event, and whatever the viewer held down is released on the host at once.
+/// </summary>
+internal sealed partial class InputRouter(RelayMetrics metrics, ILogger<InputRouter> log)
+{
+    public const string InputLabel = "input";
+
+    /// <summary>
+    /// When the datagram now being processed reached the media loop (Stopwatch ticks). Written and
+    /// read only on the media loop thread, where DTLS records are fed and input is routed.
+    /// </summary>
+    public long DatagramArrived { get; set; }
+
+    /// <summary>Gives the peer its SCTP association; call before the DTLS handshake can complete.</summary>
+    public void Attach(MediaPeer peer, DtlsConnection dtls)
+    {
+        if (peer.DataChannelMedia is not { } media)
+        {
+            return;
+        }
+
+        var options = new SctpOptions
+        {
+            RemotePort = (ushort)media.RemoteSctpPort,
+            MaxMessageSize = SdpDataChannelMedia.LocalMaxMessageSize,
+        };
+
+        // RFC 8832 §6: the DTLS server (the relay is always passive) uses odd stream ids.
+        var transport = new DataChannelTransport(options, packet => dtls.SendApplicationData(packet), useEvenStreamIds: false);
+        var channels = new PeerChannels(transport, peer.User, peer.Session.PermissionsFor(peer.User, peer.GrantPermissions));
+        peer.Channels = channels;
+        transport.ChannelOpened += channel => Guard(peer, () => OnOpened(peer, channels, channel));
+        transport.MessageReceived += (channel, message) => Guard(peer, () => OnMessage(peer, channels, channel, message));
+        transport.Closed += reason => LogAssociationClosed(peer.Id, reason);
+        dtls.ApplicationDataReceived = transport.Receive;
+    }
+
+    /// <summary>Releases what a leaving viewer held, tells the host, and ends the association.</summary>
+    public void Detach(MediaPeer peer)
+    {
+        if (peer.Channels is not { } channels)
+        {
+            return;
+        }
+
+        if (peer.Role == PeerRole.Subscriber)
+        {
+            Guard(peer, () =>
+            {
+                ApplyGrant(peer.Session, channels, InputPermissions.None);
+                if (channels.Input is not null)
+                {
+                    SendControl(peer.Session, new ControlMessage { Type = "viewer.left", Viewer = channels.User, Peer = peer.Id });
+                }
+            });
+        }
+
+        channels.Transport.Dispose();
+    }
+
+    private void OnOpened(MediaPeer peer, PeerChannels channels, DataChannel channel)
+    {
+        LogChannelOpened(peer.Id, peer.Role, channel.Label);
+        switch (peer.Role, channel.Label)
+        {
+            case (PeerRole.Subscriber, InputLabel):
+                channels.Input = channel;
+                InputPermissions granted;
+                lock (channels.GateLock)
+                {
+                    granted = channels.Gate.Permissions;
+                }
+
+                SendControl(peer.Session, ControlMessage.WithPermissions("viewer.joined", channels.User, granted) with { Peer = peer.Id });
+                break;
+            case (PeerRole.Publisher, InputLabel):
+                channels.Input = channel;
+                break;
+            case (PeerRole.Publisher, ControlMessage.Label):
+                channels.Control = channel;
+                foreach (var viewer in peer.Session.Subscribers)
+                {
+                    if (viewer.Channels is { Input: not null } v)
+                    {
+                        InputPermissions current;
+                        lock (v.GateLock)
+                        {
+                            current = v.Gate.Permissions;
+                        }
+
+                        Send(channels, ControlMessage.WithPermissions("viewer.joined", v.User, current) with { Peer = viewer.Id });
+                    }
+                }
+
+                break;
+        }
+    }
+
+    private void OnMessage(MediaPeer peer, PeerChannels channels, DataChannel channel, DataChannelMessage message)
+    {
+        metrics.DataChannelMessage();
+        if (peer.Role == PeerRole.Subscriber && ReferenceEquals(channel, channels.Input))
+        {
+            Route(peer.Session, channels, message.Data);
+        }
+        else if (peer.Role == PeerRole.Publisher && ReferenceEquals(channel, channels.Control))
+        {
+            OnControl(peer.Session, channels, message);
+        }
+    }
+
+    // The hot path: check, then forward under the viewer's gate lock so that a revoke's releases
+    // can never overtake (or be overtaken by) an event that passed the old grant.
+    private void Route(RelaySession session, PeerChannels viewer, byte[] data)
+    {
+        metrics.InputReceived();
+        lock (viewer.GateLock)
+        {
+            var verdict = viewer.Gate.Check(data);
+            if (verdict != InputVerdict.Allowed)
+            {
+                metrics.InputDenied(verdict);
+                return;
+            }
+
+            if (!Forward(session, viewer.User, data))
+            {
+                metrics.InputNoHost();
+            }
+            else if (DatagramArrived != 0)
+            {
+                metrics.InputRouted(System.Diagnostics.Stopwatch.GetTimestamp() - DatagramArrived);
+            }
+        }
+    }
+
+    private bool Forward(RelaySession session, Guid viewer, ReadOnlySpan<byte> inner)
+    {
+        if (session.Publisher is not { IsClosed: false, Channels: { Input: { } input } host })
+        {
+            return false;
+        }
+
+        Span<byte> envelope = stackalloc byte[InputWire.ForwardedOverhead + 32];
+        var length = InputWire.WriteForwarded(envelope, viewer, host.NextSequence(), inner);
+        if (!host.Transport.Send(input, envelope[..length]))
+        {
+            return false;
+        }
+
+        metrics.InputForwarded();
+        return true;
+    }
+
+    private void OnControl(RelaySession session, PeerChannels host, DataChannelMessage message)
+    {
+        var control = message.IsText ? ControlMessage.TryParse(message.Data) : null;
+        if (control is null)
+        {
+            Send(host, ControlMessage.Error("malformed", "Control messages are JSON text objects (docs/input.md)."));
+            return;
+        }
+
+        if (control.Type != "grant")
+        {
+            Send(host, ControlMessage.Error("unknown-type", $"Unknown control message type '{control.Type}'."));
+            return;
+        }
+
+        if (control.Viewer is not { } viewer || viewer == Guid.Empty)
+        {
+            Send(host, ControlMessage.Error("malformed", "grant needs a viewer (the viewer's user id)."));
+            return;
+        }
+
+        var permissions = control.Permissions;
+        session.SetPermissions(viewer, permissions);
+        var peers = 0;
+        var released = 0;
+        foreach (var subscriber in session.Subscribers)
+        {
+            if (subscriber.Channels is { } channels && channels.User == viewer)
+            {
+                peers++;
+                released += ApplyGrant(session, channels, permissions);
+            }
+        }
+
+        LogGrantApplied(session.Id, viewer, permissions, peers);
+        Send(host, ControlMessage.WithPermissions("grant.applied", viewer, permissions) with { Peers = peers, Released = released });
+    }
+
+    private int ApplyGrant(RelaySession session, PeerChannels viewer, InputPermissions permissions)
+    {
+        lock (viewer.GateLock)
+        {
+            var releases = viewer.Gate.ChangePermissions(permissions);
+            foreach (var release in releases)
+            {
+                Forward(session, viewer.User, release);
+            }
+
+            return releases.Count;
+        }
+    }
+
+    private void SendControl(RelaySession session, ControlMessage message)
+    {
+        if (session.Publisher is { IsClosed: false, Channels: { } host })
+        {
+            Send(host, message);
+        }
+    }
+
+    private static void Send(PeerChannels host, ControlMessage message)
+    {
+        if (host.Control is { } control)
+        {
+            host.Transport.Send(control, message.ToJson());
+        }
+    }
+
+    // Nothing a peer sends may escape into the transport's receive path (the media loop).
+    private void Guard(MediaPeer peer, Action action)
+    {
+        try
+        {
+            action();
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            metrics.Dropped();
+            LogHandlerFailed(ex, peer.Id);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "peer {PeerId} ({Role}) opened data channel '{Label}'")]
+    private partial void LogChannelOpened(Guid peerId, PeerRole role, string label);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "peer {PeerId} SCTP association closed: {Reason}")]
+    private partial void LogAssociationClosed(Guid peerId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "session {SessionId}: viewer {Viewer} input grant now {Permissions} ({Peers} connected peers)")]
+    private partial void LogGrantApplied(Guid sessionId, Guid viewer, InputPermissions permissions, int peers);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "data channel handler failed for peer {PeerId}")]
+    private partial void LogHandlerFailed(Exception ex, Guid peerId);
+}

@@ -7,7 +7,7 @@ ARTIFACTS := artifacts
 export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 
-.PHONY: help deps build test run migrate db db-stop aws-endpoint lambdas format \
+.PHONY: help deps build test run demo migrate db db-stop aws-endpoint lambdas format \
         bench-api bench-lambda-init bench-signaling bench-relay bench-input \
         synth diff deploy destroy deploy-local destroy-local pause resume status clean
 
@@ -25,6 +25,9 @@ test: lambdas ## run every test against the local topology (Postgres, :4566 endp
 
 run: ## the whole stack on this machine with embedded defaults
 	bash scripts/run-local.sh
+
+demo: ## two users: friends, E2E chat, a hosted test pattern watched through the relay, input granted and revoked
+	bash scripts/demo.sh
 
 db: ## start the private Postgres cluster (.local/pg) and print its URL
 	bash scripts/pg.sh ensure

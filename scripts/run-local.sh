@@ -27,6 +27,7 @@ if [ ! -s "$KEYS" ]; then
 fi
 export TOKEN_KEYS="$(cat "$KEYS")"
 export RELAY_PUBLIC_URL="http://127.0.0.1:$RELAY_HTTP_PORT"
+export RELAY_URL="$RELAY_PUBLIC_URL/"
 export CONNECTIONS_TABLE="${CONNECTIONS_TABLE:-lilium-connections}"
 
 step "build"

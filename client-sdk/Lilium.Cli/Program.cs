@@ -1,0 +1,106 @@
+using System.CommandLine;
+using Lilium.Auth;
+using Lilium.Cli;
+using Lilium.Client;
+using Lilium.Client.Signaling;
+using Spectre.Console;
+
+// lilium: the LiliumShare command line on the client SDK (docs/cli.md).
+var home = new Option<string?>("--home") { Description = "profile folder (identity.pem, config.json); default LILIUM_HOME or ~/.lilium", Recursive = true };
+var force = new Option<bool>("--force") { Description = "replace an existing identity" };
+var nickname = new Argument<string>("nickname") { Description = "1–32 characters" };
+var who = new Argument<string>("user") { Description = "nickname, key fingerprint or user id" };
+var message = new Option<string?>("--message", "-m") { Description = "send this one message (else read lines from stdin)" };
+var wait = new Option<int>("--wait") { Description = "with --message: seconds to wait for replies", DefaultValueFactory = _ => 3 };
+var screen = new Option<string?>("--screen") { Description = "share this X11 display (e.g. :0.0) instead of the test pattern" };
+var fps = new Option<int>("--fps") { DefaultValueFactory = _ => 30 };
+var size = new Option<string>("--size") { Description = "test pattern size", DefaultValueFactory = _ => "640x360" };
+var grant = new Option<string>("--grant") { Description = "input for admitted viewers: none or a list of keyboard,mouse,controller,immersion", DefaultValueFactory = _ => "mouse" };
+var seconds = new Option<int>("--seconds") { Description = "stop after this long (0: until Ctrl-C)" };
+var session = new Argument<Guid>("session") { Description = "the session id the host printed" };
+var frames = new Option<int>("--frames") { Description = "stop after this many frames (0: until Ctrl-C)", DefaultValueFactory = _ => 0 };
+var input = new Option<bool>("--input") { Description = "move the host's mouse (if granted)" };
+
+var idNew = new Command("new", "create a key pair (your identity)") { force };
+var idShow = new Command("show", "fingerprint, user id and endpoints");
+var register = new Command("register", "register your public key with a nickname") { nickname };
+var friendsAdd = new Command("add", "ask a user to be friends") { who };
+var friendsAccept = new Command("accept", "accept a friend request") { who };
+var friendsList = new Command("list", "friends and requests");
+var chat = new Command("chat", "end-to-end encrypted chat with a friend") { who, message, wait };
+var host = new Command("host", "share a test pattern (or the screen) and admit friends") { screen, fps, size, grant, seconds };
+var view = new Command("view", "ask to join a session and watch it") { session, frames, input };
+var demo = new Command("demo", "two new users do everything once, printed as a transcript");
+var root = new RootCommand("LiliumShare: share your screen with friends")
+{
+    home,
+    new Command("id", "your identity") { idNew, idShow },
+    register,
+    new Command("friends", "friends and requests") { friendsAdd, friendsAccept, friendsList },
+    chat, host, view, demo,
+};
+
+idNew.SetAction((r, ct) => Run(r, c => c.IdNewAsync(r.GetValue(force))));
+idShow.SetAction((r, ct) => Run(r, c => c.IdShowAsync()));
+register.SetAction((r, ct) => Run(r, c => c.RegisterAsync(r.GetValue(nickname)!, ct)));
+friendsAdd.SetAction((r, ct) => Run(r, c => c.FriendsAddAsync(r.GetValue(who)!, ct)));
+friendsAccept.SetAction((r, ct) => Run(r, c => c.FriendsAcceptAsync(r.GetValue(who)!, ct)));
+friendsList.SetAction((r, ct) => Run(r, c => c.FriendsListAsync(ct)));
+chat.SetAction((r, ct) => Run(r, c => c.ChatAsync(r.GetValue(who)!, r.GetValue(message), r.GetValue(wait), ct)));
+host.SetAction((r, ct) => Run(r, c => c.HostAsync(r.GetValue(screen), r.GetValue(fps), r.GetValue(size)!, ParseGrant(r.GetValue(grant)!), r.GetValue(seconds), ct)));
+view.SetAction((r, ct) => Run(r, c => c.ViewAsync(r.GetValue(session), r.GetValue(frames), r.GetValue(input), ct)));
+demo.SetAction((r, ct) => Run(r, _ => new Demo(CliProfile.Load(r.GetValue(home)), AnsiConsole.Console).RunAsync(ct)));
+
+return await root.Parse(args).InvokeAsync();
+
+async Task<int> Run(ParseResult result, Func<Commands, Task> action)
+{
+    try
+    {
+        await action(new Commands(CliProfile.Load(result.GetValue(home)), AnsiConsole.Console));
+        return 0;
+    }
+    catch (LiliumProblemException e)
+    {
+        AnsiConsole.MarkupLine($"[red]refused:[/] {Markup.Escape(e.Message)}");
+        return 1;
+    }
+    catch (LiliumUnavailableException e)
+    {
+        AnsiConsole.MarkupLine($"[red]unreachable:[/] {Markup.Escape(e.Message)} (is the stack up? make run; or set LILIUM_API_URL / LILIUM_WS_URL)");
+        return 1;
+    }
+    catch (SignalingErrorException e)
+    {
+        AnsiConsole.MarkupLine($"[red]refused:[/] {Markup.Escape(e.Message)}");
+        return 1;
+    }
+    catch (LiliumException e)
+    {
+        AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
+        return 2;
+    }
+    catch (OperationCanceledException)
+    {
+        return 130;
+    }
+}
+
+static InputPermissions ParseGrant(string text)
+{
+    var result = InputPermissions.None;
+    foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+    {
+        result |= part.ToLowerInvariant() switch
+        {
+            "none" => InputPermissions.None,
+            "keyboard" => InputPermissions.Keyboard,
+            "mouse" => InputPermissions.Mouse,
+            "controller" => InputPermissions.Controller,
+            "immersion" => InputPermissions.Immersion,
+            _ => throw new LiliumException($"--grant: unknown input class '{part}' (keyboard, mouse, controller, immersion, none)."),
+        };
+    }
+
+    return result;
+}

@@ -1,9 +1,15 @@
 using Lilium.Api;
 
-// `migrate` applies the database migrations and exits; anything else serves the API.
+// `migrate` applies the database migrations and exits; on Lambda, the handler name `migrate` makes this
+// bundle the stack's migrations custom resource; anything else serves the API.
 if (args is ["migrate", .. var rest])
 {
     return await ApiApp.MigrateAsync(rest);
+}
+
+if (Lilium.Lambda.LambdaEnvironment.IsLambda && Environment.GetEnvironmentVariable("_HANDLER") == MigrationsFunction.HandlerName)
+{
+    return await MigrationsFunction.RunAsync();
 }
 
 var app = await ApiApp.BuildAsync(args, builder =>

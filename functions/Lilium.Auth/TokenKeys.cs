@@ -8,6 +8,13 @@ namespace Lilium.Auth;
 /// locally. Each key is base64 and at least 32 bytes. The relay key is the only one the media
 /// relay holds.
 /// </summary>
+/// <remarks>
+/// The secret may instead hold a <c>seed</c>: a random string of at least <see cref="MinSeedLength"/>
+/// characters, which is what Secrets Manager's <c>GenerateSecretString</c> can make at deploy time
+/// (it cannot make base64 keys). The three keys are then HKDF-SHA256 expansions of the seed, one per
+/// purpose, so a fresh deployment signs tokens without any seeding step and the API and the relay,
+/// reading the same secret, agree. Explicit keys win when both are present.
+/// </remarks>
 public sealed record TokenKeys(
     [property: JsonPropertyName("accessKey")] string AccessKey,
     [property: JsonPropertyName("refreshKey")] string RefreshKey,
@@ -22,7 +29,13 @@ public sealed record TokenKeys(
     /// <summary>Fresh random keys, for a new deployment or a test.</summary>
     public static TokenKeys Generate() => new(NewKey(), NewKey(), NewKey());
 
-    /// <summary>Parses the secret's JSON; returns null (never throws) if it is not a valid key set.</summary>
+    /// <summary>Shortest seed accepted: 43 alphanumeric characters carry more than 256 bits.</summary>
+    public const int MinSeedLength = 43;
+
+    /// <summary>
+    /// Parses the secret's JSON (explicit keys, or a <c>seed</c> to derive them from); returns null
+    /// (never throws) if it is neither.
+    /// </summary>
     public static TokenKeys? TryParse(string? json)
     {
         if (string.IsNullOrWhiteSpace(json))
@@ -32,13 +45,36 @@ public sealed record TokenKeys(
 
         try
         {
-            var keys = JsonSerializer.Deserialize(json, TokenKeysJsonContext.Default.TokenKeys);
-            return keys is not null && IsKey(keys.AccessKey) && IsKey(keys.RefreshKey) && IsKey(keys.RelayKey) ? keys : null;
+            var form = JsonSerializer.Deserialize(json, TokenKeysJsonContext.Default.SecretForm);
+            if (form is null)
+            {
+                return null;
+            }
+
+            if (form.AccessKey is not null || form.RefreshKey is not null || form.RelayKey is not null)
+            {
+                return IsKey(form.AccessKey) && IsKey(form.RefreshKey) && IsKey(form.RelayKey)
+                    ? new TokenKeys(form.AccessKey!, form.RefreshKey!, form.RelayKey!)
+                    : null;
+            }
+
+            return form.Seed is { Length: >= MinSeedLength } seed ? FromSeed(seed) : null;
         }
         catch (JsonException)
         {
             return null;
         }
+    }
+
+    /// <summary>The keys a seed stands for: HKDF-SHA256 (RFC 5869) with a fixed salt and one label per key.</summary>
+    public static TokenKeys FromSeed(string seed)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(seed);
+        var ikm = System.Text.Encoding.UTF8.GetBytes(seed);
+        var salt = "lilium-token-keys/1"u8.ToArray();
+        string Derive(string label) => Convert.ToBase64String(
+            System.Security.Cryptography.HKDF.DeriveKey(System.Security.Cryptography.HashAlgorithmName.SHA256, ikm, 32, salt, System.Text.Encoding.ASCII.GetBytes(label)));
+        return new TokenKeys(Derive("access"), Derive("refresh"), Derive("relay"));
     }
 
     public string ToJson() => JsonSerializer.Serialize(this, TokenKeysJsonContext.Default.TokenKeys);
@@ -57,5 +93,13 @@ public sealed record TokenKeys(
     }
 }
 
+/// <summary>What the secret may hold: explicit keys, or a seed (other members, such as <c>generated</c>, are ignored).</summary>
+internal sealed record SecretForm(
+    [property: JsonPropertyName("accessKey")] string? AccessKey,
+    [property: JsonPropertyName("refreshKey")] string? RefreshKey,
+    [property: JsonPropertyName("relayKey")] string? RelayKey,
+    [property: JsonPropertyName("seed")] string? Seed);
+
 [JsonSerializable(typeof(TokenKeys))]
+[JsonSerializable(typeof(SecretForm))]
 internal sealed partial class TokenKeysJsonContext : JsonSerializerContext;

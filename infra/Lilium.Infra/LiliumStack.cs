@@ -13,7 +13,7 @@ public sealed class LiliumStack : Stack
         var retention = (RetentionDays)Enum.Parse(typeof(RetentionDays), RetentionName(props.LogRetentionDays));
         var network = new Network(this, "Network");
         var data = new Data(this, "Data", network.Vpc, props.LocalEndpoint);
-        var control = new ControlPlane(this, "ControlPlane", new ControlPlaneProps(network.Vpc, data, props.ApiBundle, props.SignalingBundle, retention));
+        var control = new ControlPlane(this, "ControlPlane", new ControlPlaneProps(network.Vpc, data, props.ApiBundle, props.SignalingBundle, retention, MigrateOnDeploy: !props.LocalEndpoint));
         var media = new MediaPlane(this, "MediaPlane", new MediaPlaneProps(network.Vpc, data.TokenKeys, props.RelayImage, props.RelayDesiredCount, props.CertificateArn, retention));
         _ = new Observability(this, "Observability", control, media);
         var relayUrl = $"http{(props.CertificateArn is null ? "" : "s")}://{media.LoadBalancer.LoadBalancerDnsName}";

@@ -139,4 +139,30 @@ public sealed class TokenCodecTests
         Assert.Null(TokenKeys.TryParse("""{"accessKey":"c2hvcnQ=","refreshKey":"c2hvcnQ=","relayKey":"c2hvcnQ="}"""));
         Assert.Null(TokenKeys.TryParse(null));
     }
+
+    [Fact]
+    public void A_generated_seed_stands_for_three_hkdf_keys()
+    {
+        // The shape Secrets Manager's GenerateSecretString makes in the stack (docs/infra.md); the expected keys
+        // were computed with Python's hmac/hashlib (RFC 5869 HKDF-SHA256, salt "lilium-token-keys/1", info = purpose).
+        var keys = TokenKeys.TryParse("""{"generated":true,"seed":"Lilium0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUV"}""");
+        Assert.NotNull(keys);
+        Assert.Equal("TGxf796o1tBZr+N0KUi56DUWzGFLVPTqFj+j976pV10=", keys.AccessKey);
+        Assert.Equal("2zWejBcDJppdSpTo+sZ+G7ffvlV6uC0PUL9jI+1SjQA=", keys.RefreshKey);
+        Assert.Equal("8seqZfP0/Tn4FzWdRmigLz2IhE3H1pCs9P1XNoloVno=", keys.RelayKey);
+    }
+
+    [Fact]
+    public void Short_or_missing_seeds_and_partial_key_sets_are_refused()
+    {
+        Assert.Null(TokenKeys.TryParse("""{"generated":true,"seed":"tooShort"}"""));
+        Assert.Null(TokenKeys.TryParse("""{"generated":true}"""));
+        Assert.Null(TokenKeys.TryParse("""{"seed":42}"""));
+        Assert.Null(TokenKeys.TryParse("[]"));
+        var generated = TokenKeys.Generate();
+
+        // An explicit but incomplete key set is an operator's mistake: refused even when a seed is present.
+        Assert.Null(TokenKeys.TryParse($$"""{"accessKey":"{{generated.AccessKey}}","seed":"{{new string('x', 64)}}"}"""));
+        Assert.Equal(generated, TokenKeys.TryParse($$"""{"accessKey":"{{generated.AccessKey}}","refreshKey":"{{generated.RefreshKey}}","relayKey":"{{generated.RelayKey}}","seed":"{{new string('x', 64)}}"}"""));
+    }
 }

@@ -151,6 +151,50 @@ public sealed class StackTemplateTests(SynthesizedStack stack) : IClassFixture<S
     }
 
     [Fact]
+    public void Migrations_run_on_every_deploy_that_changes_the_api_bundle_before_the_functions_update()
+    {
+        var (id, migrations) = Assert.Single(stack.OfType("Custom::LiliumMigrations"));
+
+        // Backed by the api bundle's migrate handler, in the VPC, with time for a long migration.
+        var functionId = migrations.GetProperty("ServiceToken").GetProperty("Fn::GetAtt")[0].GetString()!;
+        var function = stack.Resources.GetProperty(functionId).GetProperty("Properties");
+        Assert.Equal("migrate", function.GetProperty("Handler").GetString());
+        Assert.Equal(300, function.GetProperty("Timeout").GetInt32());
+        Assert.True(function.TryGetProperty("VpcConfig", out _));
+        Assert.Equal(stack.ApiBundleHash, migrations.GetProperty("BundleSha256").GetString());
+
+        // After the database, before both functions.
+        var dependsOn = DependsOn(id);
+        Assert.Contains(dependsOn, d => stack.Resources.GetProperty(d).GetProperty("Type").GetString() == "AWS::RDS::DBCluster");
+        foreach (var (fnId, _) in stack.OfType("AWS::Lambda::Function").Where(f => f.Properties.GetProperty("Handler").GetString() == "bootstrap"))
+        {
+            Assert.Contains(id, DependsOn(fnId));
+        }
+    }
+
+    [Fact]
+    public void A_local_endpoint_deploy_skips_the_migrations_resource()
+    {
+        using var local = new SynthesizedStack(localEndpoint: true);
+        Assert.Empty(local.OfType("Custom::LiliumMigrations"));
+        Assert.DoesNotContain(local.OfType("AWS::Lambda::Function"), f => f.Properties.GetProperty("Handler").GetString() == "migrate");
+    }
+
+    [Fact]
+    public void No_function_may_write_the_token_keys_secret()
+    {
+        // The keys derive from the generated seed (TokenKeys.FromSeed): no function needs PutSecretValue.
+        Assert.DoesNotContain("secretsmanager:PutSecretValue", stack.Json, StringComparison.Ordinal);
+        stack.Template.HasResourceProperties("AWS::SecretsManager::Secret", Match.ObjectLike(new Dictionary<string, object>
+        {
+            ["GenerateSecretString"] = Match.ObjectLike(new Dictionary<string, object> { ["GenerateStringKey"] = "seed", ["PasswordLength"] = 64 }),
+        }));
+    }
+
+    private string[] DependsOn(string id) =>
+        stack.Resources.GetProperty(id).TryGetProperty("DependsOn", out var d) ? d.EnumerateArray().Select(e => e.GetString()!).ToArray() : [];
+
+    [Fact]
     public async Task The_template_passes_cfn_lint()
     {
         var file = Path.Combine(Path.GetTempPath(), $"lilium-{Guid.NewGuid():N}.template.json");

@@ -10,6 +10,11 @@ public sealed class SynthesizedStack : IDisposable
     private readonly string _bundles = Path.Combine(Path.GetTempPath(), "lilium-bundles-" + Guid.NewGuid().ToString("N"));
 
     public SynthesizedStack()
+        : this(localEndpoint: false)
+    {
+    }
+
+    internal SynthesizedStack(bool localEndpoint)
     {
         foreach (var name in new[] { "api", "signaling" })
         {
@@ -23,8 +28,10 @@ public sealed class SynthesizedStack : IDisposable
             ApiBundle = Path.Combine(_bundles, "api"),
             SignalingBundle = Path.Combine(_bundles, "signaling"),
             RelayDesiredCount = 1,
+            LocalEndpoint = localEndpoint,
             Env = new Amazon.CDK.Environment { Account = "123456789012", Region = "us-east-1" },
         });
+        ApiBundleHash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(Path.Combine(_bundles, "api", "bootstrap"))));
         Template = Template.FromStack(Stack);
         Json = System.Text.Json.JsonSerializer.Serialize(Template.ToJSON());
         Resources = System.Text.Json.JsonDocument.Parse(Json).RootElement.GetProperty(nameof(Resources)).Clone();
@@ -33,6 +40,9 @@ public sealed class SynthesizedStack : IDisposable
     public LiliumStack Stack { get; }
 
     public Template Template { get; }
+
+    /// <summary>SHA-256 of the placeholder api bootstrap (the migrations resource's <c>BundleSha256</c>).</summary>
+    public string ApiBundleHash { get; }
 
     public string Json { get; }
 

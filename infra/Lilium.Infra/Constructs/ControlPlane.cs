@@ -8,7 +8,11 @@ using Constructs;
 
 namespace Lilium.Infra.Constructs;
 
-public sealed record ControlPlaneProps(IVpc Vpc, Data Data, string ApiBundle, string SignalingBundle, RetentionDays Retention);
+/// <param name="MigrateOnDeploy">
+/// Apply the database migrations on every deploy (a custom resource). Off only for the LocalStack-compatible
+/// endpoint, whose CloudFormation would invoke the function in a Docker container this machine does not have.
+/// </param>
+public sealed record ControlPlaneProps(IVpc Vpc, Data Data, string ApiBundle, string SignalingBundle, RetentionDays Retention, bool MigrateOnDeploy = true);
 
 /// <summary>
 /// The serverless control plane: HTTP API → api Lambda, WebSocket API → signaling Lambda, both
@@ -33,15 +37,15 @@ public sealed class ControlPlane : Construct
             AllowAllOutbound = true,
         });
 
-        Function Lambda(string name, string bundle, string description) => new(this, name, new FunctionProps
+        Function Lambda(string name, string bundle, string description, string handler = "bootstrap", int timeoutSeconds = 15) => new(this, name, new FunctionProps
         {
             Description = description,
             Runtime = Runtime.PROVIDED_AL2023,
             Architecture = Architecture.X86_64,
-            Handler = "bootstrap",
+            Handler = handler,
             Code = Code.FromAsset(RequireBundle(bundle)),
             MemorySize = 1024,
-            Timeout = Duration.Seconds(15),
+            Timeout = Duration.Seconds(timeoutSeconds),
             Vpc = props.Vpc,
             VpcSubnets = new SubnetSelection { SubnetType = SubnetType.PRIVATE_WITH_EGRESS },
             SecurityGroups = [functionsSg],
@@ -62,7 +66,6 @@ public sealed class ControlPlane : Construct
             props.Data.TokenKeys.GrantRead(fn);
         }
 
-        props.Data.TokenKeys.GrantWrite(ApiFunction); // fills the generated placeholder with real keys once
         props.Data.Connections.GrantReadWriteData(SignalingFunction);
 
         HttpApi = new HttpApi(this, "HttpApi", new HttpApiProps
@@ -98,7 +101,16 @@ public sealed class ControlPlane : Construct
         WebSocketStage.GrantManagementApiAccess(SignalingFunction);
         SignalingFunction.AddEnvironment("CONNECTIONS_TABLE", props.Data.Connections.TableName);
         SignalingFunction.AddEnvironment("WS_MANAGEMENT_ENDPOINT", WebSocketStage.CallbackUrl);
+
+        if (props.MigrateOnDeploy)
+        {
+            AddMigrations(props, Lambda("Migrations", props.ApiBundle, "LiliumShare database migrations (custom resource; the api bundle's migrate handler)",
+                handler: MigrationsHandler, timeoutSeconds: 300));
+        }
     }
+
+    /// <summary>The api bundle's handler name that runs the migrations custom resource (Lilium.Api.MigrationsFunction).</summary>
+    public const string MigrationsHandler = "migrate";
 
     public Function ApiFunction { get; }
 
@@ -109,6 +121,35 @@ public sealed class ControlPlane : Construct
     public WebSocketApi WebSocketApi { get; }
 
     public WebSocketStage WebSocketStage { get; }
+
+    /// <summary>
+    /// Migrations on every deploy that changes the api bundle: the custom resource carries the bundle's hash, so new
+    /// code means an Update, which applies whatever is pending (under the migrator's advisory lock) before
+    /// CloudFormation moves on. The functions depend on it, so new code never meets an old schema.
+    /// </summary>
+    private void AddMigrations(ControlPlaneProps props, Function migrations)
+    {
+        props.Data.GrantDatabase(migrations, migrations);
+        var resource = new CustomResource(this, "DatabaseMigrations", new CustomResourceProps
+        {
+            ServiceToken = migrations.FunctionArn,
+            ResourceType = "Custom::LiliumMigrations",
+            Properties = new Dictionary<string, object> { ["BundleSha256"] = BundleHash(props.ApiBundle) },
+        });
+        resource.Node.AddDependency(props.Data.Database);
+        ApiFunction.Node.AddDependency(resource);
+        SignalingFunction.Node.AddDependency(resource);
+        Migrations = resource;
+    }
+
+    /// <summary>The migrations resource (null when <see cref="ControlPlaneProps.MigrateOnDeploy"/> is off).</summary>
+    public CustomResource? Migrations { get; private set; }
+
+    private static string BundleHash(string folder)
+    {
+        using var bootstrap = File.OpenRead(Path.Combine(folder, "bootstrap"));
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bootstrap));
+    }
 
     private void ConfigureStage(CfnStage stage, string logName, RetentionDays retention, int rate, int burst, string format)
     {

@@ -60,8 +60,9 @@ public sealed class Data : Construct
             }
         }
 
-        // {accessKey, refreshKey, relayKey}: the API fills this on first start when it holds the
-        // placeholder (Secrets Manager cannot generate base64 keys); see docs/infra.md.
+        // {"generated":true,"seed":<64 random characters>}: the API and the relay derive the access, refresh and
+        // relay keys from the seed with HKDF (Lilium.Auth.TokenKeys), so no one seeds or writes the secret;
+        // explicit base64 keys in it win when an operator rotates them. See docs/infra.md.
         TokenKeys = new Secret(this, "TokenKeys", new SecretProps
         {
             Description = "LiliumShare token signing keys (access, refresh, relay)",

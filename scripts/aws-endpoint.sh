@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The LocalStack-compatible AWS endpoint. Uses LOCALSTACK_ENDPOINT (default http://localhost:4566)
-# when something already answers there (LocalStack or moto); otherwise starts moto_server on it.
+# when something already answers there (LocalStack or moto); otherwise starts moto_server on it, through
+# scripts/moto_local.py, which adds the CloudFormation models moto lacks for `make deploy-local`.
 #   scripts/aws-endpoint.sh ensure | stop | url
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -16,7 +17,11 @@ case "${1:-ensure}" in
     if up; then echo "$ENDPOINT"; exit 0; fi
     command -v moto_server >/dev/null || { echo "aws-endpoint.sh: moto_server not found (pip install 'moto[server]')" >&2; exit 1; }
     mkdir -p "$ROOT/.local"
-    nohup moto_server -H 127.0.0.1 -p "$PORT" >"$LOG" 2>&1 &
+    if python3 -c 'import moto.server' 2>/dev/null; then
+      nohup python3 "$ROOT/scripts/moto_local.py" -H 127.0.0.1 -p "$PORT" >"$LOG" 2>&1 &
+    else
+      nohup moto_server -H 127.0.0.1 -p "$PORT" >"$LOG" 2>&1 &
+    fi
     echo $! > "$ROOT/.local/moto.pid"
     for _ in $(seq 1 120); do up && break; sleep 0.25; done
     up || { echo "aws-endpoint.sh: moto_server did not start; see $LOG" >&2; exit 1; }

@@ -9,6 +9,16 @@ action="${1:-deploy}"
 stack="${2:-${LILIUM_STACK:-LiliumShare}}"
 export LOCALSTACK_ENDPOINT="${LOCALSTACK_ENDPOINT:-http://localhost:4566}"
 bash scripts/aws-endpoint.sh ensure >/dev/null
+# A plain moto_server lacks the CloudFormation models the stack needs (scripts/moto_local.py adds them): say so
+# up front instead of failing half-way through the deploy.
+if ! curl -sf -o /dev/null "$LOCALSTACK_ENDPOINT/_localstack/health"; then
+  port="${LOCALSTACK_ENDPOINT##*:}"; port="${port%%/*}"
+  if ! pgrep -f "moto_local.py .*-p $port" >/dev/null; then
+    echo "deploy-local.sh: $LOCALSTACK_ENDPOINT is neither LocalStack nor scripts/moto_local.py (a plain moto_server?)." >&2
+    echo "  Stop it (e.g. pkill -f moto_server) and rerun: scripts/aws-endpoint.sh will start moto_local.py there." >&2
+    exit 3
+  fi
+fi
 export AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-test}" AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-test}"
 export AWS_REGION="${AWS_REGION:-us-east-1}" AWS_DEFAULT_REGION="${AWS_REGION:-us-east-1}"
 export AWS_ENDPOINT_URL="$LOCALSTACK_ENDPOINT"   # for our own clients (Lilium.Ops) and the aws CLI
@@ -21,8 +31,9 @@ case "$action" in
   deploy)
     [ -f artifacts/lambda/api/bootstrap ] && [ -f artifacts/lambda/signaling/bootstrap ] || bash scripts/publish-lambdas.sh artifacts/lambda >&2
     "${cdk[@]}" bootstrap "aws://$account/$AWS_REGION" >&2
-    "${cdk[@]}" deploy "$stack" --require-approval never --outputs-file .local/deploy-local-outputs.json >&2
-    cat .local/deploy-local-outputs.json ;;
+    outputs=".local/deploy-local-$stack.json"
+    "${cdk[@]}" deploy "$stack" --require-approval never --outputs-file "$outputs" >&2
+    cat "$outputs" ;;
   destroy)
     "${cdk[@]}" destroy "$stack" --force >&2 ;;
   *) echo "usage: $0 deploy|destroy [STACK_NAME]" >&2; exit 2 ;;

@@ -18,8 +18,9 @@ if [ ${#need_apt[@]} -gt 0 ]; then
 fi
 
 if ! command -v moto_server >/dev/null 2>&1; then
-  echo "install-deps: pip moto[server]"
-  python3 -m pip install -q 'moto[server]'
+  # scripts/moto_local.py patches moto's CloudFormation models and is written against 5.2.1.
+  echo "install-deps: pip moto[server]==5.2.1"
+  python3 -m pip install -q 'moto[server]==5.2.1' || python3 -m pip install -q 'moto[server]'
 fi
 if ! command -v aws >/dev/null 2>&1; then
   python3 -m pip install -q awscli

@@ -77,7 +77,9 @@ def one_run(bootstrap, env):
     threading.Thread(target=server.serve_forever, daemon=True).start()
     env = dict(env, AWS_LAMBDA_RUNTIME_API=f"127.0.0.1:{server.server_address[1]}")
     start = time.perf_counter()
-    proc = subprocess.Popen([bootstrap, *os.environ.get("BENCH_ARGS", "").split()], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # Lambda starts the bootstrap in its bundle's folder (/var/task); the working directory is the host's content root.
+    proc = subprocess.Popen([os.path.abspath(bootstrap), *os.environ.get("BENCH_ARGS", "").split()], env=env, cwd=os.path.dirname(os.path.abspath(bootstrap)),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         if not Runtime.answered.wait(60):
             raise SystemExit("lambda-init: no response within 60 s")

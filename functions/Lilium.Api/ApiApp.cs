@@ -31,7 +31,10 @@ public static class ApiApp
     /// <param name="configure">Runs after the defaults and before settings are resolved: add configuration, swap the server, replace services (e.g. <see cref="TimeProvider"/>).</param>
     public static async Task<WebApplication> BuildAsync(string[] args, Action<WebApplicationBuilder>? configure = null, CancellationToken cancellationToken = default)
     {
-        var builder = WebApplication.CreateSlimBuilder(args);
+        // No reloading of appsettings files (there are none): by default the host watches the content root, the working
+        // directory, recursively for them — one inotify watch and a directory scan per subdirectory, which was the
+        // largest part of a cold start (docs/lambda.md, "Init time").
+        var builder = WebApplication.CreateSlimBuilder([.. args, "--hostBuilder:reloadConfigOnChange=false"]);
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
@@ -52,6 +55,22 @@ public static class ApiApp
         app.Logger.LogInformation("Database settings from {Source}", settings.DatabaseSource);
         MapPipeline(app);
         return app;
+    }
+
+    /// <summary>
+    /// Opens (and returns to the pool) one database connection. Failures are only logged: the requests that need
+    /// the database report it themselves (503), and a paused Aurora cluster starts resuming either way.
+    /// </summary>
+    public static async Task WarmDatabaseAsync(WebApplication app)
+    {
+        try
+        {
+            await using var connection = await app.Services.GetRequiredService<NpgsqlDataSource>().OpenConnectionAsync(app.Lifetime.ApplicationStopping);
+        }
+        catch (Exception e) when (e is NpgsqlException or OperationCanceledException or TimeoutException or System.Net.Sockets.SocketException)
+        {
+            app.Logger.LogWarning("Database warm-up failed: {Error}", e.Message);
+        }
     }
 
     /// <summary>Applies the migrations to the configured database; returns the process exit code.</summary>

@@ -20,5 +20,12 @@ var app = await ApiApp.BuildAsync(args, builder =>
         builder.WebHost.UseLambdaHttpApi();
     }
 });
+if (Lilium.Lambda.LambdaEnvironment.IsLambda)
+{
+    // The first request of a cold start would otherwise also open the first connection (TCP, TLS, authentication):
+    // start it now, while the host starts and the runtime fetches the event.
+    _ = ApiApp.WarmDatabaseAsync(app);
+}
+
 await app.RunAsync();
 return 0;

@@ -18,7 +18,10 @@ public static class RelayApp
 {
     public static async Task<WebApplication> CreateAsync(string[] args, Action<RelayOptions>? configure = null, CancellationToken cancellationToken = default)
     {
-        var builder = WebApplication.CreateSlimBuilder(args);
+        // No reloading of appsettings files (there are none): by default the host watches the content root, the working
+        // directory, recursively for them — one inotify watch and a directory scan per subdirectory, which was the
+        // largest part of a cold start (docs/lambda.md, "Init time").
+        var builder = WebApplication.CreateSlimBuilder([.. args, "--hostBuilder:reloadConfigOnChange=false"]);
         if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
         {
             builder.WebHost.UseUrls("http://0.0.0.0:8080");

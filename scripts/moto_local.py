@@ -397,7 +397,25 @@ def _ecs_deleted_with_their_stack() -> None:
         Cluster.delete = delete_cluster
 
 
-for _patch in (_lowercase_generated_ecr_names, _target_group_attributes, _ecs_deleted_with_their_stack, _route_tables_deleted_with_their_stack, _stack_events_not_found_message, _ssm_parameter_attributes, _change_set_outputs_and_failures):
+def _serialized_dynamodb_transactions() -> None:
+    """moto's TransactWriteItems deep-copies every table it touches (to roll back) while other requests' threads write
+    to them: concurrent $connects failed with "dictionary changed size during iteration" (500s the SDK retried).
+    One transaction at a time, as DynamoDB's own isolation promises."""
+    import threading
+
+    from moto.dynamodb.models import DynamoDBBackend
+
+    original = DynamoDBBackend.transact_write_items
+    lock = threading.Lock()
+
+    def transact_write_items(self, transact_items):
+        with lock:
+            return original(self, transact_items)
+
+    DynamoDBBackend.transact_write_items = transact_write_items
+
+
+for _patch in (_serialized_dynamodb_transactions, _lowercase_generated_ecr_names, _target_group_attributes, _ecs_deleted_with_their_stack, _route_tables_deleted_with_their_stack, _stack_events_not_found_message, _ssm_parameter_attributes, _change_set_outputs_and_failures):
     try:
         _patch()
     except (ImportError, AttributeError) as _error:  # another moto version: serve what it has, say what is missing

@@ -44,7 +44,7 @@ public sealed class SignalingHandler
         _options = options;
         _time = time;
         _sender = sender;
-        _cache = new LookupCache(options.LookupCacheTtl, time);
+        _cache = new LookupCache(options.ConnectionCacheTtl ?? options.LookupCacheTtl, options.LookupCacheTtl, time);
         _fanout = new Fanout(connections, _cache, sender, options);
         _sessions = new SessionRoutes(data, new JoinRequestStore(connections.Dynamo, connections.TableName, time), _fanout, options, time);
     }
@@ -137,12 +137,16 @@ public sealed class SignalingHandler
     {
         _buckets.TryRemove(connectionId, out _);
         var record = await _connections.RemoveAsync(connectionId, cancellationToken);
-        if (record is not null)
+        if (record is null)
         {
-            _cache.Forget(record.UserId, connectionId);
+            return WebSocketResponse.Ok;
         }
 
-        if (record is not null && (await _connections.ListAsync(record.UserId, cancellationToken)).Count == 0)
+        // As at $connect: what this instance has just written and read is the freshest view of the user's list
+        // (without the removed connection, which an eventually consistent index may still return for a moment).
+        var remaining = (await _connections.ListAsync(record.UserId, cancellationToken)).Where(c => c != connectionId).ToArray();
+        _cache.Disconnected(record, remaining);
+        if (remaining.Length == 0)
         {
             await TellFriendsAsync(record.UserId, online: false, cancellationToken);
         }

@@ -25,11 +25,20 @@ public sealed record SignalingOptions
     public TimeSpan LookupCacheTtl { get; init; } = TimeSpan.FromSeconds(2);
 
     /// <summary>
-    /// Settings for a handler that is the only instance behind its gateway (the local gateway): it performs every
-    /// <c>$connect</c> and <c>$disconnect</c> itself and updates its cache as it does, so the cache is authoritative and
-    /// the TTL is only a safety net against writes made by other tools. On Lambda (many instances) keep the default.
+    /// How long a user's connection list may be served from the cache; null means <see cref="LookupCacheTtl"/>. Only
+    /// an instance that performs every <c>$connect</c>/<c>$disconnect</c> itself (see <see cref="SingleInstance"/>) may set it
+    /// longer, because its cache is then authoritative for connections (friendships are written by the API, elsewhere).
     /// </summary>
-    public static SignalingOptions SingleInstance { get; } = new() { LookupCacheTtl = TimeSpan.FromSeconds(30) };
+    public TimeSpan? ConnectionCacheTtl { get; init; }
+
+    /// <summary>
+    /// Settings for a handler that is the only instance behind its gateway (the local gateway): it performs every
+    /// <c>$connect</c> and <c>$disconnect</c> itself and updates its cache as it does, so its connection lists are
+    /// authoritative and their hour-long TTL is only a safety net against writes made by other tools. Friendships
+    /// change through the API (another process), so an unfriend or block still takes effect within 30 s. On Lambda
+    /// (many instances) keep the defaults.
+    /// </summary>
+    public static SignalingOptions SingleInstance { get; } = new() { LookupCacheTtl = TimeSpan.FromSeconds(30), ConnectionCacheTtl = TimeSpan.FromHours(1) };
 
     /// <summary>Largest <c>sdp</c> or <c>candidate</c> of an <c>rtc.*</c> message, as JSON text.</summary>
     public int MaxSdpBytes { get; init; } = 16 * 1024;

@@ -205,7 +205,7 @@ var result = new Dictionary<string, object>
     ["process_cpu_cores"] = Math.Round(cpu / elapsedAll, 2),
     ["load_average"] = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "",
     ["method"] = "open loop, each client sends chat.msg to its friend every clients/rate s; latency = scheduled send to chat.receipt; clients, gateway and handler share one process",
-    ["store"] = $"DynamoDB on {aws.Endpoint}, lookup cache TTL {cacheTtl.TotalSeconds} s (single instance, stale-while-revalidate)",
+    ["store"] = $"DynamoDB on {aws.Endpoint}, lookup cache TTL: friendships {cacheTtl.TotalSeconds} s, connections {(SignalingOptions.SingleInstance.ConnectionCacheTtl ?? cacheTtl).TotalSeconds} s (single instance, authoritative for connections; stale-while-revalidate)",
 };
 var json = JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true });
 Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);

@@ -7,13 +7,13 @@ namespace Lilium.Signaling.Connections;
 /// connection → owner (immutable for a connection's life; dropped on its <c>$disconnect</c>/410),
 /// user → connection ids and friendship checks (<see cref="RefreshingCache{TKey,TValue}"/>: fresh for <c>ttl</c>, then
 /// served stale while one background reload runs). This instance's own connects set the user's list, and its
-/// disconnects and 410s drop it, at once. A zero <c>ttl</c> disables the user and friendship parts.
+/// disconnects set it to what remains, and 410s drop it, at once. A zero TTL disables that part.
 /// </summary>
-public sealed class LookupCache(TimeSpan ttl, TimeProvider time)
+public sealed class LookupCache(TimeSpan connectionsTtl, TimeSpan friendsTtl, TimeProvider time)
 {
     private readonly ConcurrentDictionary<string, ConnectionRecord> _owners = new(StringComparer.Ordinal);
-    private readonly RefreshingCache<Guid, IReadOnlyList<string>> _connections = new(ttl, time);
-    private readonly RefreshingCache<(Guid, Guid), bool> _friends = new(ttl, time);
+    private readonly RefreshingCache<Guid, IReadOnlyList<string>> _connections = new(connectionsTtl, time);
+    private readonly RefreshingCache<(Guid, Guid), bool> _friends = new(friendsTtl, time);
 
     public async ValueTask<ConnectionRecord?> OwnerAsync(string connectionId, Func<Task<ConnectionRecord?>> load)
     {
@@ -36,6 +36,13 @@ public sealed class LookupCache(TimeSpan ttl, TimeProvider time)
     {
         _owners[record.ConnectionId] = record;
         _connections.Set(record.UserId, userConnections);
+    }
+
+    /// <summary>A connection this instance has just removed; <paramref name="remaining"/> is the user's list as read after it.</summary>
+    public void Disconnected(ConnectionRecord record, IReadOnlyList<string> remaining)
+    {
+        _owners.TryRemove(record.ConnectionId, out _);
+        _connections.Set(record.UserId, remaining);
     }
 
     public ValueTask<IReadOnlyList<string>> ConnectionsAsync(Guid user, Func<Task<IReadOnlyList<string>>> load) =>

@@ -77,13 +77,23 @@ public static class ApiApp
     public static async Task<int> MigrateAsync(string[] args, CancellationToken cancellationToken = default)
     {
         var configuration = new ConfigurationBuilder().AddEnvironmentVariables().AddCommandLine(args).Build();
-        var (connectionString, source) = await Data.Configuration.DatabaseSettings.ResolveAsync(k => configuration[k], new Data.Configuration.LazySecretReader(), cancellationToken);
-        await using var db = LiliumDatabase.CreateDataSource(connectionString);
-        var applied = await new Migrator(db).MigrateAsync(cancellationToken);
+        var (applied, source) = await ApplyMigrationsAsync(k => configuration[k], cancellationToken);
         Console.WriteLine(applied.Count == 0
             ? $"migrate: up to date ({Migrator.All.Count} migrations; settings from {source})"
             : $"migrate: applied {string.Join(", ", applied.Select(v => v.ToString("D4", CultureInfo.InvariantCulture)))} (settings from {source})");
         return 0;
+    }
+
+    /// <summary>
+    /// Applies pending migrations to the database the settings name (<c>DATABASE_URL</c> &gt; secret ARN &gt; <c>DB_*</c>);
+    /// shared by the <c>migrate</c> command and the deploy-time custom resource.
+    /// </summary>
+    public static async Task<(IReadOnlyList<int> Applied, Data.Configuration.DatabaseSettingsSource Source)> ApplyMigrationsAsync(
+        Func<string, string?> setting, CancellationToken cancellationToken)
+    {
+        var (connectionString, source) = await Data.Configuration.DatabaseSettings.ResolveAsync(setting, new Data.Configuration.LazySecretReader(), cancellationToken);
+        await using var db = LiliumDatabase.CreateDataSource(connectionString);
+        return (await new Migrator(db).MigrateAsync(cancellationToken), source);
     }
 
     private static void AddServices(IServiceCollection services, ApiSettings settings)

@@ -1,6 +1,4 @@
 using System.Globalization;
-using Lilium.Data;
-using Lilium.Data.Configuration;
 using Lilium.Data.Migrations;
 using Lilium.Lambda.CustomResources;
 using Lilium.Lambda.Runtime;
@@ -33,16 +31,12 @@ public static class MigrationsFunction
             case "Delete":
                 return new CustomResourceOutcome(request.PhysicalResourceId ?? PhysicalResourceId);
             case "Create" or "Update":
-                var (connectionString, _) = await DatabaseSettings.ResolveAsync(variable, new LazySecretReader(), cancellationToken);
-                await using (var db = LiliumDatabase.CreateDataSource(connectionString))
+                var (applied, _) = await ApiApp.ApplyMigrationsAsync(variable, cancellationToken);
+                return new CustomResourceOutcome(PhysicalResourceId, new Dictionary<string, string>
                 {
-                    var applied = await new Migrator(db).MigrateAsync(cancellationToken);
-                    return new CustomResourceOutcome(PhysicalResourceId, new Dictionary<string, string>
-                    {
-                        ["Applied"] = string.Join(',', applied.Select(v => v.ToString(CultureInfo.InvariantCulture))),
-                        ["Version"] = Migrator.All.Max(m => m.Version).ToString(CultureInfo.InvariantCulture),
-                    });
-                }
+                    ["Applied"] = string.Join(',', applied.Select(v => v.ToString(CultureInfo.InvariantCulture))),
+                    ["Version"] = Migrator.All.Max(m => m.Version).ToString(CultureInfo.InvariantCulture),
+                });
 
             default:
                 throw new InvalidOperationException($"Unknown RequestType '{request.RequestType}'.");

@@ -1,10 +1,8 @@
 using System.Collections.Concurrent;
-using System.Net;
+using Lilium.Testing;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.Logging;
 
 namespace Lilium.Aws.Tests;
 
@@ -30,10 +28,7 @@ internal sealed class FakeManagementApi : IAsyncDisposable
 
     public static async Task<FakeManagementApi> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
+        var app = LoopbackWebApp.Create();
         var api = new FakeManagementApi(app);
         app.Run(api.HandleAsync);
         await app.StartAsync();

@@ -1,9 +1,6 @@
 using System.Text.Json;
-using Lilium.Aws;
 using Lilium.Aws.CloudFormation;
-using Lilium.Ops;
 using Lilium.Testing;
-using Spectre.Console;
 
 namespace Lilium.Infra.Tests;
 
@@ -23,7 +20,8 @@ public sealed class LocalDeployTests(AwsEndpointFixture endpoint) : IClassFixtur
         var stack = "LiliumCi" + Guid.NewGuid().ToString("N")[..8];
         string? cluster = null, service = null;
         var env = new Dictionary<string, string?> { ["LOCALSTACK_ENDPOINT"] = endpoint.Endpoint.ToString().TrimEnd('/') };
-        var aws = new AwsContext(new HttpClient(), AwsSettings.From(endpoint.Environment), new Lilium.Aws.Credentials.StaticCredentialsProvider(AwsEndpointFixture.AccessKeyId, AwsEndpointFixture.SecretAccessKey));
+        var (ops, output, aws) = OpsHarness.Create(endpoint);
+        var ecs = new Lilium.Aws.Ecs.EcsClient(aws);
         try
         {
             var deploy = await ProcessRunner.RunAsync("bash", [Path.Combine(RepoPaths.Scripts, "deploy-local.sh"), "deploy", stack], DeployTimeout, environment: env);
@@ -40,10 +38,6 @@ public sealed class LocalDeployTests(AwsEndpointFixture endpoint) : IClassFixtur
 
             cluster = outputs.GetProperty("ClusterName").GetString()!;
             service = outputs.GetProperty("ServiceName").GetString()!;
-            var ecs = new Lilium.Aws.Ecs.EcsClient(aws);
-            var output = new StringWriter();
-            var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors });
-            var ops = new OpsCommands(aws, console, TimeSpan.Zero);
 
             await ops.PauseAsync(stack, minimal: false, CancellationToken.None);
             Assert.Equal(0, (await ecs.DescribeServicesAsync(cluster, [service])).Services.Single().DesiredCount);
@@ -68,7 +62,7 @@ public sealed class LocalDeployTests(AwsEndpointFixture endpoint) : IClassFixtur
 
         // What the stack made went with it (ECS keeps a deleted service visible as INACTIVE for a while).
         Assert.NotNull(cluster);
-        var after = await new Lilium.Aws.Ecs.EcsClient(aws).DescribeServicesAsync(cluster, [service!]);
+        var after = await ecs.DescribeServicesAsync(cluster, [service!]);
         Assert.All(after.Services, s => Assert.Equal("INACTIVE", s.Status));
     }
 }

@@ -2,7 +2,6 @@ using System.Text.Json;
 using Lilium.Aws;
 using Lilium.Ops;
 using Lilium.Testing;
-using Spectre.Console;
 
 namespace Lilium.Infra.Tests;
 
@@ -20,13 +19,7 @@ public sealed class OpsCommandTests(AwsEndpointFixture endpoint) : IClassFixture
         return (json.GetProperty("stack").GetString()!, json.GetProperty("cluster").GetString()!, json.GetProperty("service").GetString()!, json.GetProperty("nat").GetString()!);
     }
 
-    private (OpsCommands Ops, StringWriter Output, AwsContext Aws) Ops()
-    {
-        var output = new StringWriter();
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors });
-        var aws = new AwsContext(new HttpClient(), AwsSettings.From(endpoint.Environment), new Lilium.Aws.Credentials.StaticCredentialsProvider(AwsEndpointFixture.AccessKeyId, AwsEndpointFixture.SecretAccessKey));
-        return (new OpsCommands(aws, console, TimeSpan.Zero), output, aws);
-    }
+    private (OpsCommands Ops, StringWriter Output, AwsContext Aws) Ops() => OpsHarness.Create(endpoint);
 
     [Fact]
     public async Task Pause_resume_and_status_drive_the_relay_service_and_the_nat_instance()

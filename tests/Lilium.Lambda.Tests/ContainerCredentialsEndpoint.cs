@@ -1,9 +1,7 @@
 using System.Globalization;
-using System.Net;
+using Lilium.Testing;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 
 namespace Lilium.Lambda.Tests;
 
@@ -28,10 +26,7 @@ internal sealed class ContainerCredentialsEndpoint : IAsyncDisposable
 
     public static async Task<ContainerCredentialsEndpoint> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
+        var app = LoopbackWebApp.Create();
         var endpoint = new ContainerCredentialsEndpoint(app);
         app.MapGet("/v2/credentials/task", endpoint.Serve);
         await app.StartAsync();

@@ -1,11 +1,8 @@
 using System.Collections.Concurrent;
-using System.Net;
 using System.Text.Json;
 using Lilium.Testing;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace Lilium.Lambda.Tests;
@@ -157,10 +154,7 @@ public sealed class MigrationsResourceTests(PostgresFixture postgres, PublishedB
 
         public static async Task<ResponseEndpoint> StartAsync()
         {
-            var builder = WebApplication.CreateSlimBuilder();
-            builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
-            builder.Logging.ClearProviders();
-            var app = builder.Build();
+            var app = LoopbackWebApp.Create();
             var endpoint = new ResponseEndpoint(app);
             app.MapPut("/cloudformation/{requestId}", async (string requestId, HttpContext context) =>
             {

@@ -1,12 +1,9 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using System.Net;
 using System.Text;
 using System.Threading.Channels;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 
 namespace Lilium.Testing;
 
@@ -55,10 +52,7 @@ public sealed class LambdaRuntimeEmulator : IAsyncDisposable
 
     public static async Task<LambdaRuntimeEmulator> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
+        var app = LoopbackWebApp.Create();
         var emulator = new LambdaRuntimeEmulator(app);
         app.MapGet(Prefix + "/invocation/next", emulator.NextAsync);
         app.MapPost(Prefix + "/invocation/{requestId}/response", (string requestId, HttpContext context) => emulator.CompleteAsync(requestId, context, isError: false));

@@ -139,11 +139,7 @@ public sealed class ControlPlane : Construct
         resource.Node.AddDependency(props.Data.Database);
         ApiFunction.Node.AddDependency(resource);
         SignalingFunction.Node.AddDependency(resource);
-        Migrations = resource;
     }
-
-    /// <summary>The migrations resource (null when <see cref="ControlPlaneProps.MigrateOnDeploy"/> is off).</summary>
-    public CustomResource? Migrations { get; private set; }
 
     private static string BundleHash(string folder)
     {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the build, the tests and `make run` need on a fresh Debian machine. Idempotent:
 # each step checks first and does nothing when the thing is already there.
+# `install-deps.sh bench` adds what only the benchmarks use (Janus, the peer of make bench-relay).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
@@ -11,6 +12,9 @@ ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || need_apt+=(postgresql)
 command -v curl >/dev/null || need_apt+=(curl)
 command -v psql >/dev/null || need_apt+=(postgresql-client)
 command -v ffmpeg >/dev/null || need_apt+=(ffmpeg)
+if [ "${1:-}" = bench ]; then
+  [ -x /usr/bin/janus ] || need_apt+=(janus)
+fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "install-deps: apt packages: ${need_apt[*]}"
   $SUDO apt-get update -qq

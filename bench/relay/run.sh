@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
 # make bench-relay: the relay (Release) on CPU 0, this synthetic SRTP load generator on CPU 1; steps of WHEP
-# subscribers on one ~250 packets/s publisher. Writes bench/results/relay.json. BENCH_RELAY_STEPS (comma list) and
-# BENCH_RELAY_SECONDS (per step) override the defaults.
+# subscribers on one ~250 packets/s publisher; then the same steps through Janus's VideoRoom (Debian's janus,
+# installed here when missing) on the same core. Writes bench/results/relay.json. BENCH_RELAY_STEPS (comma
+# list), BENCH_RELAY_SECONDS (per step) and BENCH_RELAY_JANUS (on|off|auto) override the defaults.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$ROOT"
+janus="${BENCH_RELAY_JANUS:-auto}"
+if [ "$janus" != off ] && [ ! -x /usr/bin/janus ]; then
+  bash scripts/install-deps.sh bench >&2 || echo "bench-relay: could not install janus; measuring without it" >&2
+fi
 dotnet build media-relay/Lilium.Relay -c Release --nologo -v q >&2
 dotnet build bench/relay/Lilium.Bench.Relay -c Release --nologo -v q >&2
 pin=()
 if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then pin=(taskset -c 1); fi
 "${pin[@]}" dotnet bench/relay/Lilium.Bench.Relay/bin/Release/net10.0/Lilium.Bench.Relay.dll \
   --steps "${BENCH_RELAY_STEPS:-50,100,175,250,300,350,400,500,750,1000}" --seconds "${BENCH_RELAY_SECONDS:-5}" \
-  --relay-cpu 0 --out "$ROOT/bench/results/relay.json"
+  --relay-cpu 0 --janus "$janus" --out "$ROOT/bench/results/relay.json"

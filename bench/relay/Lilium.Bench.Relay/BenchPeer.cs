@@ -1,0 +1,42 @@
+using System.Net;
+using System.Net.Sockets;
+using Lilium.WebRtc.Dtls;
+using Lilium.WebRtc.Ice;
+
+/// <summary>
+/// A connected synthetic peer of either SFU under test: its UDP socket, its SRTP keys, the SFU's media address, and
+/// the ICE consent check (RFC 7675) to repeat every few seconds, and, towards an SFU whose ICE agent also sends
+/// checks (libnice does, even in lite mode), the agent that answers them.
+/// </summary>
+internal sealed record BenchPeer(Socket Socket, SrtpKeyingMaterial Keys, IPEndPoint Remote, Func<byte[]> ConsentCheck, IceLiteAgent? Answerer = null)
+{
+    /// <summary>Answers a Binding request from the SFU, if this peer has an answerer and the datagram is one.</summary>
+    public void AnswerIfCheck(ReadOnlySpan<byte> datagram)
+    {
+        if (Answerer is null || datagram.Length == 0 || datagram[0] > 3)
+        {
+            return;
+        }
+
+        Span<byte> response = stackalloc byte[IceLiteAgent.MaxResponseSize];
+        var outcome = Answerer.Handle(datagram, Remote, Environment.TickCount64, response, out var length);
+        if (outcome is IceCheckOutcome.Accepted or IceCheckOutcome.Nominated or IceCheckOutcome.Rejected)
+        {
+            Socket.SendTo(response[..length], SocketFlags.None, Remote);
+        }
+    }
+}
+
+/// <summary>An SFU under test: a process pinned to the relay core, a way to publish one stream and to add subscribers.</summary>
+internal interface ISfuUnderTest : IAsyncDisposable
+{
+    /// <summary>The name used in the JSON result (<c>lilium</c>, <c>janus</c>).</summary>
+    string Name { get; }
+
+    /// <summary>The SFU's process id (its CPU time is read from /proc).</summary>
+    int ProcessId { get; }
+
+    Task<BenchPeer> PublishAsync();
+
+    Task<BenchPeer> SubscribeAsync();
+}

@@ -1,0 +1,212 @@
+using System.Buffers.Binary;
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net.Sockets;
+using Lilium.WebRtc.Srtp;
+
+/// <summary>
+/// One SFU's run: a publisher at a steady ~250 packets/s for the whole run, subscribers added in steps. Per step,
+/// over a window of publisher sequence numbers: loss (every subscriber marks each sequence number it received),
+/// added latency (the send timestamp inside a sample of packets, decrypted at the subscriber; same host clock), and
+/// the SFU's CPU (/proc/&lt;pid&gt;/stat).
+/// </summary>
+internal sealed class LoadRun(ISfuUnderTest sfu, IReadOnlyList<int> steps, int seconds)
+{
+    public const int PacketsPerSecond = 250;
+    public const int PacketSize = 1200;
+    private const int MaxPackets = 1 << 20;
+    private const uint VideoSsrc = 3434957552;
+    private const int ConnectBatch = 16;
+
+    private long _sent; // extended sequence number of the next packet
+
+    public async Task<Outcome> RunAsync()
+    {
+        var publisher = await sfu.PublishAsync();
+        using var stopAll = new CancellationTokenSource();
+        var publishing = Task.Factory.StartNew(() => Publish(publisher, stopAll.Token), TaskCreationOptions.LongRunning);
+        var publisherInbound = Task.Run(() => DrainAsync(publisher, stopAll.Token));
+        await Task.Delay(500);
+
+        // ICE consent freshness (RFC 7675): our relay tears down a peer that sends no binding request for 30 s.
+        var peers = new ConcurrentBag<BenchPeer> { publisher };
+        var consent = Task.Run(async () =>
+        {
+            while (!stopAll.IsCancellationRequested)
+            {
+                foreach (var p in peers)
+                {
+                    p.Socket.SendTo(p.ConsentCheck(), p.Remote);
+                }
+
+                await Task.Delay(TimeSpan.FromSeconds(5), stopAll.Token).ContinueWith(_ => { }, TaskScheduler.Default);
+            }
+        });
+        var subscribers = new List<Subscriber>();
+        var results = new List<Dictionary<string, object>>();
+        string? stoppedBecause = null;
+        try
+        {
+            foreach (var target in steps)
+            {
+                while (subscribers.Count < target && stoppedBecause is null)
+                {
+                    var batch = Math.Min(ConnectBatch, target - subscribers.Count);
+                    BenchPeer[] connected;
+                    try
+                    {
+                        connected = await Task.WhenAll(Enumerable.Range(0, batch).Select(_ => sfu.SubscribeAsync()));
+                    }
+                    catch (Exception e) when (e is TimeoutException or HttpRequestException or TaskCanceledException or InvalidOperationException or Xunit.Sdk.XunitException)
+                    {
+                        // A saturated SFU (or generator) no longer completes new handshakes in time: past the knee.
+                        stoppedBecause = $"connecting subscriber {subscribers.Count + 1} failed under load: {e.GetType().Name}: {e.Message}";
+                        break;
+                    }
+
+                    foreach (var c in connected)
+                    {
+                        peers.Add(c);
+                        var s = new Subscriber(c);
+                        subscribers.Add(s);
+                        s.Start(stopAll.Token);
+                    }
+                }
+
+                if (stoppedBecause is not null)
+                {
+                    Console.Error.WriteLine($"{sfu.Name}: {stoppedBecause}");
+                    break;
+                }
+
+                var step = await MeasureAsync(subscribers);
+                results.Add(step);
+                Console.Error.WriteLine($"{sfu.Name}: " + string.Join("  ", step.Select(kv => $"{kv.Key}={kv.Value}")));
+                if ((double)step["loss_pct"] >= 0.1 && results.Count(r => (double)r["loss_pct"] >= 0.1) >= 2)
+                {
+                    break; // two lossy steps: past the knee
+                }
+            }
+        }
+        finally
+        {
+            await stopAll.CancelAsync();
+            await publishing;
+            await consent;
+            await publisherInbound;
+            foreach (var s in subscribers)
+            {
+                s.Dispose();
+            }
+
+            publisher.Socket.Dispose();
+        }
+
+        return new Outcome(results, stoppedBecause ?? "two steps at or above 0.1 % loss, or the last step");
+    }
+
+    private async Task<Dictionary<string, object>> MeasureAsync(List<Subscriber> subscribers)
+    {
+        await Task.Delay(1000); // settle: keyframe requests, socket buffers
+        var first = Interlocked.Read(ref _sent);
+        var sfuCpu0 = PinnedProcess.CpuSeconds(sfu.ProcessId);
+        var genCpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+        var clock = Stopwatch.StartNew();
+        await Task.Delay(TimeSpan.FromSeconds(seconds));
+        var last = Interlocked.Read(ref _sent);
+        var elapsed = clock.Elapsed.TotalSeconds;
+        var sfuCores = (PinnedProcess.CpuSeconds(sfu.ProcessId) - sfuCpu0) / elapsed;
+        var genCores = (Process.GetCurrentProcess().TotalProcessorTime - genCpu0).TotalSeconds / elapsed;
+        await Task.Delay(300); // in flight
+        long expected = (last - first) * subscribers.Count, received = 0;
+        var latencies = new List<double>();
+        foreach (var s in subscribers)
+        {
+            received += s.CountReceived(first, last);
+            latencies.AddRange(s.TakeLatencies(first, last));
+        }
+
+        latencies.Sort();
+        var loss = expected == 0 ? 100.0 : 100.0 * (expected - received) / expected;
+        return new Dictionary<string, object>
+        {
+            ["subscribers"] = subscribers.Count,
+            ["packets_per_s_out"] = Math.Round((last - first) * subscribers.Count / elapsed),
+            ["loss_pct"] = Math.Round(loss, 4),
+            ["p50_added_ms"] = Pct(latencies, 0.50),
+            ["p99_added_ms"] = Pct(latencies, 0.99),
+            ["relay_cpu_cores"] = Math.Round(sfuCores, 3),
+            ["generator_cpu_cores"] = Math.Round(genCores, 3),
+        };
+    }
+
+    // The publisher's inbound datagrams: RTCP feedback (ignored) and the SFU's own ICE checks (answered).
+    private static async Task DrainAsync(BenchPeer p, CancellationToken stop)
+    {
+        var buffer = new byte[2048];
+        try
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                var n = await p.Socket.ReceiveAsync(buffer, SocketFlags.None, stop);
+                p.AnswerIfCheck(buffer.AsSpan(0, n));
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
+        {
+        }
+    }
+
+    private void Publish(BenchPeer p, CancellationToken stop)
+    {
+        using var srtp = SrtpSession.ForSending(p.Keys);
+        var packet = new byte[PacketSize + 16];
+        var clock = Stopwatch.StartNew();
+        for (long i = 0; !stop.IsCancellationRequested && i < MaxPackets; i++)
+        {
+            packet.AsSpan().Clear();
+            packet[0] = 0x80;
+            packet[1] = (byte)(97 | (i % 8 == 7 ? 0x80 : 0)); // marker: a frame every 8 packets (~31 fps)
+            BinaryPrimitives.WriteUInt16BigEndian(packet.AsSpan(2), (ushort)i);
+            BinaryPrimitives.WriteUInt32BigEndian(packet.AsSpan(4), (uint)(i / 8 * 2903));
+            BinaryPrimitives.WriteUInt32BigEndian(packet.AsSpan(8), VideoSsrc);
+            packet[12] = 0x10; // VP8 descriptor: S=1, PID 0
+            packet[13] = 0x00; // VP8 payload header: key frame (so every subscriber starts at once)
+            BinaryPrimitives.WriteInt64BigEndian(packet.AsSpan(16), i);
+            BinaryPrimitives.WriteInt64BigEndian(packet.AsSpan(24), Stopwatch.GetTimestamp());
+            if (srtp.TryProtectRtp(packet, PacketSize, out var length))
+            {
+                p.Socket.SendTo(packet.AsSpan(0, length), SocketFlags.None, p.Remote);
+            }
+
+            Interlocked.Exchange(ref _sent, i + 1);
+            var due = TimeSpan.FromSeconds((i + 1) / (double)PacketsPerSecond);
+            var wait = due - clock.Elapsed;
+            if (wait > TimeSpan.FromMilliseconds(1))
+            {
+                Thread.Sleep(wait);
+            }
+        }
+    }
+
+    private static double Pct(List<double> sorted, double q) =>
+        sorted.Count == 0 ? double.NaN : Math.Round(sorted[Math.Min(sorted.Count - 1, (int)(sorted.Count * q))], 3);
+
+    /// <summary>
+    /// The steps measured, and the capacity: the largest clean step; per core = its subscribers over the SFU CPU it
+    /// used (the SFU runs on one core, so ≥ 1.0 cores means that core was saturated and the step count itself is the
+    /// per-core figure). Latency is reported at the step nearest half of that.
+    /// </summary>
+    public sealed record Outcome(List<Dictionary<string, object>> Steps, string StoppedBecause)
+    {
+        public Dictionary<string, object>? Best => Steps.LastOrDefault(r => (double)r["loss_pct"] < 0.1);
+
+        public object? MaxCleanSubscribers => Best?["subscribers"];
+
+        public double? PerCore => Best is { } best ? Math.Round((int)best["subscribers"] / Math.Max(Math.Min((double)best["relay_cpu_cores"], 1.0), 0.05)) : null;
+
+        public Dictionary<string, object>? HalfLoad => Best is { } best
+            ? Steps.OrderBy(r => Math.Abs((int)r["subscribers"] - (int)best["subscribers"] / 2.0)).First()
+            : null;
+    }
+}

@@ -12,7 +12,7 @@ namespace Lilium.Relay;
 /// <summary>
 /// Composition root. Configuration: the <c>Relay</c> section, overridden by the environment
 /// (<c>RELAY_MEDIA_PORT</c>, <c>RELAY_BIND_ADDRESS</c>, <c>RELAY_PUBLIC_IP</c>, <c>RELAY_STUN_SERVER</c>,
-/// <c>RELAY_KEY</c> / <c>TOKEN_KEYS</c>); HTTP listens on <c>ASPNETCORE_URLS</c> or :8080.
+/// <c>RELAY_SENDMMSG</c>, <c>RELAY_KEY</c> / <c>TOKEN_KEYS</c>); HTTP listens on <c>ASPNETCORE_URLS</c> or :8080.
 /// </summary>
 public static class RelayApp
 {
@@ -101,6 +101,11 @@ public static class RelayApp
         if (configuration["RELAY_STUN_SERVER"] is { Length: > 0 } stun)
         {
             options.StunServer = stun;
+        }
+
+        if (bool.TryParse(configuration["RELAY_SENDMMSG"], out var sendMmsg))
+        {
+            options.SendMmsg = sendMmsg;
         }
 
         if (double.TryParse(configuration["RELAY_TEST_SEND_LOSS_PERCENT"], System.Globalization.CultureInfo.InvariantCulture, out var loss))

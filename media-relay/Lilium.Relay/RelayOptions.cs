@@ -30,6 +30,12 @@ public sealed class RelayOptions
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(20);
 
     /// <summary>
+    /// Send each datagram's fan-out with one <c>sendmmsg(2)</c> per batch on Linux (<c>RELAY_SENDMMSG</c>,
+    /// default true); false sends every datagram with its own <c>sendto</c>, the portable path.
+    /// </summary>
+    public bool SendMmsg { get; set; } = true;
+
+    /// <summary>
     /// TEST ONLY: percentage (0–100) of RTP packets dropped on the send path to subscribers whose
     /// WHEP request carried the <c>X-Lilium-Test-Loss</c> header. Off (0) unless configured.
     /// </summary>

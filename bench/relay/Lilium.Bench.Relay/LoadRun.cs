@@ -8,9 +8,9 @@ using Lilium.WebRtc.Srtp;
 /// One SFU's run: a publisher at a steady ~250 packets/s for the whole run, subscribers added in steps. Per step,
 /// over a window of publisher sequence numbers: loss (every subscriber marks each sequence number it received),
 /// added latency (the send timestamp inside a sample of packets, decrypted at the subscriber; same host clock), and
-/// the SFU's CPU (/proc/&lt;pid&gt;/stat).
+/// the SFU's CPU: its process time (/proc/&lt;pid&gt;/stat) and the busy time of the core it is pinned to (/proc/stat).
 /// </summary>
-internal sealed class LoadRun(ISfuUnderTest sfu, IReadOnlyList<int> steps, int seconds)
+internal sealed class LoadRun(ISfuUnderTest sfu, int sfuCpu, IReadOnlyList<int> steps, int seconds)
 {
     public const int PacketsPerSecond = 250;
     public const int PacketSize = 1200;
@@ -57,7 +57,7 @@ internal sealed class LoadRun(ISfuUnderTest sfu, IReadOnlyList<int> steps, int s
                     {
                         connected = await Task.WhenAll(Enumerable.Range(0, batch).Select(_ => sfu.SubscribeAsync()));
                     }
-                    catch (Exception e) when (e is TimeoutException or HttpRequestException or TaskCanceledException or InvalidOperationException or Xunit.Sdk.XunitException)
+                    catch (Exception e) when (e is TimeoutException or HttpRequestException or OperationCanceledException or InvalidOperationException or Xunit.Sdk.XunitException)
                     {
                         // A saturated SFU (or generator) no longer completes new handshakes in time: past the knee.
                         stoppedBecause = $"connecting subscriber {subscribers.Count + 1} failed under load: {e.GetType().Name}: {e.Message}";
@@ -110,12 +110,14 @@ internal sealed class LoadRun(ISfuUnderTest sfu, IReadOnlyList<int> steps, int s
         await Task.Delay(1000); // settle: keyframe requests, socket buffers
         var first = Interlocked.Read(ref _sent);
         var sfuCpu0 = PinnedProcess.CpuSeconds(sfu.ProcessId);
+        var core0 = PinnedProcess.CoreBusySeconds(sfuCpu);
         var genCpu0 = Process.GetCurrentProcess().TotalProcessorTime;
         var clock = Stopwatch.StartNew();
         await Task.Delay(TimeSpan.FromSeconds(seconds));
         var last = Interlocked.Read(ref _sent);
         var elapsed = clock.Elapsed.TotalSeconds;
         var sfuCores = (PinnedProcess.CpuSeconds(sfu.ProcessId) - sfuCpu0) / elapsed;
+        var coreBusy = (PinnedProcess.CoreBusySeconds(sfuCpu) - core0) / elapsed;
         var genCores = (Process.GetCurrentProcess().TotalProcessorTime - genCpu0).TotalSeconds / elapsed;
         await Task.Delay(300); // in flight
         long expected = (last - first) * subscribers.Count, received = 0;
@@ -136,6 +138,7 @@ internal sealed class LoadRun(ISfuUnderTest sfu, IReadOnlyList<int> steps, int s
             ["p50_added_ms"] = Pct(latencies, 0.50),
             ["p99_added_ms"] = Pct(latencies, 0.99),
             ["relay_cpu_cores"] = Math.Round(sfuCores, 3),
+            ["relay_core_busy"] = Math.Round(Math.Max(coreBusy, sfuCores), 3),
             ["generator_cpu_cores"] = Math.Round(genCores, 3),
         };
     }
@@ -193,9 +196,9 @@ internal sealed class LoadRun(ISfuUnderTest sfu, IReadOnlyList<int> steps, int s
         sorted.Count == 0 ? double.NaN : Math.Round(sorted[Math.Min(sorted.Count - 1, (int)(sorted.Count * q))], 3);
 
     /// <summary>
-    /// The steps measured, and the capacity: the largest clean step; per core = its subscribers over the SFU CPU it
-    /// used (the SFU runs on one core, so ≥ 1.0 cores means that core was saturated and the step count itself is the
-    /// per-core figure). Latency is reported at the step nearest half of that.
+    /// The steps measured, and the capacity: the largest clean step; per core = its subscribers over the busy time of
+    /// the SFU's core (the SFU runs on one core, so a busy core means the step count itself is the per-core figure).
+    /// Latency is reported at the step nearest half of that.
     /// </summary>
     public sealed record Outcome(List<Dictionary<string, object>> Steps, string StoppedBecause)
     {
@@ -203,7 +206,16 @@ internal sealed class LoadRun(ISfuUnderTest sfu, IReadOnlyList<int> steps, int s
 
         public object? MaxCleanSubscribers => Best?["subscribers"];
 
-        public double? PerCore => Best is { } best ? Math.Round((int)best["subscribers"] / Math.Max(Math.Min((double)best["relay_cpu_cores"], 1.0), 0.05)) : null;
+        /// <summary>The largest step that was also prompt (p50 under 50 ms): past it the core queues what it cannot keep up with.</summary>
+        public object? MaxPromptSubscribers => Steps.LastOrDefault(r => (double)r["loss_pct"] < 0.1 && (double)r["p50_added_ms"] < 50)?["subscribers"];
+
+        public double? PerCore => PerCoreBy("relay_core_busy");
+
+        /// <summary>The same over the SFU process's own CPU time, which leaves out the loopback delivery in softirq.</summary>
+        public double? PerProcessCore => PerCoreBy("relay_cpu_cores");
+
+        private double? PerCoreBy(string cpu) =>
+            Best is { } best ? Math.Round((int)best["subscribers"] / Math.Max(Math.Min((double)best[cpu], 1.0), 0.05)) : null;
 
         public Dictionary<string, object>? HalfLoad => Best is { } best
             ? Steps.OrderBy(r => Math.Abs((int)r["subscribers"] - (int)best["subscribers"] / 2.0)).First()

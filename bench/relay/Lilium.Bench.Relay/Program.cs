@@ -9,6 +9,7 @@ using System.Text.Json;
 var steps = ArgS("--steps", "50,100,175,250,300,350,400,500,750,1000").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
 var seconds = Arg("--seconds", 5);
 var relayCpu = ArgS("--relay-cpu", "0");
+var sfuCpu = int.Parse(relayCpu, CultureInfo.InvariantCulture);
 var output = ArgS("--out", "bench/results/relay.json");
 var relayDll = ArgS("--relay", "media-relay/Lilium.Relay/bin/Release/net10.0/Lilium.Relay.dll");
 var withJanus = ArgS("--janus", "auto") switch
@@ -21,7 +22,7 @@ var withJanus = ArgS("--janus", "auto") switch
 LoadRun.Outcome ours;
 await using (var relay = await LiliumRelay.StartAsync(relayDll, relayCpu))
 {
-    ours = await new LoadRun(relay, steps, seconds).RunAsync();
+    ours = await new LoadRun(relay, sfuCpu, steps, seconds).RunAsync();
 }
 
 LoadRun.Outcome? janus = null;
@@ -29,7 +30,7 @@ string janusNote;
 if (withJanus)
 {
     await using var room = await JanusVideoRoom.StartAsync(relayCpu);
-    janus = await new LoadRun(room, steps, seconds).RunAsync();
+    janus = await new LoadRun(room, sfuCpu, steps, seconds).RunAsync();
     janusNote = "Janus (Debian package) VideoRoom, ICE-lite, same core, same generator, same steps, measured after our relay in this run";
 }
 else
@@ -42,13 +43,17 @@ else
 var result = new Dictionary<string, object?>
 {
     ["subscriber_streams_per_core"] = ours.PerCore,
+    ["subscriber_streams_per_process_core"] = ours.PerProcessCore,
     ["max_clean_subscribers"] = ours.MaxCleanSubscribers,
+    ["max_prompt_subscribers"] = ours.MaxPromptSubscribers,
     ["p50_added_ms"] = ours.HalfLoad?["p50_added_ms"],
     ["p99_added_ms"] = ours.HalfLoad?["p99_added_ms"],
     ["latency_at_subscribers"] = ours.HalfLoad?["subscribers"],
     ["loss_pct"] = ours.Best?["loss_pct"],
     ["janus_subscriber_streams_per_core"] = janus?.PerCore,
+    ["janus_subscriber_streams_per_process_core"] = janus?.PerProcessCore,
     ["janus_max_clean_subscribers"] = janus?.MaxCleanSubscribers,
+    ["janus_max_prompt_subscribers"] = janus?.MaxPromptSubscribers,
     ["janus_p50_added_ms"] = janus?.HalfLoad?["p50_added_ms"],
     ["janus_p99_added_ms"] = janus?.HalfLoad?["p99_added_ms"],
     ["ratio_to_janus"] = ours.PerCore is { } a && janus?.PerCore is { } b && b > 0 ? Math.Round(a / b, 2) : null,
@@ -58,7 +63,7 @@ var result = new Dictionary<string, object?>
     ["relay_pinned_to_cpu"] = PinnedProcess.CanPin ? relayCpu : "not pinned (no taskset)",
     ["load_average"] = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "",
     ["cpu"] = CpuModel(),
-    ["method"] = "per step: window of publisher sequence numbers; loss = unmarked (subscriber, seq) pairs; latency = publisher send timestamp in every 25th packet to subscriber receive, same clock; SFU CPU from /proc; per core = subscribers / min(SFU cores used, 1) at the largest step with loss < 0.1 %",
+    ["method"] = "per step: window of publisher sequence numbers; loss = unmarked (subscriber, seq) pairs; latency = publisher send timestamp in every 25th packet to subscriber receive, same clock; relay_cpu_cores = SFU process CPU (/proc/<pid>/stat); relay_core_busy = busy time of the SFU's pinned core incl. softirq (/proc/stat: on loopback the receivers' delivery runs there); per core = subscribers / min(relay_core_busy, 1) at the largest step with loss < 0.1 %",
     ["stopped_because"] = ours.StoppedBecause,
     ["steps"] = ours.Steps,
     ["janus_stopped_because"] = janus?.StoppedBecause,

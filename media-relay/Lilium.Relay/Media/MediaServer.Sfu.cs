@@ -121,7 +121,7 @@ internal sealed partial class MediaServer
 
         var seq = track.MapSequence(header.SequenceNumber);
         var ts = track.MapTimestamp(header.Timestamp);
-        var output = _sendBuffer.AsSpan();
+        var output = _fanOut.Reserve(); // queued; the media loop flushes after each datagram it dispatches
         var length = RtpRewriter.Rewrite(packet, header, output, track.PayloadType, seq, ts, track.Ssrc, track.MidExtensionId, track.Mid);
         lock (subscriber.SendLock)
         {
@@ -132,7 +132,7 @@ internal sealed partial class MediaServer
         }
 
         track.Sent(seq, ts, header.PayloadLength, retransmission);
-        SendRaw(output[..length], endpoint);
+        _fanOut.Commit(length, endpoint);
     }
 
     private void OnSubscriberRtcp(MediaPeer subscriber, ReadOnlySpan<byte> compound)

@@ -27,7 +27,7 @@ internal sealed partial class MediaServer : BackgroundService
     private readonly InputRouter _input;
     private readonly RelayOptions _options;
     private readonly ILogger<MediaServer> _log;
-    private readonly byte[] _sendBuffer = new byte[MaxDatagram];
+    private readonly UdpBatchSender _fanOut;
     private readonly Random _loss = new();
 
     public MediaServer(SessionRegistry registry, DtlsCertificate certificate, RelayMetrics metrics, InputRouter input, IOptions<RelayOptions> options, ILogger<MediaServer> log)
@@ -44,6 +44,7 @@ internal sealed partial class MediaServer : BackgroundService
         _socket.ReceiveBufferSize = 4 * 1024 * 1024;
         _socket.SendBufferSize = 4 * 1024 * 1024;
         LocalEndPoint = (IPEndPoint)_socket.LocalEndPoint!;
+        _fanOut = new UdpBatchSender(_socket, flushed: _metrics.Out, useSendMmsg: _options.SendMmsg);
     }
 
     /// <summary>Where the socket is bound (the real port when 0 was configured).</summary>
@@ -81,6 +82,10 @@ internal sealed partial class MediaServer : BackgroundService
                 _metrics.Dropped();
                 LogDispatchFailed(ex, received.RemoteEndPoint.ToString() ?? "?");
             }
+            finally
+            {
+                _fanOut.Flush(); // what this datagram fanned out (media, retransmissions) leaves in one sendmmsg
+            }
         }
 
         await timers;
@@ -88,6 +93,7 @@ internal sealed partial class MediaServer : BackgroundService
 
     public override void Dispose()
     {
+        _fanOut.Dispose();
         _socket.Dispose();
         base.Dispose();
     }

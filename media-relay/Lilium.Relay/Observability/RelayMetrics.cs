@@ -17,6 +17,7 @@ internal sealed class RelayMetrics
     private long _plisSent;
     private long _keyframeRequestsReceived;
     private long _dropped;
+    private long _sendDropped;
     private long _testDropped;
     private long _subscriberReportedLost;
     private long _dataChannelMessages;
@@ -37,6 +38,16 @@ internal sealed class RelayMetrics
         Interlocked.Increment(ref _packetsOut);
         Interlocked.Add(ref _bytesOut, bytes);
     }
+
+    /// <summary>One batch of the media loop's fan-out (sendmmsg): what the kernel took and what it refused.</summary>
+    public void Out(Media.BatchResult batch)
+    {
+        Interlocked.Add(ref _packetsOut, batch.Sent);
+        Interlocked.Add(ref _bytesOut, batch.Bytes);
+        Interlocked.Add(ref _sendDropped, batch.Dropped);
+    }
+
+    public long SendDroppedCount => Interlocked.Read(ref _sendDropped);
 
     public void Nack(int lost) => Interlocked.Add(ref _nacksReceived, lost);
 
@@ -94,6 +105,7 @@ internal sealed class RelayMetrics
         Counter(sb, "lilium_relay_plis_sent_total", "Keyframe requests (PLI) sent to publishers.", PlisSent);
         Counter(sb, "lilium_relay_keyframe_requests_received_total", "PLI/FIR received from subscribers.", Interlocked.Read(ref _keyframeRequestsReceived));
         Counter(sb, "lilium_relay_dropped_total", "Datagrams dropped: unknown sender, failed authentication, malformed.", DroppedCount);
+        Counter(sb, "lilium_relay_send_dropped_total", "Datagrams the kernel refused to send (full send buffer, queued ICMP error).", SendDroppedCount);
         Counter(sb, "lilium_relay_test_dropped_total", "Packets dropped by the test-only send-loss option.", Interlocked.Read(ref _testDropped));
         Gauge(sb, "lilium_relay_publisher_packets_lost", "Publisher packets missing by sequence gaps (current peers).", publisherLost);
         Gauge(sb, "lilium_relay_publisher_loss_ratio", "Publisher loss ratio (current peers).",

@@ -82,6 +82,20 @@ public sealed class RelayLoadTests(RelayFixture relay, Xunit.Abstractions.ITestO
         // Loopback drops nothing by itself; the margins absorb scheduling stalls on a shared 2-core machine.
         Assert.All(results, r => Assert.True(r.Packets >= total * 0.95, $"a subscriber got {r.Packets} of {total}"));
         Assert.True(p50 < 20, $"median added latency {p50:F3} ms");
+
+        // Each video track opens with the sequence anchor: padding only, numbered just before the keyframe's first
+        // packet, same SSRC and timestamp (so a lost first packet would be a visible, NACKable gap).
+        Assert.All(results, r =>
+        {
+            Assert.NotNull(r.First);
+            Assert.NotNull(r.FirstMedia);
+            var (anchor, media) = (r.First!.Value, r.FirstMedia!.Value);
+            Assert.True(anchor.Padding);
+            Assert.Equal(0, anchor.PayloadLength);
+            Assert.Equal((ushort)(anchor.SequenceNumber + 1), media.SequenceNumber);
+            Assert.Equal(media.Timestamp, anchor.Timestamp);
+            Assert.Equal(media.Ssrc, anchor.Ssrc);
+        });
         foreach (var v in viewers.Append(publisher))
         {
             v.Socket.Dispose();
@@ -94,6 +108,7 @@ public sealed class RelayLoadTests(RelayFixture relay, Xunit.Abstractions.ITestO
         var buffer = new byte[2048];
         var latencies = new List<double>();
         var packets = 0;
+        RtpHeader? first = null, firstMedia = null;
         try
         {
             while (!stop.IsCancellationRequested)
@@ -101,10 +116,18 @@ public sealed class RelayLoadTests(RelayFixture relay, Xunit.Abstractions.ITestO
                 var n = await viewer.Socket.ReceiveAsync(buffer, SocketFlags.None, stop);
                 var now = Stopwatch.GetTimestamp();
                 if (!RtpHeader.IsRtpOrRtcp(buffer.AsSpan(0, n)) || RtpHeader.IsRtcp(buffer.AsSpan(0, n))
-                    || !srtp.TryUnprotectRtp(buffer, n, out var plain) || !RtpHeader.TryParse(buffer.AsSpan(0, plain), out var header) || header.PayloadLength < 12)
+                    || !srtp.TryUnprotectRtp(buffer, n, out var plain) || !RtpHeader.TryParse(buffer.AsSpan(0, plain), out var header))
                 {
                     continue;
                 }
+
+                first ??= header;
+                if (header.PayloadLength < 12)
+                {
+                    continue;
+                }
+
+                firstMedia ??= header;
 
                 packets++;
                 var sent = BinaryPrimitives.ReadInt64BigEndian(buffer.AsSpan(header.HeaderLength + 4));
@@ -115,11 +138,11 @@ public sealed class RelayLoadTests(RelayFixture relay, Xunit.Abstractions.ITestO
         {
         }
 
-        return new ReceiverResult(packets, latencies);
+        return new ReceiverResult(packets, latencies, first, firstMedia);
     }
 
     private static int Env(string name, int fallback) =>
         int.TryParse(Environment.GetEnvironmentVariable(name), NumberStyles.None, CultureInfo.InvariantCulture, out var v) && v > 0 ? v : fallback;
 
-    private sealed record ReceiverResult(int Packets, List<double> LatenciesMs);
+    private sealed record ReceiverResult(int Packets, List<double> LatenciesMs, RtpHeader? First, RtpHeader? FirstMedia);
 }

@@ -92,8 +92,13 @@ internal sealed partial class MediaServer
                     continue;
                 }
 
+                var firstBind = track.PacketsSent == 0;
                 track.Bind(stream, seq, header.Timestamp);
                 track.KeyframeSeen();
+                if (firstBind && stream.IsVideo)
+                {
+                    SendSequenceAnchor(subscriber, track, seq, header.Timestamp);
+                }
             }
 
             SendToSubscriber(subscriber, track, packet, header, retransmission: false);
@@ -101,18 +106,48 @@ internal sealed partial class MediaServer
     }
 
     private const uint TestLossGracePackets = 100;
+    private const int AnchorPadding = 4;
 
-    private void SendToSubscriber(MediaPeer subscriber, SubscriberTrack track, ReadOnlySpan<byte> packet, in RtpHeader header, bool retransmission)
+    // A receiver learns a track's sequence numbers from the first packet it gets, so it cannot NACK a lost first
+    // packet — the start of the keyframe it binds on — and without a decodable keyframe it shows nothing (Chrome
+    // sends PLI then; aiortc does not). So before a video track's first packet the relay sends one padding-only
+    // packet (RFC 3550 §5.1) numbered just before it, with the keyframe's timestamp: if the keyframe's first packet
+    // is lost, the receiver sees the gap, NACKs it, and the cache answers. Only on the first bind: later the track
+    // is already numbered at the receiver, so a gap after a source switch is visible anyway.
+    private void SendSequenceAnchor(MediaPeer subscriber, SubscriberTrack track, ushort firstSourceSeq, uint sourceTs)
     {
-        // Test-only induced loss (RELAY_TEST_SEND_LOSS_PERCENT) starts once the track has delivered its first
-        // 100 packets: it models loss on an established stream. Losing the very first packet a viewer is sent
-        // is not recoverable by NACK (the viewer cannot know that sequence number existed); see docs/relay.md.
-        if (subscriber.SendLossPercent > 0 && track.PacketsSent >= TestLossGracePackets && _loss.NextDouble() * 100 < subscriber.SendLossPercent)
+        if (subscriber.Endpoint is not { } endpoint)
         {
-            _metrics.TestDropped();
             return;
         }
 
+        Span<byte> empty = stackalloc byte[RtpHeader.FixedSize];
+        RtpHeader.WriteFixed(empty, marker: false, track.PayloadType, 0, 0, 0);
+        if (!RtpHeader.TryParse(empty, out var emptyHeader))
+        {
+            return;
+        }
+
+        var output = _fanOut.Reserve();
+        var length = RtpRewriter.Rewrite(empty, emptyHeader, output, track.PayloadType, (ushort)(track.MapSequence(firstSourceSeq) - 1),
+            track.MapTimestamp(sourceTs), track.Ssrc, track.MidExtensionId, track.Mid);
+        output[0] |= 0x20; // P: the payload is padding only; its last octet counts the padding octets
+        output.Slice(length, AnchorPadding - 1).Clear();
+        output[length + AnchorPadding - 1] = AnchorPadding;
+        length += AnchorPadding;
+        lock (subscriber.SendLock)
+        {
+            if (subscriber.Outbound is not { } outbound || subscriber.IsClosed || !outbound.TryProtectRtp(output, length, out length))
+            {
+                return;
+            }
+        }
+
+        _fanOut.Commit(length, endpoint);
+    }
+
+    private void SendToSubscriber(MediaPeer subscriber, SubscriberTrack track, ReadOnlySpan<byte> packet, in RtpHeader header, bool retransmission)
+    {
         var endpoint = subscriber.Endpoint;
         if (endpoint is null)
         {
@@ -121,6 +156,19 @@ internal sealed partial class MediaServer
 
         var seq = track.MapSequence(header.SequenceNumber);
         var ts = track.MapTimestamp(header.Timestamp);
+
+        // Test-only induced loss (RELAY_TEST_SEND_LOSS_PERCENT, for viewers that asked for it): the first packet of
+        // the video track (the start of the keyframe the viewer binds on; recoverable only through the sequence
+        // anchor, see SendSequenceAnchor), then random loss once the track has sent 100 packets. A dropped packet
+        // counts as sent: it was lost on the way.
+        if (subscriber.SendLossPercent > 0 &&
+            ((!retransmission && track.PacketsSent == 0 && track.Kind == "video") ||
+             (track.PacketsSent >= TestLossGracePackets && _loss.NextDouble() * 100 < subscriber.SendLossPercent)))
+        {
+            track.Sent(seq, ts, header.PayloadLength, retransmission);
+            _metrics.TestDropped();
+            return;
+        }
         var output = _fanOut.Reserve(); // queued; the media loop flushes after each datagram it dispatches
         var length = RtpRewriter.Rewrite(packet, header, output, track.PayloadType, seq, ts, track.Ssrc, track.MidExtensionId, track.Mid);
         lock (subscriber.SendLock)

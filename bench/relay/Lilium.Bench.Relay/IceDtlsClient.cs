@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using Lilium.WebRtc.Dtls;
 using Lilium.WebRtc.Ice;
 using Lilium.WebRtc.Stun;
+using Lilium.Testing.WebRtc;
 
 /// <summary>
 /// The synthetic peer's transport towards an ICE-lite SFU (Janus with <c>ice_lite</c>, or ours): controlling ICE
@@ -42,39 +43,8 @@ internal static class IceDtlsClient
             throw new TimeoutException($"no ICE binding response from {remote}");
         }
 
-        using var dtls = new DtlsConnection(DtlsRole.Client, certificate, remoteFingerprint, d => socket.SendTo(d, SocketFlags.None, remote), handshakeTimeout: TimeSpan.FromSeconds(10));
-        using var stop = new CancellationTokenSource();
-        var pump = Task.Run(async () =>
-        {
-            var b = new byte[2048];
-            try
-            {
-                while (!stop.IsCancellationRequested)
-                {
-                    var k = await socket.ReceiveAsync(b, SocketFlags.None, stop.Token);
-                    if (b[0] is >= 20 and <= 63)
-                    {
-                        dtls.Feed(b.AsSpan(0, k));
-                    }
-                    else
-                    {
-                        peer.AnswerIfCheck(b.AsSpan(0, k));
-                    }
-                }
-            }
-            catch (OperationCanceledException)
-            {
-            }
-        });
-        try
-        {
-            return peer with { Keys = await dtls.HandshakeAsync().WaitAsync(TimeSpan.FromSeconds(10)) };
-        }
-        finally
-        {
-            await stop.CancelAsync();
-            await pump;
-        }
+        var keys = await DtlsClientHandshake.RunAsync(socket, remote, certificate, remoteFingerprint, peer.AnswerIfCheck);
+        return peer with { Keys = keys };
     }
 
     /// <summary>A controlling connectivity check with USE-CANDIDATE (also serves as the RFC 7675 consent refresh).</summary>

@@ -135,15 +135,22 @@ internal sealed partial class MediaServer
         output.Slice(length, AnchorPadding - 1).Clear();
         output[length + AnchorPadding - 1] = AnchorPadding;
         length += AnchorPadding;
+        TryQueueProtected(subscriber, output, length, endpoint);
+    }
+
+    /// <summary>Protects the RTP packet written into a fan-out slot with the subscriber's SRTP session and queues it.</summary>
+    private bool TryQueueProtected(MediaPeer subscriber, Span<byte> output, int length, IPEndPoint endpoint)
+    {
         lock (subscriber.SendLock)
         {
             if (subscriber.Outbound is not { } outbound || subscriber.IsClosed || !outbound.TryProtectRtp(output, length, out length))
             {
-                return;
+                return false;
             }
         }
 
         _fanOut.Commit(length, endpoint);
+        return true;
     }
 
     private void SendToSubscriber(MediaPeer subscriber, SubscriberTrack track, ReadOnlySpan<byte> packet, in RtpHeader header, bool retransmission)
@@ -169,18 +176,13 @@ internal sealed partial class MediaServer
             _metrics.TestDropped();
             return;
         }
+
         var output = _fanOut.Reserve(); // queued; the media loop flushes after each datagram it dispatches
         var length = RtpRewriter.Rewrite(packet, header, output, track.PayloadType, seq, ts, track.Ssrc, track.MidExtensionId, track.Mid);
-        lock (subscriber.SendLock)
+        if (TryQueueProtected(subscriber, output, length, endpoint))
         {
-            if (subscriber.Outbound is not { } outbound || subscriber.IsClosed || !outbound.TryProtectRtp(output, length, out length))
-            {
-                return;
-            }
+            track.Sent(seq, ts, header.PayloadLength, retransmission);
         }
-
-        track.Sent(seq, ts, header.PayloadLength, retransmission);
-        _fanOut.Commit(length, endpoint);
     }
 
     private void OnSubscriberRtcp(MediaPeer subscriber, ReadOnlySpan<byte> compound)

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
@@ -214,7 +215,7 @@ internal sealed unsafe partial class UdpBatchSender : IDisposable
             }
 
             MemoryMarshal.Write(destination, AfInet); // sa_family_t: host byte order
-            System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(destination[2..], (ushort)endpoint.Port);
+            BinaryPrimitives.WriteUInt16BigEndian(destination[2..], (ushort)endpoint.Port);
             address.TryWriteBytes(destination[4..8], out _);
             return 16;
         }
@@ -225,7 +226,7 @@ internal sealed unsafe partial class UdpBatchSender : IDisposable
         }
 
         MemoryMarshal.Write(destination, AfInet6);
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(destination[2..], (ushort)endpoint.Port);
+        BinaryPrimitives.WriteUInt16BigEndian(destination[2..], (ushort)endpoint.Port);
         address.TryWriteBytes(destination[8..24], out _);
         MemoryMarshal.Write(destination[24..], (uint)address.ScopeId);
         return SockAddrSize;

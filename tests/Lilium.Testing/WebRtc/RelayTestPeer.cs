@@ -45,31 +45,8 @@ public static class RelayTestPeer
         Assert.True(integrity);
         Assert.Equal(socket.LocalEndPoint, mapped);
 
-        using var dtls = new DtlsConnection(DtlsRole.Client, certificate, answer.Media[0].Fingerprint!,
-            d => socket.SendTo(d, SocketFlags.None, media), handshakeTimeout: TimeSpan.FromSeconds(10));
-        using var stop = new CancellationTokenSource();
-        var pump = Task.Run(async () =>
-        {
-            var b = new byte[2048];
-            try
-            {
-                while (!stop.IsCancellationRequested)
-                {
-                    var k = await socket.ReceiveAsync(b, SocketFlags.None, stop.Token);
-                    if (b[0] is >= 20 and <= 63)
-                    {
-                        dtls.Feed(b.AsSpan(0, k));
-                    }
-                }
-            }
-            catch (OperationCanceledException)
-            {
-            }
-        });
-        var keys = await dtls.HandshakeAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        var keys = await DtlsClientHandshake.RunAsync(socket, media, certificate, answer.Media[0].Fingerprint!);
         Assert.Equal(SrtpProtectionProfile.AeadAes128Gcm, keys.Profile);
-        await stop.CancelAsync();
-        await pump;
         return new Connected(socket, ufrag, password, keys, answer);
     }
 

@@ -14,8 +14,10 @@ public sealed class ConsentTests : IAsyncLifetime
     [Fact]
     public async Task Peer_that_keeps_checking_stays_and_a_silent_one_is_torn_down()
     {
-        var (_, kept, keptSocket, keptPassword) = await SyntheticPeer.ConnectAsync(_relay);
+        // The silent peer connects first: connecting the other one (ICE + DTLS, seconds on a loaded machine) must not
+        // run on the kept peer's 2 s consent clock before its keep-alive checks start.
         var (_, silent, silentSocket, _) = await SyntheticPeer.ConnectAsync(_relay);
+        var (_, kept, keptSocket, keptPassword) = await SyntheticPeer.ConnectAsync(_relay);
         using (keptSocket)
         using (silentSocket)
         {

@@ -14,10 +14,11 @@ internal sealed class LoadRun(ISfuUnderTest sfu, int sfuCpu, IReadOnlyList<int> 
 {
     public const int PacketsPerSecond = 250;
     public const int PacketSize = 1200;
-    private const int MaxPackets = 1 << 20;
+    private const int MaxPackets = SendLog.Capacity;
     private const uint VideoSsrc = 3434957552;
     private const int ConnectBatch = 16;
 
+    private readonly SendLog _log = new();
     private long _sent; // extended sequence number of the next packet
 
     public async Task<Outcome> RunAsync()
@@ -43,6 +44,8 @@ internal sealed class LoadRun(ISfuUnderTest sfu, int sfuCpu, IReadOnlyList<int> 
             }
         });
         var subscribers = new List<Subscriber>();
+        using var pool = new ReceivePool();
+        pool.Start(stopAll.Token);
         var results = new List<Dictionary<string, object>>();
         string? stoppedBecause = null;
         try
@@ -64,12 +67,12 @@ internal sealed class LoadRun(ISfuUnderTest sfu, int sfuCpu, IReadOnlyList<int> 
                         break;
                     }
 
-                    foreach (var c in connected)
+                    foreach (var c in connected.Select(ReceivePool.Rebind))
                     {
                         peers.Add(c);
-                        var s = new Subscriber(c);
+                        var s = new Subscriber(c, _log);
                         subscribers.Add(s);
-                        s.Start(stopAll.Token);
+                        pool.Add(s);
                     }
                 }
 
@@ -94,6 +97,7 @@ internal sealed class LoadRun(ISfuUnderTest sfu, int sfuCpu, IReadOnlyList<int> 
             await publishing;
             await consent;
             await publisherInbound;
+            pool.Join();
             foreach (var s in subscribers)
             {
                 s.Dispose();
@@ -176,9 +180,9 @@ internal sealed class LoadRun(ISfuUnderTest sfu, int sfuCpu, IReadOnlyList<int> 
             packet[12] = 0x10; // VP8 descriptor: S=1, PID 0
             packet[13] = 0x00; // VP8 payload header: key frame (so every subscriber starts at once)
             BinaryPrimitives.WriteInt64BigEndian(packet.AsSpan(16), i);
-            BinaryPrimitives.WriteInt64BigEndian(packet.AsSpan(24), Stopwatch.GetTimestamp());
             if (srtp.TryProtectRtp(packet, PacketSize, out var length))
             {
+                _log.Record(i, SendLog.NowUnixNs());
                 p.Socket.SendTo(packet.AsSpan(0, length), SocketFlags.None, p.Remote);
             }
 

@@ -63,7 +63,7 @@ var result = new Dictionary<string, object?>
     ["relay_pinned_to_cpu"] = PinnedProcess.CanPin ? relayCpu : "not pinned (no taskset)",
     ["load_average"] = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "",
     ["cpu"] = CpuModel(),
-    ["method"] = "per step: window of publisher sequence numbers; loss = unmarked (subscriber, seq) pairs; latency = publisher send timestamp in every 25th packet to subscriber receive, same clock; relay_cpu_cores = SFU process CPU (/proc/<pid>/stat); relay_core_busy = busy time of the SFU's pinned core incl. softirq (/proc/stat: on loopback the receivers' delivery runs there); per core = subscribers / min(relay_core_busy, 1) at the largest step with loss < 0.1 %",
+    ["method"] = "per step: window of publisher sequence numbers; loss = unmarked (subscriber, seq) pairs; latency = publisher send time (CLOCK_REALTIME, just before sendto) to the kernel's receive timestamp on the subscriber's socket (SO_TIMESTAMPNS), every 10th packet of every subscriber; subscribers are drained by one generator thread with recvmmsg every 10 ms; relay_cpu_cores = SFU process CPU (/proc/<pid>/stat); relay_core_busy = busy time of the SFU's pinned core incl. softirq (/proc/stat: on loopback the receivers' delivery runs there); per core = subscribers / min(relay_core_busy, 1) at the largest step with loss < 0.1 %",
     ["stopped_because"] = ours.StoppedBecause,
     ["steps"] = ours.Steps,
     ["janus_stopped_because"] = janus?.StoppedBecause,

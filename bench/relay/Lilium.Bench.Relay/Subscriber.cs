@@ -1,22 +1,26 @@
 using System.Buffers.Binary;
 using System.Collections;
-using System.Diagnostics;
-using System.Net.Sockets;
 using Lilium.WebRtc.Rtp;
 using Lilium.WebRtc.Srtp;
 
-/// <summary>One subscriber: marks every publisher sequence number it receives and samples latency.</summary>
-internal sealed class Subscriber(BenchPeer peer) : IDisposable
+/// <summary>
+/// One subscriber: marks every publisher sequence number it receives and samples latency. The <see cref="ReceivePool"/>
+/// hands it each datagram with the kernel's receive time; the publisher's send time of that sequence number is in
+/// <see cref="SendLog"/> (same host, same clock).
+/// </summary>
+internal sealed class Subscriber(BenchPeer peer, SendLog sent) : IDisposable
 {
-    private const int LatencySampleEvery = 25;
-    private readonly BitArray _seen = new(1 << 20);
+    private const int LatencySampleEvery = 10;
+    private const int VerifyOffsetEvery = 250;
+    private readonly BitArray _seen = new(SendLog.Capacity);
     private readonly List<(long Seq, double Ms)> _latencies = [];
     private readonly Lock _lock = new();
+    private readonly SrtpSession _srtp = SrtpSession.ForReceiving(peer.Keys);
+    private readonly byte[] _plain = new byte[2048];
     private long _offset = long.MinValue; // publisher extended seq minus this viewer's rewritten seq
     private long _lastExtended = -1;
-    private Task? _loop;
 
-    public void Start(CancellationToken stop) => _loop = Task.Run(() => ReceiveAsync(stop), stop);
+    public BenchPeer Peer => peer;
 
     public long CountReceived(long from, long to)
     {
@@ -40,58 +44,50 @@ internal sealed class Subscriber(BenchPeer peer) : IDisposable
         }
     }
 
-    public void Dispose() => peer.Socket.Dispose();
-
-    private async Task ReceiveAsync(CancellationToken stop)
+    /// <summary>One datagram from the SFU, received by the kernel at <paramref name="arrivalUnixNs"/> (0: unknown).</summary>
+    public void OnDatagram(Span<byte> datagram, long arrivalUnixNs)
     {
-        using var srtp = SrtpSession.ForReceiving(peer.Keys);
-        var buffer = new byte[2048];
-        try
+        peer.AnswerIfCheck(datagram);
+        if (datagram.Length < 12 || !RtpHeader.IsRtpOrRtcp(datagram) || RtpHeader.IsRtcp(datagram))
         {
-            while (!stop.IsCancellationRequested)
+            return;
+        }
+
+        // The RTP header is clear text in SRTP: the rewritten sequence number maps back to the publisher's. One packet
+        // is decrypted to learn the mapping (the publisher's sequence number is in the payload), and every
+        // VerifyOffsetEvery-th again, so a wrong mapping cannot go unnoticed for long.
+        var extended = Extend(BinaryPrimitives.ReadUInt16BigEndian(datagram[2..]));
+        if (_offset == long.MinValue || (extended + _offset) % VerifyOffsetEvery == 0)
+        {
+            datagram.CopyTo(_plain);
+            if (!_srtp.TryUnprotectRtp(_plain, datagram.Length, out var plain) || !RtpHeader.TryParse(_plain.AsSpan(0, plain), out var header) || header.PayloadLength < 20)
             {
-                var n = await peer.Socket.ReceiveAsync(buffer, SocketFlags.None, stop);
-                var now = Stopwatch.GetTimestamp();
-                var datagram = buffer.AsSpan(0, n);
-                peer.AnswerIfCheck(datagram);
-                if (!RtpHeader.IsRtpOrRtcp(datagram) || RtpHeader.IsRtcp(datagram) || n < 12)
-                {
-                    continue;
-                }
+                return; // not the publisher's media (the sequence anchor is padding only)
+            }
 
-                // The RTP header is clear text in SRTP: the rewritten sequence number maps back to the publisher's.
-                var seq = BinaryPrimitives.ReadUInt16BigEndian(datagram[2..]);
-                var extended = Extend(seq);
-                var decrypt = _offset == long.MinValue || (extended + _offset) % LatencySampleEvery == 0;
-                if (decrypt)
-                {
-                    if (!srtp.TryUnprotectRtp(buffer, n, out var plain) || !RtpHeader.TryParse(buffer.AsSpan(0, plain), out var header) || header.PayloadLength < 20)
-                    {
-                        continue;
-                    }
+            _offset = BinaryPrimitives.ReadInt64BigEndian(_plain.AsSpan(header.HeaderLength + 4)) - extended;
+        }
 
-                    var publisherSeq = BinaryPrimitives.ReadInt64BigEndian(buffer.AsSpan(header.HeaderLength + 4));
-                    var sentAt = BinaryPrimitives.ReadInt64BigEndian(buffer.AsSpan(header.HeaderLength + 12));
-                    _offset = publisherSeq - extended;
-                    lock (_lock)
-                    {
-                        _latencies.Add((publisherSeq, Stopwatch.GetElapsedTime(sentAt, now).TotalMilliseconds));
-                    }
-                }
+        var p = extended + _offset;
+        if (p < 0 || p >= _seen.Length)
+        {
+            return;
+        }
 
-                var p = extended + _offset;
-                if (p >= 0 && p < _seen.Length)
-                {
-                    lock (_lock)
-                    {
-                        _seen[(int)p] = true;
-                    }
-                }
+        lock (_lock)
+        {
+            _seen[(int)p] = true;
+            if (p % LatencySampleEvery == 0 && arrivalUnixNs != 0 && sent.SentAt(p) is var at and > 0)
+            {
+                _latencies.Add((p, (arrivalUnixNs - at) / 1e6));
             }
         }
-        catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
-        {
-        }
+    }
+
+    public void Dispose()
+    {
+        peer.Socket.Dispose();
+        _srtp.Dispose();
     }
 
     private long Extend(ushort seq)
@@ -106,4 +102,17 @@ internal sealed class Subscriber(BenchPeer peer) : IDisposable
         _lastExtended += delta;
         return _lastExtended;
     }
+}
+
+/// <summary>When the publisher sent each packet (CLOCK_REALTIME, ns since the Unix epoch, the clock of SO_TIMESTAMPNS).</summary>
+internal sealed class SendLog
+{
+    public const int Capacity = 1 << 20;
+    private readonly long[] _sentAt = new long[Capacity];
+
+    public static long NowUnixNs() => (DateTime.UtcNow.Ticks - DateTime.UnixEpoch.Ticks) * 100;
+
+    public void Record(long seq, long unixNs) => Volatile.Write(ref _sentAt[seq], unixNs);
+
+    public long SentAt(long seq) => Volatile.Read(ref _sentAt[seq]);
 }

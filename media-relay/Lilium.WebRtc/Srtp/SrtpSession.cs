@@ -434,7 +434,15 @@ public sealed class SrtpSession : IDisposable
     private static int GcmProtect(Keys keys, Span<byte> buffer, int start, int length, byte[] nonce, ReadOnlySpan<byte> aad)
     {
         var plaintext = buffer[start..length];
-        keys.Aead!.Encrypt(nonce, plaintext, plaintext, buffer.Slice(length, GcmTagSize), aad);
+        if (keys.Sealer is { } sealer)
+        {
+            sealer.Seal(nonce, plaintext, buffer.Slice(length, GcmTagSize), aad);
+        }
+        else
+        {
+            keys.Aead!.Encrypt(nonce, plaintext, plaintext, buffer.Slice(length, GcmTagSize), aad);
+        }
+
         return length + GcmTagSize;
     }
 
@@ -474,6 +482,7 @@ public sealed class SrtpSession : IDisposable
         public Keys(bool gcm, byte[] key, byte[]? authKey, byte[] salt)
         {
             Aead = gcm ? new AesGcm(key, GcmTagSize) : null;
+            Sealer = gcm ? OpenSslGcmSealer.TryCreate(key, GcmTagSize) : null;
             Aes = System.Security.Cryptography.Aes.Create();
             Aes.Key = key;
             AuthKey = authKey;
@@ -481,6 +490,9 @@ public sealed class SrtpSession : IDisposable
         }
 
         public AesGcm? Aead { get; }
+
+        /// <summary>The fast path for sealing where OpenSSL 3 is at hand (Linux); else <see cref="Aead"/> seals.</summary>
+        public OpenSslGcmSealer? Sealer { get; }
 
         public bool IsGcm => Aead is not null;
 
@@ -495,6 +507,7 @@ public sealed class SrtpSession : IDisposable
         public void Dispose()
         {
             Aead?.Dispose();
+            Sealer?.Dispose();
             Aes.Dispose();
         }
     }

@@ -18,6 +18,7 @@ public sealed class SrtpSession : IDisposable
 {
     private const int CmTagSize = 10;
     private const int GcmTagSize = 16;
+    private const int NonceSize = 12; // RFC 7714 §8.1
     private const int SrtcpIndexSize = 4;
     private const uint SrtcpEncryptedFlag = 0x8000_0000;
     private const int MaxStreams = 256;
@@ -90,9 +91,17 @@ public sealed class SrtpSession : IDisposable
             return false;
         }
 
-        protectedLength = _rtp.IsGcm
-            ? GcmProtect(_rtp, buffer, header, length, RtpNonce(_rtp.Salt, ssrc, roc, seq), buffer[..header])
-            : CmProtectRtp(buffer, header, length, ssrc, ((ulong)roc << 16) | seq, roc);
+        if (_rtp.IsGcm)
+        {
+            Span<byte> nonce = stackalloc byte[NonceSize];
+            RtpNonce(nonce, _rtp.Salt, ssrc, roc, seq);
+            protectedLength = GcmProtect(_rtp, buffer, header, length, nonce, buffer[..header]);
+        }
+        else
+        {
+            protectedLength = CmProtectRtp(buffer, header, length, ssrc, ((ulong)roc << 16) | seq, roc);
+        }
+
         return true;
     }
 
@@ -121,9 +130,18 @@ public sealed class SrtpSession : IDisposable
             return false;
         }
 
-        var ok = _rtp.IsGcm
-            ? GcmUnprotect(_rtp, buffer, header, length, RtpNonce(_rtp.Salt, ssrc, roc, seq), buffer[..header], out plainLength)
-            : CmUnprotectRtp(buffer, header, length, ssrc, index, roc, out plainLength);
+        bool ok;
+        if (_rtp.IsGcm)
+        {
+            Span<byte> nonce = stackalloc byte[NonceSize];
+            RtpNonce(nonce, _rtp.Salt, ssrc, roc, seq);
+            ok = GcmUnprotect(_rtp, buffer, header, length, nonce, buffer[..header], out plainLength);
+        }
+        else
+        {
+            ok = CmUnprotectRtp(buffer, header, length, ssrc, index, roc, out plainLength);
+        }
+
         if (!ok)
         {
             return false;
@@ -167,7 +185,9 @@ public sealed class SrtpSession : IDisposable
             Span<byte> aad = stackalloc byte[8 + SrtcpIndexSize];
             buffer[..8].CopyTo(aad);
             BinaryPrimitives.WriteUInt32BigEndian(aad[8..], trailer);
-            var n = GcmProtect(_rtcp, buffer, 8, length, RtcpNonce(_rtcp.Salt, ssrc, index), aad);
+            Span<byte> nonce = stackalloc byte[NonceSize];
+            RtcpNonce(nonce, _rtcp.Salt, ssrc, index);
+            var n = GcmProtect(_rtcp, buffer, 8, length, nonce, aad);
             BinaryPrimitives.WriteUInt32BigEndian(buffer[n..], trailer);
             protectedLength = n + SrtcpIndexSize;
             return true;
@@ -226,7 +246,9 @@ public sealed class SrtpSession : IDisposable
             Span<byte> aad = stackalloc byte[8 + SrtcpIndexSize];
             buffer[..8].CopyTo(aad);
             BinaryPrimitives.WriteUInt32BigEndian(aad[8..], trailer);
-            if (!encrypted || !GcmUnprotect(_rtcp, buffer, 8, bodyEnd, RtcpNonce(_rtcp.Salt, ssrc, index), aad, out plainLength))
+            Span<byte> nonce = stackalloc byte[NonceSize];
+            RtcpNonce(nonce, _rtcp.Salt, ssrc, index);
+            if (!encrypted || !GcmUnprotect(_rtcp, buffer, 8, bodyEnd, nonce, aad, out plainLength))
             {
                 return false; // unencrypted SRTCP under GCM (tag only) is not used by WebRTC peers
             }
@@ -403,24 +425,22 @@ public sealed class SrtpSession : IDisposable
     }
 
     /// <summary>RFC 7714 §8.1: IV = salt ⊕ (0⁰⁰ ‖ SSRC ‖ ROC ‖ SEQ).</summary>
-    private static byte[] RtpNonce(byte[] salt, uint ssrc, uint roc, ushort seq)
+    private static void RtpNonce(Span<byte> nonce, byte[] salt, uint ssrc, uint roc, ushort seq)
     {
-        var nonce = new byte[12];
-        BinaryPrimitives.WriteUInt32BigEndian(nonce.AsSpan(2), ssrc);
-        BinaryPrimitives.WriteUInt32BigEndian(nonce.AsSpan(6), roc);
-        BinaryPrimitives.WriteUInt16BigEndian(nonce.AsSpan(10), seq);
+        nonce.Clear();
+        BinaryPrimitives.WriteUInt32BigEndian(nonce[2..], ssrc);
+        BinaryPrimitives.WriteUInt32BigEndian(nonce[6..], roc);
+        BinaryPrimitives.WriteUInt16BigEndian(nonce[10..], seq);
         XorInto(nonce, salt);
-        return nonce;
     }
 
     /// <summary>RFC 7714 §9.1: IV = salt ⊕ (0⁰⁰ ‖ SSRC ‖ 0⁰⁰ ‖ 0 ‖ SRTCP index).</summary>
-    private static byte[] RtcpNonce(byte[] salt, uint ssrc, uint index)
+    private static void RtcpNonce(Span<byte> nonce, byte[] salt, uint ssrc, uint index)
     {
-        var nonce = new byte[12];
-        BinaryPrimitives.WriteUInt32BigEndian(nonce.AsSpan(2), ssrc);
-        BinaryPrimitives.WriteUInt32BigEndian(nonce.AsSpan(8), index);
+        nonce.Clear();
+        BinaryPrimitives.WriteUInt32BigEndian(nonce[2..], ssrc);
+        BinaryPrimitives.WriteUInt32BigEndian(nonce[8..], index);
         XorInto(nonce, salt);
-        return nonce;
     }
 
     private static void XorInto(Span<byte> target, ReadOnlySpan<byte> mask)
@@ -431,7 +451,7 @@ public sealed class SrtpSession : IDisposable
         }
     }
 
-    private static int GcmProtect(Keys keys, Span<byte> buffer, int start, int length, byte[] nonce, ReadOnlySpan<byte> aad)
+    private static int GcmProtect(Keys keys, Span<byte> buffer, int start, int length, ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> aad)
     {
         var plaintext = buffer[start..length];
         if (keys.Sealer is { } sealer)
@@ -446,7 +466,7 @@ public sealed class SrtpSession : IDisposable
         return length + GcmTagSize;
     }
 
-    private static bool GcmUnprotect(Keys keys, Span<byte> buffer, int start, int end, byte[] nonce, ReadOnlySpan<byte> aad, out int plainLength)
+    private static bool GcmUnprotect(Keys keys, Span<byte> buffer, int start, int end, ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> aad, out int plainLength)
     {
         plainLength = 0;
         var cipherEnd = end - GcmTagSize;

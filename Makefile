@@ -9,7 +9,8 @@ export DOTNET_NOLOGO := 1
 
 .PHONY: help deps build test run demo migrate db db-stop aws-endpoint lambdas format \
         bench-api bench-lambda-init bench-signaling bench-relay bench-input \
-        synth diff deploy destroy deploy-local destroy-local pause resume status clean
+        synth diff deploy destroy deploy-local destroy-local pause resume status clean \
+        relay-image push-relay-image
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -61,6 +62,12 @@ bench-relay: ## SFU subscriber streams per core -> bench/results/relay.json
 
 bench-input: ## input relay latency -> bench/results/input.json
 	bash bench/run.sh input
+
+relay-image: ## the relay's OCI image without Docker (Debian .debs + self-contained publish, umoci) -> artifacts/relay-image
+	bash scripts/relay-image.sh build $(ARTIFACTS)/relay-image
+
+push-relay-image: relay-image ## build and push it: IMAGE=uri[:tag], default the stack's RelayRepositoryUri:latest (skopeo)
+	bash scripts/relay-image.sh push $(IMAGE) --layout $(ARTIFACTS)/relay-image
 
 synth: lambdas ## synthesize the CloudFormation template
 	npx cdk synth --quiet

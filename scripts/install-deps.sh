@@ -12,6 +12,11 @@ ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || need_apt+=(postgresql)
 command -v curl >/dev/null || need_apt+=(curl)
 command -v psql >/dev/null || need_apt+=(postgresql-client)
 command -v ffmpeg >/dev/null || need_apt+=(ffmpeg)
+# The relay image (scripts/relay-image.sh) and its test: OCI layout and push, running it without Docker, a registry.
+command -v umoci >/dev/null || need_apt+=(umoci)
+command -v skopeo >/dev/null || need_apt+=(skopeo)
+command -v bwrap >/dev/null || need_apt+=(bubblewrap)
+command -v docker-registry >/dev/null || need_apt+=(docker-registry)
 if [ "${1:-}" = bench ]; then
   [ -x /usr/bin/janus ] || need_apt+=(janus)
 fi
@@ -19,6 +24,10 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   echo "install-deps: apt packages: ${need_apt[*]}"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+  # Under systemd the package starts a registry service on :5000; the tests run their own on a free port.
+  if [[ " ${need_apt[*]} " == *" docker-registry "* ]] && [ -d /run/systemd/system ]; then
+    $SUDO systemctl disable --now docker-registry >/dev/null 2>&1 || true
+  fi
 fi
 
 if ! command -v moto_server >/dev/null 2>&1; then

@@ -1,0 +1,243 @@
+#!/usr/bin/env bash
+# The media relay's container image, built and pushed without Docker or a base-image registry
+# (docs/infra.md, "Relay image without Docker").
+#   relay-image.sh build [OUT]                      OCI image layout at OUT (default artifacts/relay-image), tag latest
+#   relay-image.sh push [URI[:TAG]] [--layout DIR]  copy it to a registry (default: the stack's RelayRepositoryUri, tag latest)
+#   relay-image.sh pin                              rewrite scripts/relay-image.debs to the versions apt offers now
+# build: base layer = the pinned Debian .debs (scripts/relay-image.debs) extracted with dpkg-deb, the way distroless
+# images are made, plus passwd/group with the non-root user `app` (1654); app layer = the self-contained relay in /app.
+# Both layers are tars with fixed owners, order and times, so the same inputs give the same digests and a rebuild of
+# the app reuses the base layer (the registry already has that blob). umoci writes the image; skopeo pushes it.
+# Environment: SOURCE_DATE_EPOCH (image creation time; default: the HEAD commit's), RELAY_IMAGE_CACHE (.deb cache,
+# default .local/relay-image), LILIUM_STACK (push's stack, default LiliumShare), RELAY_IMAGE_TLS_VERIFY=false (push
+# to a plain-HTTP registry).
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+PINS="$ROOT/scripts/relay-image.debs"
+CACHE="${RELAY_IMAGE_CACHE:-$ROOT/.local/relay-image}"
+TAG=latest
+APP_UID=1654
+HTTP_PORT=8080
+MEDIA_PORT=7882
+
+die() { echo "relay-image: $*" >&2; exit 1; }
+need() {
+  local t
+  for t in "$@"; do
+    command -v "$t" >/dev/null || die "'$t' not found; 'make deps' (scripts/install-deps.sh) installs it."
+  done
+}
+
+# Pinned packages as "name version sha256" lines.
+pins() { grep -Ev '^[[:space:]]*(#|$)' "$PINS"; }
+
+# Downloads name=version for amd64 into the cache unless there; prints the file's path. Checks the hash either way.
+fetch_deb() { # name version sha256
+  local name="$1" version="$2" sha="$3" file="$CACHE/debs/${1}_${2}_amd64.deb" tmp
+  if [ ! -f "$file" ]; then
+    mkdir -p "$CACHE/debs"
+    tmp="$(mktemp -d "$CACHE/debs/.download.XXXXXX")"
+    # As root, apt drops to _apt for downloads, which cannot write a private temporary folder.
+    local sandbox=(); [ "$(id -u)" != 0 ] || sandbox=(-o APT::Sandbox::User=root)
+    if ! (cd "$tmp" && apt-get -qq "${sandbox[@]}" download "$name:amd64=$version" >&2); then
+      rm -rf "$tmp"
+      die "apt cannot download $name $version. If apt's lists are old, run 'apt-get update' (sudo). If Debian has
+  replaced that version (a security update; the archive keeps only the newest), run 'scripts/relay-image.sh pin',
+  review the diff of scripts/relay-image.debs and commit it."
+    fi
+    mv "$tmp"/*.deb "$file"; rmdir "$tmp"
+  fi
+  if [ -n "$sha" ] && [ "$(sha256sum "$file" | cut -c1-64)" != "$sha" ]; then
+    rm -f "$file"
+    die "$name $version: the .deb's sha256 is not the one pinned in scripts/relay-image.debs (removed it from the cache)."
+  fi
+  echo "$file"
+}
+
+# The base root filesystem: the pinned packages' files (no maintainer scripts run: they would need a shell and dpkg
+# inside the image; what ca-certificates' script would generate is written here), minus documentation.
+make_base() { # rootfs
+  local rootfs="$1" name version sha deb
+  mkdir -p "$rootfs/var/lib/dpkg"
+  : > "$rootfs/var/lib/dpkg/status"
+  while read -r name version sha; do
+    deb="$(fetch_deb "$name" "$version" "$sha")"
+    dpkg-deb -x "$deb" "$rootfs"
+    # A dpkg status database, so image scanners (ECR's scan on push) see which packages and versions are inside.
+    { dpkg-deb -f "$deb" | sed '1a Status: install ok installed'; echo; } >> "$rootfs/var/lib/dpkg/status"
+  done < <(pins)
+
+  # Documentation (keeping each package's copyright), debugger scripts, iconv modules (.NET never calls iconv),
+  # and the scripts that would need a shell.
+  find "$rootfs/usr/share/doc" -mindepth 2 ! -name copyright ! -type d -delete
+  rm -rf "$rootfs"/usr/share/{man,info,lintian,gdb,gcc} "$rootfs/usr/lib/x86_64-linux-gnu/gconv" \
+    "$rootfs/usr/sbin/update-ca-certificates" "$rootfs/etc/update-motd.d"
+
+  # What update-ca-certificates would write, and the links Debian's openssl package adds (OpenSSL's default paths).
+  mkdir -p "$rootfs/etc/ssl/certs" "$rootfs/usr/lib/ssl"
+  find "$rootfs/usr/share/ca-certificates" -name '*.crt' | LC_ALL=C sort | xargs cat > "$rootfs/etc/ssl/certs/ca-certificates.crt"
+  ln -sfn /etc/ssl/certs "$rootfs/usr/lib/ssl/certs"
+  ln -sfn /etc/ssl/certs/ca-certificates.crt "$rootfs/usr/lib/ssl/cert.pem"
+
+  printf '%s\n' 'root:x:0:0:root:/root:/usr/sbin/nologin' 'nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin' \
+    "app:x:$APP_UID:$APP_UID:app:/home/app:/usr/sbin/nologin" > "$rootfs/etc/passwd"
+  printf '%s\n' 'root:x:0:' 'nogroup:x:65534:' "app:x:$APP_UID:" > "$rootfs/etc/group"
+  printf '%s\n' 'passwd: files' 'group: files' 'hosts: files dns' > "$rootfs/etc/nsswitch.conf"
+  mkdir -p "$rootfs/home/app" "$rootfs/tmp"
+  chmod 1777 "$rootfs/tmp"
+}
+
+# A layer tar that depends on content only: sorted entries, numeric owners (root unless --owner given), times zeroed.
+layer_tar() { # out dir [tar args...]
+  local out="$1" dir="$2"; shift 2
+  tar --create --file "$out" --directory "$dir" --sort=name --format=posix \
+    --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime \
+    --mtime=@0 --numeric-owner --owner=0 --group=0 "$@"
+}
+
+build() {
+  local out="${1:-$ROOT/artifacts/relay-image}"
+  need dotnet dpkg-deb apt-get umoci tar python3
+  umask 022
+  mkdir -p "$(dirname "$out")"
+  out="$(cd "$(dirname "$out")" && pwd)/$(basename "$out")"
+  local work; work="$(mktemp -d "${TMPDIR:-/tmp}/relay-image.XXXXXX")"
+  trap "rm -rf '$work'" EXIT
+
+  local revision epoch created source_url
+  revision="$(git -C "$ROOT" rev-parse HEAD 2>/dev/null || echo unknown)"
+  epoch="${SOURCE_DATE_EPOCH:-$(git -C "$ROOT" log -1 --format=%ct 2>/dev/null || echo 0)}"
+  created="$(date -u -d "@$epoch" +%Y-%m-%dT%H:%M:%SZ)"
+  source_url="$(git -C "$ROOT" config --get remote.origin.url 2>/dev/null || true)"
+  case "$source_url" in https://*) ;; git@github.com:*) source_url="https://github.com/${source_url#git@github.com:}" ;; *) source_url="" ;; esac
+  source_url="${source_url%.git}"
+
+  echo "relay-image: base root filesystem from $(pins | wc -l) pinned Debian packages" >&2
+  make_base "$work/rootfs"
+  layer_tar "$work/base.tar" "$work/rootfs" --exclude=./home/app .
+  tar --append --file "$work/base.tar" --directory "$work/rootfs" --format=posix --no-recursion \
+    --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime \
+    --mtime=@0 --numeric-owner --owner="$APP_UID" --group="$APP_UID" ./home/app
+
+  echo "relay-image: dotnet publish (self-contained, linux-x64)" >&2
+  dotnet publish "$ROOT/media-relay/Lilium.Relay" -c Release -r linux-x64 --self-contained true \
+    -o "$work/app/app" --nologo -v q -clp:ErrorsOnly >&2
+  [ -x "$work/app/app/Lilium.Relay" ] || die "dotnet publish left no $work/app/app/Lilium.Relay"
+
+  layer_tar "$work/app.tar" "$work/app" app
+
+  echo "relay-image: OCI layout (umoci)" >&2
+  rm -rf "$out"
+  umoci init --layout "$out"
+  umoci new --image "$out:$TAG"
+  umoci raw add-layer --image "$out:$TAG" --history.created "$created" \
+    --history.created_by "relay-image.sh: Debian bookworm $(pins | cut -d' ' -f1-2 | tr ' \n' '= ' | sed 's/ $//')" "$work/base.tar"
+  umoci raw add-layer --image "$out:$TAG" --history.created "$created" \
+    --history.created_by "relay-image.sh: dotnet publish media-relay/Lilium.Relay -r linux-x64 --self-contained" "$work/app.tar"
+  local labels=(
+    --config.label "org.opencontainers.image.title=lilium-relay"
+    --config.label "org.opencontainers.image.description=LiliumShare media relay (WHIP/WHEP SFU)"
+    --config.label "org.opencontainers.image.revision=$revision"
+    --config.label "org.opencontainers.image.created=$created")
+  [ -z "$source_url" ] || labels+=(--config.label "org.opencontainers.image.source=$source_url")
+  umoci config --image "$out:$TAG" --no-history --created "$created" --os linux --architecture amd64 \
+    --config.user "$APP_UID:$APP_UID" --config.workingdir /app --config.entrypoint /app/Lilium.Relay \
+    --config.env "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" \
+    --config.env "APP_UID=$APP_UID" --config.env "DOTNET_RUNNING_IN_CONTAINER=true" \
+    --config.env "RELAY_BIND_ADDRESS=0.0.0.0" --config.env "RELAY_MEDIA_PORT=$MEDIA_PORT" \
+    --config.exposedports "$HTTP_PORT/tcp" --config.exposedports "$MEDIA_PORT/udp" "${labels[@]}"
+  umoci gc --layout "$out"
+
+  python3 - "$out" "$work/base.tar" "$work/app.tar" <<'PY'
+import json, os, sys
+out, base_tar, app_tar = sys.argv[1:]
+blob = lambda d: os.path.join(out, "blobs", *d.split(":"))
+manifest = json.load(open(os.path.join(out, "index.json")))["manifests"][0]
+layers = json.load(open(blob(manifest["digest"])))["layers"]
+mb = lambda n: f"{n / 1e6:.1f} MB"
+total = sum(l["size"] for l in layers)
+print(f"relay-image: {out} (tag latest)", file=sys.stderr)
+for name, layer, tar in zip(("base", "app"), layers, (base_tar, app_tar)):
+    print(f"  {name} layer {layer['digest']}  {mb(layer['size'])} compressed, {mb(os.path.getsize(tar))} unpacked", file=sys.stderr)
+print(f"  size {mb(total)} compressed (what a pull transfers)", file=sys.stderr)
+print(f"digest {manifest['digest']}")
+PY
+}
+
+# The stack's ECR repository, from its outputs (the stack owns one unless deployed with -c relayImage=...).
+stack_repository() {
+  local stack="${LILIUM_STACK:-LiliumShare}" uri err
+  need aws
+  err="$(mktemp)"
+  if ! uri="$(aws cloudformation describe-stacks --stack-name "$stack" \
+      --query "Stacks[0].Outputs[?OutputKey=='RelayRepositoryUri'].OutputValue" --output text 2>"$err")"; then
+    echo "relay-image: cannot read the outputs of stack '$stack': $(tr '\n' ' ' < "$err")" >&2
+    rm -f "$err"
+    die "Deploy first (make deploy), set LILIUM_STACK to the stack's name, check AWS credentials and AWS_REGION, or pass the repository URI."
+  fi
+  rm -f "$err"
+  case "$uri" in ""|None) die "stack '$stack' has no RelayRepositoryUri output: it was deployed with -c relayImage=...; push to that image's repository by passing its URI." ;; esac
+  echo "$uri"
+}
+
+push() {
+  local layout="$ROOT/artifacts/relay-image" target=""
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --layout) layout="${2:?--layout needs a directory}"; shift 2 ;;
+      *) [ -z "$target" ] || die "one target only (got '$target' and '$1')"; target="$1"; shift ;;
+    esac
+  done
+  need skopeo
+  [ -f "$layout/index.json" ] && [ -f "$layout/oci-layout" ] || die "no OCI image layout at $layout; build it first: make relay-image"
+  [ -n "$target" ] || target="$(stack_repository)"
+  case "${target##*/}" in *:*|*@*) ;; *) target="$target:$TAG" ;; esac
+  local host="${target%%/*}" work
+  work="$(mktemp -d "${TMPDIR:-/tmp}/relay-image-push.XXXXXX")"
+  trap "rm -rf '$work'" EXIT
+  local args=(--dest-tls-verify="${RELAY_IMAGE_TLS_VERIFY:-true}" --digestfile "$work/digest")
+
+  # ECR: a 12-hour password from the caller's AWS credentials, user AWS, kept in a private auth file (not in argv).
+  if [[ "$host" =~ ^[0-9]{12}\.dkr\.ecr(-fips)?\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?$ ]]; then
+    need aws
+    local region="${BASH_REMATCH[2]}"
+    if ! aws ecr get-login-password --region "$region" > "$work/password" 2> "$work/err"; then
+      die "no ECR login for $region: $(tr '\n' ' ' < "$work/err")
+  Configure AWS credentials (aws configure, AWS_PROFILE) for an identity allowed ecr:GetAuthorizationToken."
+    fi
+    if ! skopeo login --authfile "$work/auth.json" --username AWS --password-stdin "$host" < "$work/password" > /dev/null 2> "$work/err"; then
+      die "$host refused the ECR login: $(tr '\n' ' ' < "$work/err")"
+    fi
+    args+=(--dest-authfile "$work/auth.json")
+  fi
+
+  echo "relay-image: pushing $layout to $target" >&2
+  if ! skopeo copy --quiet "${args[@]}" "oci:$layout:$TAG" "docker://$target" 2> "$work/err"; then
+    cat "$work/err" >&2
+    die "push to $target failed (above). For a registry that needs a login: skopeo login $host; plain HTTP: RELAY_IMAGE_TLS_VERIFY=false."
+  fi
+  echo "relay-image: pushed $target" >&2
+  echo "digest $(cat "$work/digest")"
+}
+
+pin() {
+  need apt-get apt-cache sha256sum
+  local name version sha deb lines=()
+  while read -r name _ _; do
+    version="$(apt-cache policy "$name:amd64" | awk '/Candidate:/ { print $2 }')"
+    [ -n "$version" ] && [ "$version" != "(none)" ] || die "apt knows no $name for amd64 (apt-get update?)"
+    deb="$(fetch_deb "$name" "$version" "")"
+    sha="$(sha256sum "$deb" | cut -c1-64)"
+    lines+=("$name $version $sha")
+  done < <(pins)
+  { grep -E '^[[:space:]]*#' "$PINS"; printf '%s\n' "${lines[@]}"; } > "$PINS.new"
+  mv "$PINS.new" "$PINS"
+  git -C "$ROOT" --no-pager diff --stat -- "$PINS" >&2 || true
+}
+
+case "${1:-}" in
+  build) shift; build "$@" ;;
+  push) shift; push "$@" ;;
+  pin) pin ;;
+  *) echo "usage: $0 build [OUT] | push [URI[:TAG]] [--layout DIR] | pin" >&2; exit 2 ;;
+esac

@@ -32,6 +32,9 @@ need() {
 pins() { grep -Ev '^[[:space:]]*(#|$)' "$PINS"; }
 
 # Downloads name=version for amd64 into the cache unless there; prints the file's path. Checks the hash either way.
+# When Debian no longer serves the pinned version (the archive keeps only the newest, and security updates replace
+# libc6 or libssl3 every few weeks), the build takes the version apt offers now and says so, so that a fresh clone
+# still builds; RELAY_IMAGE_STRICT_PINS=1 fails instead (for a release build that must match the pins exactly).
 fetch_deb() { # name version sha256
   local name="$1" version="$2" sha="$3" file="$CACHE/debs/${1}_${2}_amd64.deb" tmp
   if [ ! -f "$file" ]; then
@@ -39,7 +42,17 @@ fetch_deb() { # name version sha256
     tmp="$(mktemp -d "$CACHE/debs/.download.XXXXXX")"
     # As root, apt drops to _apt for downloads, which cannot write a private temporary folder.
     local sandbox=(); [ "$(id -u)" != 0 ] || sandbox=(-o APT::Sandbox::User=root)
-    if ! (cd "$tmp" && apt-get -qq "${sandbox[@]}" download "$name:amd64=$version" >&2); then
+    if ! (cd "$tmp" && apt-get -qq "${sandbox[@]}" download "$name:amd64=$version" >&2 2>/dev/null); then
+      local current
+      if [ "${RELAY_IMAGE_STRICT_PINS:-0}" != 1 ] && (cd "$tmp" && apt-get -qq "${sandbox[@]}" download "$name:amd64" >&2) \
+          && current="$(ls "$tmp"/*.deb 2>/dev/null | head -1)" && [ -n "$current" ]; then
+        echo "relay-image: WARNING: $name $version (pinned) is no longer served; using $(dpkg-deb -f "$current" Version)." \
+          "Run 'scripts/relay-image.sh pin' and commit scripts/relay-image.debs to pin it." >&2
+        file="$CACHE/debs/${name}_$(dpkg-deb -f "$current" Version)_amd64.deb"
+        mv "$current" "$file"; rm -rf "$tmp"
+        echo "$file"
+        return
+      fi
       rm -rf "$tmp"
       die "apt cannot download $name $version. If apt's lists are old, run 'apt-get update' (sudo). If Debian has
   replaced that version (a security update; the archive keeps only the newest), run 'scripts/relay-image.sh pin',
@@ -63,6 +76,7 @@ make_base() { # rootfs
   while read -r name version sha; do
     deb="$(fetch_deb "$name" "$version" "$sha")"
     dpkg-deb -x "$deb" "$rootfs"
+    echo "$name=$(dpkg-deb -f "$deb" Version)" >> "$(dirname "$rootfs")/versions"
     # A dpkg status database, so image scanners (ECR's scan on push) see which packages and versions are inside.
     { dpkg-deb -f "$deb" | sed '1a Status: install ok installed'; echo; } >> "$rootfs/var/lib/dpkg/status"
   done < <(pins)
@@ -131,7 +145,7 @@ build() {
   umoci init --layout "$out"
   umoci new --image "$out:$TAG"
   umoci raw add-layer --image "$out:$TAG" --history.created "$created" \
-    --history.created_by "relay-image.sh: Debian bookworm $(pins | cut -d' ' -f1-2 | tr ' \n' '= ' | sed 's/ $//')" "$work/base.tar"
+    --history.created_by "relay-image.sh: Debian bookworm $(tr '\n' ' ' < "$work/versions" | sed 's/ $//')" "$work/base.tar"
   umoci raw add-layer --image "$out:$TAG" --history.created "$created" \
     --history.created_by "relay-image.sh: dotnet publish media-relay/Lilium.Relay -r linux-x64 --self-contained" "$work/app.tar"
   local labels=(

@@ -15,5 +15,5 @@ dotnet build bench/relay/Lilium.Bench.Relay -c Release --nologo -v q >&2
 pin=()
 if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then pin=(taskset -c 1); fi
 "${pin[@]}" dotnet bench/relay/Lilium.Bench.Relay/bin/Release/net10.0/Lilium.Bench.Relay.dll \
-  --steps "${BENCH_RELAY_STEPS:-50,100,175,250,300,350,400,500,750,1000}" --seconds "${BENCH_RELAY_SECONDS:-5}" \
+  --steps "${BENCH_RELAY_STEPS:-50,100,175,250,350,500,750,1000,1250,1500}" --seconds "${BENCH_RELAY_SECONDS:-5}" \
   --relay-cpu 0 --janus "$janus" --out "$ROOT/bench/results/relay.json"

@@ -6,7 +6,7 @@ using System.Text.Json;
 // bytes, a 1080p screen share at ~2.5 Mbit/s) and adds subscribers step by step (LoadRun). First our relay through
 // WHIP/WHEP, then, when Debian's janus is installed, the same load through Janus's VideoRoom in the same run.
 // See docs/relay.md, "Benchmark".
-var steps = ArgS("--steps", "50,100,175,250,300,350,400,500,750,1000").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
+var steps = ArgS("--steps", "50,100,175,250,350,500,750,1000,1250,1500").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
 var seconds = Arg("--seconds", 5);
 var relayCpu = ArgS("--relay-cpu", "0");
 var sfuCpu = int.Parse(relayCpu, CultureInfo.InvariantCulture);

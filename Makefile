@@ -7,7 +7,7 @@ ARTIFACTS := artifacts
 export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 
-.PHONY: help deps build test run demo migrate db db-stop aws-endpoint lambdas format \
+.PHONY: help deps build test run demo migrate db db-stop db-prune aws-endpoint lambdas format \
         bench-api bench-lambda-init bench-signaling bench-relay bench-input \
         synth diff deploy destroy deploy-local destroy-local pause resume status clean \
         relay-image push-relay-image
@@ -35,6 +35,9 @@ db: ## start the private Postgres cluster (.local/pg) and print its URL
 
 db-stop: ## stop the private Postgres cluster
 	bash scripts/pg.sh stop
+
+db-prune: ## drop databases left in the private cluster by interrupted test runs
+	bash scripts/pg.sh prune
 
 aws-endpoint: ## start moto_server on :4566 unless LocalStack (or moto) already answers
 	bash scripts/aws-endpoint.sh ensure

@@ -6,10 +6,14 @@ namespace Lilium.Testing;
 /// The project's private PostgreSQL cluster (scripts/pg.sh), started if it is not running.
 /// Each test class asks for its own fresh database, so classes run in parallel without sharing rows.
 /// Set LILIUM_TEST_DATABASE_URL (a postgres:// URL to a server where the user may create databases)
-/// to use another server instead.
+/// to use another server instead. The databases it created are dropped when it is disposed: left behind, each one
+/// costs the cluster an autovacuum worker start per minute (~35 ms of CPU each; 110 leftover databases put one every
+/// 0.55 s on this 2-core machine and showed up in the signaling benchmark's tail).
 /// </summary>
 public sealed class PostgresFixture : IAsyncLifetime
 {
+    private readonly List<string> _created = [];
+
     public string AdminConnectionString { get; private set; } = "";
 
     public async Task InitializeAsync()
@@ -24,7 +28,37 @@ public sealed class PostgresFixture : IAsyncLifetime
         AdminConnectionString = ToConnectionString(new Uri(url));
     }
 
-    public Task DisposeAsync() => Task.CompletedTask;
+    public async Task DisposeAsync()
+    {
+        string[] names;
+        lock (_created)
+        {
+            names = [.. _created];
+            _created.Clear();
+        }
+
+        if (names.Length == 0)
+        {
+            return;
+        }
+
+        NpgsqlConnection.ClearAllPools();
+        try
+        {
+            await using var conn = new NpgsqlConnection(AdminConnectionString);
+            await conn.OpenAsync();
+            foreach (var name in names)
+            {
+                await using var cmd = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)", conn);
+                await cmd.ExecuteNonQueryAsync();
+            }
+        }
+        catch (Exception e) when (e is NpgsqlException or System.Net.Sockets.SocketException or TimeoutException)
+        {
+            // Clean-up only: a server stopped by the test run itself must not fail the run at teardown.
+            Console.Error.WriteLine($"PostgresFixture: could not drop {names.Length} test database(s): {e.Message}");
+        }
+    }
 
     /// <summary>Creates an empty database with a unique name and returns its connection string.</summary>
     public async Task<string> CreateDatabaseAsync(string prefix = "t")
@@ -35,6 +69,11 @@ public sealed class PostgresFixture : IAsyncLifetime
             await conn.OpenAsync();
             await using var cmd = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", conn);
             await cmd.ExecuteNonQueryAsync();
+        }
+
+        lock (_created)
+        {
+            _created.Add(name);
         }
 
         return new NpgsqlConnectionStringBuilder(AdminConnectionString) { Database = name }.ConnectionString;

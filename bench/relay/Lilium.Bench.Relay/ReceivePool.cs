@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using Lilium.WebRtc.Native;
 
 /// <summary>
 /// Drains every subscriber socket from one thread: each pass reads whatever each socket holds with
@@ -27,9 +28,8 @@ internal sealed unsafe partial class ReceivePool : IDisposable
     private readonly IoVec* _iov;
     private readonly MMsgHdr* _headers;
     private readonly Lock _lock = new();
-    private (Subscriber Subscriber, Socket Socket, int Fd)[] _members = [];
+    private (Subscriber Subscriber, int Fd)[] _members = [];
     private Thread? _thread;
-    private long _datagrams;
 
     public ReceivePool()
     {
@@ -62,9 +62,6 @@ internal sealed unsafe partial class ReceivePool : IDisposable
         return peer with { Socket = socket };
     }
 
-    /// <summary>Datagrams read so far (all subscribers).</summary>
-    public long Datagrams => Interlocked.Read(ref _datagrams);
-
     /// <summary>Adds a connected subscriber; from now on only this pool reads its socket.</summary>
     public void Add(Subscriber subscriber)
     {
@@ -72,7 +69,7 @@ internal sealed unsafe partial class ReceivePool : IDisposable
         socket.SetRawSocketOption(SolSocket, SoTimestampNs, BitConverter.GetBytes(1));
         lock (_lock)
         {
-            _members = [.. _members, (subscriber, socket, (int)socket.SafeHandle.DangerousGetHandle())];
+            _members = [.. _members, (subscriber, (int)socket.SafeHandle.DangerousGetHandle())];
         }
     }
 
@@ -97,7 +94,7 @@ internal sealed unsafe partial class ReceivePool : IDisposable
     {
         while (!stop.IsCancellationRequested)
         {
-            foreach (var (subscriber, _, fd) in Volatile.Read(ref _members))
+            foreach (var (subscriber, fd) in Volatile.Read(ref _members))
             {
                 Drain(subscriber, fd);
             }
@@ -123,11 +120,6 @@ internal sealed unsafe partial class ReceivePool : IDisposable
             {
                 var datagram = new Span<byte>(_slots + (i * SlotSize), (int)_headers[i].Length);
                 subscriber.OnDatagram(datagram, ArrivalUnixNs(&_headers[i].Header));
-            }
-
-            if (n > 0)
-            {
-                Interlocked.Add(ref _datagrams, n);
             }
         }
         while (n == Batch);
@@ -159,30 +151,4 @@ internal sealed unsafe partial class ReceivePool : IDisposable
 
     [LibraryImport("libc", EntryPoint = "recvmmsg", SetLastError = true)]
     private static partial int RecvMmsg(int fd, MMsgHdr* messages, uint count, int flags, void* timeout);
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct IoVec
-    {
-        public byte* Base;
-        public nuint Length;
-    }
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct MsgHdr
-    {
-        public void* Name;
-        public uint NameLength;
-        public IoVec* Iov;
-        public nuint IovLength;
-        public void* Control;
-        public nuint ControlLength;
-        public int Flags;
-    }
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct MMsgHdr
-    {
-        public MsgHdr Header;
-        public uint Length;
-    }
 }

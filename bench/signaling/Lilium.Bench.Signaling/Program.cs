@@ -106,7 +106,12 @@ int[] gcCountsBefore = [];
 var measuring = Task.Run(async () =>
 {
     // GC pauses and collections inside the measured window only: a tail that lines up with them is the collector's.
-    await Task.Delay(Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), measureFrom));
+    var untilMeasuring = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), measureFrom);
+    if (untilMeasuring > TimeSpan.Zero)
+    {
+        await Task.Delay(untilMeasuring);
+    }
+
     gcPauseBefore = GC.GetTotalPauseDuration().Ticks;
     gcCountsBefore = [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
     allocatedBefore = GC.GetTotalAllocatedBytes();
@@ -227,22 +232,21 @@ while (Interlocked.Read(ref measuredAcked) < Interlocked.Read(ref measuredSent) 
 var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds;
 var elapsedAll = Stopwatch.GetElapsedTime(origin).TotalSeconds;
 var sorted = latencies.OrderBy(x => x).ToArray();
-double Pct(double q) => sorted.Length == 0 ? double.NaN : Math.Round(sorted[Math.Min(sorted.Length - 1, (int)(sorted.Length * q))], 2);
 var result = new Dictionary<string, object>
 {
     ["clients"] = clients,
     ["offered_msgs_per_s"] = rate,
     ["msgs_per_s"] = Math.Round(measuredAcked / (double)seconds, 1),
-    ["p50_ms"] = Pct(0.50),
-    ["p99_ms"] = Pct(0.99),
-    ["p999_ms"] = Pct(0.999),
+    ["p50_ms"] = Percentile(sorted, 0.50),
+    ["p99_ms"] = Percentile(sorted, 0.99),
+    ["p999_ms"] = Percentile(sorted, 0.999),
     ["max_ms"] = sorted.Length == 0 ? double.NaN : Math.Round(sorted[^1], 2),
     ["lost"] = measuredSent - measuredAcked,
     ["errors"] = errors,
     ["seconds"] = seconds,
     ["p99_ms_per_second"] = timeline.GroupBy(t => t.Second).OrderBy(g => g.Key)
-        .Select(g => { var a = g.Select(t => t.Ms).Order().ToArray(); return Math.Round(a[Math.Min(a.Length - 1, (int)(a.Length * 0.99))], 1); }).ToArray(),
-    ["send_lateness_p99_ms"] = lateness.IsEmpty ? double.NaN : Math.Round(lateness.Order().ElementAt(Math.Min(lateness.Count - 1, (int)(lateness.Count * 0.99))), 2),
+        .Select(g => Percentile([.. g.Select(t => t.Ms).Order()], 0.99, digits: 1)).ToArray(),
+    ["send_lateness_p99_ms"] = Percentile([.. lateness.Order()], 0.99),
     ["gc_pause_ms"] = Math.Round(gcPause.TotalMilliseconds, 1),
     ["gc_collections_gen012"] = gcCounts,
     ["allocated_bytes_per_msg"] = allocatedPerMessage,
@@ -266,6 +270,9 @@ foreach (var s in sockets)
 await data.DisposeAsync();
 await pg.DisposeAsync();
 return 0;
+
+static double Percentile(double[] sorted, double q, int digits = 2) =>
+    sorted.Length == 0 ? double.NaN : Math.Round(sorted[Math.Min(sorted.Length - 1, (int)(sorted.Length * q))], digits);
 
 int Arg(string name, int fallback) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length && int.TryParse(args[i + 1], out var v) ? v : fallback;
 string ArgS(string name, string fallback) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using Lilium.WebRtc.Native;
 
 namespace Lilium.Relay.Media;
 
@@ -250,33 +251,6 @@ internal sealed unsafe partial class UdpBatchSender : IDisposable
 
     [LibraryImport("libc", EntryPoint = "sendmmsg", SetLastError = true)]
     private static partial int SendMmsg(int fd, MMsgHdr* messages, uint count, int flags);
-
-    // struct iovec, struct msghdr and struct mmsghdr as Linux lays them out (natural alignment).
-    [StructLayout(LayoutKind.Sequential)]
-    private struct IoVec
-    {
-        public void* Base;
-        public nuint Length;
-    }
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct MsgHdr
-    {
-        public void* Name;
-        public uint NameLength;
-        public IoVec* Iov;
-        public nuint IovLength;
-        public void* Control;
-        public nuint ControlLength;
-        public int Flags;
-    }
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct MMsgHdr
-    {
-        public MsgHdr Header;
-        public uint Length;
-    }
 }
 
 /// <summary>What one flush did: datagrams and bytes handed to the kernel, datagrams it refused.</summary>

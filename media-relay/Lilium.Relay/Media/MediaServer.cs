@@ -54,41 +54,74 @@ internal sealed partial class MediaServer : BackgroundService
     {
         using var housekeeping = new PeriodicTimer(TimeSpan.FromSeconds(1));
         var timers = Housekeeping(housekeeping, stoppingToken);
-        var buffer = new byte[MaxDatagram];
-        EndPoint any = new IPEndPoint(LocalEndPoint.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
         LogListening(LocalEndPoint);
-        while (!stoppingToken.IsCancellationRequested)
+        var loop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
         {
-            SocketReceiveFromResult received;
             try
             {
-                received = await _socket.ReceiveFromAsync(buffer, SocketFlags.None, any, stoppingToken);
+                ReceiveLoop(stoppingToken);
+                loop.SetResult();
             }
-            catch (OperationCanceledException)
+            catch (Exception ex)
             {
-                break;
+                loop.SetException(ex);
+            }
+        })
+        {
+            IsBackground = true,
+            Name = "relay-media",
+        };
+        thread.Start();
+        await loop.Task;
+        await timers;
+    }
+
+    /// <summary>
+    /// The media loop on a thread of its own, blocked in the kernel's receive: a datagram wakes this thread directly.
+    /// An awaited receive went through the runtime's epoll thread and then a thread-pool worker — two wake-ups per
+    /// datagram, each a chance to wait for the core (docs/relay.md, "Media thread").
+    /// </summary>
+    private void ReceiveLoop(CancellationToken stoppingToken)
+    {
+        var buffer = new byte[MaxDatagram];
+        EndPoint any = new IPEndPoint(LocalEndPoint.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
+        _socket.ReceiveTimeout = 250; // how often a blocked receive looks at the stopping token
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            int length;
+            var remote = any;
+            try
+            {
+                length = _socket.ReceiveFrom(buffer, SocketFlags.None, ref remote);
+            }
+            catch (SocketException ex) when (ex.SocketErrorCode is SocketError.TimedOut or SocketError.WouldBlock)
+            {
+                continue;
             }
             catch (SocketException)
             {
                 continue; // e.g. ICMP port unreachable surfacing as ConnectionReset
             }
+            catch (ObjectDisposedException)
+            {
+                break;
+            }
 
             try
             {
-                Dispatch(buffer, received.ReceivedBytes, (IPEndPoint)received.RemoteEndPoint);
+                Dispatch(buffer, length, (IPEndPoint)remote);
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
                 _metrics.Dropped();
-                LogDispatchFailed(ex, received.RemoteEndPoint.ToString() ?? "?");
+                LogDispatchFailed(ex, remote.ToString() ?? "?");
             }
             finally
             {
                 _fanOut.Flush(); // what this datagram fanned out (media, retransmissions) leaves in one sendmmsg
             }
         }
-
-        await timers;
     }
 
     public override void Dispose()

@@ -25,6 +25,7 @@ internal sealed unsafe partial class UdpBatchSender : IDisposable
     private const ushort AfInet = 2;
     private const ushort AfInet6 = 10;
     private const int EIntr = 4;
+    private const int MsgDontWait = 0x40; // never block the media loop on a full send buffer, whatever the socket's mode
     private const int EAgain = 11;
 
     private readonly Socket _socket;
@@ -140,7 +141,7 @@ internal sealed unsafe partial class UdpBatchSender : IDisposable
             int n;
             try
             {
-                n = SendMmsg(_fd, _headers + offset, (uint)(_count - offset), 0);
+                n = SendMmsg(_fd, _headers + offset, (uint)(_count - offset), MsgDontWait);
             }
             catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
             {

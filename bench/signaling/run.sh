@@ -28,4 +28,4 @@ fi
 # collections and ~50 ms in 10 s, and less CPU (docs/signaling.md, session 8). Override with DOTNET_GCgen0size.
 export DOTNET_GCgen0size="${DOTNET_GCgen0size:-0x4000000}"
 dotnet bench/signaling/Lilium.Bench.Signaling/bin/Release/net10.0/Lilium.Bench.Signaling.dll \
-  --clients "${BENCH_CLIENTS:-1000}" --seconds "${BENCH_SECONDS:-10}" --rate "${BENCH_RATE:-5000}" --warmup "${BENCH_WARMUP:-10}" --out "$ROOT/bench/results/signaling.json"
+  --clients "${BENCH_CLIENTS:-1000}" --seconds "${BENCH_SECONDS:-10}" --rate "${BENCH_RATE:-5000}" --warmup "${BENCH_WARMUP:-10}" --out "$ROOT/bench/results/signaling.json" "$@"

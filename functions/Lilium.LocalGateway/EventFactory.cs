@@ -10,6 +10,9 @@ public sealed class EventFactory(GatewayOptions options, TimeProvider time)
 {
     private const string ApiId = "local";
 
+    // With no route besides $default (the usual deployment) every message goes there: no need to parse the body.
+    private readonly bool _selectsRoutes = options.Routes.Any(r => r != "$default");
+
     public WebSocketEvent Connect(HttpContext http, GatewayConnection c) => new()
     {
         Headers = http.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase),
@@ -36,6 +39,11 @@ public sealed class EventFactory(GatewayOptions options, TimeProvider time)
     /// <summary>Route selection <c>$request.body.action</c>: the exact route key when deployed, else <c>$default</c>.</summary>
     public string RouteOf(string body)
     {
+        if (!_selectsRoutes)
+        {
+            return "$default";
+        }
+
         try
         {
             using var doc = JsonDocument.Parse(body);
@@ -82,5 +90,11 @@ public sealed class EventFactory(GatewayOptions options, TimeProvider time)
         };
     }
 
-    private static string Id() => Convert.ToBase64String(Guid.NewGuid().ToByteArray().AsSpan(0, 12)).TrimEnd('=');
+    private static string Id()
+    {
+        // 16 base64 characters of 12 random bytes, no padding (API Gateway's request ids look alike).
+        Span<byte> bytes = stackalloc byte[12];
+        System.Security.Cryptography.RandomNumberGenerator.Fill(bytes);
+        return Convert.ToBase64String(bytes);
+    }
 }

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Text;
 using System.Text.Json.Nodes;
 using Lilium.Auth;
 using Lilium.Data.Friends;
@@ -173,12 +172,12 @@ public sealed class SignalingHandler
             return ServerMessages.Error(ErrorCode.RateLimited, $"More than {_options.RatePerSecond} messages per second.");
         }
 
-        var body = e.Body ?? "";
-        if (!ClientMessage.TryParse(Encoding.UTF8.GetBytes(body), out var message, out var code, out var errorId) || message is null)
+        if (!ClientMessage.TryParse(e.Body ?? "", out var parsed, out var code, out var errorId) || parsed is null)
         {
             return ServerMessages.Error(code ?? ErrorCode.BadJson, "The message is not a version 1 JSON object with an action.", errorId);
         }
 
+        using var message = parsed;
         var me = await _cache.OwnerAsync(connectionId, () => _connections.GetAsync(connectionId, cancellationToken));
         if (me is null)
         {

@@ -133,6 +133,8 @@ public sealed class SignalingTests(PostgresFixture postgres, AwsEndpointFixture 
     [Theory]
     [InlineData("{not json", "bad-json")]
     [InlineData("[1,2]", "bad-json")]
+    [InlineData("{\"v\":1,\"action\":\"ping\",\"id\":\"q\"} {\"v\":1}", "bad-json")]
+    [InlineData("{\"v\":1,\"action\":\"ping\",\"x\":[[[[[[[[[[1]]]]]]]]]]}", "bad-json")]
     [InlineData("{\"v\":1,\"action\":\"teleport\",\"id\":\"q\"}", "unknown-action")]
     [InlineData("{\"v\":2,\"action\":\"ping\",\"id\":\"q\"}", "unsupported-version")]
     [InlineData("{\"v\":1,\"id\":\"q\"}", "bad-request")]

@@ -274,8 +274,8 @@ return 0;
 static double Percentile(double[] sorted, double q, int digits = 2) =>
     sorted.Length == 0 ? double.NaN : Math.Round(sorted[Math.Min(sorted.Length - 1, (int)(sorted.Length * q))], digits);
 
-int Arg(string name, int fallback) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length && int.TryParse(args[i + 1], out var v) ? v : fallback;
-string ArgS(string name, string fallback) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
+int Arg(string name, int fallback) => Array.LastIndexOf(args, name) is var i and >= 0 && i + 1 < args.Length && int.TryParse(args[i + 1], out var v) ? v : fallback;
+string ArgS(string name, string fallback) => Array.LastIndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
 
 /// <summary>Sleeps to a <see cref="Stopwatch"/> timestamp with sub-millisecond precision (Thread.Sleep has 1 ms).</summary>
 internal static partial class Precise

@@ -4,18 +4,22 @@ namespace Lilium.Signaling.Protocol;
 
 /// <summary>
 /// A parsed client message: <c>{"v":1,"action":"…","id":"…", …}</c>. Parsing never throws:
-/// <see cref="TryParse"/> reports the error code to send back instead.
+/// <see cref="TryParse"/> reports the error code to send back instead. The message owns the parsed document (its
+/// buffers are pooled); dispose it once the message has been handled.
 /// </summary>
-public sealed class ClientMessage
+public sealed class ClientMessage : IDisposable
 {
     public const int CurrentVersion = 1;
     private const int MaxIdLength = 64;
+    private static readonly JsonDocumentOptions Options = new() { MaxDepth = 8 };
 
-    private ClientMessage(string action, string? id, JsonElement root)
+    private readonly JsonDocument _document;
+
+    private ClientMessage(string action, string? id, JsonDocument document)
     {
         Action = action;
         Id = id;
-        Root = root;
+        _document = document;
     }
 
     public string Action { get; }
@@ -23,23 +27,16 @@ public sealed class ClientMessage
     /// <summary>Client-chosen correlation id, echoed on the response or error.</summary>
     public string? Id { get; }
 
-    public JsonElement Root { get; }
+    public JsonElement Root => _document.RootElement;
 
-    public static bool TryParse(ReadOnlySpan<byte> utf8, out ClientMessage? message, out string? errorCode, out string? errorId)
+    public static bool TryParse(string json, out ClientMessage? message, out string? errorCode, out string? errorId)
     {
         message = null;
         errorId = null;
         JsonDocument document;
         try
         {
-            var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { MaxDepth = 8 });
-            if (!JsonDocument.TryParseValue(ref reader, out var parsed))
-            {
-                errorCode = ErrorCode.BadJson;
-                return false;
-            }
-
-            document = parsed;
+            document = JsonDocument.Parse(json, Options);
         }
         catch (JsonException)
         {
@@ -47,15 +44,10 @@ public sealed class ClientMessage
             return false;
         }
 
-        // Clone detaches the element from the pooled document so it can be disposed here.
-        JsonElement root;
-        using (document)
-        {
-            root = document.RootElement.Clone();
-        }
-
+        var root = document.RootElement;
         if (root.ValueKind != JsonValueKind.Object)
         {
+            document.Dispose();
             errorCode = ErrorCode.BadJson;
             return false;
         }
@@ -63,20 +55,24 @@ public sealed class ClientMessage
         errorId = TryString(root, "id") is { Length: <= MaxIdLength } id ? id : null;
         if (root.TryGetProperty("v", out var v) && (v.ValueKind != JsonValueKind.Number || !v.TryGetInt32(out var version) || version != CurrentVersion))
         {
+            document.Dispose();
             errorCode = ErrorCode.UnsupportedVersion;
             return false;
         }
 
         if (TryString(root, "action") is not { Length: > 0 and <= 32 } action)
         {
+            document.Dispose();
             errorCode = ErrorCode.BadRequest;
             return false;
         }
 
-        message = new ClientMessage(action, errorId, root);
+        message = new ClientMessage(action, errorId, document);
         errorCode = null;
         return true;
     }
+
+    public void Dispose() => _document.Dispose();
 
     public string? String(string name) => TryString(Root, name);
 

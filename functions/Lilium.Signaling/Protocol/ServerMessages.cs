@@ -17,25 +17,40 @@ public static class ServerMessages
     public static byte[] PresenceList(string? id, IEnumerable<Guid> online) =>
         Build(Actions.PresenceList, id, new JsonObject { ["online"] = new JsonArray([.. online.Select(g => (JsonNode)g.ToString())]) });
 
+    /// <summary><c>{"v":1,"action":…,"id":…}</c> followed by <paramref name="fields"/> in order, as UTF-8.</summary>
     public static byte[] Build(string action, string? id, JsonObject fields)
     {
-        var o = new JsonObject { ["v"] = ClientMessage.CurrentVersion, ["action"] = action };
-        if (id is not null)
-        {
-            o["id"] = id;
-        }
-
-        foreach (var (key, value) in fields.ToList())
-        {
-            fields.Remove(key);
-            o[key] = value;
-        }
-
-        // JsonNode.WriteTo is trim-safe; JsonSerializer over a JsonObject is not.
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
+        // Written field by field (JsonNode.WriteTo is trim-safe; JsonSerializer over a JsonObject is not).
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(1024);
         using (var writer = new Utf8JsonWriter(buffer))
         {
-            o.WriteTo(writer);
+            writer.WriteStartObject();
+            writer.WriteNumber("v", ClientMessage.CurrentVersion);
+            writer.WriteString("action", action);
+            if (id is not null)
+            {
+                writer.WriteString("id", id);
+            }
+
+            foreach (var (key, value) in fields)
+            {
+                if (key is "v" or "action" || (key == "id" && id is not null))
+                {
+                    continue; // never a member twice
+                }
+
+                writer.WritePropertyName(key);
+                if (value is null)
+                {
+                    writer.WriteNullValue();
+                }
+                else
+                {
+                    value.WriteTo(writer);
+                }
+            }
+
+            writer.WriteEndObject();
         }
 
         return buffer.WrittenSpan.ToArray();

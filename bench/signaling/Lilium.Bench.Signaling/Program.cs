@@ -39,7 +39,7 @@ var keys = TokenKeys.Generate();
 var codec = keys.AccessCodec();
 var registry = new ConnectionRegistry();
 var handler = SignalingHandler.Create(keys, data, store, registry, SignalingOptions.SingleInstance with { RatePerSecond = 1000, RateBurst = 1000, LookupCacheTtl = cacheTtl }, TimeProvider.System);
-await using var gateway = new LocalGatewayHost(new GatewayOptions { Port = Ports.FreeTcp() }, registry, handler.HandleAsync);
+var gateway = new LocalGatewayHost(new GatewayOptions { Port = Ports.FreeTcp() }, registry, handler.HandleAsync);
 await gateway.StartAsync();
 
 var users = new List<(Guid Id, string Token)>();
@@ -267,6 +267,9 @@ foreach (var s in sockets)
     s.Dispose();
 }
 
+// The gateway first: stopping it waits for the $disconnect invocations the aborts started, which still use the
+// database (disposing the data source under them logged ObjectDisposedException for every late one).
+await gateway.DisposeAsync();
 await data.DisposeAsync();
 await pg.DisposeAsync();
 return 0;

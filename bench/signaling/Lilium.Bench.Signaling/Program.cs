@@ -267,8 +267,9 @@ foreach (var s in sockets)
     s.Dispose();
 }
 
-// The gateway first: stopping it waits for the $disconnect invocations the aborts started, which still use the
-// database (disposing the data source under them logged ObjectDisposedException for every late one).
+// The gateway first: its stop waits, within Kestrel's shutdown timeout, for the $disconnect invocations the aborts
+// started, which still use the database (disposed first, 21 of them logged ObjectDisposedException in one run; with
+// this order a few that outlast the stop still do).
 await gateway.DisposeAsync();
 await data.DisposeAsync();
 await pg.DisposeAsync();

@@ -95,13 +95,9 @@ internal sealed partial class MediaServer : BackgroundService
             {
                 length = _socket.ReceiveFrom(buffer, SocketFlags.None, ref remote);
             }
-            catch (SocketException ex) when (ex.SocketErrorCode is SocketError.TimedOut or SocketError.WouldBlock)
-            {
-                continue;
-            }
             catch (SocketException)
             {
-                continue; // e.g. ICMP port unreachable surfacing as ConnectionReset
+                continue; // the receive timeout (look at the token again), or e.g. ICMP port unreachable as ConnectionReset
             }
             catch (ObjectDisposedException)
             {

@@ -221,6 +221,9 @@ internal sealed class LoadRun(ISfuUnderTest sfu, int sfuCpu, IReadOnlyList<int> 
         private double? PerCoreBy(string cpu) =>
             Best is { } best ? Math.Round((int)best["subscribers"] / Math.Max(Math.Min((double)best[cpu], 1.0), 0.05)) : null;
 
+        /// <summary>The step with exactly <paramref name="subscribers"/>, if it was measured.</summary>
+        public Dictionary<string, object>? At(int subscribers) => Steps.FirstOrDefault(r => (int)r["subscribers"] == subscribers);
+
         public Dictionary<string, object>? HalfLoad => Best is { } best
             ? Steps.OrderBy(r => Math.Abs((int)r["subscribers"] - (int)best["subscribers"] / 2.0)).First()
             : null;

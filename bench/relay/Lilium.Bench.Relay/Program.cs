@@ -5,7 +5,13 @@ using System.Text.Json;
 // generator (pinned to another core by run.sh) publishes one synthetic SRTP video stream (~250 packets/s of 1,200
 // bytes, a 1080p screen share at ~2.5 Mbit/s) and adds subscribers step by step (LoadRun). First our relay through
 // WHIP/WHEP, then, when Debian's janus is installed, the same load through Janus's VideoRoom in the same run.
-// See docs/relay.md, "Benchmark".
+// Between them, the floor (Forwarder.cs): a do-nothing forwarder on the same core under the same load, the least
+// latency any SFU can add on this machine. See docs/relay.md, "Benchmark".
+if (Array.IndexOf(args, "--forwarder") is var f and >= 0 && f + 1 < args.Length)
+{
+    return Forwarder.Run(int.Parse(args[f + 1], CultureInfo.InvariantCulture));
+}
+
 var steps = ArgS("--steps", "50,100,175,250,350,500,750,1000,1250,1500").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
 var seconds = Arg("--seconds", 5);
 var relayCpu = ArgS("--relay-cpu", "0");
@@ -25,6 +31,14 @@ await using (var relay = await LiliumRelay.StartAsync(relayDll, relayCpu))
     ours = await new LoadRun(relay, sfuCpu, steps, seconds).RunAsync();
 }
 
+LoadRun.Outcome? floor = null;
+if (ArgS("--floor", "on") != "off")
+{
+    await using var forwarder = await FloorSfu.StartAsync(relayCpu);
+    floor = await new LoadRun(forwarder, sfuCpu, steps, seconds).RunAsync();
+}
+
+var floorAtHalfLoad = ours.HalfLoad is { } half ? floor?.At((int)half["subscribers"]) : null;
 LoadRun.Outcome? janus = null;
 string janusNote;
 if (withJanus)
@@ -50,6 +64,12 @@ var result = new Dictionary<string, object?>
     ["p99_added_ms"] = ours.HalfLoad?["p99_added_ms"],
     ["latency_at_subscribers"] = ours.HalfLoad?["subscribers"],
     ["loss_pct"] = ours.Best?["loss_pct"],
+    ["floor_p50_added_ms"] = floorAtHalfLoad?["p50_added_ms"],
+    ["floor_p99_added_ms"] = floorAtHalfLoad?["p99_added_ms"],
+    ["floor_max_clean_subscribers"] = floor?.MaxCleanSubscribers,
+    ["floor_note"] = floor is null
+        ? "not measured: --floor off"
+        : "the same load through a forwarder that only hands each publisher datagram, unchanged, to every subscriber with sendmmsg (no SRTP, no rewriting), on the same core: the least any SFU can add here; floor_p50/p99 are at latency_at_subscribers",
     ["janus_subscriber_streams_per_core"] = janus?.PerCore,
     ["janus_subscriber_streams_per_process_core"] = janus?.PerProcessCore,
     ["janus_max_clean_subscribers"] = janus?.MaxCleanSubscribers,
@@ -66,6 +86,7 @@ var result = new Dictionary<string, object?>
     ["method"] = "per step: window of publisher sequence numbers; loss = unmarked (subscriber, seq) pairs; latency = publisher send time (CLOCK_REALTIME, just before sendto) to the kernel's receive timestamp on the subscriber's socket (SO_TIMESTAMPNS), every 10th packet of every subscriber; subscribers are drained by one generator thread with recvmmsg every 10 ms; relay_cpu_cores = SFU process CPU (/proc/<pid>/stat); relay_core_busy = busy time of the SFU's pinned core incl. softirq (/proc/stat: on loopback the receivers' delivery runs there); per core = subscribers / min(relay_core_busy, 1) at the largest step with loss < 0.1 %",
     ["stopped_because"] = ours.StoppedBecause,
     ["steps"] = ours.Steps,
+    ["floor_steps"] = floor?.Steps,
     ["janus_stopped_because"] = janus?.StoppedBecause,
     ["janus_steps"] = janus?.Steps,
 };

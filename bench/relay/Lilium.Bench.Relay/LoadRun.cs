@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net.Sockets;
+using Lilium.WebRtc.Dtls;
 using Lilium.WebRtc.Srtp;
 
 /// <summary>
@@ -60,9 +61,10 @@ internal sealed class LoadRun(ISfuUnderTest sfu, int sfuCpu, IReadOnlyList<int> 
                     {
                         connected = await Task.WhenAll(Enumerable.Range(0, batch).Select(_ => sfu.SubscribeAsync()));
                     }
-                    catch (Exception e) when (e is TimeoutException or HttpRequestException or OperationCanceledException or InvalidOperationException or Xunit.Sdk.XunitException)
+                    catch (Exception e) when (e is TimeoutException or HttpRequestException or OperationCanceledException or InvalidOperationException or DtlsHandshakeException or SocketException or Xunit.Sdk.XunitException)
                     {
-                        // A saturated SFU (or generator) no longer completes new handshakes in time: past the knee.
+                        // A saturated SFU (or generator) no longer completes new handshakes in time (or its DTLS gives
+                        // up on them: handshake_failure): past the knee.
                         stoppedBecause = $"connecting subscriber {subscribers.Count + 1} failed under load: {e.GetType().Name}: {e.Message}";
                         break;
                     }

@@ -23,7 +23,6 @@ internal sealed unsafe partial class Forwarder : IDisposable
     private const int MaxSubscribers = 1 << 14;
     private const int SockAddrSize = 16; // sockaddr_in
     private const int BufferSize = 2048;
-    private const int MsgDontWait = 0x40;
 
     private readonly Socket _socket;
     private readonly int _fd;
@@ -130,7 +129,7 @@ internal sealed unsafe partial class Forwarder : IDisposable
                 _headers[i].Header.Name = _addresses + ((start + i) * SockAddrSize);
             }
 
-            var sent = SendMmsg(_fd, _headers, (uint)count, MsgDontWait);
+            var sent = MultiMessage.Send(_fd, _headers, (uint)count, MultiMessage.DontWait);
             start += sent > 0 ? sent : 0;
             if (sent < count)
             {
@@ -144,7 +143,4 @@ internal sealed unsafe partial class Forwarder : IDisposable
 
     [LibraryImport("libc", EntryPoint = "sendto", SetLastError = true)]
     private static partial nint SendTo(int fd, byte* buffer, nuint length, int flags, byte* to, uint toLength);
-
-    [LibraryImport("libc", EntryPoint = "sendmmsg", SetLastError = true)]
-    private static partial int SendMmsg(int fd, MMsgHdr* messages, uint count, int flags);
 }

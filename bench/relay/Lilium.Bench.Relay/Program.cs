@@ -7,9 +7,9 @@ using System.Text.Json;
 // WHIP/WHEP, then, when Debian's janus is installed, the same load through Janus's VideoRoom in the same run.
 // Between them, the floor (Forwarder.cs): a do-nothing forwarder on the same core under the same load, the least
 // latency any SFU can add on this machine. See docs/relay.md, "Benchmark".
-if (Array.IndexOf(args, "--forwarder") is var f and >= 0 && f + 1 < args.Length)
+if (Arg("--forwarder", 0) is var forwarderPort and > 0)
 {
-    return Forwarder.Run(int.Parse(args[f + 1], CultureInfo.InvariantCulture));
+    return Forwarder.Run(forwarderPort);
 }
 
 var steps = ArgS("--steps", "50,100,175,250,350,500,750,1000,1250,1500").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
@@ -34,7 +34,7 @@ await using (var relay = await LiliumRelay.StartAsync(relayDll, relayCpu))
 LoadRun.Outcome? floor = null;
 if (ArgS("--floor", "on") != "off")
 {
-    await using var forwarder = await FloorSfu.StartAsync(relayCpu);
+    await using var forwarder = FloorSfu.Start(relayCpu);
     floor = await new LoadRun(forwarder, sfuCpu, steps, seconds).RunAsync();
 }
 

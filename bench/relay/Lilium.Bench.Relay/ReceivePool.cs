@@ -12,7 +12,7 @@ using Lilium.WebRtc.Native;
 /// the socket (<c>SO_TIMESTAMPNS</c>), so the latency measured is the SFU's (publisher send to subscriber socket) and
 /// not the time the datagram then waited for this thread. Linux only, like the rest of the bench.
 /// </summary>
-internal sealed unsafe partial class ReceivePool : IDisposable
+internal sealed unsafe class ReceivePool : IDisposable
 {
     public const int Batch = 64;
     public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(10);
@@ -21,7 +21,6 @@ internal sealed unsafe partial class ReceivePool : IDisposable
     private const int ControlSize = 64;
     private const int SolSocket = 1;
     private const int SoTimestampNs = 35; // SO_TIMESTAMPNS (= SCM_TIMESTAMPNS) on x86-64 and arm64
-    private const int MsgDontWait = 0x40;
 
     private readonly byte* _slots;
     private readonly byte* _control;
@@ -115,7 +114,7 @@ internal sealed unsafe partial class ReceivePool : IDisposable
                 _headers[i].Header.Flags = 0;
             }
 
-            n = RecvMmsg(fd, _headers, Batch, MsgDontWait, null);
+            n = MultiMessage.Receive(fd, _headers, Batch, MultiMessage.DontWait, null);
             for (var i = 0; i < n; i++)
             {
                 var datagram = new Span<byte>(_slots + (i * SlotSize), (int)_headers[i].Length);
@@ -148,7 +147,4 @@ internal sealed unsafe partial class ReceivePool : IDisposable
 
         return 0;
     }
-
-    [LibraryImport("libc", EntryPoint = "recvmmsg", SetLastError = true)]
-    private static partial int RecvMmsg(int fd, MMsgHdr* messages, uint count, int flags, void* timeout);
 }

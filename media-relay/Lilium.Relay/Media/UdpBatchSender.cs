@@ -16,7 +16,7 @@ namespace Lilium.Relay.Media;
 /// the socket) is dropped and counted, as a real network would drop it; the rest of the batch still
 /// goes. Not thread-safe: the media loop owns it.
 /// </summary>
-internal sealed unsafe partial class UdpBatchSender : IDisposable
+internal sealed unsafe class UdpBatchSender : IDisposable
 {
     /// <summary>Bytes available to one datagram.</summary>
     public const int SlotSize = 2048;
@@ -25,7 +25,6 @@ internal sealed unsafe partial class UdpBatchSender : IDisposable
     private const ushort AfInet = 2;
     private const ushort AfInet6 = 10;
     private const int EIntr = 4;
-    private const int MsgDontWait = 0x40; // never block the media loop on a full send buffer, whatever the socket's mode
     private const int EAgain = 11;
 
     private readonly Socket _socket;
@@ -141,7 +140,7 @@ internal sealed unsafe partial class UdpBatchSender : IDisposable
             int n;
             try
             {
-                n = SendMmsg(_fd, _headers + offset, (uint)(_count - offset), MsgDontWait);
+                n = MultiMessage.Send(_fd, _headers + offset, (uint)(_count - offset), MultiMessage.DontWait); // never block the media loop on a full send buffer
             }
             catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
             {
@@ -249,9 +248,6 @@ internal sealed unsafe partial class UdpBatchSender : IDisposable
         NativeMemory.Free(_iov);
         NativeMemory.Free(_headers);
     }
-
-    [LibraryImport("libc", EntryPoint = "sendmmsg", SetLastError = true)]
-    private static partial int SendMmsg(int fd, MMsgHdr* messages, uint count, int flags);
 }
 
 /// <summary>What one flush did: datagrams and bytes handed to the kernel, datagrams it refused.</summary>

@@ -1,5 +1,6 @@
 using Amazon.DynamoDBv2;
 using Lilium.Auth;
+using Lilium.Aws;
 using Lilium.Data;
 using Lilium.LocalGateway;
 using Lilium.Signaling;
@@ -24,6 +25,7 @@ if (keys is null || string.IsNullOrEmpty(database))
 var dynamo = new AmazonDynamoDBClient(new AmazonDynamoDBConfig
 {
     ServiceURL = Environment.GetEnvironmentVariable("AWS_ENDPOINT_URL") ?? "http://localhost:4566",
+    HttpClientFactory = new BufferedHttpClientFactory(),
 });
 var store = new ConnectionStore(dynamo, Environment.GetEnvironmentVariable("CONNECTIONS_TABLE") ?? "lilium-connections", TimeProvider.System);
 await store.EnsureTableAsync(default);

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Text.Json.Nodes;
 using Lilium.Auth;
 using Lilium.Data.Friends;
 using Lilium.Data.Grants;
@@ -260,19 +259,14 @@ public sealed class SignalingHandler
             return ServerMessages.Error(ErrorCode.NotFriends, "Chat is only between accepted friends.", message.Id);
         }
 
-        var fields = new JsonObject { ["from"] = me.UserId.ToString(), [field] = payload };
-        if (message.Action == Actions.ChatMsg && message.Id is not null)
-        {
-            fields["msgId"] = message.Id;
-        }
-
-        var delivered = await _fanout.SendToUserAsync(to, ServerMessages.Build(message.Action, null, fields), cancellationToken);
+        var forward = ServerMessages.ChatForward(message.Action, me.UserId, field, payload, message.Action == Actions.ChatMsg ? message.Id : null);
+        var delivered = await _fanout.SendToUserAsync(to, forward, cancellationToken);
         if (delivered == 0)
         {
             return ServerMessages.Error(ErrorCode.FriendOffline, "The friend has no open connection.", message.Id);
         }
 
-        return ServerMessages.Build(Actions.ChatReceipt, message.Id, new JsonObject { ["to"] = to.ToString(), ["delivered"] = delivered });
+        return ServerMessages.ChatReceipt(message.Id, to, delivered);
     }
 
     private static bool IsBase64(string s)

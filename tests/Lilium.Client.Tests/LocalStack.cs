@@ -2,6 +2,7 @@ using Amazon.DynamoDBv2;
 using Amazon.Runtime;
 using Lilium.Api;
 using Lilium.Auth;
+using Lilium.Aws;
 using Lilium.Data;
 using Lilium.Data.Migrations;
 using Lilium.LocalGateway;
@@ -90,7 +91,7 @@ public sealed class LocalStack(PostgresFixture postgres, AwsEndpointFixture aws)
 
         var dynamo = new AmazonDynamoDBClient(
             new BasicAWSCredentials(AwsEndpointFixture.AccessKeyId, AwsEndpointFixture.SecretAccessKey),
-            new AmazonDynamoDBConfig { ServiceURL = aws.Endpoint.ToString(), AuthenticationRegion = AwsEndpointFixture.Region });
+            new AmazonDynamoDBConfig { ServiceURL = aws.Endpoint.ToString(), AuthenticationRegion = AwsEndpointFixture.Region, HttpClientFactory = new BufferedHttpClientFactory() });
         var store = new ConnectionStore(dynamo, "e2e-" + Guid.NewGuid().ToString("N")[..12], TimeProvider.System);
         await store.EnsureTableAsync(default);
         var registry = new ConnectionRegistry();

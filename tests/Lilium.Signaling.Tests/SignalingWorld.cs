@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Amazon.DynamoDBv2;
 using Amazon.Runtime;
 using Lilium.Auth;
+using Lilium.Aws;
 using Lilium.Data;
 using Lilium.Data.Friends;
 using Lilium.Data.Migrations;
@@ -38,7 +39,7 @@ public sealed class SignalingWorld(PostgresFixture postgres, AwsEndpointFixture 
         Friendships = new FriendshipRepository(Data);
         var dynamo = new AmazonDynamoDBClient(
             new BasicAWSCredentials(AwsEndpointFixture.AccessKeyId, AwsEndpointFixture.SecretAccessKey),
-            new AmazonDynamoDBConfig { ServiceURL = aws.Endpoint.ToString(), AuthenticationRegion = AwsEndpointFixture.Region });
+            new AmazonDynamoDBConfig { ServiceURL = aws.Endpoint.ToString(), AuthenticationRegion = AwsEndpointFixture.Region, HttpClientFactory = new BufferedHttpClientFactory() });
         Store = new ConnectionStore(dynamo, "connections-" + Guid.NewGuid().ToString("N")[..12], TimeProvider.System);
         await Store.EnsureTableAsync(default);
         var registry = new ConnectionRegistry();

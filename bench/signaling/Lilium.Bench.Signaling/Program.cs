@@ -7,6 +7,7 @@ using System.Text.Json;
 using Amazon.DynamoDBv2;
 using Amazon.Runtime;
 using Lilium.Auth;
+using Lilium.Aws;
 using Lilium.Data;
 using Lilium.Data.Friends;
 using Lilium.Data.Migrations;
@@ -32,7 +33,7 @@ await aws.InitializeAsync();
 var data = LiliumDatabase.CreateDataSource(await pg.CreateDatabaseAsync("bench_sig"));
 await new Migrator(data).MigrateAsync();
 var friendships = new FriendshipRepository(data);
-var dynamo = new AmazonDynamoDBClient(new BasicAWSCredentials("test", "test"), new AmazonDynamoDBConfig { ServiceURL = aws.Endpoint.ToString(), AuthenticationRegion = "us-east-1" });
+var dynamo = new AmazonDynamoDBClient(new BasicAWSCredentials("test", "test"), new AmazonDynamoDBConfig { ServiceURL = aws.Endpoint.ToString(), AuthenticationRegion = "us-east-1", HttpClientFactory = new BufferedHttpClientFactory() });
 var store = new ConnectionStore(dynamo, "bench-" + Guid.NewGuid().ToString("N")[..8], TimeProvider.System);
 await store.EnsureTableAsync(default);
 var keys = TokenKeys.Generate();
@@ -131,6 +132,10 @@ for (var c = 0; c < clients; c++)
 // process): that lateness (p99 9.5 ms) was counted as latency although a real client on its own device has none.
 // Lateness is still measured from the scheduled time and reported (send_lateness_p99_ms).
 var order = Enumerable.Range(0, clients).OrderBy(c => phases[c]).ToArray();
+// Each client's message up to its id; only the id changes from message to message.
+var prefixes = Enumerable.Range(0, clients)
+    .Select(i => Encoding.UTF8.GetBytes($"{{\"v\":1,\"action\":\"chat.msg\",\"to\":\"{users[i ^ 1].Id}\",\"ciphertext\":\"{ciphertext}\",\"id\":\""))
+    .ToArray();
 var inFlight = Enumerable.Repeat(Task.CompletedTask, clients).ToArray();
 var scheduler = new Thread(() =>
 {
@@ -153,7 +158,7 @@ var scheduler = new Thread(() =>
                 lateness.Add(Stopwatch.GetElapsedTime(due).TotalMilliseconds);
             }
 
-            var msg = Encoding.UTF8.GetBytes($"{{\"v\":1,\"action\":\"chat.msg\",\"id\":\"{n}\",\"to\":\"{users[i ^ 1].Id}\",\"ciphertext\":\"{ciphertext}\"}}");
+            var msg = ChatMessage(prefixes[i], n);
             var socket = sockets[i];
             var previous = inFlight[i];
             // A WebSocket allows one send at a time: chain behind the previous one if it has not finished.
@@ -192,10 +197,8 @@ for (var c = 0; c < clients; c++)
                 }
                 while (!r.EndOfMessage);
                 var now = Stopwatch.GetTimestamp();
-                using var doc = JsonDocument.Parse(buffer.AsMemory(0, count));
-                var root = doc.RootElement;
-                var action = root.GetProperty("action").GetString();
-                if (action == "chat.receipt" && int.TryParse(root.GetProperty("id").GetString(), out var n) && pending.TryRemove(n, out var due))
+                var (action, n) = Classify(buffer.AsSpan(0, count));
+                if (action == Received.Receipt && pending.TryRemove(n, out var due))
                 {
                     if (due >= measureFrom && due < measureUntil)
                     {
@@ -205,7 +208,7 @@ for (var c = 0; c < clients; c++)
                         Interlocked.Increment(ref measuredAcked);
                     }
                 }
-                else if (action == "error")
+                else if (action == Received.Error)
                 {
                     Interlocked.Increment(ref errors);
                 }
@@ -275,11 +278,63 @@ await data.DisposeAsync();
 await pg.DisposeAsync();
 return 0;
 
+// A real client parses on its own device; here the clients share the server's process, so they read only what the
+// measurement needs (action and id) without building a document or strings.
+static (Received Action, int Id) Classify(ReadOnlySpan<byte> json)
+{
+    var reader = new Utf8JsonReader(json);
+    var action = Received.Other;
+    var id = -1;
+    if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+    {
+        return (action, id);
+    }
+
+    while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+    {
+        var isAction = reader.ValueTextEquals("action"u8);
+        var isId = !isAction && reader.ValueTextEquals("id"u8);
+        reader.Read();
+        if (isAction && reader.TokenType == JsonTokenType.String)
+        {
+            action = reader.ValueTextEquals("chat.receipt"u8) ? Received.Receipt : reader.ValueTextEquals("error"u8) ? Received.Error : Received.Other;
+        }
+        else if (isId && reader.TokenType == JsonTokenType.String && int.TryParse(reader.ValueSpan, out var value))
+        {
+            id = value;
+        }
+        else
+        {
+            reader.Skip();
+        }
+    }
+
+    return (action, id);
+}
+
+static byte[] ChatMessage(byte[] prefix, int n)
+{
+    Span<byte> digits = stackalloc byte[11];
+    n.TryFormat(digits, out var length);
+    var message = new byte[prefix.Length + length + 2];
+    prefix.CopyTo(message, 0);
+    digits[..length].CopyTo(message.AsSpan(prefix.Length));
+    "\"}"u8.CopyTo(message.AsSpan(prefix.Length + length));
+    return message;
+}
+
 static double Percentile(double[] sorted, double q, int digits = 2) =>
     sorted.Length == 0 ? double.NaN : Math.Round(sorted[Math.Min(sorted.Length - 1, (int)(sorted.Length * q))], digits);
 
 int Arg(string name, int fallback) => Array.LastIndexOf(args, name) is var i and >= 0 && i + 1 < args.Length && int.TryParse(args[i + 1], out var v) ? v : fallback;
 string ArgS(string name, string fallback) => Array.LastIndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
+
+internal enum Received
+{
+    Other,
+    Receipt,
+    Error,
+}
 
 /// <summary>Sleeps to a <see cref="Stopwatch"/> timestamp with sub-millisecond precision (Thread.Sleep has 1 ms).</summary>
 internal static partial class Precise

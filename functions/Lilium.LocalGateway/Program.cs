@@ -1,6 +1,4 @@
-using Amazon.DynamoDBv2;
 using Lilium.Auth;
-using Lilium.Aws;
 using Lilium.Data;
 using Lilium.LocalGateway;
 using Lilium.Signaling;
@@ -22,11 +20,7 @@ if (keys is null || string.IsNullOrEmpty(database))
     return 2;
 }
 
-var dynamo = new AmazonDynamoDBClient(new AmazonDynamoDBConfig
-{
-    ServiceURL = Environment.GetEnvironmentVariable("AWS_ENDPOINT_URL") ?? "http://localhost:4566",
-    HttpClientFactory = new BufferedHttpClientFactory(),
-});
+var dynamo = DynamoDbClients.Create(Environment.GetEnvironmentVariable("AWS_ENDPOINT_URL") ?? "http://localhost:4566");
 var store = new ConnectionStore(dynamo, Environment.GetEnvironmentVariable("CONNECTIONS_TABLE") ?? "lilium-connections", TimeProvider.System);
 await store.EnsureTableAsync(default);
 var registry = new ConnectionRegistry();

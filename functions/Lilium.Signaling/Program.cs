@@ -1,4 +1,3 @@
-using Amazon.DynamoDBv2;
 using Lilium.Aws;
 using Lilium.Aws.ApiGateway;
 using Lilium.Data;
@@ -28,7 +27,7 @@ return await LambdaRuntime.FromEnvironment().RunAsync(async ct =>
     var (connectionString, _) = await DatabaseSettings.ResolveAsync(Environment.GetEnvironmentVariable, secrets, ct);
     var aws = AwsContext.FromEnvironment();
     var sender = new ManagementApiSender(new ApiGatewayManagementClient(aws, new Uri(Require("WS_MANAGEMENT_ENDPOINT"))));
-    var store = new ConnectionStore(new AmazonDynamoDBClient(new AmazonDynamoDBConfig { HttpClientFactory = new BufferedHttpClientFactory() }), Require("CONNECTIONS_TABLE"), TimeProvider.System);
+    var store = new ConnectionStore(DynamoDbClients.Create(), Require("CONNECTIONS_TABLE"), TimeProvider.System);
     var options = new SignalingOptions { RelayUrl = Uri.TryCreate(Environment.GetEnvironmentVariable("RELAY_URL"), UriKind.Absolute, out var relay) ? relay : null };
     var handler = SignalingHandler.Create(keys, LiliumDatabase.CreateDataSource(connectionString), store, sender, options, TimeProvider.System);
     return LambdaHandler.FromJson<WebSocketEvent, WebSocketResponse>(

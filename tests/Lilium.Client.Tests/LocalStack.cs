@@ -1,8 +1,6 @@
-using Amazon.DynamoDBv2;
 using Amazon.Runtime;
 using Lilium.Api;
 using Lilium.Auth;
-using Lilium.Aws;
 using Lilium.Data;
 using Lilium.Data.Migrations;
 using Lilium.LocalGateway;
@@ -89,9 +87,10 @@ public sealed class LocalStack(PostgresFixture postgres, AwsEndpointFixture aws)
         await _api.StartAsync();
         ApiUrl = new Uri($"http://127.0.0.1:{apiPort}/");
 
-        var dynamo = new AmazonDynamoDBClient(
+        var dynamo = DynamoDbClients.Create(
+            aws.Endpoint.ToString(),
             new BasicAWSCredentials(AwsEndpointFixture.AccessKeyId, AwsEndpointFixture.SecretAccessKey),
-            new AmazonDynamoDBConfig { ServiceURL = aws.Endpoint.ToString(), AuthenticationRegion = AwsEndpointFixture.Region, HttpClientFactory = new BufferedHttpClientFactory() });
+            AwsEndpointFixture.Region);
         var store = new ConnectionStore(dynamo, "e2e-" + Guid.NewGuid().ToString("N")[..12], TimeProvider.System);
         await store.EnsureTableAsync(default);
         var registry = new ConnectionRegistry();

@@ -1,8 +1,6 @@
 using System.Security.Cryptography;
-using Amazon.DynamoDBv2;
 using Amazon.Runtime;
 using Lilium.Auth;
-using Lilium.Aws;
 using Lilium.Data;
 using Lilium.Data.Friends;
 using Lilium.Data.Migrations;
@@ -37,9 +35,10 @@ public sealed class SignalingWorld(PostgresFixture postgres, AwsEndpointFixture 
         Data = LiliumDatabase.CreateDataSource(await postgres.CreateDatabaseAsync("sig"));
         await new Migrator(Data).MigrateAsync();
         Friendships = new FriendshipRepository(Data);
-        var dynamo = new AmazonDynamoDBClient(
+        var dynamo = DynamoDbClients.Create(
+            aws.Endpoint.ToString(),
             new BasicAWSCredentials(AwsEndpointFixture.AccessKeyId, AwsEndpointFixture.SecretAccessKey),
-            new AmazonDynamoDBConfig { ServiceURL = aws.Endpoint.ToString(), AuthenticationRegion = AwsEndpointFixture.Region, HttpClientFactory = new BufferedHttpClientFactory() });
+            AwsEndpointFixture.Region);
         Store = new ConnectionStore(dynamo, "connections-" + Guid.NewGuid().ToString("N")[..12], TimeProvider.System);
         await Store.EnsureTableAsync(default);
         var registry = new ConnectionRegistry();

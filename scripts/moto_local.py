@@ -398,19 +398,73 @@ def _ecs_deleted_with_their_stack() -> None:
 
 
 def _serialized_dynamodb_transactions() -> None:
-    """moto's TransactWriteItems deep-copies every table it touches (to roll back) while other requests' threads write
-    to them: concurrent $connects failed with "dictionary changed size during iteration" (500s the SDK retried).
-    One transaction at a time, as DynamoDB's own isolation promises."""
+    """Two changes to moto's TransactWriteItems, which deep-copies every table it touches to roll back:
+
+    - One transaction at a time, as DynamoDB's own isolation promises: the copies were taken while other requests'
+      threads wrote to the tables, and concurrent $connects failed with "dictionary changed size during iteration"
+      (500s the SDK retried).
+    - The rollback snapshot is the items the transaction names, not whole tables. A table copy per transaction made
+      1,000 $connects cost O(n^2) (110 s for the signaling benchmark's connect phase) and grew moto to ~2.7 GB,
+      which this VM's memory monitor (kdamond) then scanned in the middle of the benchmark (docs/signaling.md)."""
+    import copy
     import threading
 
+    import moto.dynamodb.models as models
     from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.models.table import Table
 
+    class _TablesNotCopied:
+        """moto's own table copy becomes a no-op (its rollback then re-assigns the same table); items are
+        snapshotted and restored below instead."""
+
+        def __getattr__(self, name):
+            return getattr(copy, name)
+
+        @staticmethod
+        def deepcopy(value, memo=None):
+            return value if isinstance(value, Table) else copy.deepcopy(value, memo)
+
+    models.copy = _TablesNotCopied()
     original = DynamoDBBackend.transact_write_items
     lock = threading.Lock()
 
+    def _keys(self, transact_items):
+        for item in transact_items:
+            try:
+                op_type, op = next(iter(item.items()))
+                table = self.tables.get(op.get("TableName"))
+                if table is None:
+                    continue
+                if op_type == "Put":
+                    attrs = op["Item"]
+                    key = {table.hash_key_attr: attrs[table.hash_key_attr]}
+                    if table.range_key_attr is not None:
+                        key[table.range_key_attr] = attrs[table.range_key_attr]
+                else:
+                    key = op["Key"]
+                hash_key, range_key = self.get_keys_value(table, key)
+            except Exception:  # malformed: moto's own validation answers it
+                continue
+            yield table, hash_key, range_key
+
     def transact_write_items(self, transact_items):
         with lock:
-            return original(self, transact_items)
+            before = [(table, h, r, copy.deepcopy(table.get_item(h, r))) for table, h, r in _keys(self, transact_items)]
+            try:
+                return original(self, transact_items)
+            except Exception:
+                for table, h, r, item in reversed(before):
+                    if r is not None:
+                        rows = table.items.setdefault(h, {})
+                        if item is None:
+                            rows.pop(r, None)
+                        else:
+                            rows[r] = item
+                    elif item is None:
+                        table.items.pop(h, None)
+                    else:
+                        table.items[h] = item
+                raise
 
     DynamoDBBackend.transact_write_items = transact_write_items
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make bench-signaling: BENCH_CLIENTS (1000) WebSocket clients in friend pairs exchange chat.msg through the
 # local gateway (Release), with DynamoDB on a fresh moto of its own and the project's Postgres (started by the
-# Lilium.Testing fixture when absent). Writes bench/results/signaling.json.
+# Lilium.Testing fixture when absent). The same clients and schedule first run against a floor relay without the
+# handler (--floor 0 skips it), and the JSON reports the gateway's p50/p99 over it. Writes bench/results/signaling.json.
 # The endpoint is fresh per run on a free port, and stopped afterwards: a moto that served earlier runs holds
 # gigabytes of deep-copied tables and moves the tail (docs/signaling.md). BENCH_AWS_ENDPOINT=URL uses that
 # endpoint instead (LocalStack, say).

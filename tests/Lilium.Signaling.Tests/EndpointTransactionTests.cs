@@ -20,13 +20,8 @@ public sealed class EndpointTransactionTests(AwsEndpointFixture aws) : IAsyncLif
     public async Task InitializeAsync()
     {
         _dynamo = DynamoDbClients.Create(aws.Endpoint.ToString(), new BasicAWSCredentials(AwsEndpointFixture.AccessKeyId, AwsEndpointFixture.SecretAccessKey), AwsEndpointFixture.Region);
-        await _dynamo.CreateTableAsync(new CreateTableRequest
-        {
-            TableName = _table,
-            BillingMode = BillingMode.PAY_PER_REQUEST,
-            AttributeDefinitions = [new("pk", ScalarAttributeType.S), new("sk", ScalarAttributeType.S)],
-            KeySchema = [new("pk", KeyType.HASH), new("sk", KeyType.RANGE)],
-        });
+        // The connections table's own schema.
+        await new ConnectionStore(_dynamo, _table, TimeProvider.System).EnsureTableAsync(default);
         await _dynamo.PutItemAsync(_table, new() { ["pk"] = S("U#alice"), ["sk"] = S("count"), ["n"] = new AttributeValue { N = "1" } });
     }
 
@@ -44,11 +39,7 @@ public sealed class EndpointTransactionTests(AwsEndpointFixture aws) : IAsyncLif
             TransactItems =
             [
                 new() { Put = new Put { TableName = _table, Item = new() { ["pk"] = S("C#c1"), ["sk"] = S("#") } } },
-                new() { Update = new Update
-                {
-                    TableName = _table, Key = new() { ["pk"] = S("U#alice"), ["sk"] = S("count") },
-                    UpdateExpression = "SET n = n + :one", ExpressionAttributeValues = new() { [":one"] = new AttributeValue { N = "1" } },
-                } },
+                IncrementAlicesCount(),
                 new() { ConditionCheck = new ConditionCheck { TableName = _table, Key = new() { ["pk"] = S("U#bob"), ["sk"] = S("count") }, ConditionExpression = "attribute_exists(pk)" } },
             ],
         }));
@@ -82,11 +73,7 @@ public sealed class EndpointTransactionTests(AwsEndpointFixture aws) : IAsyncLif
             TransactItems =
             [
                 new() { Put = new Put { TableName = _table, Item = new() { ["pk"] = S("C#c2"), ["sk"] = S("#") } } },
-                new() { Update = new Update
-                {
-                    TableName = _table, Key = new() { ["pk"] = S("U#alice"), ["sk"] = S("count") },
-                    UpdateExpression = "SET n = n + :one", ExpressionAttributeValues = new() { [":one"] = new AttributeValue { N = "1" } },
-                } },
+                IncrementAlicesCount(),
             ],
         });
 
@@ -98,6 +85,15 @@ public sealed class EndpointTransactionTests(AwsEndpointFixture aws) : IAsyncLif
         var scan = await _dynamo.ScanAsync(new ScanRequest { TableName = _table, ConsistentRead = true });
         return [.. scan.Items.Select(i => $"{i["pk"].S}/{i["sk"].S}/{(i.TryGetValue("n", out var n) ? n.N : "")}").Order(StringComparer.Ordinal)];
     }
+
+    private TransactWriteItem IncrementAlicesCount() => new()
+    {
+        Update = new Update
+        {
+            TableName = _table, Key = new() { ["pk"] = S("U#alice"), ["sk"] = S("count") },
+            UpdateExpression = "SET n = n + :one", ExpressionAttributeValues = new() { [":one"] = new AttributeValue { N = "1" } },
+        },
+    };
 
     private static AttributeValue S(string value) => new() { S = value };
 }

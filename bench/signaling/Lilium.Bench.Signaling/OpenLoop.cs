@@ -271,20 +271,19 @@ internal sealed class OpenLoop(ClientWebSocket[] sockets, byte[][] prefixes, int
 /// The whole machine's busy CPU from <c>/proc/stat</c> (every process: the AWS endpoint, Postgres, this one): a phase
 /// whose tail grows while the machine is busier is sharing its two cores, not slower by itself.
 /// </summary>
-internal readonly record struct MachineCpu(long Busy, long Total, long Timestamp)
+internal readonly record struct MachineCpu(long Busy, long Total)
 {
     public static MachineCpu Read()
     {
-        var now = Stopwatch.GetTimestamp();
         if (!File.Exists("/proc/stat"))
         {
-            return new(0, 0, now);
+            return new(0, 0);
         }
 
         // cpu  user nice system idle iowait irq softirq steal …
         var fields = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Take(8).Select(long.Parse).ToArray();
         var idle = fields[3] + fields[4];
-        return new(fields.Sum() - idle, fields.Sum(), now);
+        return new(fields.Sum() - idle, fields.Sum());
     }
 
     /// <returns>Cores busy on average since <paramref name="before"/> (0 when /proc/stat is absent).</returns>

@@ -80,32 +80,25 @@ var floor = withFloor ? await FloorAsync() : null;
 var sockets = await ConnectAsync(i => new Uri(gateway.WebSocketUri + "?token=" + Uri.EscapeDataString(users[i].Token)), "local gateway");
 var run = await new OpenLoop(sockets, prefixes, rate, warmup, seconds).RunAsync();
 Console.Error.WriteLine($"gateway: p50 {run.Percentile(0.5)} ms, p99 {run.Percentile(0.99)} ms, GC paused {run.GcPause.TotalMilliseconds:F0} ms");
+// The gateway's figures as the floor's (Summary), plus what only the run as a whole has.
 var result = new Dictionary<string, object>
 {
     ["clients"] = clients,
     ["offered_msgs_per_s"] = rate,
     ["msgs_per_s"] = Math.Round(run.Acked / (double)seconds, 1),
-    ["p50_ms"] = run.Percentile(0.50),
-    ["p99_ms"] = run.Percentile(0.99),
-    ["p999_ms"] = run.Percentile(0.999),
-    ["max_ms"] = run.Latencies.Length == 0 ? double.NaN : Math.Round(run.Latencies[^1], 2),
-    ["lost"] = run.Sent - run.Acked,
     ["errors"] = run.Errors,
     ["seconds"] = seconds,
-    ["p99_ms_per_second"] = run.P99PerSecond,
-    ["send_lateness_p99_ms"] = OpenLoop.Percentile(run.Lateness, 0.99),
-    ["gc_pause_ms"] = Math.Round(run.GcPause.TotalMilliseconds, 1),
-    ["gc_collections_gen012"] = run.GcCollections,
-    ["allocated_bytes_per_msg"] = run.AllocatedPerMessage,
     ["gc_mode"] = (System.Runtime.GCSettings.IsServerGC ? "server" : "workstation") + (Environment.GetEnvironmentVariable("DOTNET_GCgen0size") is { Length: > 0 } gen0 ? $", gen0 budget {gen0}" : ""),
     ["warmup_seconds"] = warmup,
-    ["process_cpu_cores"] = run.CpuCores,
-    ["machine_cpu_cores"] = run.MachineCpuCores,
-    ["pool_threads"] = run.PoolThreads,
     ["load_average"] = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "",
     ["method"] = "open loop, each client sends chat.msg to its friend every clients/rate s (one scheduler thread sends for all clients at their due times); latency = scheduled send to chat.receipt; clients, gateway and handler share one process",
     ["store"] = $"DynamoDB on {aws.Endpoint}, lookup cache TTL: friendships {cacheTtl.TotalSeconds} s, connections {(SignalingOptions.SingleInstance.ConnectionCacheTtl ?? cacheTtl).TotalSeconds} s (single instance, authoritative for connections; stale-while-revalidate)",
 };
+foreach (var (key, value) in Summary(run))
+{
+    result[key] = value;
+}
+
 if (floor is not null)
 {
     // What the signaling path adds to what this machine charges for the same sockets and schedule.
@@ -120,7 +113,7 @@ var json = JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteInd
 Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
 await File.WriteAllTextAsync(output, json);
 Console.WriteLine(json);
-await CloseAsync(sockets);
+Close(sockets);
 
 // The gateway first: its stop waits, within Kestrel's shutdown timeout, for the $disconnect invocations the aborts
 // started, which still use the database (disposed first, 21 of them logged ObjectDisposedException in one run; with
@@ -137,7 +130,7 @@ async Task<LoadResult> FloorAsync()
     var floorSockets = await ConnectAsync(relay.ClientUri, "floor relay");
     var measured = await new OpenLoop(floorSockets, prefixes, rate, warmup, seconds).RunAsync();
     Console.Error.WriteLine($"floor: p50 {measured.Percentile(0.5)} ms, p99 {measured.Percentile(0.99)} ms, GC paused {measured.GcPause.TotalMilliseconds:F0} ms");
-    await CloseAsync(floorSockets);
+    Close(floorSockets);
     return measured;
 }
 
@@ -187,15 +180,13 @@ async Task<ClientWebSocket[]> ConnectAsync(Func<int, Uri> uri, string what)
     return connected;
 }
 
-static Task CloseAsync(ClientWebSocket[] sockets)
+static void Close(ClientWebSocket[] sockets)
 {
     foreach (var s in sockets)
     {
         s.Abort();
         s.Dispose();
     }
-
-    return Task.CompletedTask;
 }
 
 int Arg(string name, int fallback) => Array.LastIndexOf(args, name) is var i and >= 0 && i + 1 < args.Length && int.TryParse(args[i + 1], out var v) ? v : fallback;

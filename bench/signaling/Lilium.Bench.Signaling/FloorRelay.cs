@@ -118,6 +118,9 @@ internal sealed class FloorRelay : IAsyncDisposable
     }
 
     // The shape of the handler's receipt: {"v":1,"action":"chat.receipt","id":…,"to":…,"delivered":1}.
+    // Its own writer, not ServerMessages.ChatReceipt: with the handler's pooled writer the floor (allocating ~870 instead
+    // of ~1,400 bytes a message) met gen1/gen2 collections of ~140 ms in three runs of three, and its p99 went from ~3 to
+    // 90–116 ms; this one keeps the floor a measure of the sockets.
     private static byte[] Receipt(string? id)
     {
         var buffer = new ArrayBufferWriter<byte>(128);

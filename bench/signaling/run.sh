@@ -26,7 +26,7 @@ else
 fi
 # A 64 MB gen0 budget for the process that hosts the gateway, the handler and the clients: with the default budget
 # it allocated ~15 KB per message and paused for gen0 37 times a second (~0.7 s of 10 s stopped); with 64 MB, 11
-# collections and ~50 ms in 10 s, and less CPU (docs/signaling.md, session 8). Override with DOTNET_GCgen0size.
+# collections and ~50 ms in 10 s, and less CPU (docs/decisions.md, D4). Override with DOTNET_GCgen0size.
 export DOTNET_GCgen0size="${DOTNET_GCgen0size:-0x4000000}"
 dotnet bench/signaling/Lilium.Bench.Signaling/bin/Release/net10.0/Lilium.Bench.Signaling.dll \
   --clients "${BENCH_CLIENTS:-1000}" --seconds "${BENCH_SECONDS:-10}" --rate "${BENCH_RATE:-5000}" --warmup "${BENCH_WARMUP:-10}" --out "$ROOT/bench/results/signaling.json" "$@"

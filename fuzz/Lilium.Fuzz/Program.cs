@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Lilium.Fuzz;
 using SharpFuzz;
 
@@ -14,6 +15,14 @@ if (args.Length < 1 || !FuzzTargets.Names.Contains(args[0]))
 {
     Console.Error.WriteLine($"usage: Lilium.Fuzz <{string.Join('|', FuzzTargets.Names)}> [input file or directory...] | seeds <corpus-root>");
     return 2;
+}
+
+// Instrumented code writes edge hits to Trace.SharedMem; until Fuzzer.LibFuzzer.Run points it at the
+// shared map, give it a scratch map, so a target can be built (a DTLS handshake, an SCTP association)
+// outside the first input's time limit, and replay works with an instrumented build.
+unsafe
+{
+    SharpFuzz.Common.Trace.SharedMem = (byte*)NativeMemory.AllocZeroed(1 << 16); // SharpFuzz's map size
 }
 
 var target = FuzzTargets.Create(args[0]);
@@ -39,4 +48,9 @@ foreach (var file in files)
 }
 
 Console.WriteLine($"{args[0]}: {files.Count} inputs, {failed} threw");
+if (target is Lilium.Fuzz.Targets.DtlsTarget dtls)
+{
+    Console.WriteLine($"dtls: the inputs ended the association {dtls.Rebuilds} times; last: {dtls.LastCloseReason}");
+}
+
 return failed == 0 ? 0 : 1;

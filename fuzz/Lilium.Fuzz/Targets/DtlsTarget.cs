@@ -20,6 +20,12 @@ internal sealed class DtlsTarget : IFuzzTarget, IDisposable
 
     public DtlsTarget() => _pair = Connect(_serverCertificate, _clientCertificate, capture: null);
 
+    /// <summary>How many times an input ended the association and the pair was rebuilt.</summary>
+    public int Rebuilds { get; private set; }
+
+    /// <summary>Why the last association that an input ended closed.</summary>
+    public string? LastCloseReason { get; private set; }
+
     public void Run(ReadOnlySpan<byte> input)
     {
         if (input.IsEmpty)
@@ -38,6 +44,8 @@ internal sealed class DtlsTarget : IFuzzTarget, IDisposable
 
         if (_pair.Server.Closed.IsCompleted || _pair.Client.Closed.IsCompleted)
         {
+            Rebuilds++;
+            LastCloseReason = _pair.Server.Closed.IsCompleted ? "server: " + _pair.Server.Closed.Result : "client: " + _pair.Client.Closed.Result;
             _pair.Dispose();
             _pair = Connect(_serverCertificate, _clientCertificate, capture: null);
         }

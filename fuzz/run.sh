@@ -3,12 +3,13 @@
 # by libFuzzer through fuzz/driver/libfuzzer-dotnet.c, one run per target, results as JSON.
 #
 #   fuzz/run.sh [--runs N | --seconds S] [--targets "stun rtp ..."] [--out FILE] [--crash-dir DIR]
-#               [--jobs J] [--no-build] [--config Release]
+#               [--jobs J] [--no-build] [--config Release] [--work DIR]
 #
 # Defaults: FUZZ_RUNS=1000000 executions per target (or FUZZ_SECONDS per target, when set), every
 # target, FUZZ_JOBS=1 target at a time, out bench/results/fuzz.json, crashes fuzz/crashes/<target>/.
 # FUZZ_MAX_SECONDS (1800): a target that has not reached its runs by then stops there (the JSON says so).
 # FUZZ_TIMEOUT (10 s): an input running longer is a hang. FUZZ_NICE (19): the niceness of the run.
+# --work (FUZZ_WORK, default .local/fuzz/run): the instrumented copy, the growing corpora, logs.
 # A crash or hang stops libFuzzer; the run is restarted for what remains, so each is counted and saved.
 # Installs what it lacks: clang and libclang-rt-dev (apt-get), the sharpfuzz tool (.local/fuzz/tools).
 set -euo pipefail
@@ -25,6 +26,7 @@ MAX_SECONDS="${FUZZ_MAX_SECONDS:-1800}"
 TIMEOUT="${FUZZ_TIMEOUT:-10}"
 NICE="${FUZZ_NICE:-19}"
 CONFIG="${CONFIG:-Release}"
+WORK="${FUZZ_WORK:-$ROOT/.local/fuzz/run}"
 BUILD=1
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -36,12 +38,13 @@ while [ $# -gt 0 ]; do
     --jobs) JOBS="$2"; shift 2 ;;
     --no-build) BUILD=0; shift ;;
     --config) CONFIG="$2"; shift 2 ;;
+    --work) WORK="$2"; shift 2 ;;
     *) echo "fuzz: unknown argument $1" >&2; exit 2 ;;
   esac
 done
 
-WORK="$ROOT/.local/fuzz"
-mkdir -p "$WORK" "$(dirname "$OUT")"
+TOOLS="$ROOT/.local/fuzz"
+mkdir -p "$WORK" "$TOOLS" "$(dirname "$OUT")"
 SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
 
 # 1. Tools: clang + libFuzzer's runtime (Debian: clang, libclang-rt-dev), SharpFuzz's instrumenter.
@@ -50,16 +53,17 @@ if ! command -v clang >/dev/null || ! ls /usr/lib/llvm-*/lib/clang/*/lib/linux/l
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends clang libclang-rt-dev >/dev/null
 fi
-SHARPFUZZ="$WORK/tools/sharpfuzz"
+SHARPFUZZ="$TOOLS/tools/sharpfuzz"
 if [ ! -x "$SHARPFUZZ" ]; then
-  dotnet tool install --tool-path "$WORK/tools" SharpFuzz.CommandLine --version 2.3.0 >/dev/null
+  dotnet tool install --tool-path "$TOOLS/tools" SharpFuzz.CommandLine --version 2.3.0 >/dev/null
 fi
 
 # 2. The driver (not instrumented itself: libFuzzer sees only the target's edges).
-DRIVER="$WORK/libfuzzer-dotnet"
+DRIVER="$TOOLS/libfuzzer-dotnet"
 if [ ! -x "$DRIVER" ] || [ fuzz/driver/libfuzzer-dotnet.c -nt "$DRIVER" ]; then
   clang -O2 -Wall -Wextra -Werror -c fuzz/driver/libfuzzer-dotnet.c -o "$WORK/libfuzzer-dotnet.o"
-  clang -fsanitize=fuzzer "$WORK/libfuzzer-dotnet.o" -o "$DRIVER"
+  clang -fsanitize=fuzzer "$WORK/libfuzzer-dotnet.o" -o "$WORK/libfuzzer-dotnet"
+  mv -f "$WORK/libfuzzer-dotnet" "$DRIVER" # atomic: another run may be using it
 fi
 
 # 3. The harness, copied and instrumented: our assemblies only (not the harness, SharpFuzz, BouncyCastle or System.*).

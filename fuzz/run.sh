@@ -124,6 +124,11 @@ fuzz_target() {
     fi
   done
   end=$(date +%s.%N)
+  if [ "$execs" -eq 0 ]; then
+    echo "fuzz: $t: no input ran; see $log" >&2
+    tail -20 "$log" >&2
+    return 1
+  fi
   python3 - "$WORK/result.$t.json" "$t" "$execs" "$crash" "$hang" "$edges" "$start" "$end" "$segments" <<'PY'
 import json, sys
 path, t, execs, crash, hang, edges, start, end, segments = sys.argv[1:]

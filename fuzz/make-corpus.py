@@ -7,7 +7,8 @@ Provenance: the bytes come from the test fixtures, read from their C# source so 
   rtcp  <- the same file: SR, RR, SDES, BYE, NACK, PLI, REMB, plus one compound SR+SDES
   sdp   <- tests/Lilium.WebRtc.Tests/SdpFixtures.cs      (offers captured from aiortc and Chromium)
 The targets whose seeds need our code (dtls, srtp, sctp, input, signaling) are written by
-`Lilium.Fuzz seeds fuzz/corpus` (fuzz/Lilium.Fuzz/Seeds.cs); fuzz/run.sh --seeds runs both.
+`dotnet run --project fuzz/Lilium.Fuzz -c Release -- seeds fuzz/corpus` (fuzz/Lilium.Fuzz/Seeds.cs),
+after this script (the srtp seeds are the rtp and rtcp ones, protected).
 """
 import pathlib
 import re

@@ -10,6 +10,7 @@
 # FUZZ_MAX_SECONDS (1800): a target that has not reached its runs by then stops there (the JSON says so).
 # FUZZ_TIMEOUT (10 s): an input running longer is a hang. FUZZ_NICE (19): the niceness of the run.
 # --work (FUZZ_WORK, default .local/fuzz/run): the instrumented copy, the growing corpora, logs.
+# FUZZ_MERGE=1: keep the other targets' results already in the output file (to re-run some targets).
 # A crash or hang stops libFuzzer; the run is restarted for what remains, so each is counted and saved.
 # Installs what it lacks: clang and libclang-rt-dev (apt-get), the sharpfuzz tool (.local/fuzz/tools).
 set -euo pipefail
@@ -157,10 +158,10 @@ while [ $running -gt 0 ]; do
   running=$((running - 1))
 done
 
-python3 - "$OUT" "$WORK" "$TARGETS" "$RUNS" "$SECONDS_PER_TARGET" "$TIMEOUT" "$JOBS" "$MAX_SECONDS" <<'PY'
+python3 - "$OUT" "$WORK" "$TARGETS" "$RUNS" "$SECONDS_PER_TARGET" "$TIMEOUT" "$JOBS" "$MAX_SECONDS" "${FUZZ_MERGE:-0}" <<'PY'
 import datetime, json, os, sys
-out, work, targets, runs, seconds, timeout, jobs, cap = sys.argv[1:]
-results = {}
+out, work, targets, runs, seconds, timeout, jobs, cap, merge = sys.argv[1:]
+results = json.load(open(out))["targets"] if merge == "1" and os.path.exists(out) else {}
 for t in targets.split():
     p = os.path.join(work, f"result.{t}.json")
     if os.path.exists(p):
@@ -177,7 +178,7 @@ doc = {
 json.dump(doc, open(out, "w"), indent=2)
 print(f"fuzz: wrote {out}")
 PY
-total_crashes=$(python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(sum(v['crashes']+v['hangs'] for v in d['targets'].values()))" "$OUT")
+total_crashes=$(python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(sum(d['targets'][t]['crashes']+d['targets'][t]['hangs'] for t in sys.argv[2].split() if t in d['targets']))" "$OUT" "$TARGETS")
 missing=$(python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(' '.join(t for t in sys.argv[2].split() if t not in d['targets']))" "$OUT" "$TARGETS")
 if [ -n "$missing" ]; then echo "fuzz: no result for: $missing" >&2; exit 1; fi
 if [ "$failed" != 0 ]; then exit 1; fi

@@ -112,6 +112,26 @@ public sealed class DtlsHandshakeTests
         Assert.Equal("hello sdk"u8.ToArray(), await atClient.Task.WaitAsync(Timeout));
     }
 
+    // Regression (fuzz/crashes/dtls/empty-application-data, found by make fuzz): an empty send threw
+    // ArgumentException out of BouncyCastle instead of returning false.
+    [Fact]
+    public async Task Empty_application_data_is_refused_without_throwing()
+    {
+        var serverCert = DtlsCertificate.Generate();
+        var clientCert = DtlsCertificate.Generate();
+        await using var link = new UdpLink();
+        using var server = new DtlsConnection(DtlsRole.Server, serverCert, clientCert.Fingerprint, link.SendFromA, handshakeTimeout: Timeout);
+        using var client = new DtlsConnection(DtlsRole.Client, clientCert, serverCert.Fingerprint, link.SendFromB, handshakeTimeout: Timeout);
+        var atServer = new TaskCompletionSource<byte[]>(TaskCreationOptions.RunContinuationsAsynchronously);
+        server.ApplicationDataReceived = d => atServer.TrySetResult(d.ToArray());
+        link.Start(server.Feed, client.Feed);
+        await Task.WhenAll(server.HandshakeAsync(), client.HandshakeAsync()).WaitAsync(Timeout);
+
+        Assert.False(client.SendApplicationData([]));
+        Assert.True(client.SendApplicationData("after"u8));
+        Assert.Equal("after"u8.ToArray(), await atServer.Task.WaitAsync(Timeout));
+    }
+
     [Fact]
     public async Task Close_notify_completes_the_peers_closed_task()
     {

@@ -80,11 +80,12 @@ public sealed class DtlsConnection : IDisposable
         DrainEstablished();
     }
 
-    /// <summary>Sends application data (one DTLS record) once established; false if not established or closed.</summary>
+    /// <summary>Sends application data (one DTLS record) once established; false if empty, not established or closed.</summary>
     public bool SendApplicationData(ReadOnlySpan<byte> data)
     {
         var established = Volatile.Read(ref _established);
-        if (established is null || _transport.IsClosed || data.Length > established.GetSendLimit())
+        // Empty: BouncyCastle's Send throws ArgumentException for a zero-length buffer (found by make fuzz).
+        if (established is null || _transport.IsClosed || data.IsEmpty || data.Length > established.GetSendLimit())
         {
             return false;
         }

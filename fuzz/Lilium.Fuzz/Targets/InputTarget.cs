@@ -1,0 +1,31 @@
+using Lilium.Auth;
+using Lilium.Input;
+
+namespace Lilium.Fuzz.Targets;
+
+/// <summary>
+/// The viewer input wire format (docs/input.md) as the relay's gate meets it: validation, the
+/// Forwarded envelope, decoding, and a stateful <see cref="InputGate"/> whose grant the input can
+/// change (a byte beyond the longest event picks new permissions, as a host's grant change would).
+/// </summary>
+internal sealed class InputTarget : IFuzzTarget
+{
+    private readonly InputGate _gate = new(InputPermissions.Keyboard | InputPermissions.Mouse | InputPermissions.Controller);
+
+    public void Run(ReadOnlySpan<byte> input)
+    {
+        if (InputWire.TryValidate(input, out _))
+        {
+            InputWire.Sequence(input);
+        }
+
+        InputWire.TryReadForwarded(input, out _, out var inner);
+        InputEvent.TryRead(input, out _, out _);
+        InputEvent.TryRead(inner, out _, out _);
+        _gate.Check(input);
+        if (input.Length == 21)
+        {
+            _gate.ChangePermissions((InputPermissions)(input[20] & (byte)InputPermissionsExtensions.ValidMask));
+        }
+    }
+}

@@ -148,6 +148,33 @@ public sealed class LiliumApiClient : IDisposable
         return new RelayGrant(reply.Token, reply.SessionId, reply.Role, reply.Permissions.ToPermissions(), reply.ExpiresAt);
     }
 
+    /// <summary>
+    /// The host admits an accepted friend as a viewer of <paramref name="sessionId"/> (as accepting their join request
+    /// does); the friend then fetches their own grant with <see cref="IssueRelayGrantAsync"/>. Returns the permissions they get.
+    /// </summary>
+    public async Task<InputPermissions> AdmitViewerAsync(Guid sessionId, Guid userId, CancellationToken cancellationToken = default) =>
+        (await SendAsync(HttpMethod.Post, $"v1/sessions/{sessionId}/participants", new FriendRequestBody(userId), ApiJsonContext.Default.FriendRequestBody,
+            ApiJsonContext.Default.RelayGrantReply, true, cancellationToken))!.Permissions.ToPermissions();
+
+    /// <summary>The host removes (kicks) a viewer; with the caller's own id, the caller leaves. The relay drops their media within a second.</summary>
+    public Task RemoveParticipantAsync(Guid sessionId, Guid userId, CancellationToken cancellationToken = default) =>
+        SendAsync<EmptyBody, EmptyBody>(HttpMethod.Delete, $"v1/sessions/{sessionId}/participants/{userId}", null, null, null, true, cancellationToken);
+
+    /// <summary>
+    /// Ends this login: the server revokes its refresh tokens, drops the user's media peers at the relay and closes
+    /// their WebSockets; this client forgets its tokens (log in again to continue).
+    /// </summary>
+    public async Task LogoutAsync(CancellationToken cancellationToken = default)
+    {
+        if (_tokens is not { } tokens)
+        {
+            return;
+        }
+
+        await SendAsync<RefreshBody, EmptyBody>(HttpMethod.Post, "v1/auth/logout", new RefreshBody(tokens.RefreshToken), ApiJsonContext.Default.RefreshBody, null, true, cancellationToken);
+        _tokens = null;
+    }
+
     /// <summary>Tests: replaces the access token as if the server had revoked or expired it.</summary>
     internal void CorruptAccessTokenForTests()
     {

@@ -116,6 +116,11 @@ public static class RelayApp
             options.ControlPlaneUrl = controlPlane.AbsoluteUri.EndsWith('/') ? controlPlane : new Uri(controlPlane.AbsoluteUri + "/");
         }
 
+        if (int.TryParse(configuration["RELAY_MAX_PEERS"], out var maxPeers) && maxPeers > 0)
+        {
+            options.MaxPeers = maxPeers;
+        }
+
         if (int.TryParse(configuration["RELAY_REVOCATION_POLL_MS"], out var pollMs) && pollMs is >= 50 and <= 500)
         {
             options.RevocationPollInterval = TimeSpan.FromMilliseconds(pollMs);

@@ -35,6 +35,12 @@ public sealed class RelayOptions
     /// </summary>
     public Uri? ControlPlaneUrl { get; set; }
 
+    /// <summary>Live peers one user may hold in one session (several devices, a reconnect overlapping the old peer); more get 429.</summary>
+    public int MaxPeersPerUser { get; set; } = 4;
+
+    /// <summary>Live peers on this relay (<c>RELAY_MAX_PEERS</c>); beyond it a WHIP/WHEP offer gets 503 with Retry-After.</summary>
+    public int MaxPeers { get; set; } = 2000;
+
     /// <summary>How often the revocations feed is polled (<c>RELAY_REVOCATION_POLL_MS</c>); revocations reach peers within about this plus one HTTP round trip.</summary>
     public TimeSpan RevocationPollInterval { get; set; } = TimeSpan.FromMilliseconds(250);
 

@@ -203,6 +203,27 @@ public sealed class RelayHttpTests(RelayFixture relay) : IClassFixture<RelayFixt
     }
 
     [Fact]
+    public async Task One_user_holds_a_bounded_number_of_peers_in_a_session()
+    {
+        // Issue 23: before, one viewer grant opened peers without limit (memory and fan-out per peer).
+        var session = Guid.NewGuid();
+        using var publisher = await Post(relay.Whip(session), TestOffers.Publisher(), relay.Grant(session, RelayRole.Host));
+        Assert.Equal(HttpStatusCode.Created, publisher.StatusCode);
+        var grant = relay.Grant(session, RelayRole.Viewer, Guid.NewGuid(), InputPermissions.None);
+        for (var i = 0; i < 4; i++)
+        {
+            using var ok = await Post(relay.Whep(session), TestOffers.Viewer(), grant);
+            Assert.Equal(HttpStatusCode.Created, ok.StatusCode);
+        }
+
+        using var refused = await Post(relay.Whep(session), TestOffers.Viewer(), grant);
+        await AssertProblem(refused, HttpStatusCode.TooManyRequests);
+        Assert.NotNull(refused.Headers.RetryAfter);
+        using var other = await Post(relay.Whep(session), TestOffers.Viewer(), relay.Grant(session, RelayRole.Viewer)); // another user is unaffected
+        Assert.Equal(HttpStatusCode.Created, other.StatusCode);
+    }
+
+    [Fact]
     public async Task Options_answers_cors_preflight_with_accept_post_and_no_grant()
     {
         using var request = new HttpRequestMessage(HttpMethod.Options, relay.Whip(Guid.NewGuid()));

@@ -76,6 +76,21 @@ internal static partial class WhipWhepEndpoints
             return Problems.Draining();
         }
 
+        // Bounded memory: caps per user in a session and per relay, each with a problem that says what to do.
+        var limits = services.GetRequiredService<IOptions<RelayOptions>>().Value;
+        if (registry.PeerCount >= limits.MaxPeers)
+        {
+            return Problems.Of(StatusCodes.Status503ServiceUnavailable, "Relay full", $"This relay serves its maximum of {limits.MaxPeers} peers; retry shortly.", "relay-full",
+                new Dictionary<string, string> { ["Retry-After"] = "5" });
+        }
+
+        if (registry.FindSession(sessionId) is { } existing
+            && existing.Subscribers.Count(p => p.User == grant!.Subject && !p.IsClosed) >= limits.MaxPeersPerUser)
+        {
+            return Problems.Of(StatusCodes.Status429TooManyRequests, "Too many peers", $"You already hold {limits.MaxPeersPerUser} peers in this session; DELETE one first.", "too-many-peers",
+                new Dictionary<string, string> { ["Retry-After"] = "5" });
+        }
+
         var body = await ReadBodyAsync(http.Request, http.RequestAborted);
         if (body is null)
         {

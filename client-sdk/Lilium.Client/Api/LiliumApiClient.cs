@@ -141,7 +141,11 @@ public sealed class LiliumApiClient : IDisposable
     public async Task<Guid> RedeemInviteAsync(string code, CancellationToken cancellationToken = default) =>
         (await SendAsync(HttpMethod.Post, "v1/invites/redeem", new RedeemBody(code), ApiJsonContext.Default.RedeemBody, ApiJsonContext.Default.RedeemReply, true, cancellationToken))!.SessionId;
 
-    /// <summary>A relay grant for the session: host for its host, viewer (with the host's input grant) for a participant or friend.</summary>
+    /// <summary>
+    /// A relay grant for the session: host for its host, viewer (with the host's input grant) for someone the host
+    /// admitted (<c>join.accept</c>, <see cref="AdmitViewerAsync"/>) or who redeemed an invite, while still a participant;
+    /// otherwise a <see cref="LiliumProblemException"/> (403 <c>not_admitted</c>, or 404 <c>session_not_found</c>).
+    /// </summary>
     public async Task<RelayGrant> IssueRelayGrantAsync(Guid sessionId, CancellationToken cancellationToken = default)
     {
         var reply = (await SendAsync(HttpMethod.Post, $"v1/sessions/{sessionId}/relay-grants", new EmptyBody(), ApiJsonContext.Default.EmptyBody, ApiJsonContext.Default.RelayGrantReply, true, cancellationToken))!;

@@ -56,6 +56,9 @@ start() { # name, log, command...
 
 step "start"
 ASPNETCORE_URLS="http://127.0.0.1:$API_PORT" start api dotnet "$(bin functions/Lilium.Api)"
+# The relay gets the relay key alone (never the keys that sign users' tokens; docs/security.md).
+RELAY_KEY="$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["relayKey"])' "$KEYS")" \
+RELAY_CONTROL_PLANE_URL="http://127.0.0.1:$API_PORT/" \
 ASPNETCORE_URLS="http://127.0.0.1:$RELAY_HTTP_PORT" RELAY_MEDIA_PORT="$RELAY_UDP_PORT" RELAY_BIND_ADDRESS=127.0.0.1 RELAY_PUBLIC_IP=127.0.0.1 \
   start relay dotnet "$(bin media-relay/Lilium.Relay)"
 HAS_GATEWAY=0

@@ -136,6 +136,7 @@ public static class ApiApp
         services.AddSingleton<FriendGrantRepository>();
         services.AddSingleton<SessionRepository>();
         services.AddSingleton<InviteRepository>();
+        services.AddSingleton<Lilium.Data.Revocations.RevocationRepository>();
         services.AddSingleton(sp => new RelayGrantIssuer(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<TokenService>().Relay));
 
         // AuthenticationCore, not AddAuthentication(): the latter also registers Data Protection, whose
@@ -185,5 +186,6 @@ public static class ApiApp
         app.MapAuthEndpoints();
         app.MapFriendEndpoints();
         app.MapSessionEndpoints();
+        app.MapRelayFeedEndpoints();
     }
 }

@@ -11,6 +11,11 @@ public enum TokenKind
     Refresh,
     /// <summary>A grant the media relay verifies: session, role and input permissions.</summary>
     Relay,
+    /// <summary>
+    /// A relay task's own short-lived credential for the control plane's revocations feed, signed with the relay key
+    /// (the one key the relay holds); the kind inside the MAC keeps it from ever passing as a grant, and the reverse.
+    /// </summary>
+    RelayService,
 }
 
 public enum RelayRole
@@ -51,8 +56,15 @@ public sealed record RelayGrantClaims : TokenClaims
     public override TokenKind Kind => TokenKind.Relay;
 }
 
+/// <summary>A relay task asking the control plane for revocations; <c>sub</c> is the task's random instance id.</summary>
+public sealed record RelayServiceClaims : TokenClaims
+{
+    public override TokenKind Kind => TokenKind.RelayService;
+}
+
 [JsonSourceGenerationOptions(UseStringEnumConverter = true, DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
 [JsonSerializable(typeof(AccessClaims))]
 [JsonSerializable(typeof(RefreshClaims))]
 [JsonSerializable(typeof(RelayGrantClaims))]
+[JsonSerializable(typeof(RelayServiceClaims))]
 internal sealed partial class TokenJsonContext : JsonSerializerContext;

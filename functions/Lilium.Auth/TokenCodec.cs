@@ -47,6 +47,9 @@ public sealed class TokenCodec
 
     public TokenKind Kind => _kind;
 
+    /// <summary>A codec of another kind over the same key (the relay signs its feed credential with its grant key).</summary>
+    public TokenCodec WithKind(TokenKind kind) => new(kind, _key, _time);
+
     public TimeProvider Time => _time;
 
     public string Issue(AccessClaims claims) => Issue(claims, TokenJsonContext.Default.AccessClaims);
@@ -54,6 +57,11 @@ public sealed class TokenCodec
     public string Issue(RefreshClaims claims) => Issue(claims, TokenJsonContext.Default.RefreshClaims);
 
     public string Issue(RelayGrantClaims claims) => Issue(claims, TokenJsonContext.Default.RelayGrantClaims);
+
+    public string Issue(RelayServiceClaims claims) => Issue(claims, TokenJsonContext.Default.RelayServiceClaims);
+
+    public TokenError TryRead(string? token, out RelayServiceClaims? claims) =>
+        TryRead(token, TokenJsonContext.Default.RelayServiceClaims, out claims);
 
     public TokenError TryRead(string? token, out AccessClaims? claims) =>
         TryRead(token, TokenJsonContext.Default.AccessClaims, out claims);
@@ -146,6 +154,7 @@ public sealed class TokenCodec
         TokenKind.Access => "a",
         TokenKind.Refresh => "r",
         TokenKind.Relay => "g",
+        TokenKind.RelayService => "s",
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 

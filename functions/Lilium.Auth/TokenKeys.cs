@@ -26,6 +26,9 @@ public sealed record TokenKeys(
 
     public TokenCodec RelayCodec(TimeProvider? time = null) => new(TokenKind.Relay, Convert.FromBase64String(RelayKey), time);
 
+    /// <summary>Verifies the relay tasks' own credentials (revocations feed); same key as <see cref="RelayCodec"/>, another kind.</summary>
+    public TokenCodec RelayServiceCodec(TimeProvider? time = null) => new(TokenKind.RelayService, Convert.FromBase64String(RelayKey), time);
+
     /// <summary>Fresh random keys, for a new deployment or a test.</summary>
     public static TokenKeys Generate() => new(NewKey(), NewKey(), NewKey());
 

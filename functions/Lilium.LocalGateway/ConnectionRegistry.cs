@@ -18,4 +18,12 @@ public sealed class ConnectionRegistry : IConnectionSender
 
     public async Task<bool> SendAsync(string connectionId, ReadOnlyMemory<byte> data, CancellationToken cancellationToken) =>
         Find(connectionId) is { } c && await c.SendAsync(data, cancellationToken);
+
+    public async Task CloseAsync(string connectionId, CancellationToken cancellationToken)
+    {
+        if (Find(connectionId) is { } c)
+        {
+            await c.CloseAsync(System.Net.WebSockets.WebSocketCloseStatus.PolicyViolation, "token expired or revoked");
+        }
+    }
 }

@@ -14,6 +14,8 @@ using Lilium.Signaling.Connections;
 //   CONNECTIONS_TABLE                        DynamoDB table name
 //   WS_MANAGEMENT_ENDPOINT                   https://{api}.execute-api.{region}.amazonaws.com/{stage}
 //   RELAY_URL                                optional: the relay's base URL, handed to admitted viewers
+//   HOST_GRACE_SECONDS                       optional (60): how long a host may be gone before their sessions end
+//   LILIUM_HANDLER=sweep                     this function is the sweeper: each invocation (a schedule, any payload) sweeps once
 if (LambdaEnvironment.RuntimeApi is null)
 {
     await Console.Error.WriteLineAsync("AWS_LAMBDA_RUNTIME_API is not set; this executable runs inside Lambda (or the local Runtime API emulator).");
@@ -28,8 +30,20 @@ return await LambdaRuntime.FromEnvironment().RunAsync(async ct =>
     var aws = AwsContext.FromEnvironment();
     var sender = new ManagementApiSender(new ApiGatewayManagementClient(aws, new Uri(Require("WS_MANAGEMENT_ENDPOINT"))));
     var store = new ConnectionStore(DynamoDbClients.Create(), Require("CONNECTIONS_TABLE"), TimeProvider.System);
-    var options = new SignalingOptions { RelayUrl = Uri.TryCreate(Environment.GetEnvironmentVariable("RELAY_URL"), UriKind.Absolute, out var relay) ? relay : null };
+    var options = new SignalingOptions
+    {
+        RelayUrl = Uri.TryCreate(Environment.GetEnvironmentVariable("RELAY_URL"), UriKind.Absolute, out var relay) ? relay : null,
+        HostGracePeriod = TimeSpan.FromSeconds(double.TryParse(Environment.GetEnvironmentVariable("HOST_GRACE_SECONDS"), out var grace) && grace > 0 ? grace : 60),
+    };
     var handler = SignalingHandler.Create(keys, LiliumDatabase.CreateDataSource(connectionString), store, sender, options, TimeProvider.System);
+    if (Environment.GetEnvironmentVariable("LILIUM_HANDLER") == "sweep")
+    {
+        return LambdaHandler.FromJson<WebSocketEvent, WebSocketResponse>(
+            async (_, _, c) => { await handler.SweepAsync(c); return WebSocketResponse.Ok; },
+            LambdaEventsJsonContext.Default.WebSocketEvent,
+            LambdaEventsJsonContext.Default.WebSocketResponse);
+    }
+
     return LambdaHandler.FromJson<WebSocketEvent, WebSocketResponse>(
         (e, _, c) => handler.HandleAsync(e, c),
         LambdaEventsJsonContext.Default.WebSocketEvent,

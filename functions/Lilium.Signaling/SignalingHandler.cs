@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Lilium.Auth;
+using Lilium.Data;
 using Lilium.Data.Friends;
 using Lilium.Data.Grants;
 using Lilium.Data.Sessions;
@@ -33,6 +34,10 @@ public sealed class SignalingHandler
     private readonly IConnectionSender _sender;
     private readonly Fanout _fanout;
     private readonly SessionRoutes _sessions;
+    private readonly SessionRepository _sessionRepository;
+    private readonly Housekeeping _housekeeping;
+    private readonly Lilium.Data.Revocations.RevocationRepository _revocations;
+    private DateTimeOffset? _revocationsSeen;
 
     public SignalingHandler(TokenKeys keys, ConnectionStore connections, SignalingData data, IConnectionSender sender, SignalingOptions options, TimeProvider time)
     {
@@ -45,6 +50,9 @@ public sealed class SignalingHandler
         _cache = new LookupCache(options.ConnectionCacheTtl ?? options.LookupCacheTtl, options.LookupCacheTtl, time);
         _fanout = new Fanout(connections, _cache, sender, options);
         _sessions = new SessionRoutes(data, new JoinRequestStore(connections.Dynamo, connections.TableName, time), _fanout, options, time);
+        _sessionRepository = data.Sessions;
+        _housekeeping = data.Housekeeping;
+        _revocations = data.Revocations;
     }
 
     /// <summary>The usual composition: repositories over <paramref name="database"/>, relay grants signed with the relay key.</summary>
@@ -53,7 +61,9 @@ public sealed class SignalingHandler
             new FriendshipRepository(database),
             new SessionRepository(database),
             new FriendGrantRepository(database),
-            new RelayGrantIssuer(database, keys.RelayCodec(time))), sender, options, time);
+            new RelayGrantIssuer(database, keys.RelayCodec(time)),
+            new Housekeeping(database),
+            new Lilium.Data.Revocations.RevocationRepository(database)), sender, options, time);
 
     public async Task<WebSocketResponse> HandleAsync(WebSocketEvent e, CancellationToken cancellationToken)
     {
@@ -79,7 +89,7 @@ public sealed class SignalingHandler
             return Unauthorized;
         }
 
-        var record = new ConnectionRecord(connectionId, claims.Subject, claims.Nickname);
+        var record = new ConnectionRecord(connectionId, claims.Subject, claims.Nickname, claims.IssuedAt, claims.ExpiresAt);
         var before = await _connections.TryAddAsync(record, _options.MaxConnectionsPerUser, cancellationToken);
         if (before is null)
         {
@@ -92,6 +102,7 @@ public sealed class SignalingHandler
 
         if (before.Count == 0)
         {
+            await _sessionRepository.BackAsync(claims.Subject, cancellationToken); // a host back within the grace period keeps their sessions
             await TellFriendsAsync(claims.Subject, online: true, cancellationToken);
         }
 
@@ -146,10 +157,70 @@ public sealed class SignalingHandler
         _cache.Disconnected(record, remaining);
         if (remaining.Length == 0)
         {
+            // Gone: the user's viewer places are freed at once (the host hears session.left); sessions they host wait
+            // out the grace period (SweepAsync).
+            foreach (var (session, host) in await _sessionRepository.GoneAsync(record.UserId, _time.GetUtcNow(), cancellationToken))
+            {
+                await _sessions.TellLeftAsync(session, host, record.UserId, "disconnected", cancellationToken);
+            }
+
             await TellFriendsAsync(record.UserId, online: false, cancellationToken);
         }
 
         return WebSocketResponse.Ok;
+    }
+
+    /// <summary>
+    /// One sweep: ends sessions whose host has been gone longer than <see cref="SignalingOptions.HostGracePeriod"/> (or
+    /// that outlived <see cref="SignalingOptions.MaxSessionAge"/>) and tells their members <c>session.ended</c> with the
+    /// reason; deletes expired challenges, invites and refresh families. The local gateway runs it every few seconds; on
+    /// AWS a schedule invokes it (docs/security.md).
+    /// </summary>
+    public async Task<IReadOnlyList<EndedSession>> SweepAsync(CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        var ended = await _sessionRepository.EndAbandonedAsync(now - _options.HostGracePeriod, now - _options.MaxSessionAge, now, cancellationToken);
+        foreach (var session in ended)
+        {
+            await _sessions.TellEndedAsync(session.SessionId, session.HostId, session.Reason, session.Members, cancellationToken);
+        }
+
+        await CloseExpiredAndRevokedAsync(now, cancellationToken);
+        await _housekeeping.SweepAsync(now, cancellationToken);
+        return ended;
+    }
+
+    /// <summary>
+    /// Closes connections whose access token expired, and every connection of a user whose login was revoked (logout,
+    /// refresh reuse) that was opened with a token issued before the revocation.
+    /// </summary>
+    private async Task CloseExpiredAndRevokedAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        foreach (var record in await _connections.ExpiredAsync(now, 1000, cancellationToken))
+        {
+            await _sender.SendAsync(record.ConnectionId, ServerMessages.Error(ErrorCode.TokenExpired, "Your access token expired; reconnect with a fresh one."), cancellationToken);
+            await _sender.CloseAsync(record.ConnectionId, cancellationToken);
+        }
+
+        var since = _revocationsSeen ?? now - _options.RevocationLookback;
+        foreach (var revoked in await _revocations.SinceAsync(since, cancellationToken))
+        {
+            since = revoked.At > since ? revoked.At : since;
+            if (revoked.Kind != RevocationKinds.UserRevoked || revoked.UserId is not { } user)
+            {
+                continue;
+            }
+
+            foreach (var connectionId in await _connections.ListAsync(user, cancellationToken))
+            {
+                if (await _connections.GetAsync(connectionId, cancellationToken) is { } record && record.TokenIssuedAt <= revoked.At.ToUnixTimeSeconds())
+                {
+                    await _sender.CloseAsync(connectionId, cancellationToken);
+                }
+            }
+        }
+
+        _revocationsSeen = since;
     }
 
     private async Task<WebSocketResponse> MessageAsync(WebSocketEvent e, string connectionId, CancellationToken cancellationToken)
@@ -182,6 +253,14 @@ public sealed class SignalingHandler
         {
             // Only possible if the $connect item vanished (TTL or a lost race): make the client reconnect.
             return ServerMessages.Error(ErrorCode.Internal, "Unknown connection; reconnect.", message.Id);
+        }
+
+        if (me.TokenExpiresAt > 0 && me.TokenExpiresAt <= _time.GetUtcNow().ToUnixTimeSeconds())
+        {
+            // The socket outlived its token: tell the client why, and close it (it reconnects with a fresh token).
+            await _sender.SendAsync(connectionId, ServerMessages.Error(ErrorCode.TokenExpired, "Your access token expired; reconnect with a fresh one.", message.Id), cancellationToken);
+            await _sender.CloseAsync(connectionId, cancellationToken);
+            return null;
         }
 
         if (message.Has("from"))

@@ -43,6 +43,15 @@ public sealed record SignalingOptions
     /// <summary>Largest <c>sdp</c> or <c>candidate</c> of an <c>rtc.*</c> message, as JSON text.</summary>
     public int MaxSdpBytes { get; init; } = 16 * 1024;
 
+    /// <summary>How long a host may be without any signaling connection before the sweeper ends their sessions.</summary>
+    public TimeSpan HostGracePeriod { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How far back the first sweep of an instance looks for revoked logins whose sockets it must close.</summary>
+    public TimeSpan RevocationLookback { get; init; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>The longest a session may stay active; older ones are ended as stale by the sweeper.</summary>
+    public TimeSpan MaxSessionAge { get; init; } = TimeSpan.FromHours(24);
+
     /// <summary>The media relay's base URL, sent to admitted viewers with their grant (<c>RELAY_URL</c>); optional.</summary>
     public Uri? RelayUrl { get; init; }
 }

@@ -7,18 +7,23 @@ namespace Lilium.Input;
 /// The relay's enforcement of one viewer's input grant. It checks each raw event against the
 /// current <see cref="InputPermissions"/> without decoding it into objects, and remembers what the
 /// viewer holds down through the gate, so that revoking a grant can release those keys, buttons
-/// and sticks on the host instead of leaving them stuck. Not thread-safe: one per viewer, driven
-/// by that viewer's data channel.
+/// and sticks on the host instead of leaving them stuck. Modifier state comes from the keys held
+/// through the gates of the whole session (<see cref="SessionKeys"/>), never from the modifier byte
+/// the client sends: the gate rewrites that byte, and judges system shortcuts on what is held. Not
+/// thread-safe: one per viewer, driven by that viewer's data channel.
 /// </summary>
-public sealed class InputGate(InputPermissions permissions)
+public sealed class InputGate(InputPermissions permissions, SessionKeys? session = null)
 {
+    private readonly SessionKeys _session = session ?? new SessionKeys();
+
     private readonly Dictionary<ushort, bool> _heldKeys = []; // usage -> needed immersion
     private readonly HashSet<byte> _activeControllers = [];
     private byte _heldButtons;
 
     public InputPermissions Permissions { get; private set; } = permissions;
 
-    public InputVerdict Check(ReadOnlySpan<byte> message)
+    /// <summary>Checks one raw event; an allowed key event's modifier byte is rewritten to the modifiers actually held.</summary>
+    public InputVerdict Check(Span<byte> message)
     {
         if (!InputWire.TryValidate(message, out var type))
         {
@@ -31,21 +36,39 @@ public sealed class InputGate(InputPermissions permissions)
             case InputEventType.KeyDown:
                 {
                     var usage = BinaryPrimitives.ReadUInt16BigEndian(p);
-                    var immersive = SystemShortcuts.RequiresImmersion(usage, (KeyModifiers)p[2]);
-                    var verdict = !Has(InputPermissions.Keyboard) ? InputVerdict.NoKeyboardGrant
-                        : immersive && !Has(InputPermissions.Immersion) ? InputVerdict.NoImmersionGrant
-                        : InputVerdict.Allowed;
-                    if (verdict == InputVerdict.Allowed)
+                    if (!Has(InputPermissions.Keyboard))
                     {
-                        _heldKeys[usage] = immersive || _heldKeys.GetValueOrDefault(usage);
+                        return InputVerdict.NoKeyboardGrant;
                     }
 
-                    return verdict;
+                    var immersive = _session.WouldFormShortcut(usage, _heldKeys.Keys);
+                    if (immersive && !Has(InputPermissions.Immersion))
+                    {
+                        return InputVerdict.NoImmersionGrant;
+                    }
+
+                    if (!_heldKeys.ContainsKey(usage))
+                    {
+                        _session.Press(usage);
+                    }
+
+                    _heldKeys[usage] = immersive || _heldKeys.GetValueOrDefault(usage);
+                    message[InputWire.HeaderSize + 2] = (byte)_session.Modifiers(_heldKeys.Keys);
+                    return InputVerdict.Allowed;
                 }
 
             case InputEventType.KeyUp:
-                return _heldKeys.Remove(BinaryPrimitives.ReadUInt16BigEndian(p)) ? InputVerdict.Allowed
-                    : Has(InputPermissions.Keyboard) ? InputVerdict.Unpaired : InputVerdict.NoKeyboardGrant;
+                {
+                    var usage = BinaryPrimitives.ReadUInt16BigEndian(p);
+                    if (!_heldKeys.Remove(usage))
+                    {
+                        return Has(InputPermissions.Keyboard) ? InputVerdict.Unpaired : InputVerdict.NoKeyboardGrant;
+                    }
+
+                    _session.Release(usage);
+                    message[InputWire.HeaderSize + 2] = (byte)_session.Modifiers(_heldKeys.Keys);
+                    return InputVerdict.Allowed;
+                }
 
             case InputEventType.MouseMoveAbsolute or InputEventType.MouseWheel:
                 return Has(InputPermissions.Mouse) ? InputVerdict.Allowed : InputVerdict.NoMouseGrant;
@@ -122,6 +145,7 @@ public sealed class InputGate(InputPermissions permissions)
             if (!keyboard || (immersive && !immersion))
             {
                 _heldKeys.Remove(usage);
+                _session.Release(usage);
                 releases.Add(new KeyEvent(false, usage, KeyModifiers.None).ToArray(0));
             }
         }

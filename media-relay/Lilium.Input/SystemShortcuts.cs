@@ -1,8 +1,9 @@
 namespace Lilium.Input;
 
 /// <summary>
-/// Keys that act on the host's system rather than the shared app; they need the immersion grant
-/// on top of the keyboard grant (docs/input.md).
+/// Keys that act on the host's system rather than the shared app; they need the immersion grant on top of the keyboard
+/// grant (docs/input.md). Chords are judged on the keys actually held (as the relay saw them go down), never on the
+/// modifier byte a client sends.
 /// </summary>
 public static class SystemShortcuts
 {
@@ -11,8 +12,28 @@ public static class SystemShortcuts
     public const ushort Tab = 0x2B;
     public const ushort F4 = 0x3D;
     public const ushort DeleteForward = 0x4C;
+    public const ushort LeftCtrl = 0xE0;
+    public const ushort LeftShift = 0xE1;
+    public const ushort LeftAlt = 0xE2;
     public const ushort LeftMeta = 0xE3;
+    public const ushort RightCtrl = 0xE4;
+    public const ushort RightShift = 0xE5;
+    public const ushort RightAlt = 0xE6;
     public const ushort RightMeta = 0xE7;
+
+    /// <summary>The modifier a modifier key usage stands for (HID 0xE0–0xE7 map to the bits of <see cref="KeyModifiers"/> in order).</summary>
+    public static KeyModifiers ModifierOf(ushort usage) => usage is >= LeftCtrl and <= RightMeta ? (KeyModifiers)(1 << (usage - LeftCtrl)) : KeyModifiers.None;
+
+    public static KeyModifiers ModifiersOf(IEnumerable<ushort> held)
+    {
+        var m = KeyModifiers.None;
+        foreach (var usage in held)
+        {
+            m |= ModifierOf(usage);
+        }
+
+        return m;
+    }
 
     public static bool RequiresImmersion(ushort usage, KeyModifiers modifiers)
     {
@@ -30,5 +51,33 @@ public static class SystemShortcuts
             DeleteForward => alt && ctrl,           // Ctrl+Alt+Delete
             _ => false,
         };
+    }
+
+    /// <summary>
+    /// Whether pressing <paramref name="usage"/> completes a system shortcut among <paramref name="held"/> (which includes
+    /// it): the key itself under the held modifiers, or — when it is a modifier — any held key under the new set.
+    /// </summary>
+    public static bool FormsShortcut(ushort usage, IReadOnlyCollection<ushort> held)
+    {
+        var modifiers = ModifiersOf(held);
+        if (RequiresImmersion(usage, modifiers))
+        {
+            return true;
+        }
+
+        if (ModifierOf(usage) == KeyModifiers.None)
+        {
+            return false;
+        }
+
+        foreach (var other in held)
+        {
+            if (other != usage && ModifierOf(other) == KeyModifiers.None && RequiresImmersion(other, modifiers))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 }

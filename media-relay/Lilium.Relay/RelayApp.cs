@@ -12,7 +12,8 @@ namespace Lilium.Relay;
 /// <summary>
 /// Composition root. Configuration: the <c>Relay</c> section, overridden by the environment
 /// (<c>RELAY_MEDIA_PORT</c>, <c>RELAY_BIND_ADDRESS</c>, <c>RELAY_PUBLIC_IP</c>, <c>RELAY_STUN_SERVER</c>,
-/// <c>RELAY_SENDMMSG</c>, <c>RELAY_KEY</c> / <c>TOKEN_KEYS</c>); HTTP listens on <c>ASPNETCORE_URLS</c> or :8080.
+/// <c>RELAY_SENDMMSG</c>, <c>RELAY_KEY</c> / <c>RELAY_SECRET</c>, <c>RELAY_CONTROL_PLANE_URL</c>, <c>RELAY_REVOCATION_POLL_MS</c>);
+/// HTTP listens on <c>ASPNETCORE_URLS</c> or :8080.
 /// </summary>
 public static class RelayApp
 {
@@ -44,7 +45,14 @@ public static class RelayApp
         builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = options.DrainTimeout + TimeSpan.FromSeconds(5));
 
         builder.Services.AddProblemDetails();
-        builder.Services.AddSingleton(new RelayGrantVerifier(RelayKeyLoader.Load(builder.Configuration)));
+        var relayKey = RelayKeyLoader.Load(builder.Configuration);
+        builder.Services.AddSingleton(relayKey);
+        builder.Services.AddSingleton(new RelayGrantVerifier(relayKey));
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<RevocationList>();
+        builder.Services.AddSingleton<DepartureQueue>();
+        builder.Services.AddSingleton<RevocationPoller>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<RevocationPoller>());
         builder.Services.AddSingleton(DtlsCertificate.Generate("lilium-relay"));
         builder.Services.AddSingleton<SessionRegistry>();
         builder.Services.AddSingleton<RelayMetrics>();
@@ -101,6 +109,21 @@ public static class RelayApp
         if (configuration["RELAY_STUN_SERVER"] is { Length: > 0 } stun)
         {
             options.StunServer = stun;
+        }
+
+        if (Uri.TryCreate(configuration["RELAY_CONTROL_PLANE_URL"], UriKind.Absolute, out var controlPlane))
+        {
+            options.ControlPlaneUrl = controlPlane.AbsoluteUri.EndsWith('/') ? controlPlane : new Uri(controlPlane.AbsoluteUri + "/");
+        }
+
+        if (int.TryParse(configuration["RELAY_MAX_PEERS"], out var maxPeers) && maxPeers > 0)
+        {
+            options.MaxPeers = maxPeers;
+        }
+
+        if (int.TryParse(configuration["RELAY_REVOCATION_POLL_MS"], out var pollMs) && pollMs is >= 50 and <= 500)
+        {
+            options.RevocationPollInterval = TimeSpan.FromMilliseconds(pollMs);
         }
 
         if (bool.TryParse(configuration["RELAY_SENDMMSG"], out var sendMmsg))

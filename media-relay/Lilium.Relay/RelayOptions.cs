@@ -30,6 +30,21 @@ public sealed class RelayOptions
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(20);
 
     /// <summary>
+    /// The control plane's base URL (<c>RELAY_CONTROL_PLANE_URL</c>), whose revocations feed this relay polls; without
+    /// it, kicks, blocks, session ends and logouts reach the relay only as grants expire.
+    /// </summary>
+    public Uri? ControlPlaneUrl { get; set; }
+
+    /// <summary>Live peers one user may hold in one session (several devices, a reconnect overlapping the old peer); more get 429.</summary>
+    public int MaxPeersPerUser { get; set; } = 4;
+
+    /// <summary>Live peers on this relay (<c>RELAY_MAX_PEERS</c>); beyond it a WHIP/WHEP offer gets 503 with Retry-After.</summary>
+    public int MaxPeers { get; set; } = 2000;
+
+    /// <summary>How often the revocations feed is polled (<c>RELAY_REVOCATION_POLL_MS</c>); revocations reach peers within about this plus one HTTP round trip.</summary>
+    public TimeSpan RevocationPollInterval { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>
     /// Send each datagram's fan-out with one <c>sendmmsg(2)</c> per batch on Linux (<c>RELAY_SENDMMSG</c>,
     /// default true); false sends every datagram with its own <c>sendto</c>, the portable path.
     /// </summary>

@@ -77,6 +77,7 @@ public sealed class FlowTests(PostgresFixture postgres) : IClassFixture<Postgres
         Assert.Equal(sid, hostClaims.SessionId);
         Assert.Equal(host.Id, hostClaims.Subject);
 
+        await ProblemAssert.OkJsonAsync(await hostHttp.PostAsJsonAsync($"/v1/sessions/{sid}/participants", new { userId = friend.Id })); // the host admits
         var friendGrant = await ProblemAssert.OkJsonAsync(await friendHttp.PostAsync($"/v1/sessions/{sid}/relay-grants", null));
         Assert.Equal(TokenError.None, relay.TryRead(friendGrant.GetProperty("token").GetString(), out RelayGrantClaims? friendClaims));
         Assert.Equal(RelayRole.Viewer, friendClaims!.Role);
@@ -85,7 +86,7 @@ public sealed class FlowTests(PostgresFixture postgres) : IClassFixture<Postgres
         // an access-token codec must not accept a relay grant
         Assert.Equal(TokenError.WrongKind, _server.Keys.AccessCodec().TryRead(friendGrant.GetProperty("token").GetString(), out AccessClaims? _));
 
-        await ProblemAssert.IsProblemAsync(await strangerHttp.PostAsync($"/v1/sessions/{sid}/relay-grants", null), HttpStatusCode.Forbidden, "not_allowed");
+        await ProblemAssert.IsProblemAsync(await strangerHttp.PostAsync($"/v1/sessions/{sid}/relay-grants", null), HttpStatusCode.NotFound, "session_not_found");
 
         // invite: guest (not a friend) redeems, then gets a viewer grant with no input
         var invite = await ProblemAssert.OkJsonAsync(await hostHttp.PostAsJsonAsync($"/v1/sessions/{sid}/invites", new { expiresInSeconds = 600, maxUses = 1 }), HttpStatusCode.Created);
@@ -136,13 +137,15 @@ public sealed class FlowTests(PostgresFixture postgres) : IClassFixture<Postgres
         var sid = (await ProblemAssert.OkJsonAsync(await hostHttp.PostAsJsonAsync("/v1/sessions", new { maxViewers = 1 }), HttpStatusCode.Created)).GetProperty("id").GetGuid();
         using var aHttp = a.Client(_server);
         using var bHttp = b.Client(_server);
+        await ProblemAssert.OkJsonAsync(await hostHttp.PostAsJsonAsync($"/v1/sessions/{sid}/participants", new { userId = a.Id }));
         await ProblemAssert.OkJsonAsync(await aHttp.PostAsync($"/v1/sessions/{sid}/relay-grants", null));
-        await ProblemAssert.IsProblemAsync(await bHttp.PostAsync($"/v1/sessions/{sid}/relay-grants", null), HttpStatusCode.Conflict, "session_full");
+        await ProblemAssert.IsProblemAsync(await hostHttp.PostAsJsonAsync($"/v1/sessions/{sid}/participants", new { userId = b.Id }), HttpStatusCode.Conflict, "session_full");
+        await ProblemAssert.IsProblemAsync(await bHttp.PostAsync($"/v1/sessions/{sid}/relay-grants", null), HttpStatusCode.Forbidden, "not_admitted");
 
         // block: the grant row goes, the pair is blocked, a's next relay grant is refused
         await ProblemAssert.OkJsonAsync(await hostHttp.PostAsync($"/v1/friends/{a.Id}/block", null));
         await ProblemAssert.IsProblemAsync(await hostHttp.GetAsync($"/v1/friends/{a.Id}/grants"), HttpStatusCode.NotFound, "friend_not_found");
-        await ProblemAssert.IsProblemAsync(await aHttp.PostAsync($"/v1/sessions/{sid}/relay-grants", null), HttpStatusCode.Forbidden, "not_allowed");
+        await ProblemAssert.IsProblemAsync(await aHttp.PostAsync($"/v1/sessions/{sid}/relay-grants", null), HttpStatusCode.NotFound, "session_not_found");
         await ProblemAssert.IsProblemAsync(await aHttp.PostAsJsonAsync("/v1/friends/requests", new { userId = host.Id }), HttpStatusCode.Forbidden, "blocked");
         // the blocked user does not see the block in their list, and cannot lift it
         Assert.Empty((await ProblemAssert.OkJsonAsync(await aHttp.GetAsync("/v1/friends"))).EnumerateArray());

@@ -30,20 +30,32 @@ public sealed class RateLimitTests(PostgresFixture postgres) : IClassFixture<Pos
     }
 
     [Fact]
-    public async Task Logins_are_limited_per_user_across_addresses()
+    public async Task Failed_proofs_are_limited_per_user_and_anonymous_challenges_lock_nobody_out()
     {
+        // Issue 23: before, asking for challenges in a user's name spent that user's login budget, so anyone could
+        // lock them out without ever trying a signature.
         await using var server = await ApiServer.StartAsync(postgres, settings: new Dictionary<string, string?> { ["RATE_LIMIT_AUTH_PER_USER"] = "3" });
         using var user = await TestUser.RegisterAsync(server, "limited", login: false);
         using var other = await TestUser.RegisterAsync(server, "unlimited", login: false);
         using var http = server.CreateClient();
-        for (var i = 0; i < 3; i++)
+        for (var i = 0; i < 6; i++)
         {
             await user.ChallengeAsync(server);
         }
 
-        var blocked = await http.PostAsJsonAsync("/v1/auth/challenge", new { userId = user.Id });
+        await user.LoginAsync(server); // still welcome
+
+        for (var i = 0; i < 3; i++)
+        {
+            var challenge = await user.ChallengeAsync(server);
+            var wrong = await http.PostAsJsonAsync("/v1/auth/token", new { challengeId = challenge.GetProperty("challengeId").GetGuid(), signature = Convert.ToBase64String(new byte[64]) });
+            await ProblemAssert.IsProblemAsync(wrong, HttpStatusCode.Unauthorized, "invalid_signature");
+        }
+
+        var next = await user.ChallengeAsync(server);
+        var blocked = await http.PostAsJsonAsync("/v1/auth/token", new { challengeId = next.GetProperty("challengeId").GetGuid(), signature = user.Sign(next) });
         await ProblemAssert.IsProblemAsync(blocked, HttpStatusCode.TooManyRequests, "rate_limited");
         Assert.NotNull(blocked.Headers.RetryAfter);
-        await other.ChallengeAsync(server); // another user from the same address is unaffected
+        await other.LoginAsync(server); // another user from the same address is unaffected
     }
 }

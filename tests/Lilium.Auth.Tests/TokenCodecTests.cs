@@ -3,6 +3,7 @@ using Lilium.Auth;
 
 namespace Lilium.Auth.Tests;
 
+[Trait("Category", "Unit")]
 public sealed class TokenCodecTests
 {
     private static readonly byte[] Key = Encoding.ASCII.GetBytes("0123456789abcdef0123456789abcdef");
@@ -68,6 +69,24 @@ public sealed class TokenCodecTests
         // Re-labelling the kind breaks the MAC.
         var relabelled = "lt1.g." + token["lt1.a.".Length..];
         Assert.Equal(TokenError.BadSignature, relay.TryRead(relabelled, out RelayGrantClaims? _));
+    }
+
+    [Fact]
+    public void A_relay_service_credential_and_a_relay_grant_never_pass_for_each_other()
+    {
+        // Issue 23: the relay signs its revocations-feed credential with the relay key; the kind keeps it apart.
+        var grants = new TokenCodec(TokenKind.Relay, Key);
+        var service = grants.WithKind(TokenKind.RelayService);
+        var now = DateTimeOffset.UtcNow;
+        var credential = service.Issue(new RelayServiceClaims { Subject = Guid.NewGuid(), IssuedAt = now.ToUnixTimeSeconds(), ExpiresAt = now.AddMinutes(5).ToUnixTimeSeconds() });
+        Assert.Equal(TokenError.None, service.TryRead(credential, out RelayServiceClaims? _));
+        Assert.Equal(TokenError.WrongKind, grants.TryRead(credential, out RelayGrantClaims? _));
+        var grant = grants.Issue(new RelayGrantClaims
+        {
+            Subject = Guid.NewGuid(), IssuedAt = now.ToUnixTimeSeconds(), ExpiresAt = now.AddMinutes(5).ToUnixTimeSeconds(),
+            SessionId = Guid.NewGuid(), Role = RelayRole.Host,
+        });
+        Assert.Equal(TokenError.WrongKind, service.TryRead(grant, out RelayServiceClaims? _));
     }
 
     [Fact]

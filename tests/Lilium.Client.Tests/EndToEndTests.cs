@@ -131,6 +131,102 @@ public sealed class EndToEndTests(LocalStack stack, Xunit.Abstractions.ITestOutp
         Assert.Equal("ended", (await alice.Api.GetSessionAsync(session.Id)).State);
     }
 
+    /// <summary>
+    /// Issue 23: revocations reach the relay within a second — a kicked viewer's media stops and their grant is refused,
+    /// a REST grant downgrade applies to the live peer, a logout drops the user's peers, and ending the session closes the publisher.
+    /// </summary>
+    [Fact]
+    [Trait("Category", "Integration")]
+    public async Task Kick_grant_change_logout_and_session_end_reach_the_relay_within_a_second()
+    {
+        if (stack.IsRemote)
+        {
+            return; // needs the in-process relay's URL
+        }
+
+        await using var alice = await Person.StartAsync(stack, "rev-alice");
+        await using var bob = await Person.StartAsync(stack, "rev-bob");
+        await using var carol = await Person.StartAsync(stack, "rev-carol");
+        foreach (var friend in new[] { bob, carol })
+        {
+            await alice.Api.RequestFriendAsync(friend.Id);
+            await friend.Api.AcceptFriendAsync(alice.Id);
+        }
+
+        await alice.Api.SetGrantsAsync(carol.Id, InputPermissions.Mouse);
+        var session = await alice.Api.CreateSessionAsync();
+        var hostGrant = await alice.Api.IssueRelayGrantAsync(session.Id);
+        using var http = new HttpClient();
+        await using var publisher = await MediaPublisher.ConnectAsync(http, stack.RelayUrl!, session.Id, hostGrant.Token);
+        await alice.Api.AdmitViewerAsync(session.Id, bob.Id);
+        await alice.Api.AdmitViewerAsync(session.Id, carol.Id);
+        var bobGrant = await bob.Api.IssueRelayGrantAsync(session.Id);
+        var carolGrant = await carol.Api.IssueRelayGrantAsync(session.Id);
+        Assert.Equal(InputPermissions.Mouse, carolGrant.Permissions);
+        await using var bobViewer = await MediaViewer.ConnectAsync(http, stack.RelayUrl!, session.Id, bobGrant.Token);
+        await using var carolViewer = await MediaViewer.ConnectAsync(http, stack.RelayUrl!, session.Id, carolGrant.Token);
+
+        // Kick over REST: bob's peer is closed at the relay within a second, and his unexpired grant is refused.
+        var kicked = System.Diagnostics.Stopwatch.StartNew();
+        await alice.Api.RemoveParticipantAsync(session.Id, bob.Id);
+        var reason = await bobViewer.Closed.WaitAsync(Wait);
+        output.WriteLine($"kick reached the relay after {kicked.ElapsedMilliseconds} ms ({reason})");
+        Assert.True(kicked.Elapsed < TimeSpan.FromSeconds(1), $"kick took {kicked.ElapsedMilliseconds} ms");
+        var refused = await Assert.ThrowsAsync<RelayRejectedException>(() => MediaViewer.ConnectAsync(http, stack.RelayUrl!, session.Id, bobGrant.Token));
+        Assert.Equal(403, refused.Status);
+        Assert.False(carolViewer.Closed.IsCompleted);
+
+        // A REST grant downgrade applies to carol's live peer: her mouse input stops reaching the host.
+        var inputs = publisher.ReadInputAsync().GetAsyncEnumerator();
+        carolViewer.SendInput(new MouseMoveEvent(false, 10, 20));
+        Assert.True(await inputs.MoveNextAsync().AsTask().WaitAsync(Wait));
+        Assert.Equal(carol.Id, inputs.Current.Viewer);
+        await alice.Api.SetGrantsAsync(carol.Id, InputPermissions.None);
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        carolViewer.SendInput(new MouseMoveEvent(false, 30, 40));
+        var late = inputs.MoveNextAsync().AsTask();
+        Assert.NotSame(late, await Task.WhenAny(late, Task.Delay(500)));
+
+        // A viewer who leaves (WHEP DELETE when the SDK disposes) is reported by the relay: the participation ends and
+        // the place is free; coming back needs the host again.
+        await using (var dave = await Person.StartAsync(stack, "rev-dave"))
+        {
+            await alice.Api.RequestFriendAsync(dave.Id);
+            await dave.Api.AcceptFriendAsync(alice.Id);
+            await alice.Api.AdmitViewerAsync(session.Id, dave.Id);
+            var daveGrant = await dave.Api.IssueRelayGrantAsync(session.Id);
+            await (await MediaViewer.ConnectAsync(http, stack.RelayUrl!, session.Id, daveGrant.Token)).DisposeAsync();
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+            while (true)
+            {
+                try
+                {
+                    await dave.Api.IssueRelayGrantAsync(session.Id);
+                    Assert.True(DateTime.UtcNow < deadline, "the departure never reached the control plane");
+                    await Task.Delay(100);
+                }
+                catch (LiliumProblemException e) when (e.Code == "not_admitted")
+                {
+                    break;
+                }
+            }
+        }
+
+        // Logout: carol's peers are dropped.
+        var loggedOut = System.Diagnostics.Stopwatch.StartNew();
+        await carol.Api.LogoutAsync();
+        await carolViewer.Closed.WaitAsync(Wait);
+        output.WriteLine($"logout reached the relay after {loggedOut.ElapsedMilliseconds} ms");
+        Assert.True(loggedOut.Elapsed < TimeSpan.FromSeconds(1), $"logout took {loggedOut.ElapsedMilliseconds} ms");
+
+        // Session end: the publisher is closed too, and the host's grant refused.
+        var ended = System.Diagnostics.Stopwatch.StartNew();
+        await alice.Api.EndSessionAsync(session.Id);
+        await publisher.Closed.WaitAsync(Wait);
+        output.WriteLine($"session end reached the relay after {ended.ElapsedMilliseconds} ms");
+        Assert.True(ended.Elapsed < TimeSpan.FromSeconds(1), $"session end took {ended.ElapsedMilliseconds} ms");
+    }
+
     [Fact]
     public async Task Failure_paths_are_typed()
     {

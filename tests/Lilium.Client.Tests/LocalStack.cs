@@ -60,8 +60,11 @@ public sealed class LocalStack(PostgresFixture postgres, AwsEndpointFixture aws)
         await new Migrator(_data).MigrateAsync();
 
         var relayHttp = Ports.FreeTcp();
+        var apiPort = Ports.FreeTcp();
+        // The relay holds the relay key alone, and polls the API's revocations feed (kick, block, end, logout).
         _relay = await RelayApp.CreateAsync(
-            ["--urls", $"http://127.0.0.1:{relayHttp}", "--TOKEN_KEYS", keys.ToJson(), "--Logging:LogLevel:Default", "Warning"],
+            ["--urls", $"http://127.0.0.1:{relayHttp}", "--RELAY_KEY", keys.RelayKey, "--RELAY_CONTROL_PLANE_URL", $"http://127.0.0.1:{apiPort}/",
+                "--Logging:LogLevel:Default", "Warning"],
             o =>
             {
                 o.MediaPort = Ports.FreeUdp();
@@ -71,7 +74,6 @@ public sealed class LocalStack(PostgresFixture postgres, AwsEndpointFixture aws)
         await _relay.StartAsync();
         RelayUrl = new Uri($"http://127.0.0.1:{relayHttp}/");
 
-        var apiPort = Ports.FreeTcp();
         _api = await ApiApp.BuildAsync(["--environment", "Production"], b =>
         {
             b.Configuration.AddInMemoryCollection(new Dictionary<string, string?>

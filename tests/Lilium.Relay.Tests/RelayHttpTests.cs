@@ -172,6 +172,58 @@ public sealed class RelayHttpTests(RelayFixture relay) : IClassFixture<RelayFixt
     }
 
     [Fact]
+    public async Task Patch_and_delete_of_a_peer_need_the_grant_of_its_own_user()
+    {
+        // Issue 23: before, any viewer grant for the session could trickle into or tear down another viewer's peer.
+        var session = Guid.NewGuid();
+        using var publisher = await Post(relay.Whip(session), TestOffers.Publisher(), relay.Grant(session, RelayRole.Host));
+        Assert.Equal(HttpStatusCode.Created, publisher.StatusCode);
+        var victim = Guid.NewGuid();
+        var victimGrant = relay.Grant(session, RelayRole.Viewer, victim, InputPermissions.None);
+        using var viewer = await Post(relay.Whep(session), TestOffers.Viewer(), victimGrant);
+        Assert.Equal(HttpStatusCode.Created, viewer.StatusCode);
+        var resource = new Uri(relay.BaseUri, viewer.Headers.Location!);
+        var etag = viewer.Headers.ETag!.Tag;
+        var attacker = relay.Grant(session, RelayRole.Viewer, Guid.NewGuid(), InputPermissions.None);
+        const string fragment = "a=ice-ufrag:oGiI\r\na=ice-pwd:GNInPXMd3a63snFKjkSxlZ\r\nm=video 9 UDP/TLS/RTP/SAVPF 0\r\na=mid:0\r\na=candidate:1 1 udp 2130706431 192.0.2.1 5000 typ host\r\n";
+
+        using (var patched = await Patch(resource, fragment, attacker, etag, "application/trickle-ice-sdpfrag"))
+        {
+            await AssertProblem(patched, HttpStatusCode.NotFound);
+        }
+
+        using (var deleted = await Send(HttpMethod.Delete, resource, attacker))
+        {
+            await AssertProblem(deleted, HttpStatusCode.NotFound);
+        }
+
+        Assert.False(relay.Registry.FindSession(session)!.Subscribers.IsEmpty);
+        using var own = await Send(HttpMethod.Delete, resource, victimGrant);
+        Assert.Equal(HttpStatusCode.OK, own.StatusCode);
+    }
+
+    [Fact]
+    public async Task One_user_holds_a_bounded_number_of_peers_in_a_session()
+    {
+        // Issue 23: before, one viewer grant opened peers without limit (memory and fan-out per peer).
+        var session = Guid.NewGuid();
+        using var publisher = await Post(relay.Whip(session), TestOffers.Publisher(), relay.Grant(session, RelayRole.Host));
+        Assert.Equal(HttpStatusCode.Created, publisher.StatusCode);
+        var grant = relay.Grant(session, RelayRole.Viewer, Guid.NewGuid(), InputPermissions.None);
+        for (var i = 0; i < 4; i++)
+        {
+            using var ok = await Post(relay.Whep(session), TestOffers.Viewer(), grant);
+            Assert.Equal(HttpStatusCode.Created, ok.StatusCode);
+        }
+
+        using var refused = await Post(relay.Whep(session), TestOffers.Viewer(), grant);
+        await AssertProblem(refused, HttpStatusCode.TooManyRequests);
+        Assert.NotNull(refused.Headers.RetryAfter);
+        using var other = await Post(relay.Whep(session), TestOffers.Viewer(), relay.Grant(session, RelayRole.Viewer)); // another user is unaffected
+        Assert.Equal(HttpStatusCode.Created, other.StatusCode);
+    }
+
+    [Fact]
     public async Task Options_answers_cors_preflight_with_accept_post_and_no_grant()
     {
         using var request = new HttpRequestMessage(HttpMethod.Options, relay.Whip(Guid.NewGuid()));

@@ -113,9 +113,17 @@ public sealed class SessionSignalingTests(PostgresFixture postgres, AwsEndpointF
 
         await using var h = await _world.ConnectAsync(host);
         await using var s = await _world.ConnectAsync(stranger);
-        Assert.Equal("not-friends", await DeniedReasonAsync(s, session));
+        // Neither a non-friend nor a blocked user learns that the session exists or that a block is in place: both hear
+        // exactly what a request for a session that does not exist hears (issue 23).
+        Assert.Equal("no-session", await DeniedReasonAsync(s, session));
         await using var p = await _world.ConnectAsync(pest);
-        Assert.Equal("blocked", await DeniedReasonAsync(p, session));
+        Assert.Equal("no-session", await DeniedReasonAsync(p, session));
+        await p.SendAsync(new { v = 1, action = "join.request", id = "d", session = session.Id });
+        var toPest = await p.WaitForAsync(m => TestClient.Str(m, "action") == "join.denied");
+        var missing = Guid.NewGuid();
+        await p.SendAsync(new { v = 1, action = "join.request", id = "d", session = missing });
+        var toPestMissing = await p.WaitForAsync(m => TestClient.Str(m, "action") == "join.denied");
+        Assert.Equal(toPest.GetRawText().Replace(session.Id.ToString(), "S", StringComparison.Ordinal), toPestMissing.GetRawText().Replace(missing.ToString(), "S", StringComparison.Ordinal));
 
         var declined = await RequestAsync(f, h, session, friend);
         await h.SendAsync(new { v = 1, action = "join.decline", id = "no", requestId = declined });
@@ -239,7 +247,9 @@ public sealed class SessionSignalingTests(PostgresFixture postgres, AwsEndpointF
         Assert.Equal("not-host", TestClient.Str(await v.WaitForAsync("error", "e0"), "code"));
         await h.SendAsync(new { v = 1, action = "session.end", id = "e", session = session.Id });
         await h.WaitForAsync("session.ended", "e");
-        Assert.Equal(session.Id.ToString(), TestClient.Str(await v.WaitForAsync("session.ended"), "session"));
+        var ended = await v.WaitForAsync("session.ended");
+        Assert.Equal(session.Id.ToString(), TestClient.Str(ended, "session"));
+        Assert.Equal("host", TestClient.Str(ended, "reason"));
         Assert.Equal(SessionState.Ended, (await new SessionRepository(_world.Data).GetAsync(session.Id))!.State);
 
         await v.SendAsync(new { v = 1, action = "rtc.offer", id = "late", to = host.Id, session = session.Id, sdp = "v=0" });

@@ -28,6 +28,11 @@ public sealed class SignalingWorld(PostgresFixture postgres, AwsEndpointFixture 
 
     public FriendshipRepository Friendships { get; private set; } = null!;
 
+    /// <summary>The handler's options (set before <see cref="InitializeAsync"/>); the relay URL is always the test one.</summary>
+    public SignalingOptions Options { get; init; } = new();
+
+    public SignalingHandler Handler { get; private set; } = null!;
+
     public async Task InitializeAsync()
     {
         await postgres.InitializeAsync();
@@ -42,7 +47,8 @@ public sealed class SignalingWorld(PostgresFixture postgres, AwsEndpointFixture 
         Store = new ConnectionStore(dynamo, "connections-" + Guid.NewGuid().ToString("N")[..12], TimeProvider.System);
         await Store.EnsureTableAsync(default);
         var registry = new ConnectionRegistry();
-        var handler = SignalingHandler.Create(Keys, Data, Store, registry, new SignalingOptions { RelayUrl = new Uri("http://relay.test:8080") }, TimeProvider.System);
+        var handler = SignalingHandler.Create(Keys, Data, Store, registry, Options with { RelayUrl = new Uri("http://relay.test:8080") }, TimeProvider.System);
+        Handler = handler;
         Gateway = new LocalGatewayHost(new GatewayOptions { Port = Ports.FreeTcp() }, registry, handler.HandleAsync);
         await Gateway.StartAsync();
     }

@@ -36,7 +36,7 @@ internal sealed class LiliumRelay : ISfuUnderTest
             ["RELAY_MEDIA_PORT"] = mediaPort.ToString(CultureInfo.InvariantCulture),
             ["RELAY_BIND_ADDRESS"] = "127.0.0.1",
             ["Logging__LogLevel__Default"] = "Warning",
-            ["TOKEN_KEYS"] = keys.ToJson(),
+            ["RELAY_KEY"] = keys.RelayKey, // the relay takes the relay key alone (docs/security.md)
         };
         var process = PinnedProcess.Start(cpu, "dotnet", [relayDll, "--urls", $"http://127.0.0.1:{httpPort}"], environment, "relay: ");
         var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}"), Timeout = TimeSpan.FromSeconds(30) };

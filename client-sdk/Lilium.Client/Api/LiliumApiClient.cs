@@ -141,11 +141,42 @@ public sealed class LiliumApiClient : IDisposable
     public async Task<Guid> RedeemInviteAsync(string code, CancellationToken cancellationToken = default) =>
         (await SendAsync(HttpMethod.Post, "v1/invites/redeem", new RedeemBody(code), ApiJsonContext.Default.RedeemBody, ApiJsonContext.Default.RedeemReply, true, cancellationToken))!.SessionId;
 
-    /// <summary>A relay grant for the session: host for its host, viewer (with the host's input grant) for a participant or friend.</summary>
+    /// <summary>
+    /// A relay grant for the session: host for its host, viewer (with the host's input grant) for someone the host
+    /// admitted (<c>join.accept</c>, <see cref="AdmitViewerAsync"/>) or who redeemed an invite, while still a participant;
+    /// otherwise a <see cref="LiliumProblemException"/> (403 <c>not_admitted</c>, or 404 <c>session_not_found</c>).
+    /// </summary>
     public async Task<RelayGrant> IssueRelayGrantAsync(Guid sessionId, CancellationToken cancellationToken = default)
     {
         var reply = (await SendAsync(HttpMethod.Post, $"v1/sessions/{sessionId}/relay-grants", new EmptyBody(), ApiJsonContext.Default.EmptyBody, ApiJsonContext.Default.RelayGrantReply, true, cancellationToken))!;
         return new RelayGrant(reply.Token, reply.SessionId, reply.Role, reply.Permissions.ToPermissions(), reply.ExpiresAt);
+    }
+
+    /// <summary>
+    /// The host admits an accepted friend as a viewer of <paramref name="sessionId"/> (as accepting their join request
+    /// does); the friend then fetches their own grant with <see cref="IssueRelayGrantAsync"/>. Returns the permissions they get.
+    /// </summary>
+    public async Task<InputPermissions> AdmitViewerAsync(Guid sessionId, Guid userId, CancellationToken cancellationToken = default) =>
+        (await SendAsync(HttpMethod.Post, $"v1/sessions/{sessionId}/participants", new FriendRequestBody(userId), ApiJsonContext.Default.FriendRequestBody,
+            ApiJsonContext.Default.RelayGrantReply, true, cancellationToken))!.Permissions.ToPermissions();
+
+    /// <summary>The host removes (kicks) a viewer; with the caller's own id, the caller leaves. The relay drops their media within a second.</summary>
+    public Task RemoveParticipantAsync(Guid sessionId, Guid userId, CancellationToken cancellationToken = default) =>
+        SendAsync<EmptyBody, EmptyBody>(HttpMethod.Delete, $"v1/sessions/{sessionId}/participants/{userId}", null, null, null, true, cancellationToken);
+
+    /// <summary>
+    /// Ends this login: the server revokes its refresh tokens, drops the user's media peers at the relay and closes
+    /// their WebSockets; this client forgets its tokens (log in again to continue).
+    /// </summary>
+    public async Task LogoutAsync(CancellationToken cancellationToken = default)
+    {
+        if (_tokens is not { } tokens)
+        {
+            return;
+        }
+
+        await SendAsync<RefreshBody, EmptyBody>(HttpMethod.Post, "v1/auth/logout", new RefreshBody(tokens.RefreshToken), ApiJsonContext.Default.RefreshBody, null, true, cancellationToken);
+        _tokens = null;
     }
 
     /// <summary>Tests: replaces the access token as if the server had revoked or expired it.</summary>

@@ -28,6 +28,7 @@ namespace Lilium.Api.Contracts;
 [JsonSerializable(typeof(FriendshipResponse))]
 [JsonSerializable(typeof(GrantsBody))]
 [JsonSerializable(typeof(CreateSessionRequest))]
+[JsonSerializable(typeof(AdmitRequest))]
 [JsonSerializable(typeof(SessionResponse))]
 [JsonSerializable(typeof(ParticipantResponse[]))]
 [JsonSerializable(typeof(CreateInviteRequest))]

@@ -25,4 +25,7 @@ public sealed record RedeemInviteResponse(Guid SessionId, string Outcome);
 /// <param name="Role">host or viewer.</param>
 public sealed record RelayGrantResponse(string Token, Guid SessionId, string Role, GrantsBody Permissions, DateTimeOffset ExpiresAt);
 
+/// <param name="UserId">The accepted friend to admit as a viewer.</param>
+public sealed record AdmitRequest(Guid UserId);
+
 public sealed record HealthResponse(string Status);

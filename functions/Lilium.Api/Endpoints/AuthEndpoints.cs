@@ -21,6 +21,8 @@ internal static class AuthEndpoints
         auth.MapPost("/challenge", Challenge).WithSummary("Get a single-use login nonce (60 s).");
         auth.MapPost("/token", Token).WithSummary("Trade a signed challenge for an access and a refresh token.");
         auth.MapPost("/refresh", Refresh).WithSummary("Rotate a refresh token; replaying an old one revokes the login.");
+        app.MapPost("/v1/auth/logout", Logout).RequireAuthorization()
+            .WithSummary("End this login: its refresh tokens stop working, the user's media peers are dropped and their WebSockets closed.");
     }
 
     private static async Task<Results<Ok<ChallengeResponse>, ProblemHttpResult>> Challenge(
@@ -50,11 +52,6 @@ internal static class AuthEndpoints
             return Problems.NotFound("user_not_found", "No user is registered with this id or key.");
         }
 
-        if (limiter.TryAcquire(context, user.Id) is { } limited)
-        {
-            return limited;
-        }
-
         var now = time.GetUtcNow();
         var challenge = new AuthChallenge(Guid.NewGuid(), user.Id, RandomNumberGenerator.GetBytes(32), now + AuthChallenge.Lifetime);
         await challenges.CreateAsync(challenge, now, ct);
@@ -80,7 +77,7 @@ internal static class AuthEndpoints
             return Problems.Unauthorized("invalid_challenge", "The challenge is unknown, used or expired; request a new one.");
         }
 
-        if (limiter.TryAcquire(context, challenge.UserId) is { } limited)
+        if (limiter.Check(context, challenge.UserId) is { } limited)
         {
             return limited;
         }
@@ -88,6 +85,7 @@ internal static class AuthEndpoints
         var user = await users.GetAsync(challenge.UserId, ct);
         if (user is null || !UserKey.TryFromSpki(user.PublicKey, out var key) || key is null || !key.Verify(challenge.SignedData(), signature))
         {
+            limiter.TryAcquire(context, challenge.UserId); // only a failed proof counts against the user
             return Problems.Unauthorized("invalid_signature", "The signature does not verify with the user's public key.");
         }
 
@@ -126,6 +124,20 @@ internal static class AuthEndpoints
         return user is null
             ? Problems.Unauthorized("user_not_found", "The user no longer exists.")
             : TypedResults.Ok(tokens.IssuePair(user, claims.Family, newTokenId));
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> Logout(
+        RefreshRequest request, HttpContext context, RefreshFamilyRepository families, TokenService tokens, CancellationToken ct)
+    {
+        // The refresh token names the login (family); it must be the caller's own.
+        var error = tokens.Refresh.TryRead(request.RefreshToken, out RefreshClaims? claims);
+        if (error != TokenError.None || claims is null || claims.Subject != context.User.UserId())
+        {
+            return Problems.BadRequest("invalid_token", "refreshToken must be a refresh token of this user.");
+        }
+
+        await families.RevokeAsync(claims.Family, claims.Subject, tokens.Time.GetUtcNow(), ct); // idempotent
+        return TypedResults.NoContent();
     }
 
     private static byte[]? TryBase64(string text, int maxBytes)

@@ -69,8 +69,8 @@ internal static class FriendEndpoints
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> Remove(
-        Guid userId, HttpContext context, FriendshipRepository friendships, CancellationToken ct) =>
-        await friendships.RemoveAsync(context.User.UserId(), userId, ct)
+        Guid userId, HttpContext context, FriendshipRepository friendships, TimeProvider time, CancellationToken ct) =>
+        await friendships.RemoveAsync(context.User.UserId(), userId, time.GetUtcNow(), ct)
             ? TypedResults.NoContent()
             : Problems.NotFound("friendship_not_found", "There is nothing between you and this user to remove.");
 

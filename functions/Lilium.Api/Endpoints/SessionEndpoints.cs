@@ -21,6 +21,8 @@ internal static class SessionEndpoints
         sessions.MapPost("/", Create).WithSummary("Start hosting a session.");
         sessions.MapGet("/{id:guid}", Get).WithSummary("A session the caller hosts, is in, or whose host is a friend.");
         sessions.MapGet("/{id:guid}/participants", Participants).WithSummary("Everyone who joined the session.");
+        sessions.MapPost("/{id:guid}/participants", Admit).WithSummary("The host admits an accepted friend as a viewer (as accepting their join request does).");
+        sessions.MapDelete("/{id:guid}/participants/{userId:guid}", Remove).WithSummary("The host kicks a viewer, or a viewer leaves.");
         sessions.MapPost("/{id:guid}/end", End).WithSummary("End the session (host only).");
         sessions.MapPost("/{id:guid}/invites", CreateInvite).WithSummary("Create an expiring, limited-use invite (host only).");
         sessions.MapPost("/{id:guid}/relay-grants", IssueRelayGrant).WithSummary("A signed grant for the media relay: host, or viewer with the host's input grant.");
@@ -119,19 +121,55 @@ internal static class SessionEndpoints
     }
 
     private static async Task<Results<Ok<RelayGrantResponse>, ProblemHttpResult>> IssueRelayGrant(
-        Guid id, HttpContext context, RelayGrantIssuer issuer, CancellationToken ct)
+        Guid id, HttpContext context, RelayGrantIssuer issuer, CancellationToken ct) =>
+        GrantResult(await issuer.IssueAsync(id, context.User.UserId(), ct));
+
+    private static async Task<Results<Ok<RelayGrantResponse>, ProblemHttpResult>> Admit(
+        Guid id, AdmitRequest request, HttpContext context, RelayGrantIssuer issuer, CancellationToken ct)
     {
-        var (outcome, grant) = await issuer.IssueAsync(id, context.User.UserId(), ct);
-        return outcome switch
+        if (request.UserId == context.User.UserId())
         {
-            RelayGrantOutcome.Issued => TypedResults.Ok(new RelayGrantResponse(
-                grant!.Token, grant.SessionId, grant.Role == RelayRole.Host ? "host" : "viewer", grant.Permissions.ToBody(), grant.ExpiresAt)),
-            RelayGrantOutcome.SessionEnded => Problems.Gone("session_ended", "The session has ended."),
-            RelayGrantOutcome.SessionFull => Problems.Conflict("session_full", "The session has no free viewer place."),
-            RelayGrantOutcome.Forbidden => Problems.Forbidden("not_allowed", "Only the host, a participant or a friend of the host may join this session."),
+            return Problems.BadRequest("self_admit", "The host is already in the session.");
+        }
+
+        // The grant is the viewer's: the host learns only that the admission succeeded (and with which permissions).
+        var result = GrantResult(await issuer.AdmitAsync(id, context.User.UserId(), request.UserId, ct));
+        return result.Result is Ok<RelayGrantResponse> ok
+            ? TypedResults.Ok(ok.Value! with { Token = "" })
+            : result;
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> Remove(
+        Guid id, Guid userId, HttpContext context, SessionRepository sessions, TimeProvider time, CancellationToken ct)
+    {
+        var me = context.User.UserId();
+        if (userId == me)
+        {
+            return await sessions.LeaveAsync(id, me, time.GetUtcNow(), ct)
+                ? TypedResults.NoContent()
+                : SessionNotFound();
+        }
+
+        return await sessions.KickAsync(id, me, userId, time.GetUtcNow(), ct) switch
+        {
+            KickOutcome.Kicked => TypedResults.NoContent(),
+            KickOutcome.NotHost => Problems.Forbidden("not_host", "Only the host removes a viewer."),
+            KickOutcome.SessionEnded => Problems.Gone("session_ended", "The session has ended."),
+            KickOutcome.NotParticipant => Problems.NotFound("participant_not_found", "This user is not a viewer in the session."),
             _ => SessionNotFound(),
         };
     }
+
+    /// <summary>One mapping of the admission rule's outcomes, for every endpoint that applies it.</summary>
+    private static Results<Ok<RelayGrantResponse>, ProblemHttpResult> GrantResult((RelayGrantOutcome Outcome, RelayGrant? Grant) decision) => decision switch
+    {
+        (RelayGrantOutcome.Issued, { } grant) => TypedResults.Ok(new RelayGrantResponse(
+            grant.Token, grant.SessionId, grant.Role == RelayRole.Host ? "host" : "viewer", grant.Permissions.ToBody(), grant.ExpiresAt)),
+        (RelayGrantOutcome.SessionEnded, _) => Problems.Gone("session_ended", "The session has ended."),
+        (RelayGrantOutcome.SessionFull, _) => Problems.Conflict("session_full", "The session has no free viewer place."),
+        (RelayGrantOutcome.NotAdmitted, _) => Problems.Forbidden("not_admitted", "The host has not admitted you: ask to join (join.request) or redeem an invite."),
+        _ => SessionNotFound(),
+    };
 
     /// <summary>Visible to its host, its participants and the host's friends; to anyone else it does not exist.</summary>
     private static async Task<Session?> VisibleSessionAsync(Guid id, Guid me, SessionRepository sessions, FriendshipRepository friendships, CancellationToken ct)

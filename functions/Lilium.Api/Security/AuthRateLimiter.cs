@@ -6,9 +6,10 @@ using Microsoft.AspNetCore.Http.HttpResults;
 namespace Lilium.Api.Security;
 
 /// <summary>
-/// The per-user half of the auth rate limit: attempts to log in as one user, from any address.
-/// (The per-address half is the ASP.NET Core rate limiter policy <see cref="IpPolicy"/>.) The user
-/// is only known once the body is read, hence a limiter the handlers call.
+/// The per-user half of the auth rate limit: <b>failed</b> proofs for one user, from any address, and refreshes.
+/// Asking for a challenge is anonymous and costs the user nothing (else anyone could lock a user out by asking for
+/// challenges in their name); the per-address half is the ASP.NET Core rate limiter policy <see cref="IpPolicy"/>.
+/// The user is only known once the body is read, hence a limiter the handlers call.
 /// </summary>
 internal sealed class AuthRateLimiter(RateLimitSettings settings) : IDisposable
 {
@@ -22,10 +23,15 @@ internal sealed class AuthRateLimiter(RateLimitSettings settings) : IDisposable
             QueueLimit = 0,
         }));
 
-    /// <summary>Null when allowed; otherwise a 429 problem with Retry-After.</summary>
-    public ProblemHttpResult? TryAcquire(HttpContext context, Guid userId)
+    /// <summary>Null while the user has budget left (nothing is spent); otherwise a 429 problem with Retry-After.</summary>
+    public ProblemHttpResult? Check(HttpContext context, Guid userId) => Acquire(context, userId, 0);
+
+    /// <summary>Spends one unit of the user's budget (a failed proof, a refresh); null when it was there, else a 429.</summary>
+    public ProblemHttpResult? TryAcquire(HttpContext context, Guid userId) => Acquire(context, userId, 1);
+
+    private ProblemHttpResult? Acquire(HttpContext context, Guid userId, int permits)
     {
-        using var lease = _perUser.AttemptAcquire(userId);
+        using var lease = _perUser.AttemptAcquire(userId, permits);
         if (lease.IsAcquired)
         {
             return null;

@@ -16,6 +16,8 @@ internal sealed class TokenService(TokenKeys keys, TimeProvider time)
 
     public TokenCodec Relay { get; } = keys.RelayCodec(time);
 
+    public TokenCodec RelayService { get; } = keys.RelayServiceCodec(time);
+
     public TimeProvider Time => time;
 
     /// <summary>A new refresh token id (the family stores the newest one).</summary>

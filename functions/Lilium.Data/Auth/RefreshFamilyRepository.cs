@@ -32,8 +32,11 @@ public sealed class RefreshFamilyRepository(NpgsqlDataSource dataSource)
         }
 
         await using var revoke = conn.Command("""
-            UPDATE refresh_families SET revoked_at = $3, revoke_reason = 'reuse'
-            WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL
+            WITH revoked AS (
+                UPDATE refresh_families SET revoked_at = $3, revoke_reason = 'reuse'
+                WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL
+                RETURNING user_id)
+            INSERT INTO revocations (kind, user_id, created_at) SELECT 'user-revoked', user_id, $3 FROM revoked
             """).Arg(familyId).Arg(userId).Arg(now);
         return await revoke.ExecuteNonQueryAsync(cancellationToken) == 1 ? RefreshRotation.ReuseDetected : RefreshRotation.Revoked;
     }
@@ -41,9 +44,13 @@ public sealed class RefreshFamilyRepository(NpgsqlDataSource dataSource)
     /// <summary>Revokes a family (logout); false if it was unknown or already revoked.</summary>
     public async Task<bool> RevokeAsync(Guid familyId, Guid userId, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
+        // A revoked login drops the user's media at the relays too (the revocations feed).
         await using var cmd = dataSource.CreateCommand("""
-            UPDATE refresh_families SET revoked_at = $3, revoke_reason = 'logout'
-            WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL
+            WITH revoked AS (
+                UPDATE refresh_families SET revoked_at = $3, revoke_reason = 'logout'
+                WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL
+                RETURNING user_id)
+            INSERT INTO revocations (kind, user_id, created_at) SELECT 'user-revoked', user_id, $3 FROM revoked
             """).Arg(familyId).Arg(userId).Arg(now);
         return await cmd.ExecuteNonQueryAsync(cancellationToken) == 1;
     }

@@ -94,7 +94,7 @@ public sealed class FriendshipRepository(NpgsqlDataSource dataSource)
     /// Ends the pair (a friendship, a request either way, or a block the caller placed) and both
     /// sides' grants. A block the other user placed stays: false.
     /// </summary>
-    public async Task<bool> RemoveAsync(Guid me, Guid other, CancellationToken cancellationToken = default)
+    public async Task<bool> RemoveAsync(Guid me, Guid other, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         await using var conn = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var tx = await conn.BeginTransactionAsync(cancellationToken);
@@ -107,6 +107,7 @@ public sealed class FriendshipRepository(NpgsqlDataSource dataSource)
         }
 
         await DeleteGrantsAsync(conn, tx, me, other, cancellationToken);
+        await Sessions.SessionRepository.LeaveBetweenAsync(conn, tx, me, other, now, cancellationToken);
         await tx.CommitAsync(cancellationToken);
         return true;
     }
@@ -138,6 +139,7 @@ public sealed class FriendshipRepository(NpgsqlDataSource dataSource)
         }
 
         await DeleteGrantsAsync(conn, tx, me, other, cancellationToken);
+        await Sessions.SessionRepository.LeaveBetweenAsync(conn, tx, me, other, now, cancellationToken);
         await tx.CommitAsync(cancellationToken);
         return true;
     }

@@ -56,6 +56,18 @@ public sealed class InviteRepository(NpgsqlDataSource dataSource)
             return (RedeemOutcome.NotFound, null);
         }
 
+        // The host blocked the redeemer (or the reverse): the invite does not exist for them.
+        await using (var blocked = conn.Command("""
+            SELECT 1 FROM friendships WHERE status = 'blocked'
+              AND ((requester_id = $1 AND addressee_id = $2) OR (requester_id = $2 AND addressee_id = $1))
+            """, tx).Arg(session.HostId).Arg(userId))
+        {
+            if (await blocked.ExecuteScalarAsync(cancellationToken) is not null)
+            {
+                return (RedeemOutcome.NotFound, null);
+            }
+        }
+
         if (session.State == SessionState.Active && invite.Uses >= invite.MaxUses)
         {
             return (RedeemOutcome.Exhausted, invite.SessionId);

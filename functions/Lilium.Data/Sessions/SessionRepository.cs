@@ -79,7 +79,7 @@ public sealed class SessionRepository(NpgsqlDataSource dataSource)
             return EndOutcome.AlreadyEnded;
         }
 
-        await using (var end = conn.Command("UPDATE sessions SET state = 'ended', ended_at = $2 WHERE id = $1", tx).Arg(sessionId).Arg(now))
+        await using (var end = conn.Command("UPDATE sessions SET state = 'ended', ended_at = $2, end_reason = 'host' WHERE id = $1", tx).Arg(sessionId).Arg(now))
         {
             await end.ExecuteNonQueryAsync(cancellationToken);
         }
@@ -89,8 +89,146 @@ public sealed class SessionRepository(NpgsqlDataSource dataSource)
             await leave.ExecuteNonQueryAsync(cancellationToken);
         }
 
+        await using (var revoke = conn.Command("INSERT INTO revocations (kind, session_id, host_id, created_at) VALUES ('session-ended', $1, $2, $3)", tx)
+            .Arg(sessionId).Arg(session.HostId).Arg(now))
+        {
+            await revoke.ExecuteNonQueryAsync(cancellationToken);
+        }
+
         await tx.CommitAsync(cancellationToken);
         return EndOutcome.Ended;
+    }
+
+    /// <summary>The host removes a viewer from an active session; the viewer may come back only if admitted again.</summary>
+    public async Task<KickOutcome> KickAsync(Guid sessionId, Guid hostId, Guid viewerId, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        await using var cmd = dataSource.CreateCommand("""
+            WITH s AS (SELECT id, host_id, state FROM sessions WHERE id = $1),
+                 kicked AS (
+                    UPDATE session_participants p SET left_at = $4
+                    FROM s WHERE p.session_id = s.id AND s.host_id = $2 AND s.state = 'active'
+                      AND p.user_id = $3 AND p.role = 'viewer' AND p.left_at IS NULL
+                    RETURNING p.session_id, p.user_id),
+                 revoked AS (INSERT INTO revocations (kind, session_id, host_id, user_id, created_at) SELECT 'removed', session_id, $2, user_id, $4 FROM kicked)
+            SELECT s.host_id = $2, s.state = 'active', (SELECT count(*) FROM kicked) FROM s
+            """).Arg(sessionId).Arg(hostId).Arg(viewerId).Arg(now);
+        var row = await cmd.ReadFirstAsync(r => new KickRow(r.GetBoolean(0), r.GetBoolean(1), r.GetInt64(2)), cancellationToken);
+        return row switch
+        {
+            null => KickOutcome.NotFound,
+            { Host: false } => KickOutcome.NotHost,
+            { Active: false } => KickOutcome.SessionEnded,
+            { Kicked: 0 } => KickOutcome.NotParticipant,
+            _ => KickOutcome.Kicked,
+        };
+    }
+
+    /// <summary>A viewer leaves one session (WHEP DELETE reported, or by their own request); false if they were not in it.</summary>
+    public async Task<bool> LeaveAsync(Guid sessionId, Guid viewerId, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        await using var cmd = dataSource.CreateCommand("""
+            WITH gone AS (
+                UPDATE session_participants SET left_at = $3 WHERE session_id = $1 AND user_id = $2 AND role = 'viewer' AND left_at IS NULL
+                RETURNING session_id, user_id)
+            INSERT INTO revocations (kind, session_id, user_id, created_at) SELECT 'removed', session_id, user_id, $3 FROM gone
+            """).Arg(sessionId).Arg(viewerId).Arg(now);
+        return await cmd.ExecuteNonQueryAsync(cancellationToken) == 1;
+    }
+
+    /// <summary>
+    /// A user's last signaling connection closed: they leave every active session they view (freeing the places), and
+    /// every active session they host is marked as host-away from <paramref name="now"/>.
+    /// </summary>
+    /// <returns>The sessions left, with their hosts (to be told).</returns>
+    public async Task<IReadOnlyList<(Guid SessionId, Guid HostId)>> GoneAsync(Guid userId, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        await using var conn = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var tx = await conn.BeginTransactionAsync(cancellationToken);
+        await using (var away = conn.Command("UPDATE sessions SET host_away_since = $2 WHERE host_id = $1 AND state = 'active' AND host_away_since IS NULL", tx).Arg(userId).Arg(now))
+        {
+            await away.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        IReadOnlyList<(Guid, Guid)> left;
+        await using (var leave = conn.Command("""
+            WITH gone AS (
+                UPDATE session_participants p SET left_at = $2
+                FROM sessions s
+                WHERE p.session_id = s.id AND s.state = 'active' AND p.user_id = $1 AND p.role = 'viewer' AND p.left_at IS NULL
+                RETURNING s.id, s.host_id),
+                 revoked AS (INSERT INTO revocations (kind, session_id, host_id, user_id, created_at) SELECT 'removed', id, host_id, $1, $2 FROM gone)
+            SELECT id, host_id FROM gone
+            """, tx).Arg(userId).Arg(now))
+        {
+            left = await leave.ReadAllAsync(r => (r.GetGuid(0), r.GetGuid(1)), cancellationToken);
+        }
+
+        await tx.CommitAsync(cancellationToken);
+        return left;
+    }
+
+    /// <summary>A host connected again: their sessions are no longer host-away.</summary>
+    public async Task BackAsync(Guid hostId, CancellationToken cancellationToken = default)
+    {
+        await using var cmd = dataSource.CreateCommand("UPDATE sessions SET host_away_since = NULL WHERE host_id = $1 AND state = 'active' AND host_away_since IS NOT NULL").Arg(hostId);
+        await cmd.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Ends every active session whose host has been away since before <paramref name="awayBefore"/> (reason
+    /// <c>host-gone</c>), or that was created before <paramref name="createdBefore"/> (reason <c>stale</c>).
+    /// </summary>
+    /// <returns>Each ended session with the members who were still in it (to be told).</returns>
+    public async Task<IReadOnlyList<EndedSession>> EndAbandonedAsync(DateTimeOffset awayBefore, DateTimeOffset createdBefore, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        await using var conn = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var tx = await conn.BeginTransactionAsync(cancellationToken);
+        List<EndedSession> ended = [];
+        await using (var end = conn.Command("""
+            WITH ended AS (
+                UPDATE sessions SET state = 'ended', ended_at = $3,
+                       end_reason = CASE WHEN host_away_since < $1 THEN 'host-gone' ELSE 'stale' END
+                WHERE state = 'active' AND (host_away_since < $1 OR created_at < $2)
+                RETURNING id, host_id, end_reason),
+                 revoked AS (INSERT INTO revocations (kind, session_id, host_id, created_at) SELECT 'session-ended', id, host_id, $3 FROM ended)
+            SELECT id, host_id, end_reason FROM ended
+            """, tx).Arg(awayBefore).Arg(createdBefore).Arg(now))
+        {
+            foreach (var (id, host, reason) in await end.ReadAllAsync(r => (r.GetGuid(0), r.GetGuid(1), r.GetString(2)), cancellationToken))
+            {
+                ended.Add(new EndedSession(id, host, reason, []));
+            }
+        }
+
+        for (var i = 0; i < ended.Count; i++)
+        {
+            await using var leave = conn.Command("""
+                UPDATE session_participants SET left_at = $2 WHERE session_id = $1 AND left_at IS NULL RETURNING user_id
+                """, tx).Arg(ended[i].SessionId).Arg(now);
+            ended[i] = ended[i] with { Members = await leave.ReadAllAsync(r => r.GetGuid(0), cancellationToken) };
+        }
+
+        await tx.CommitAsync(cancellationToken);
+        return ended;
+    }
+
+    /// <summary>
+    /// Ends the participation of either user in active sessions the other hosts (after an unfriend or a block); runs in
+    /// the caller's transaction.
+    /// </summary>
+    internal static async Task<IReadOnlyList<(Guid SessionId, Guid ViewerId)>> LeaveBetweenAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid a, Guid b, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var cmd = conn.Command("""
+            WITH gone AS (
+                UPDATE session_participants p SET left_at = $3
+                FROM sessions s
+                WHERE p.session_id = s.id AND s.state = 'active' AND p.role = 'viewer' AND p.left_at IS NULL
+                  AND ((s.host_id = $1 AND p.user_id = $2) OR (s.host_id = $2 AND p.user_id = $1))
+                RETURNING s.id, s.host_id, p.user_id),
+                 revoked AS (INSERT INTO revocations (kind, session_id, host_id, user_id, created_at) SELECT 'removed', id, host_id, user_id, $3 FROM gone)
+            SELECT id, user_id FROM gone
+            """, tx).Arg(a).Arg(b).Arg(now);
+        return await cmd.ReadAllAsync(r => (r.GetGuid(0), r.GetGuid(1)), cancellationToken);
     }
 
     /// <summary>Adds a viewer, honouring the viewer cap; the caller's transaction must hold the session row (FOR UPDATE).</summary>
@@ -130,6 +268,8 @@ public sealed class SessionRepository(NpgsqlDataSource dataSource)
         await using var select = conn.Command($"SELECT {Columns} FROM sessions WHERE id = $1 FOR UPDATE", tx).Arg(sessionId);
         return await select.ReadFirstAsync(Map, cancellationToken);
     }
+
+    private sealed record KickRow(bool Host, bool Active, long Kicked);
 
     internal static Session Map(NpgsqlDataReader r) =>
         new(r.GetGuid(0), r.GetGuid(1), r.GetString(2) == "active" ? SessionState.Active : SessionState.Ended, r.GetInt32(3), r.GetTime(4), r.GetTimeOrNull(5));

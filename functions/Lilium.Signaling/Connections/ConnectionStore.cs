@@ -71,6 +71,7 @@ public sealed class ConnectionStore(IAmazonDynamoDB dynamo, string tableName, Ti
                 {
                     ["pk"] = S("C#" + record.ConnectionId), ["sk"] = S("#"),
                     ["user"] = S(record.UserId.ToString()), ["nick"] = S(record.Nickname), ["expires"] = expires,
+                    ["tiat"] = N(record.TokenIssuedAt), ["texp"] = N(record.TokenExpiresAt),
                 } } },
                 new TransactWriteItem { Put = new Put { TableName = tableName, Item = new()
                 {
@@ -95,7 +96,44 @@ public sealed class ConnectionStore(IAmazonDynamoDB dynamo, string tableName, Ti
             return null;
         }
 
-        return new ConnectionRecord(connectionId, userId, item.TryGetValue("nick", out var nick) ? nick.S ?? "" : "");
+        return ToRecord(connectionId, userId, item);
+    }
+
+    private static ConnectionRecord ToRecord(string connectionId, Guid userId, Dictionary<string, AttributeValue> item) =>
+        new(connectionId, userId, item.TryGetValue("nick", out var nick) ? nick.S ?? "" : "", Long(item, "tiat"), Long(item, "texp"));
+
+    private static long Long(Dictionary<string, AttributeValue> item, string name) =>
+        item.TryGetValue(name, out var v) && long.TryParse(v.N, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n) ? n : 0;
+
+    /// <summary>
+    /// Connections whose access token expired before <paramref name="now"/> (a bounded scan: at most
+    /// <paramref name="limit"/> per sweep; the rest go on the next).
+    /// </summary>
+    public async Task<IReadOnlyList<ConnectionRecord>> ExpiredAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken)
+    {
+        var found = new List<ConnectionRecord>();
+        Dictionary<string, AttributeValue>? start = null;
+        do
+        {
+            var page = await dynamo.ScanAsync(new ScanRequest
+            {
+                TableName = tableName,
+                FilterExpression = "begins_with(pk, :c) AND texp > :zero AND texp < :now",
+                ExpressionAttributeValues = new() { [":c"] = S("C#"), [":zero"] = N(0), [":now"] = N(now.ToUnixTimeSeconds()) },
+                ExclusiveStartKey = start,
+            }, cancellationToken);
+            foreach (var item in page.Items ?? [])
+            {
+                if (item.TryGetValue("user", out var user) && Guid.TryParse(user.S, out var userId) && found.Count < limit)
+                {
+                    found.Add(ToRecord(item["pk"].S["C#".Length..], userId, item));
+                }
+            }
+
+            start = page.LastEvaluatedKey is { Count: > 0 } next ? next : null;
+        }
+        while (start is not null && found.Count < limit);
+        return found;
     }
 
     public async Task<IReadOnlyList<string>> ListAsync(Guid userId, CancellationToken cancellationToken)
@@ -139,4 +177,6 @@ public sealed class ConnectionStore(IAmazonDynamoDB dynamo, string tableName, Ti
         new() { N = (time.GetUtcNow() + Lifetime).ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture) };
 
     private static AttributeValue S(string value) => new() { S = value };
+
+    private static AttributeValue N(long value) => new() { N = value.ToString(CultureInfo.InvariantCulture) };
 }

@@ -7,4 +7,16 @@ public sealed class ManagementApiSender(ApiGatewayManagementClient client) : ICo
 {
     public Task<bool> SendAsync(string connectionId, ReadOnlyMemory<byte> data, CancellationToken cancellationToken) =>
         client.TryPostToConnectionAsync(connectionId, data, cancellationToken);
+
+    public async Task CloseAsync(string connectionId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await client.DeleteConnectionAsync(connectionId, cancellationToken);
+        }
+        catch (GoneException)
+        {
+            // already closed
+        }
+    }
 }

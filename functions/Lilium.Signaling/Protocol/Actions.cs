@@ -32,4 +32,7 @@ public static class Actions
 
     public const string SessionEnd = "session.end";
     public const string SessionEnded = "session.ended";
+    public const string SessionKick = "session.kick";
+    public const string SessionKicked = "session.kicked";
+    public const string SessionLeft = "session.left";
 }

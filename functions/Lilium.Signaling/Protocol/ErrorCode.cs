@@ -18,4 +18,7 @@ public static class ErrorCode
     public const string RateLimited = "rate-limited";
     public const string UnsupportedVersion = "unsupported-version";
     public const string Internal = "internal";
+
+    /// <summary>The access token the connection was opened with has expired (the connection closes; reconnect with a fresh one).</summary>
+    public const string TokenExpired = "token-expired";
 }

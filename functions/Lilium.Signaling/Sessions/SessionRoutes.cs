@@ -26,12 +26,13 @@ public sealed class SessionRoutes(SignalingData data, JoinRequestStore joins, Fa
         Actions.RtcOffer or Actions.RtcAnswer or Actions.RtcIce => RtcAsync(me, message, cancellationToken),
         Actions.GrantUpdate => GrantUpdateAsync(me, message, cancellationToken),
         Actions.SessionEnd => SessionEndAsync(me, message, cancellationToken),
+        Actions.SessionKick => SessionKickAsync(me, message, cancellationToken),
         _ => Task.FromResult(ServerMessages.Error(ErrorCode.UnknownAction, "Unknown action.", message.Id)),
     };
 
     /// <summary>True for the actions this class serves.</summary>
     public static bool Serves(string action) => action is Actions.JoinRequest or Actions.JoinAccept or Actions.JoinDecline
-        or Actions.RtcOffer or Actions.RtcAnswer or Actions.RtcIce or Actions.GrantUpdate or Actions.SessionEnd;
+        or Actions.RtcOffer or Actions.RtcAnswer or Actions.RtcIce or Actions.GrantUpdate or Actions.SessionEnd or Actions.SessionKick;
 
     private async Task<byte[]> JoinRequestAsync(ConnectionRecord me, ClientMessage message, CancellationToken cancellationToken)
     {
@@ -52,18 +53,14 @@ public sealed class SessionRoutes(SignalingData data, JoinRequestStore joins, Fa
             return ServerMessages.Error(ErrorCode.BadRequest, "You host this session.", message.Id);
         }
 
+        // Who may not know of the session (no accepted friendship and not a participant, or a blocked pair) hears
+        // exactly what a request for a session that does not exist hears.
         var pair = await data.Friendships.GetAsync(me.UserId, session.HostId, cancellationToken);
-        if (pair?.Status == FriendshipStatus.Blocked)
-        {
-            return Denied(message.Id, sessionId, null, DenialReason.Blocked);
-        }
-
-        // An invitee who redeemed an invite (REST) is already a participant and needs no friendship.
         var participants = await data.Sessions.ListParticipantsAsync(sessionId, cancellationToken);
         var member = participants.Any(p => p.UserId == me.UserId && p.LeftAt is null);
-        if (!member && pair?.Status != FriendshipStatus.Accepted)
+        if (pair?.Status == FriendshipStatus.Blocked || (!member && pair?.Status != FriendshipStatus.Accepted))
         {
-            return Denied(message.Id, sessionId, null, DenialReason.NotFriends);
+            return Denied(message.Id, sessionId, null, DenialReason.NoSession);
         }
 
         if (!member && participants.Count(p => p.Role == ParticipantRole.Viewer && p.LeftAt is null) >= session.MaxViewers)
@@ -122,15 +119,11 @@ public sealed class SessionRoutes(SignalingData data, JoinRequestStore joins, Fa
             });
         }
 
-        var (outcome, grant) = await data.Issuer.IssueAsync(request.SessionId, request.ViewerId, cancellationToken);
+        // The host's accept is the admission: the one rule (RelayGrantIssuer) makes the viewer a participant and signs.
+        var (outcome, grant) = await data.Issuer.AdmitAsync(request.SessionId, me.UserId, request.ViewerId, cancellationToken);
         if (outcome != RelayGrantOutcome.Issued || grant is null)
         {
-            var reason = outcome switch
-            {
-                RelayGrantOutcome.SessionFull => DenialReason.SessionFull,
-                RelayGrantOutcome.Forbidden => DenialReason.NotFriends,
-                _ => DenialReason.NoSession,
-            };
+            var reason = outcome == RelayGrantOutcome.SessionFull ? DenialReason.SessionFull : DenialReason.NoSession;
             await fanout.SendToUserAsync(request.ViewerId, Denied(null, request.SessionId, requestId, reason), cancellationToken);
             return ServerMessages.Error(ErrorCode.JoinFailed, $"The viewer could not be admitted: {reason}.", message.Id);
         }
@@ -272,14 +265,63 @@ public sealed class SessionRoutes(SignalingData data, JoinRequestStore joins, Fa
                 return ServerMessages.Build(Actions.SessionEnded, message.Id, new JsonObject { ["session"] = sessionId.ToString() });
         }
 
-        var ended = ServerMessages.Build(Actions.SessionEnded, null, new JsonObject { ["session"] = sessionId.ToString(), ["host"] = me.UserId.ToString() });
-        foreach (var member in members.Where(m => m.LeftAt is null && m.UserId != me.UserId))
-        {
-            await fanout.SendToUserAsync(member.UserId, ended, cancellationToken);
-        }
+        await TellEndedAsync(sessionId, me.UserId, EndReason.Host, members.Where(m => m.LeftAt is null && m.UserId != me.UserId).Select(m => m.UserId), cancellationToken);
 
         return ServerMessages.Build(Actions.SessionEnded, message.Id, new JsonObject { ["session"] = sessionId.ToString() });
     }
+
+    /// <summary>Tells each of <paramref name="members"/> that the session ended, and why (<see cref="EndReason"/>).</summary>
+    internal async Task TellEndedAsync(Guid sessionId, Guid hostId, string reason, IEnumerable<Guid> members, CancellationToken cancellationToken)
+    {
+        var ended = ServerMessages.Build(Actions.SessionEnded, null, new JsonObject
+        {
+            ["session"] = sessionId.ToString(),
+            ["host"] = hostId.ToString(),
+            ["reason"] = reason,
+        });
+        foreach (var member in members)
+        {
+            await fanout.SendToUserAsync(member, ended, cancellationToken);
+        }
+    }
+
+    /// <summary>The host removes a viewer: the participation ends, the viewer hears <c>session.kicked</c>.</summary>
+    private async Task<byte[]> SessionKickAsync(ConnectionRecord me, ClientMessage message, CancellationToken cancellationToken)
+    {
+        if (!message.TryGuid("session", out var sessionId) || !message.TryGuid("viewer", out var viewer))
+        {
+            return ServerMessages.Error(ErrorCode.BadRequest, "'session' and 'viewer' must be ids.", message.Id);
+        }
+
+        switch (await data.Sessions.KickAsync(sessionId, me.UserId, viewer, time.GetUtcNow(), cancellationToken))
+        {
+            case KickOutcome.NotFound or KickOutcome.NotHost:
+                return ServerMessages.Error(ErrorCode.NotHost, "Only the session's host removes a viewer.", message.Id);
+            case KickOutcome.SessionEnded or KickOutcome.NotParticipant:
+                return ServerMessages.Error(ErrorCode.NotMember, "This user is not a viewer in the session.", message.Id);
+        }
+
+        var delivered = await fanout.SendToUserAsync(viewer, ServerMessages.Build(Actions.SessionKicked, null, new JsonObject
+        {
+            ["session"] = sessionId.ToString(),
+            ["host"] = me.UserId.ToString(),
+        }), cancellationToken);
+        return ServerMessages.Build(Actions.SessionKicked, message.Id, new JsonObject
+        {
+            ["session"] = sessionId.ToString(),
+            ["viewer"] = viewer.ToString(),
+            ["delivered"] = delivered,
+        });
+    }
+
+    /// <summary>Tells a host that a viewer left their session (the viewer's last signaling connection closed).</summary>
+    internal Task<int> TellLeftAsync(Guid sessionId, Guid hostId, Guid viewer, string reason, CancellationToken cancellationToken) =>
+        fanout.SendToUserAsync(hostId, ServerMessages.Build(Actions.SessionLeft, null, new JsonObject
+        {
+            ["session"] = sessionId.ToString(),
+            ["viewer"] = viewer.ToString(),
+            ["reason"] = reason,
+        }), cancellationToken);
 
     private static byte[] Denied(string? id, Guid sessionId, string? requestId, string reason)
     {

@@ -5,4 +5,4 @@ using Lilium.Data.Sessions;
 namespace Lilium.Signaling.Sessions;
 
 /// <summary>The Postgres repositories the signaling function reads and writes.</summary>
-public sealed record SignalingData(FriendshipRepository Friendships, SessionRepository Sessions, FriendGrantRepository Grants, RelayGrantIssuer Issuer);
+public sealed record SignalingData(FriendshipRepository Friendships, SessionRepository Sessions, FriendGrantRepository Grants, RelayGrantIssuer Issuer, Lilium.Data.Housekeeping Housekeeping, Lilium.Data.Revocations.RevocationRepository Revocations);

@@ -64,9 +64,31 @@ internal static partial class WhipWhepEndpoints
                 return Problems.Forbidden(detail);
         }
 
+        // A grant issued before a revocation the control plane published (kick, leave, block, session end, logout)
+        // is refused until it expires.
+        if (services.GetRequiredService<RevocationList>().Refusal(grant!) is { } refusal)
+        {
+            return Problems.Forbidden(refusal);
+        }
+
         if (registry.IsDraining)
         {
             return Problems.Draining();
+        }
+
+        // Bounded memory: caps per user in a session and per relay, each with a problem that says what to do.
+        var limits = services.GetRequiredService<IOptions<RelayOptions>>().Value;
+        if (registry.PeerCount >= limits.MaxPeers)
+        {
+            return Problems.Of(StatusCodes.Status503ServiceUnavailable, "Relay full", $"This relay serves its maximum of {limits.MaxPeers} peers; retry shortly.", "relay-full",
+                new Dictionary<string, string> { ["Retry-After"] = "5" });
+        }
+
+        if (registry.FindSession(sessionId) is { } existing
+            && existing.Subscribers.Count(p => p.User == grant!.Subject && !p.IsClosed) >= limits.MaxPeersPerUser)
+        {
+            return Problems.Of(StatusCodes.Status429TooManyRequests, "Too many peers", $"You already hold {limits.MaxPeersPerUser} peers in this session; DELETE one first.", "too-many-peers",
+                new Dictionary<string, string> { ["Retry-After"] = "5" });
         }
 
         var body = await ReadBodyAsync(http.Request, http.RequestAborted);
@@ -193,9 +215,12 @@ internal static partial class WhipWhepEndpoints
                 return (null, Problems.Forbidden(detail));
         }
 
+        // The resource is the grant subject's own: another viewer of the same session (who may learn a peer id from a
+        // Location header shared in a log or a bug report) can neither trickle into nor tear down someone else's peer.
+        // Not found, not forbidden, so a probe learns nothing.
         var peer = http.RequestServices.GetRequiredService<SessionRegistry>().FindPeer(peerId);
         var expected = role == RelayRole.Host ? PeerRole.Publisher : PeerRole.Subscriber;
-        return peer is null || peer.Session.Id != sessionId || peer.Role != expected
+        return peer is null || peer.Session.Id != sessionId || peer.Role != expected || peer.User != grant!.Subject
             ? (null, Problems.NotFound("No such WHIP/WHEP session."))
             : (peer, null);
     }

@@ -44,7 +44,7 @@ internal sealed partial class InputRouter(RelayMetrics metrics, ILogger<InputRou
 
         // RFC 8832 §6: the DTLS server (the relay is always passive) uses odd stream ids.
         var transport = new DataChannelTransport(options, packet => dtls.SendApplicationData(packet), useEvenStreamIds: false);
-        var channels = new PeerChannels(transport, peer.User, peer.Session.PermissionsFor(peer.User, peer.GrantPermissions));
+        var channels = new PeerChannels(transport, peer.User, peer.Session.PermissionsFor(peer.User, peer.GrantPermissions), peer.Session.Keys);
         peer.Channels = channels;
         transport.ChannelOpened += channel => Guard(peer, () => OnOpened(peer, channels, channel));
         transport.MessageReceived += (channel, message) => Guard(peer, () => OnMessage(peer, channels, channel, message));
@@ -191,6 +191,17 @@ internal sealed partial class InputRouter(RelayMetrics metrics, ILogger<InputRou
         }
 
         var permissions = control.Permissions;
+        var (peers, released) = SetViewerPermissions(session, viewer, permissions);
+        Send(host, ControlMessage.WithPermissions("grant.applied", viewer, permissions) with { Peers = peers, Released = released });
+    }
+
+    /// <summary>
+    /// Sets what <paramref name="viewer"/> may do in <paramref name="session"/> now and for peers that connect later: from
+    /// the host's control channel, or from the control plane's revocations feed (a grant changed over REST).
+    /// </summary>
+    /// <returns>How many of the viewer's peers were live, and how many held inputs the change released.</returns>
+    public (int Peers, int Released) SetViewerPermissions(RelaySession session, Guid viewer, InputPermissions permissions)
+    {
         session.SetPermissions(viewer, permissions);
         var peers = 0;
         var released = 0;
@@ -204,7 +215,7 @@ internal sealed partial class InputRouter(RelayMetrics metrics, ILogger<InputRou
         }
 
         LogGrantApplied(session.Id, viewer, permissions, peers);
-        Send(host, ControlMessage.WithPermissions("grant.applied", viewer, permissions) with { Peers = peers, Released = released });
+        return (peers, released);
     }
 
     private int ApplyGrant(RelaySession session, PeerChannels viewer, InputPermissions permissions)

@@ -11,7 +11,7 @@ namespace Lilium.Relay.Input;
 /// guarded by <see cref="Gate"/>'s own lock: events arrive on the media loop, grant changes on the
 /// host's, and releases must not interleave with a viewer's event.
 /// </summary>
-internal sealed class PeerChannels(DataChannelTransport transport, Guid user, InputPermissions permissions)
+internal sealed class PeerChannels(DataChannelTransport transport, Guid user, InputPermissions permissions, SessionKeys sessionKeys)
 {
     private DataChannel? _input;
     private DataChannel? _control;
@@ -21,7 +21,7 @@ internal sealed class PeerChannels(DataChannelTransport transport, Guid user, In
     /// <summary>The user the peer's relay grant names.</summary>
     public Guid User { get; } = user;
 
-    public InputGate Gate { get; } = new(permissions);
+    public InputGate Gate { get; } = new(permissions, sessionKeys);
 
     public Lock GateLock { get; } = new();
 

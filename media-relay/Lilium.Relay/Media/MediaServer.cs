@@ -29,9 +29,11 @@ internal sealed partial class MediaServer : BackgroundService
     private readonly ILogger<MediaServer> _log;
     private readonly UdpBatchSender _fanOut;
     private readonly Random _loss = new();
+    private readonly DepartureQueue _departures;
 
-    public MediaServer(SessionRegistry registry, DtlsCertificate certificate, RelayMetrics metrics, InputRouter input, IOptions<RelayOptions> options, ILogger<MediaServer> log)
+    public MediaServer(SessionRegistry registry, DtlsCertificate certificate, RelayMetrics metrics, InputRouter input, IOptions<RelayOptions> options, ILogger<MediaServer> log, DepartureQueue departures)
     {
+        _departures = departures;
         _registry = registry;
         _certificate = certificate;
         _metrics = metrics;
@@ -279,6 +281,23 @@ internal sealed partial class MediaServer : BackgroundService
         _input.Detach(peer);
         _registry.Remove(peer);
         LogClosed(peer.Id, peer.Role, reason);
+
+        // A viewer who left on their own (and has no other peer here) is reported, so the control plane frees the place.
+        if (peer.Role == PeerRole.Subscriber && DepartureQueue.IsDeparture(reason)
+            && !peer.Session.Subscribers.Any(s => s.User == peer.User && !s.IsClosed))
+        {
+            _departures.Report(peer.Session.Id, peer.User);
+        }
+
+        // A departing publisher ends the relay session: its viewers are closed (they watch nothing any more and would
+        // otherwise hold places and state until their consent timed out).
+        if (peer.Role == PeerRole.Publisher)
+        {
+            foreach (var subscriber in peer.Session.Subscribers)
+            {
+                Close(subscriber, "publisher-gone");
+            }
+        }
     }
 
     private async Task Housekeeping(PeriodicTimer timer, CancellationToken stoppingToken)

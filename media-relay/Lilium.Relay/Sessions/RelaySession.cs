@@ -17,6 +17,9 @@ internal sealed class RelaySession(Guid id)
 
     public Guid Id { get; } = id;
 
+    /// <summary>The keys all viewers hold down (chords are judged across viewers: the host has one keyboard).</summary>
+    public Lilium.Input.SessionKeys Keys { get; } = new();
+
     public MediaPeer? Publisher => Volatile.Read(ref _publisher);
 
     public ImmutableArray<MediaPeer> Subscribers => _subscribers; // one reference: reads are atomic

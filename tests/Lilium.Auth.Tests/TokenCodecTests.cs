@@ -3,6 +3,7 @@ using Lilium.Auth;
 
 namespace Lilium.Auth.Tests;
 
+[Trait("Category", "Unit")]
 public sealed class TokenCodecTests
 {
     private static readonly byte[] Key = Encoding.ASCII.GetBytes("0123456789abcdef0123456789abcdef");

@@ -3,6 +3,7 @@ using Lilium.Input;
 
 namespace Lilium.Input.Tests;
 
+[Trait("Category", "Unit")]
 public sealed class InputGateTests
 {
     private const InputPermissions All = InputPermissions.Keyboard | InputPermissions.Mouse | InputPermissions.Controller | InputPermissions.Immersion;

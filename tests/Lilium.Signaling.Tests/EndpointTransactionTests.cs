@@ -12,6 +12,7 @@ namespace Lilium.Signaling.Tests;
 /// whole-table copies, docs/signaling.md): a cancelled transaction must leave no trace, a committed one all of it.
 /// </summary>
 [Collection(nameof(SignalingCollection))]
+[Trait("Category", "Integration")]
 public sealed class EndpointTransactionTests(AwsEndpointFixture aws) : IAsyncLifetime
 {
     private readonly string _table = "tx-" + Guid.NewGuid().ToString("N")[..8];

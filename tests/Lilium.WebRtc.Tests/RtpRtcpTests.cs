@@ -3,6 +3,7 @@ using Lilium.WebRtc.Rtp;
 
 namespace Lilium.WebRtc.Tests;
 
+[Trait("Category", "Unit")]
 public sealed class RtpRtcpTests
 {
     [Fact]

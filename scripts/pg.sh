@@ -15,19 +15,19 @@ USER_NAME=lilium
 PASSWORD=lilium
 DB=lilium
 
-as_pg() {
-  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+as_pg() { # from /, which the postgres user can always enter (the checkout may not be)
+  if [ "$(id -u)" = 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
 }
 
 die() { echo "pg.sh: $*" >&2; exit 1; }
 
 # The cluster's folder: .local/pg when the server's user can reach it, else a folder of its own under /var/lib.
 cluster_dir() {
-  if [ -n "${LILIUM_PG_DIR:-}" ]; then echo "$LILIUM_PG_DIR"; return; fi
+  if [ -n "${LILIUM_PG_DIR:-}" ]; then realpath -m "$LILIUM_PG_DIR"; return; fi
   local local_dir="$ROOT/.local/pg"
   if [ "$(id -u)" != 0 ]; then echo "$local_dir"; return; fi
   mkdir -p "$ROOT/.local"
-  if id postgres >/dev/null 2>&1 && runuser -u postgres -- test -x "$ROOT/.local" 2>/dev/null; then
+  if id postgres >/dev/null 2>&1 && (cd / && runuser -u postgres -- test -x "$ROOT/.local") 2>/dev/null; then
     echo "$local_dir"; return
   fi
   echo "/var/lib/lilium/pg-$(printf '%s' "$ROOT" | sha256sum | cut -c1-12)"
@@ -49,7 +49,7 @@ ensure() {
     fi
     mkdir -p "$DIR"
     chown postgres:postgres "$DIR"
-    runuser -u postgres -- test -w "$DIR" || die "the postgres user cannot write $DIR (set LILIUM_PG_DIR to a folder it can reach)"
+    as_pg test -w "$DIR" || die "the postgres user cannot write $DIR (set LILIUM_PG_DIR to a folder it can reach)"
   else
     mkdir -p "$DIR"
   fi

@@ -91,8 +91,10 @@ public sealed class EndpointTransactionTests(AwsEndpointFixture aws) : IAsyncLif
     {
         Update = new Update
         {
-            TableName = _table, Key = new() { ["pk"] = S("U#alice"), ["sk"] = S("count") },
-            UpdateExpression = "SET n = n + :one", ExpressionAttributeValues = new() { [":one"] = new AttributeValue { N = "1" } },
+            TableName = _table,
+            Key = new() { ["pk"] = S("U#alice"), ["sk"] = S("count") },
+            UpdateExpression = "SET n = n + :one",
+            ExpressionAttributeValues = new() { [":one"] = new AttributeValue { N = "1" } },
         },
     };
 

@@ -30,7 +30,12 @@ case "${1:-ensure}" in
     echo "$ENDPOINT" ;;
   status) if up; then echo "answering at $ENDPOINT"; else echo "not answering at $ENDPOINT"; exit 3; fi ;;
   stop)
-    if [ -f "$ROOT/.local/moto.pid" ]; then kill "$(cat "$ROOT/.local/moto.pid")" 2>/dev/null || true; fi
+    if [ -f "$ROOT/.local/moto.pid" ]; then
+      pid="$(cat "$ROOT/.local/moto.pid")"
+      kill "$pid" 2>/dev/null || true
+      for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
     rm -f "$ROOT/.local/moto.pid" ;;
   url) echo "$ENDPOINT" ;;
   *) echo "usage: $0 ensure|status|stop|url" >&2; exit 2 ;;

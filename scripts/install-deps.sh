@@ -65,7 +65,8 @@ npm_ci() { # folder
   if [ -f "$dir/node_modules/.package-lock.json" ] && [ ! "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
     return 0
   fi
-  echo "install-deps: npm in ${dir#"$ROOT"}/"
+  local where="${dir#"$ROOT"}"; where="${where#/}"
+  echo "install-deps: npm ${where:-at the root (the aws-cdk CLI)}"
   local cmd=ci; [ -f "$dir/package-lock.json" ] || cmd=install
   (cd "$dir" && npm "$cmd" --no-audit --no-fund --loglevel=error) || die "npm $cmd in $dir failed"
 }

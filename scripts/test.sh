@@ -68,7 +68,7 @@ if [ -z "$category" ] && [ -f client-sdk/js/package.json ]; then
   npm --prefix client-sdk/js test 2>&1 | tee .local/test-js.log
   js_rc=${PIPESTATUS[0]}
   # node --test closes with "# pass N" / "# fail N" / "# skipped N" (TAP) or "ℹ pass N" (spec reporter).
-  read -r jp jf js < <(awk '/^(# |ℹ )(pass|fail|skipped) [0-9]+$/ { n=$NF; if ($2=="pass") p+=n; if ($2=="fail") f+=n; if ($2=="skipped") s+=n }
+  read -r jp jf js < <(awk '/^(# |ℹ )(pass|fail|cancelled|skipped) [0-9]+$/ { n=$NF; if ($2=="pass") p+=n; if ($2=="fail" || $2=="cancelled") f+=n; if ($2=="skipped") s+=n }
        END { printf "%d %d %d\n", p, f, s }' .local/test-js.log)
   if [ "$js_rc" != 0 ] && [ "$jf" = 0 ]; then jf=1; fi   # a crash before any count still counts as a failure
   [ "$js_rc" = 0 ] || problems+=("client-sdk/js tests exited $js_rc")

@@ -7,7 +7,7 @@ ARTIFACTS := artifacts
 export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 
-.PHONY: help deps build test run demo migrate db db-stop db-prune aws-endpoint lambdas format \
+.PHONY: help deps build test test-unit test-integration test-interop run demo migrate db db-stop db-prune aws-endpoint lambdas format \
         bench-api bench-lambda-init bench-signaling bench-relay bench-input fuzz \
         synth diff deploy destroy deploy-local destroy-local pause resume status clean \
         relay-image push-relay-image
@@ -15,19 +15,28 @@ export DOTNET_NOLOGO := 1
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
-deps: ## install what a fresh machine lacks (apt, pip, npm); idempotent
+deps: ## install what a fresh machine lacks (apt, pip, npm); idempotent, about half a second when nothing is missing
 	bash scripts/install-deps.sh
 
 build: ## build the whole solution
 	$(DOTNET) build Infra.sln -c $(CONFIG) --nologo
 
-test: lambdas ## run every test against the local topology (Postgres, :4566 endpoint, real peers)
+test: deps lambdas ## every test (Postgres, :4566 endpoint, real peers) and the format check; installs what is missing first
 	bash scripts/test.sh
 
-run: ## the whole stack on this machine with embedded defaults
+test-unit: deps ## the fast inner loop: tests that need no process, socket, database or AWS endpoint (Category=Unit)
+	bash scripts/test.sh --category Unit
+
+test-integration: deps lambdas ## tests against Postgres, the :4566 endpoint, local processes and sockets (Category=Integration)
+	bash scripts/test.sh --category Integration
+
+test-interop: deps ## tests against aiortc, libsrtp and ffmpeg peers (Category=Interop)
+	bash scripts/test.sh --category Interop
+
+run: deps ## the whole stack on this machine with embedded defaults; installs what is missing first
 	bash scripts/run-local.sh
 
-demo: ## two users: friends, E2E chat, a hosted test pattern watched through the relay, input granted and revoked
+demo: deps ## two users: friends, E2E chat, a hosted test pattern watched through the relay, input granted and revoked
 	bash scripts/demo.sh
 
 db: ## start the private Postgres cluster (.local/pg) and print its URL
@@ -45,11 +54,12 @@ aws-endpoint: ## start moto_server on :4566 unless LocalStack (or moto) already 
 migrate: ## apply database migrations (DATABASE_URL, else the local cluster)
 	DATABASE_URL=$${DATABASE_URL:-$$(bash scripts/pg.sh ensure)} $(DOTNET) run --project functions/Lilium.Api -c $(CONFIG) -- migrate
 
-lambdas: ## publish the Lambda bootstraps (provided.al2023, self-contained, trimmed, ReadyToRun)
+lambdas: | deps ## publish the Lambda bootstraps (provided.al2023, self-contained, trimmed, ReadyToRun)
 	bash scripts/publish-lambdas.sh $(ARTIFACTS)/lambda
 
-format: ## check formatting
-	$(DOTNET) format Infra.sln --verify-no-changes
+format: ## rewrite the files whose whitespace or code style breaks .editorconfig
+	$(DOTNET) format whitespace --folder .
+	$(DOTNET) format style Infra.sln --severity warn
 
 bench-api: ## REST API read throughput and Lambda init -> bench/results/api.json
 	bash bench/run.sh api

@@ -1,35 +1,64 @@
 #!/usr/bin/env bash
 # A private PostgreSQL cluster for development and tests, made with the system's binaries in a
-# project-local, git-ignored folder. Idempotent: `ensure` starts it only when it is not running.
+# project-local, git-ignored folder (.local/pg). Idempotent: `ensure` starts it only when it is not running.
+# As root the server runs as the `postgres` user; when that user cannot reach the checkout (say it lies under a
+# root-owned 0700 folder) the cluster lives in /var/lib/lilium/pg-<hash of the checkout's path> instead.
+# LILIUM_PG_DIR and LILIUM_PG_PORT (55432) override the folder and the port.
 #   scripts/pg.sh ensure   # create if missing, start if stopped, print the connection URL
 #   scripts/pg.sh stop | status | url
 #   scripts/pg.sh prune    # drop databases left by interrupted test runs (<prefix>_<32 hex>); finished runs drop theirs
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 PGBIN="${PGBIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)}"
-DIR="${LILIUM_PG_DIR:-$ROOT/.local/pg}"
 PORT="${LILIUM_PG_PORT:-55432}"
 USER_NAME=lilium
 PASSWORD=lilium
 DB=lilium
 
-as_pg() {
-  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+as_pg() { # from /, which the postgres user can always enter (the checkout may not be)
+  if [ "$(id -u)" = 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
 }
+
+die() { echo "pg.sh: $*" >&2; exit 1; }
+
+# The cluster's folder: .local/pg when the server's user can reach it, else a folder of its own under /var/lib.
+cluster_dir() {
+  if [ -n "${LILIUM_PG_DIR:-}" ]; then realpath -m "$LILIUM_PG_DIR"; return; fi
+  local local_dir="$ROOT/.local/pg"
+  if [ "$(id -u)" != 0 ]; then echo "$local_dir"; return; fi
+  mkdir -p "$ROOT/.local"
+  if id postgres >/dev/null 2>&1 && (cd / && runuser -u postgres -- test -x "$ROOT/.local") 2>/dev/null; then
+    echo "$local_dir"; return
+  fi
+  echo "/var/lib/lilium/pg-$(printf '%s' "$ROOT" | sha256sum | cut -c1-12)"
+}
+DIR="$(cluster_dir)"
 
 url() { echo "postgres://$USER_NAME:$PASSWORD@127.0.0.1:$PORT/$DB"; }
 
 ready() { "$PGBIN/pg_isready" -q -h 127.0.0.1 -p "$PORT" >/dev/null 2>&1; }
 
 ensure() {
-  [ -x "$PGBIN/postgres" ] || { echo "pg.sh: PostgreSQL server binaries not found (install postgresql)" >&2; exit 1; }
+  [ -x "$PGBIN/postgres" ] || die "PostgreSQL server binaries not found (bash scripts/install-deps.sh installs postgresql)"
   if ready; then url; return; fi
-  mkdir -p "$DIR"
-  if [ "$(id -u)" = 0 ]; then chown postgres:postgres "$DIR"; fi
+  if [ "$(id -u)" = 0 ]; then
+    id postgres >/dev/null 2>&1 || die "no postgres user (bash scripts/install-deps.sh installs postgresql)"
+    if [ "$DIR" != "$ROOT/.local/pg" ] && [ -z "${LILIUM_PG_DIR:-}" ]; then
+      echo "pg.sh: the postgres user cannot enter $ROOT; the cluster lives in $DIR" >&2
+      mkdir -p "$(dirname "$DIR")" && chmod 755 "$(dirname "$DIR")"
+    fi
+    mkdir -p "$DIR"
+    chown postgres:postgres "$DIR"
+    as_pg test -w "$DIR" || die "the postgres user cannot write $DIR (set LILIUM_PG_DIR to a folder it can reach)"
+  else
+    mkdir -p "$DIR"
+  fi
   if [ ! -f "$DIR/data/PG_VERSION" ]; then
     as_pg mkdir -p "$DIR/data" "$DIR/sock"
     pwfile="$(mktemp)"; echo "$PASSWORD" > "$pwfile"; chmod 644 "$pwfile"
-    as_pg "$PGBIN/initdb" -D "$DIR/data" -U "$USER_NAME" --pwfile="$pwfile" -A scram-sha-256 -E UTF8 --locale=C.UTF-8 >/dev/null
+    if ! as_pg "$PGBIN/initdb" -D "$DIR/data" -U "$USER_NAME" --pwfile="$pwfile" -A scram-sha-256 -E UTF8 --locale=C.UTF-8 > "$DIR/initdb.log" 2>&1; then
+      rm -f "$pwfile"; cat "$DIR/initdb.log" >&2; die "initdb failed in $DIR/data (log above)"
+    fi
     rm -f "$pwfile"
     cat >> "$DIR/data/postgresql.conf" <<CONF
 listen_addresses = '127.0.0.1'
@@ -42,11 +71,16 @@ synchronous_commit = off
 full_page_writes = off
 CONF
   fi
-  as_pg "$PGBIN/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -w -t 60 start >/dev/null
+  as_pg "$PGBIN/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -w -t 60 start >/dev/null \
+    || { tail -n 20 "$DIR/server.log" >&2 2>/dev/null; die "the server did not start; see $DIR/server.log"; }
   for _ in $(seq 1 60); do ready && break; sleep 0.5; done
-  ready || { echo "pg.sh: server did not start; see $DIR/server.log" >&2; exit 1; }
-  if ! PGPASSWORD=$PASSWORD "$PGBIN/psql" -h 127.0.0.1 -p "$PORT" -U "$USER_NAME" -d postgres -tAc "select 1 from pg_database where datname='$DB'" | grep -q 1; then
-    PGPASSWORD=$PASSWORD "$PGBIN/psql" -h 127.0.0.1 -p "$PORT" -U "$USER_NAME" -d postgres -qc "create database $DB" >/dev/null
+  ready || die "the server did not start; see $DIR/server.log"
+  local exists
+  exists="$(PGPASSWORD=$PASSWORD "$PGBIN/psql" -h 127.0.0.1 -p "$PORT" -U "$USER_NAME" -d postgres -tAc "select 1 from pg_database where datname='$DB'")" \
+    || die "cannot connect to 127.0.0.1:$PORT as $USER_NAME (is another server on that port? set LILIUM_PG_PORT)"
+  if [ "$exists" != 1 ]; then
+    PGPASSWORD=$PASSWORD "$PGBIN/psql" -h 127.0.0.1 -p "$PORT" -U "$USER_NAME" -d postgres -qc "create database $DB" >/dev/null \
+      || die "could not create the database $DB"
   fi
   url
 }

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # make run: the whole LiliumShare stack on this machine, on embedded defaults.
-#   Postgres (private cluster, .local/pg)   the :4566 AWS endpoint (LocalStack or moto)
-#   REST API on :5080                        WebSocket gateway + signaling on :5081 (when built)
+#   Postgres (private cluster, scripts/pg.sh)  the :4566 AWS endpoint (LocalStack or moto)
+#   REST API on :5080                          WebSocket gateway + signaling on :5081 (when built)
 #   media relay: HTTP :8080, UDP :7882
-# Ctrl-C stops everything it started (the database and the AWS endpoint keep running; `make db-stop`).
+# API_PORT, GATEWAY_PORT, RELAY_HTTP_PORT, RELAY_UDP_PORT, LILIUM_PG_PORT and LOCALSTACK_ENDPOINT move them.
+# Ctrl-C (or SIGTERM) stops every process it started: each component runs in a process group of its own, which
+# is signalled whole; the database and the AWS endpoint are stopped too when this run started them.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
@@ -12,11 +14,46 @@ API_PORT="${API_PORT:-5080}"
 GATEWAY_PORT="${GATEWAY_PORT:-5081}"
 RELAY_HTTP_PORT="${RELAY_HTTP_PORT:-8080}"
 RELAY_UDP_PORT="${RELAY_UDP_PORT:-7882}"
+# No build server or MSBuild node outlives the build below, so nothing of this run lingers after it stops.
+export MSBUILDDISABLENODEREUSE=1 DOTNET_CLI_USE_MSBUILD_SERVER=0 UseSharedCompilation=false
 
 step() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+die() { echo "run-local: $*" >&2; exit 1; }
 
-step "database";      export DATABASE_URL="${DATABASE_URL:-$(bash scripts/pg.sh ensure)}"
-step "AWS endpoint";  export AWS_ENDPOINT_URL="${AWS_ENDPOINT_URL:-$(bash scripts/aws-endpoint.sh ensure)}"
+pgids=()            # the process groups of the components
+stop_db=0; stop_aws=0
+cleanup() {
+  local rc=$?
+  trap - INT TERM EXIT
+  step "stopping"
+  for g in "${pgids[@]}"; do kill -TERM -- "-$g" 2>/dev/null || true; done
+  for _ in $(seq 1 40); do
+    local alive=0
+    for g in "${pgids[@]}"; do kill -0 -- "-$g" 2>/dev/null && alive=1; done
+    [ "$alive" = 0 ] && break
+    sleep 0.25
+  done
+  for g in "${pgids[@]}"; do kill -KILL -- "-$g" 2>/dev/null || true; done
+  [ "$stop_aws" = 1 ] && bash scripts/aws-endpoint.sh stop || true
+  [ "$stop_db" = 1 ] && bash scripts/pg.sh stop || true
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+step "database"
+if [ -z "${DATABASE_URL:-}" ]; then
+  bash scripts/pg.sh status >/dev/null 2>&1 || stop_db=1
+  DATABASE_URL="$(bash scripts/pg.sh ensure)" || die "the database did not start (messages above)"
+fi
+export DATABASE_URL
+step "AWS endpoint"
+if [ -z "${AWS_ENDPOINT_URL:-}" ]; then
+  bash scripts/aws-endpoint.sh status >/dev/null 2>&1 || stop_aws=1
+  AWS_ENDPOINT_URL="$(bash scripts/aws-endpoint.sh ensure)" || die "the AWS endpoint did not start (messages above)"
+fi
+export AWS_ENDPOINT_URL
 export AWS_REGION="${AWS_REGION:-us-east-1}" AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-test}" AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-test}"
 
 # Signing keys persist across runs, so tokens and grants survive a restart.
@@ -25,32 +62,24 @@ if [ ! -s "$KEYS" ]; then
   python3 -c 'import base64, json, os; print(json.dumps({k: base64.b64encode(os.urandom(32)).decode() for k in ("accessKey", "refreshKey", "relayKey")}))' > "$KEYS"
   chmod 600 "$KEYS"
 fi
-export TOKEN_KEYS="$(cat "$KEYS")"
+TOKEN_KEYS="$(cat "$KEYS")"
+export TOKEN_KEYS
 export RELAY_PUBLIC_URL="http://127.0.0.1:$RELAY_HTTP_PORT"
 export RELAY_URL="$RELAY_PUBLIC_URL/"
 export CONNECTIONS_TABLE="${CONNECTIONS_TABLE:-lilium-connections}"
 
 step "build"
-dotnet build Infra.sln -c Release --nologo -v q -clp:ErrorsOnly
+dotnet build Infra.sln -c Release --nologo -v q -clp:ErrorsOnly || die "the build failed (errors above)"
 bin() { echo "$ROOT/$1/bin/Release/net10.0/$(basename "$1").dll"; }
 
 step "migrate"
-dotnet "$(bin functions/Lilium.Api)" migrate
+dotnet "$(bin functions/Lilium.Api)" migrate || die "the migrations failed against $DATABASE_URL (messages above)"
 
 pids=()
-cleanup() {
-  trap - INT TERM EXIT
-  step "stopping"
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  exit 0
-}
-trap cleanup INT TERM EXIT
-
-start() { # name, log, command...
+start() { # name, command... — in a new session, so its process group is its own and Ctrl-C reaches it only through cleanup
   local name="$1" log=".local/logs/$1.log"; shift
-  "$@" > "$log" 2>&1 &
-  pids+=($!)
+  setsid "$@" > "$log" 2>&1 < /dev/null &
+  pids+=($!); pgids+=($!)
   echo "    $name (pid $!, log $log)"
 }
 
@@ -97,5 +126,7 @@ LiliumShare is running.
 Try it: curl http://127.0.0.1:$API_PORT/health ; curl http://127.0.0.1:$RELAY_HTTP_PORT/metrics
 Logs are in .local/logs/. Ctrl-C stops the stack.
 TXT
-wait -n "${pids[@]}" || true
+set +e
+wait -n "${pids[@]}"
 echo "a component exited; see .local/logs/" >&2
+exit 1

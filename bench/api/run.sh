@@ -42,8 +42,8 @@ curl -fs "http://127.0.0.1:$port/health" >/dev/null || { cat "$RAW.api.log" >&2;
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # utime + stime, in clock ticks
 load="$(cut -d' ' -f1 /proc/loadavg)"
 cpu0="$(cpu_ticks "$api_pid")"
-dotnet "bench/api/Lilium.Bench.Api/bin/Release/net10.0/Lilium.Bench.Api.dll" "http://127.0.0.1:$port" "$RAW" \
-  "${BENCH_SECONDS:-10}" "${BENCH_CONCURRENCY:-32}" "${BENCH_FRIENDS:-20}" "${BENCH_WARMUP:-15}" >&2
+dotnet "bench/api/Lilium.Bench.Api/bin/Release/net10.0/Lilium.Bench.Api.dll" --url "http://127.0.0.1:$port" --out "$RAW" \
+  --seconds "${BENCH_SECONDS:-10}" --concurrency "${BENCH_CONCURRENCY:-32}" --friends "${BENCH_FRIENDS:-20}" --warmup "${BENCH_WARMUP:-15}" >&2
 cpu1="$(cpu_ticks "$api_pid")"
 kill "$api_pid" 2>/dev/null || true
 # The machine is shared: record its load and the API's own CPU cost per read, which load does not inflate much.

@@ -6,6 +6,7 @@ using Lilium.Testing;
 namespace Lilium.Api.Tests;
 
 /// <summary>Challenge/response login, token expiry and refresh rotation, with a clock the test controls.</summary>
+[Trait("Category", "Integration")]
 public sealed class AuthTests(PostgresFixture postgres) : IClassFixture<PostgresFixture>, IAsyncLifetime
 {
     private readonly ManualTimeProvider _clock = new(DateTimeOffset.UtcNow);

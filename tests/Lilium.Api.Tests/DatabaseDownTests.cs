@@ -9,6 +9,7 @@ using Npgsql;
 namespace Lilium.Api.Tests;
 
 /// <summary>No database → 503 with Retry-After (never 500), and a crash mid-write leaves no half-written rows.</summary>
+[Trait("Category", "Integration")]
 public sealed class DatabaseDownTests(PostgresFixture postgres) : IClassFixture<PostgresFixture>
 {
     [Fact]

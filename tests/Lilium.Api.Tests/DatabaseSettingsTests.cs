@@ -5,6 +5,7 @@ using Npgsql;
 namespace Lilium.Api.Tests;
 
 /// <summary>DATABASE_URL &gt; DB_SECRET_ARN (RDS secret JSON) &gt; DB_* — the pure precedence rules, then the real secret path.</summary>
+[Trait("Category", "Unit")]
 public sealed class DatabaseSettingsTests
 {
     private const string RdsSecret = """{"username":"rds_user","password":"p@ss:w/rd","engine":"postgres","host":"db.example","port":6543,"dbname":"lilium_prod"}""";
@@ -94,6 +95,7 @@ public sealed class DatabaseSettingsTests
 /// The real path: an RDS-shaped secret created with the AWS CLI on the :4566 endpoint, pointing at
 /// a test database, read through Lilium.Aws's Secrets Manager client by the migrate command.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class SecretsManagerDatabaseTests(PostgresFixture postgres, AwsEndpointFixture aws)
     : IClassFixture<PostgresFixture>, IClassFixture<AwsEndpointFixture>
 {

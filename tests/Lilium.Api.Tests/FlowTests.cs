@@ -6,6 +6,7 @@ using Lilium.Testing;
 namespace Lilium.Api.Tests;
 
 /// <summary>The whole control-plane story over real HTTP against real Postgres.</summary>
+[Trait("Category", "Integration")]
 public sealed class FlowTests(PostgresFixture postgres) : IClassFixture<PostgresFixture>, IAsyncLifetime
 {
     private ApiServer _server = null!;

@@ -8,6 +8,7 @@ using Lilium.Testing;
 namespace Lilium.Api.Tests;
 
 /// <summary>Whatever a client sends, the answer is a 4xx problem (never a 500), and nothing is written.</summary>
+[Trait("Category", "Integration")]
 public sealed class HostileInputTests(PostgresFixture postgres) : IClassFixture<PostgresFixture>, IAsyncLifetime
 {
     private ApiServer _server = null!;

@@ -5,6 +5,7 @@ using Npgsql;
 
 namespace Lilium.Api.Tests;
 
+[Trait("Category", "Integration")]
 public sealed class MigrationTests(PostgresFixture postgres) : IClassFixture<PostgresFixture>
 {
     private static readonly string[] Tables =

@@ -4,6 +4,7 @@ using Lilium.Testing;
 
 namespace Lilium.Api.Tests;
 
+[Trait("Category", "Integration")]
 public sealed class RateLimitTests(PostgresFixture postgres) : IClassFixture<PostgresFixture>
 {
     [Fact]

@@ -8,6 +8,7 @@ using Lilium.Aws.Credentials;
 
 namespace Lilium.Aws.Tests;
 
+[Trait("Category", "Integration")]
 public sealed class ApiGatewayManagementClientTests : IAsyncLifetime
 {
     private const string Secret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";

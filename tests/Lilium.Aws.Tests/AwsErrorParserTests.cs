@@ -4,6 +4,7 @@ using Lilium.Aws.Protocol;
 
 namespace Lilium.Aws.Tests;
 
+[Trait("Category", "Unit")]
 public sealed class AwsErrorParserTests
 {
     [Theory]

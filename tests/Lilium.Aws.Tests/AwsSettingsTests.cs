@@ -1,5 +1,6 @@
 namespace Lilium.Aws.Tests;
 
+[Trait("Category", "Unit")]
 public sealed class AwsSettingsTests
 {
     private static AwsSettings With(params (string Key, string? Value)[] variables) =>

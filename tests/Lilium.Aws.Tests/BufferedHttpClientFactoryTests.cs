@@ -4,6 +4,7 @@ using System.Text;
 
 namespace Lilium.Aws.Tests;
 
+[Trait("Category", "Integration")]
 public sealed class BufferedHttpClientFactoryTests
 {
     [Fact]

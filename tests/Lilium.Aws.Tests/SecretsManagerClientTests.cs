@@ -3,6 +3,7 @@ using Lilium.Testing;
 
 namespace Lilium.Aws.Tests;
 
+[Trait("Category", "Integration")]
 public sealed class SecretsManagerClientTests(AwsEndpointFixture endpoint) : IClassFixture<AwsEndpointFixture>
 {
     [Fact]

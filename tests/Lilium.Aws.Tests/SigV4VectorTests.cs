@@ -6,6 +6,7 @@ namespace Lilium.Aws.Tests;
 /// The aws-c-auth SigV4 test suite (tests/aws-signing-test-suite/v4): each case gives the request,
 /// the credentials and time, and the expected canonical request and signed request.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class SigV4VectorTests
 {
     /// <summary>

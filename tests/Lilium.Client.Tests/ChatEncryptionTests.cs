@@ -4,6 +4,7 @@ using Lilium.Client.Chat;
 
 namespace Lilium.Client.Tests;
 
+[Trait("Category", "Unit")]
 public sealed class ChatEncryptionTests
 {
     private static ChatIdentity NewIdentity() => new(Guid.NewGuid(), ECDsa.Create(ECCurve.NamedCurves.nistP256));

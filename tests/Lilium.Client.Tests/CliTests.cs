@@ -4,6 +4,7 @@ namespace Lilium.Client.Tests;
 
 /// <summary>The <c>lilium</c> CLI as a person uses it: two profiles, identity, registration, friends, chat.</summary>
 [Collection(nameof(EndToEndCollection))]
+[Trait("Category", "Integration")]
 public sealed class CliTests(LocalStack stack, Xunit.Abstractions.ITestOutputHelper output) : IClassFixture<LocalStack>, IDisposable
 {
     private readonly string _root = Directory.CreateTempSubdirectory("lilium-cli-").FullName;

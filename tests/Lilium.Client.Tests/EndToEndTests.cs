@@ -17,6 +17,7 @@ namespace Lilium.Client.Tests;
 /// stack, or a deployment named by LILIUM_API_URL / LILIUM_WS_URL (docs/sdk.md).
 /// </summary>
 [Collection(nameof(EndToEndCollection))]
+[Trait("Category", "Interop")]
 public sealed class EndToEndTests(LocalStack stack, Xunit.Abstractions.ITestOutputHelper output) : IClassFixture<LocalStack>
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(15);

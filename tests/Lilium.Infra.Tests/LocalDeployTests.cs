@@ -10,6 +10,7 @@ namespace Lilium.Infra.Tests;
 /// then <c>pause</c> / <c>resume</c> / <c>status</c> act on the ECS service that the deploy created (found through the stack's
 /// outputs), and <c>cdk destroy</c> leaves no stack. What the endpoint does not model is listed in docs/infra.md.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class LocalDeployTests(AwsEndpointFixture endpoint) : IClassFixture<AwsEndpointFixture>
 {
     private static readonly TimeSpan DeployTimeout = TimeSpan.FromMinutes(12);

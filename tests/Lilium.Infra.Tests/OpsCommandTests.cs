@@ -9,6 +9,7 @@ namespace Lilium.Infra.Tests;
 /// pause / resume / status against the LocalStack-compatible endpoint (moto_server started by the
 /// fixture when nothing listens on :4566), with a stack, ECS service and NAT instance made by boto3.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class OpsCommandTests(AwsEndpointFixture endpoint) : IClassFixture<AwsEndpointFixture>
 {
     private async Task<(string Stack, string Cluster, string Service, string Nat)> FixtureAsync()

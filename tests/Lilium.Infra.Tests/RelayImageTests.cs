@@ -16,6 +16,7 @@ namespace Lilium.Infra.Tests;
 /// Then <c>push</c> resolves the stack's repository from its outputs and copies the image to a local registry (the
 /// distribution registry, a plain process), and the manifest read back has the layout's digest.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class RelayImageTests(RelayImageFixture image, AwsEndpointFixture endpoint)
     : IClassFixture<RelayImageFixture>, IClassFixture<AwsEndpointFixture>
 {

@@ -3,6 +3,7 @@ using Amazon.CDK.Assertions;
 
 namespace Lilium.Infra.Tests;
 
+[Trait("Category", "Integration")]
 public sealed class StackTemplateTests(SynthesizedStack stack) : IClassFixture<SynthesizedStack>
 {
     [Theory]

@@ -2,6 +2,7 @@ using Lilium.Input;
 
 namespace Lilium.Input.Tests;
 
+[Trait("Category", "Unit")]
 public sealed class InputWireTests
 {
     public static TheoryData<InputEvent> Events => new()

@@ -16,6 +16,7 @@ namespace Lilium.Lambda.Tests;
 /// container credentials endpoint (as on ECS/Fargate), so the trimmed binary proves that part of
 /// AWSSDK.Core's chain too; Lambda's own environment-variable credentials are the chain's first, simplest step.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class BootstrapFlowTests(PostgresFixture postgres, AwsEndpointFixture aws, PublishedBootstrap bootstrap)
     : IClassFixture<PostgresFixture>, IClassFixture<AwsEndpointFixture>, IClassFixture<PublishedBootstrap>, IAsyncLifetime
 {

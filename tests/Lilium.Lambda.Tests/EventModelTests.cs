@@ -4,6 +4,7 @@ using Lilium.Lambda.Events;
 namespace Lilium.Lambda.Tests;
 
 /// <summary>The event models read real API Gateway events (aws-lambda-go samples) and write what API Gateway expects.</summary>
+[Trait("Category", "Unit")]
 public sealed class EventModelTests
 {
     private static WebSocketEvent Load(string name) =>

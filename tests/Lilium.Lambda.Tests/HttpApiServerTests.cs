@@ -4,6 +4,7 @@ using System.Text.Json;
 namespace Lilium.Lambda.Tests;
 
 /// <summary>HTTP API 2.0 events through a real ASP.NET Core app process (UseLambdaHttpApi) and the emulator.</summary>
+[Trait("Category", "Integration")]
 public sealed class HttpApiServerTests(AspNetFunctionFixture fixture) : IClassFixture<AspNetFunctionFixture>
 {
     [Fact]

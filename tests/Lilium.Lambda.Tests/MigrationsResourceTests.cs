@@ -13,6 +13,7 @@ namespace Lilium.Lambda.Tests;
 /// from the Runtime API emulator, and a pre-signed-URL stand-in that records the PUT CloudFormation
 /// would receive.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class MigrationsResourceTests(PostgresFixture postgres, PublishedBootstrap bootstrap)
     : IClassFixture<PostgresFixture>, IClassFixture<PublishedBootstrap>
 {

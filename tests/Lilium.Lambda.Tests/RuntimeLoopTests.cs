@@ -5,6 +5,7 @@ using Lilium.Testing;
 namespace Lilium.Lambda.Tests;
 
 /// <summary>The Runtime API loop, run as a real process against the emulator.</summary>
+[Trait("Category", "Integration")]
 public sealed class RuntimeLoopTests : IAsyncLifetime
 {
     private LambdaRuntimeEmulator _emulator = null!;

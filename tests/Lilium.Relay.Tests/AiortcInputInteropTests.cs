@@ -12,6 +12,7 @@ namespace Lilium.Relay.Tests;
 /// SCTP/DCEP channels to the relay as host (ordered input + control) and as viewer (unordered,
 /// maxRetransmits 0), and messages flow both ways through the relay's grant enforcement.
 /// </summary>
+[Trait("Category", "Interop")]
 public sealed class AiortcInputInteropTests(RelayFixture relay, Xunit.Abstractions.ITestOutputHelper output) : IClassFixture<RelayFixture>
 {
     private const string Python = "/usr/bin/python3";

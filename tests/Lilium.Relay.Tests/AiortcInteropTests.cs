@@ -4,6 +4,7 @@ namespace Lilium.Relay.Tests;
 /// THE interop proof: aiortc (a WebRTC implementation we did not write, Debian python3-aiortc run with
 /// /usr/bin/python3) publishes VP8 + Opus through WHIP and subscribes through WHEP via our relay.
 /// </summary>
+[Trait("Category", "Interop")]
 public sealed class AiortcInteropTests(RelayFixture relay, Xunit.Abstractions.ITestOutputHelper output) : IClassFixture<RelayFixture>
 {
     [Fact]

@@ -3,6 +3,7 @@ using Lilium.Relay.Media;
 namespace Lilium.Relay.Tests;
 
 /// <summary>RFC 7675 consent freshness with a short timeout: checks keep a peer, silence removes it.</summary>
+[Trait("Category", "Integration")]
 public sealed class ConsentTests : IAsyncLifetime
 {
     private readonly RelayFixture _relay = new(o => o.ConsentTimeout = TimeSpan.FromSeconds(2));

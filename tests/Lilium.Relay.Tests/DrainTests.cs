@@ -6,6 +6,7 @@ using Lilium.Auth;
 namespace Lilium.Relay.Tests;
 
 /// <summary>SIGTERM behaviour: the host's stop drains — new sessions refused, health 503, peers closed, then exit.</summary>
+[Trait("Category", "Integration")]
 public sealed class DrainTests
 {
     [Fact]

@@ -9,6 +9,7 @@ namespace Lilium.Relay.Tests;
 /// Hostile datagrams — random, mutated, of every RFC 7983 class — from unknown addresses and from a
 /// peer that completed ICE and DTLS, while aiortc streams through another session on the same socket.
 /// </summary>
+[Trait("Category", "Interop")]
 public sealed class HostileInputTests(RelayFixture relay, Xunit.Abstractions.ITestOutputHelper output) : IClassFixture<RelayFixture>
 {
     [Fact]

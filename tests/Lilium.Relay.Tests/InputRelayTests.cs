@@ -9,6 +9,7 @@ namespace Lilium.Relay.Tests;
 /// Remote input end to end through the relay, with the SDK's host and viewer over real UDP,
 /// DTLS and SCTP: what passes, what is refused, and how fast a revoke bites.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class InputRelayTests(RelayFixture relay) : IClassFixture<RelayFixture>
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(5);

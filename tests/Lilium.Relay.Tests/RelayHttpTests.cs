@@ -7,6 +7,7 @@ using Lilium.Auth;
 namespace Lilium.Relay.Tests;
 
 /// <summary>WHIP/WHEP over real HTTP against the in-process relay: status codes, headers, problem details.</summary>
+[Trait("Category", "Integration")]
 public sealed class RelayHttpTests(RelayFixture relay) : IClassFixture<RelayFixture>
 {
     [Fact]

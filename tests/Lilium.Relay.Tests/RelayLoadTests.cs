@@ -14,6 +14,7 @@ namespace Lilium.Relay.Tests;
 /// subscribers. Asserts delivery and latency bounds and prints the numbers. N and the duration scale
 /// with LILIUM_RELAY_LOAD_SUBSCRIBERS / LILIUM_RELAY_LOAD_SECONDS for manual measurement.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class RelayLoadTests(RelayFixture relay, Xunit.Abstractions.ITestOutputHelper output) : IClassFixture<RelayFixture>
 {
     private const uint VideoSsrc = 3434957552;

@@ -4,6 +4,7 @@ using Lilium.WebRtc.Rtp;
 namespace Lilium.Relay.Tests;
 
 /// <summary>The relay's own packet logic: keyframe detection and the per-subscriber RTP rewrite.</summary>
+[Trait("Category", "Unit")]
 public sealed class SfuPacketTests
 {
     [Theory]

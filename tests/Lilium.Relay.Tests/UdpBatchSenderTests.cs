@@ -10,6 +10,7 @@ namespace Lilium.Relay.Tests;
 /// split, the sockaddr bytes match the platform's own, and one refused datagram does not cost
 /// the rest of its batch.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class UdpBatchSenderTests
 {
     [Theory]

@@ -12,6 +12,7 @@ namespace Lilium.Signaling.Tests;
 /// whole-table copies, docs/signaling.md): a cancelled transaction must leave no trace, a committed one all of it.
 /// </summary>
 [Collection(nameof(SignalingCollection))]
+[Trait("Category", "Integration")]
 public sealed class EndpointTransactionTests(AwsEndpointFixture aws) : IAsyncLifetime
 {
     private readonly string _table = "tx-" + Guid.NewGuid().ToString("N")[..8];
@@ -90,8 +91,10 @@ public sealed class EndpointTransactionTests(AwsEndpointFixture aws) : IAsyncLif
     {
         Update = new Update
         {
-            TableName = _table, Key = new() { ["pk"] = S("U#alice"), ["sk"] = S("count") },
-            UpdateExpression = "SET n = n + :one", ExpressionAttributeValues = new() { [":one"] = new AttributeValue { N = "1" } },
+            TableName = _table,
+            Key = new() { ["pk"] = S("U#alice"), ["sk"] = S("count") },
+            UpdateExpression = "SET n = n + :one",
+            ExpressionAttributeValues = new() { [":one"] = new AttributeValue { N = "1" } },
         },
     };
 

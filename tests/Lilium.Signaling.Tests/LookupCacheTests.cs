@@ -3,6 +3,7 @@ using Lilium.Signaling.Connections;
 namespace Lilium.Signaling.Tests;
 
 /// <summary>The per-instance lookup cache: what connects and disconnects write, and the two TTLs.</summary>
+[Trait("Category", "Unit")]
 public sealed class LookupCacheTests
 {
     private static readonly Guid Ada = Guid.NewGuid();

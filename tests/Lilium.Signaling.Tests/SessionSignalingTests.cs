@@ -7,6 +7,7 @@ namespace Lilium.Signaling.Tests;
 
 /// <summary>Join requests, in-session RTC relay, grant updates and session end over real WebSockets (issue 3).</summary>
 [Collection(nameof(SignalingCollection))]
+[Trait("Category", "Integration")]
 public sealed class SessionSignalingTests(PostgresFixture postgres, AwsEndpointFixture aws) : IAsyncLifetime
 {
     private readonly SignalingWorld _world = new(postgres, aws);

@@ -9,6 +9,7 @@ namespace Lilium.Signaling.Tests;
 public sealed class SignalingCollection : ICollectionFixture<PostgresFixture>, ICollectionFixture<AwsEndpointFixture>;
 
 [Collection(nameof(SignalingCollection))]
+[Trait("Category", "Integration")]
 public sealed class SignalingTests(PostgresFixture postgres, AwsEndpointFixture aws) : IAsyncLifetime
 {
     private readonly SignalingWorld _world = new(postgres, aws);

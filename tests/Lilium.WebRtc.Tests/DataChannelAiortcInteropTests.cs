@@ -14,6 +14,7 @@ namespace Lilium.WebRtc.Tests;
 /// opens an ordered and an unordered partially reliable channel, and echoes; we open channels too,
 /// and close one, which aiortc must see.
 /// </summary>
+[Trait("Category", "Interop")]
 public sealed class DataChannelAiortcInteropTests
 {
     private const int Count = 50;

@@ -8,6 +8,7 @@ namespace Lilium.WebRtc.Tests;
 /// Our DTLS client role against our server role over real loopback UDP sockets: both ends must
 /// export the same SRTP keys, and a certificate that does not match the SDP fingerprint must fail.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class DtlsHandshakeTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);

@@ -6,6 +6,7 @@ using Lilium.WebRtc.Stun;
 
 namespace Lilium.WebRtc.Tests;
 
+[Trait("Category", "Unit")]
 public sealed class IceLiteAgentTests
 {
     private static readonly IPEndPoint Browser = new(IPAddress.Parse("198.51.100.7"), 54321);

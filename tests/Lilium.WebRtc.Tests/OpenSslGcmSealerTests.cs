@@ -7,6 +7,7 @@ namespace Lilium.WebRtc.Tests;
 /// The OpenSSL sealer that SRTP uses for AES-GCM on Linux must produce exactly what <see cref="AesGcm"/> produces
 /// (the RFC 7714 vectors in <see cref="SrtpVectorTests"/> go through it too), and must really be in use here.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class OpenSslGcmSealerTests
 {
     [Fact]

@@ -3,6 +3,7 @@ using Lilium.WebRtc.Rtp;
 
 namespace Lilium.WebRtc.Tests;
 
+[Trait("Category", "Unit")]
 public sealed class RtpRtcpTests
 {
     [Fact]
@@ -204,14 +205,14 @@ public sealed class RtpRtcpTests
             var reader = new RtcpCompoundReader(p);
             while (reader.TryNext(out _, out var packet))
             {
-                SenderReport.TryParse(packet, out _);
-                ReceiverReport.TryParse(packet, out _);
-                SourceDescription.TryParse(packet, out _);
-                Goodbye.TryParse(packet, out _);
-                GenericNack.TryParse(packet, out _, out _);
-                FullIntraRequest.TryParse(packet, out _);
-                ReceiverEstimatedMaxBitrate.TryParse(packet, out _);
-                TransportCcHeader.TryParse(packet, out _);
+                _ = SenderReport.TryParse(packet, out _);
+                _ = ReceiverReport.TryParse(packet, out _);
+                _ = SourceDescription.TryParse(packet, out _);
+                _ = Goodbye.TryParse(packet, out _);
+                _ = GenericNack.TryParse(packet, out _, out _);
+                _ = FullIntraRequest.TryParse(packet, out _);
+                _ = ReceiverEstimatedMaxBitrate.TryParse(packet, out _);
+                _ = TransportCcHeader.TryParse(packet, out _);
             }
         }
     }

@@ -3,6 +3,7 @@ using Lilium.WebRtc.Sctp;
 
 namespace Lilium.WebRtc.Tests;
 
+[Trait("Category", "Unit")]
 public sealed class SctpAssociationTests
 {
     private const uint Binary = 53;

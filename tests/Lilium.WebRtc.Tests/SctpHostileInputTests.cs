@@ -8,6 +8,7 @@ namespace Lilium.WebRtc.Tests;
 /// without bound: random bytes, mutations of real packets, truncations, oversized and out-of-window
 /// chunks, bogus stream ids, forged tags.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class SctpHostileInputTests
 {
     private static byte[] Seal(uint tag, params byte[][] chunks)

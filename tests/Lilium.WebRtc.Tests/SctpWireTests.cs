@@ -3,6 +3,7 @@ using Lilium.WebRtc.Sctp;
 
 namespace Lilium.WebRtc.Tests;
 
+[Trait("Category", "Unit")]
 public sealed class SctpWireTests
 {
     // RFC 3720 Appendix B.4 (iSCSI CRC32c examples): the CRC of 32 bytes of zeros is aa 36 91 8a as

@@ -4,6 +4,7 @@ using Lilium.WebRtc.Sdp;
 
 namespace Lilium.WebRtc.Tests;
 
+[Trait("Category", "Unit")]
 public sealed class SdpAnswerBuilderTests
 {
     private static readonly DtlsCertificate Certificate = DtlsCertificate.Generate();

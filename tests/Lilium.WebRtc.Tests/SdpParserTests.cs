@@ -3,6 +3,7 @@ using Lilium.WebRtc.Sdp;
 
 namespace Lilium.WebRtc.Tests;
 
+[Trait("Category", "Unit")]
 public sealed class SdpParserTests
 {
     [Fact]

@@ -13,6 +13,7 @@ namespace Lilium.WebRtc.Tests;
 /// tests/interop/libsrtp_peer.py: each side unprotects what the other protected, across a
 /// sequence-number wrap (so the rollover counters must agree), for both profiles.
 /// </summary>
+[Trait("Category", "Interop")]
 public sealed class SrtpLibsrtpInteropTests
 {
     private static byte[] Rtp(ushort seq, uint ssrc, int payload)

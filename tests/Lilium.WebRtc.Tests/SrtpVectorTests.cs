@@ -4,6 +4,7 @@ using Lilium.WebRtc.Srtp;
 namespace Lilium.WebRtc.Tests;
 
 /// <summary>SRTP/SRTCP against RFC 3711 Appendix B and RFC 7714 §16–17.</summary>
+[Trait("Category", "Unit")]
 public sealed class SrtpVectorTests
 {
     private static byte[] Hex(string s) => Convert.FromHexString(s.Replace(" ", "", StringComparison.Ordinal));

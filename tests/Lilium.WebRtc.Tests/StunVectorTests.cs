@@ -4,6 +4,7 @@ using Lilium.WebRtc.Stun;
 namespace Lilium.WebRtc.Tests;
 
 /// <summary>RFC 5769 "Test Vectors for STUN", §2.1–2.3, byte for byte.</summary>
+[Trait("Category", "Unit")]
 public sealed class StunVectorTests
 {
     private const string Password = "VOkJxbRl1RmTxUk/WvJxBt";

@@ -8,21 +8,21 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 
 // Load generator for `make bench-api`: authenticated GET /v1/friends against a running API.
-// usage: Lilium.Bench.Api <baseUrl> <out.json> [seconds=10] [concurrency=32] [friends=20] [warmup seconds=15]
+// usage: Lilium.Bench.Api --url <baseUrl> --out <out.json> [--seconds 10] [--concurrency 32] [--friends 20] [--warmup 15]
 // Sets up one user with <friends> accepted friends over the API itself, warms up, then measures
 // closed-loop reads from <concurrency> workers and writes {"reads_per_s", "p99_ms", ...}.
-if (args.Length < 2)
+var cli = new BenchArgs(args);
+if (!Uri.TryCreate(cli.Text("--url", ""), UriKind.Absolute, out var baseUrl) || cli.Text("--out", "").Length == 0)
 {
-    Console.Error.WriteLine("usage: Lilium.Bench.Api <baseUrl> <out.json> [seconds] [concurrency] [friends] [warmup]");
+    Console.Error.WriteLine("usage: Lilium.Bench.Api --url <baseUrl> --out <out.json> [--seconds 10] [--concurrency 32] [--friends 20] [--warmup 15]");
     return 2;
 }
 
-var baseUrl = new Uri(args[0]);
-var output = args[1];
-var seconds = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 10;
-var concurrency = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 32;
-var friendCount = args.Length > 4 ? int.Parse(args[4], CultureInfo.InvariantCulture) : 20;
-var warmupSeconds = args.Length > 5 ? int.Parse(args[5], CultureInfo.InvariantCulture) : 15;
+var output = cli.Text("--out", "");
+var seconds = cli.Number("--seconds", 10);
+var concurrency = cli.Number("--concurrency", 32);
+var friendCount = cli.Number("--friends", 20);
+var warmupSeconds = cli.Number("--warmup", 15);
 var path = Environment.GetEnvironmentVariable("BENCH_PATH") is { Length: > 0 } p ? p : "/v1/friends"; // for comparisons only
 
 using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = concurrency, PooledConnectionLifetime = Timeout.InfiniteTimeSpan, UseProxy = false };
@@ -113,7 +113,7 @@ var results = await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Wo
 var wall = Stopwatch.GetElapsedTime(measureStart).TotalSeconds;
 
 var all = results.SelectMany(r => r.Latencies).Order().ToArray();
-double Percentile(double p) => all.Length == 0 ? double.NaN : all[Math.Min(all.Length - 1, (int)Math.Ceiling(p * all.Length) - 1)] * 1000.0 / Stopwatch.Frequency;
+double Percentile(double p) => all.Length == 0 ? double.NaN : Percentiles.NearestRank(all, p) * 1000.0 / Stopwatch.Frequency;
 var errorsTotal = results.Sum(r => r.Errors);
 var report = new JsonObject
 {

@@ -12,33 +12,25 @@ using Lilium.Testing;
 // send counter, so the host side matches each forwarded event to its send time (same clock). The latency reported as
 // relay-added is the whole viewer-to-host path (viewer SCTP/DTLS, loopback, relay check and re-encryption, host
 // SCTP/DTLS): an upper bound of what the relay adds. See docs/input.md, "Benchmark".
-var steps = ArgS("--viewers", "1,2,5,10").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
-var rate = Arg("--rate", 1000);
-var seconds = Arg("--seconds", 5);
-var warmup = Arg("--warmup", 2);
-var relayCpu = ArgS("--relay-cpu", "0");
-var output = ArgS("--out", "bench/results/input.json");
-var relayDll = ArgS("--relay", "media-relay/Lilium.Relay/bin/Release/net10.0/Lilium.Relay.dll");
+var cli = new BenchArgs(args);
+var steps = cli.Numbers("--viewers", [1, 2, 5, 10]);
+var rate = cli.Number("--rate", 1000);
+var seconds = cli.Number("--seconds", 5);
+var warmup = cli.Number("--warmup", 2);
+var relayCpu = cli.Text("--relay-cpu", "0");
+var output = cli.Text("--out", "bench/results/input.json");
+var relayDll = cli.Text("--relay", "media-relay/Lilium.Relay/bin/Release/net10.0/Lilium.Relay.dll");
 
 var keys = TokenKeys.Generate();
 var httpPort = Ports.FreeTcp();
 var mediaPort = Ports.FreeUdp();
-var pinned = File.Exists("/usr/bin/taskset");
-var start = new ProcessStartInfo(pinned ? "/usr/bin/taskset" : "dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-foreach (var a in (pinned ? new[] { "-c", relayCpu, "dotnet" } : []).Concat([relayDll, "--urls", $"http://127.0.0.1:{httpPort}"]))
+using var relay = PinnedProcess.Start(relayCpu, "dotnet", [relayDll, "--urls", $"http://127.0.0.1:{httpPort}"], new Dictionary<string, string>
 {
-    start.ArgumentList.Add(a);
-}
-
-start.Environment["RELAY_KEY"] = keys.RelayKey; // the relay takes the relay key alone (docs/security.md)
-start.Environment["RELAY_MEDIA_PORT"] = mediaPort.ToString(CultureInfo.InvariantCulture);
-start.Environment["RELAY_BIND_ADDRESS"] = "127.0.0.1";
-start.Environment["Logging__LogLevel__Default"] = "Warning";
-using var relay = Process.Start(start) ?? throw new InvalidOperationException("could not start the relay");
-relay.OutputDataReceived += (_, _) => { };
-relay.ErrorDataReceived += (_, e) => { if (e.Data is not null) { Console.Error.WriteLine("relay: " + e.Data); } };
-relay.BeginOutputReadLine();
-relay.BeginErrorReadLine();
+    ["RELAY_KEY"] = keys.RelayKey, // the relay takes the relay key alone (docs/security.md)
+    ["RELAY_MEDIA_PORT"] = mediaPort.ToString(CultureInfo.InvariantCulture),
+    ["RELAY_BIND_ADDRESS"] = "127.0.0.1",
+    ["Logging__LogLevel__Default"] = "Warning",
+}, "relay: ");
 var baseUri = new Uri($"http://127.0.0.1:{httpPort}");
 using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
 var results = new List<StepResult>();
@@ -52,10 +44,7 @@ try
 }
 finally
 {
-    if (!relay.HasExited)
-    {
-        relay.Kill(entireProcessTree: true);
-    }
+    PinnedProcess.Stop(relay);
 }
 
 var first = results[0];
@@ -226,7 +215,7 @@ static double HistogramQuantile(List<(double Le, long Count)> cumulative, double
     return cumulative[^1].Le;
 }
 
-static double Percentile(List<double> sorted, double p) => sorted.Count == 0 ? 0 : sorted[Math.Min(sorted.Count - 1, (int)(p * sorted.Count))];
+static double Percentile(List<double> sorted, double p) => sorted.Count == 0 ? 0 : Percentiles.NearestRank(sorted, p);
 
 async Task<List<(double Le, long Count)>> RouteHistogramAsync()
 {
@@ -297,13 +286,7 @@ string Grant(Guid session, RelayRole role, Guid user, InputPermissions permissio
     });
 }
 
-int Arg(string name, int fallback) => int.TryParse(ArgS(name, ""), CultureInfo.InvariantCulture, out var v) ? v : fallback;
 
-string ArgS(string name, string fallback)
-{
-    var i = Array.IndexOf(args, name);
-    return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
-}
 
 internal sealed record StepResult(
     [property: System.Text.Json.Serialization.JsonPropertyName("viewers")] int Viewers,

@@ -198,8 +198,7 @@ internal sealed class LoadRun(ISfuUnderTest sfu, int sfuCpu, IReadOnlyList<int> 
         }
     }
 
-    private static double Pct(List<double> sorted, double q) =>
-        sorted.Count == 0 ? double.NaN : Math.Round(sorted[Math.Min(sorted.Count - 1, (int)(sorted.Count * q))], 3);
+    private static double Pct(List<double> sorted, double q) => Math.Round(Percentiles.NearestRank(sorted, q), 3);
 
     /// <summary>
     /// The steps measured, and the capacity: the largest clean step; per core = its subscribers over the busy time of

@@ -7,18 +7,19 @@ using System.Text.Json;
 // WHIP/WHEP, then, when Debian's janus is installed, the same load through Janus's VideoRoom in the same run.
 // Between them, the floor (Forwarder.cs): a do-nothing forwarder on the same core under the same load, the least
 // latency any SFU can add on this machine. See docs/relay.md, "Benchmark".
-if (Arg("--forwarder", 0) is var forwarderPort and > 0)
+var cli = new BenchArgs(args);
+if (cli.Number("--forwarder", 0) is var forwarderPort and > 0)
 {
     return Forwarder.Run(forwarderPort);
 }
 
-var steps = ArgS("--steps", "50,100,175,250,350,500,750,1000,1250,1500").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
-var seconds = Arg("--seconds", 5);
-var relayCpu = ArgS("--relay-cpu", "0");
-var sfuCpu = int.Parse(relayCpu, CultureInfo.InvariantCulture);
-var output = ArgS("--out", "bench/results/relay.json");
-var relayDll = ArgS("--relay", "media-relay/Lilium.Relay/bin/Release/net10.0/Lilium.Relay.dll");
-var withJanus = ArgS("--janus", "auto") switch
+var steps = cli.Numbers("--steps", [50, 100, 175, 250, 350, 500, 750, 1000, 1250, 1500]);
+var seconds = cli.Number("--seconds", 5);
+var relayCpu = cli.Text("--relay-cpu", "0");
+var sfuCpu = cli.Number("--relay-cpu", 0);
+var output = cli.Text("--out", "bench/results/relay.json");
+var relayDll = cli.Text("--relay", "media-relay/Lilium.Relay/bin/Release/net10.0/Lilium.Relay.dll");
+var withJanus = cli.Text("--janus", "auto") switch
 {
     "off" => false,
     "on" => true,
@@ -32,7 +33,7 @@ await using (var relay = await LiliumRelay.StartAsync(relayDll, relayCpu))
 }
 
 LoadRun.Outcome? floor = null;
-if (ArgS("--floor", "on") != "off")
+if (cli.Text("--floor", "on") != "off")
 {
     await using var forwarder = FloorSfu.Start(relayCpu);
     floor = await new LoadRun(forwarder, sfuCpu, steps, seconds).RunAsync();
@@ -99,6 +100,4 @@ return 0;
 static string CpuModel() =>
     File.Exists("/proc/cpuinfo") ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "" : "";
 
-int Arg(string name, int fallback) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length && int.TryParse(args[i + 1], out var v) ? v : fallback;
 
-string ArgS(string name, string fallback) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;

@@ -212,7 +212,7 @@ internal sealed class OpenLoop(ClientWebSocket[] sockets, byte[][] prefixes, int
     }
 
     public static double Percentile(double[] sorted, double q, int digits = 2) =>
-        sorted.Length == 0 ? double.NaN : Math.Round(sorted[Math.Min(sorted.Length - 1, (int)(sorted.Length * q))], digits);
+        Math.Round(Percentiles.NearestRank(sorted, q), digits);
 
     // A real client parses on its own device; here the clients share the server's process, so they read only what the
     // measurement needs (action and id) without building a document or strings.

@@ -19,14 +19,15 @@ using Lilium.Testing;
 // Lost = measured messages whose receipt never came (or came back as an error).
 // The same clients and schedule first run against a floor relay (FloorRelay.cs) that only moves the bytes, so the
 // result says what the signaling path adds to what this machine charges for the sockets alone.
-var clients = Arg("--clients", 1000);
-var seconds = Arg("--seconds", 10);
-var rate = Arg("--rate", 5000);
-var warmup = Arg("--warmup", 10);
-var cacheTtl = TimeSpan.FromSeconds(Arg("--cache-ttl", (int)SignalingOptions.SingleInstance.LookupCacheTtl.TotalSeconds));
-var output = ArgS("--out", "bench/results/signaling.json");
+var cli = new BenchArgs(args);
+var clients = cli.Number("--clients", 1000);
+var seconds = cli.Number("--seconds", 10);
+var rate = cli.Number("--rate", 5000);
+var warmup = cli.Number("--warmup", 10);
+var cacheTtl = TimeSpan.FromSeconds(cli.Number("--cache-ttl", (int)SignalingOptions.SingleInstance.LookupCacheTtl.TotalSeconds));
+var output = cli.Text("--out", "bench/results/signaling.json");
 // --floor 0 skips the same-run floor (below).
-var withFloor = Arg("--floor", 1) != 0;
+var withFloor = cli.Number("--floor", 1) != 0;
 
 var pg = new PostgresFixture();
 await pg.InitializeAsync();
@@ -172,7 +173,7 @@ async Task<ClientWebSocket[]> ConnectAsync(Func<int, Uri> uri, string what)
             {
                 // moto answers some concurrent TransactWriteItems with errors ($connect → 500); back off and retry.
                 s.Dispose();
-                await Task.Delay(100 * attempt);
+                await Task.Delay(100 * attempt, CancellationToken.None);
             }
         }
     });
@@ -189,6 +190,4 @@ static void Close(ClientWebSocket[] sockets)
     }
 }
 
-int Arg(string name, int fallback) => Array.LastIndexOf(args, name) is var i and >= 0 && i + 1 < args.Length && int.TryParse(args[i + 1], out var v) ? v : fallback;
-string ArgS(string name, string fallback) => Array.LastIndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
 

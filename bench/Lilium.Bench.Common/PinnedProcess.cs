@@ -1,10 +1,18 @@
 using System.Diagnostics;
 using System.Globalization;
 
-/// <summary>Starts a process pinned to one CPU with taskset (taskset execs, so the pid is the process's own).</summary>
-internal static class PinnedProcess
+namespace Lilium.Bench;
+
+/// <summary>
+/// Starts a process pinned to one CPU with taskset (taskset execs, so the pid is the process's own), and reads the
+/// CPU time of a process or a core from /proc.
+/// </summary>
+public static class PinnedProcess
 {
+    /// <summary>Whether taskset is there; without it processes start unpinned.</summary>
     public static bool CanPin => File.Exists("/usr/bin/taskset");
+
+    /// <summary>Starts <paramref name="file"/> on CPU <paramref name="cpu"/>, its output and errors copied to stderr with <paramref name="logPrefix"/>.</summary>
 
     public static Process Start(string cpu, string file, IEnumerable<string> arguments, IReadOnlyDictionary<string, string> environment, string logPrefix)
     {
@@ -72,6 +80,7 @@ internal static class PinnedProcess
         return double.NaN;
     }
 
+    /// <summary>Kills the process and its children and waits up to 5 s for it.</summary>
     public static void Stop(Process process)
     {
         if (!process.HasExited)

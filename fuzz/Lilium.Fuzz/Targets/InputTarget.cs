@@ -22,7 +22,10 @@ internal sealed class InputTarget : IFuzzTarget
         InputWire.TryReadForwarded(input, out _, out var inner);
         InputEvent.TryRead(input, out _, out _);
         InputEvent.TryRead(inner, out _, out _);
-        _gate.Check(input);
+        // The gate rewrites the modifier byte in place (it computes modifiers from held keys), so it gets a copy.
+        Span<byte> copy = input.Length <= 256 ? stackalloc byte[input.Length] : new byte[input.Length];
+        input.CopyTo(copy);
+        _gate.Check(copy);
         if (input.Length == 21)
         {
             _gate.ChangePermissions((InputPermissions)(input[20] & (byte)InputPermissionsExtensions.ValidMask));

@@ -14,6 +14,9 @@ export LILIUM_WS_URL="${LILIUM_WS_URL:-ws://127.0.0.1:${GATEWAY_PORT:-5081}/loca
 if [ -n "${RELAY_HTTP_PORT:-}" ]; then export LILIUM_RELAY_URL="${LILIUM_RELAY_URL:-http://127.0.0.1:$RELAY_HTTP_PORT/}"; fi
 started=""
 if ! curl -fs -o /dev/null --max-time 2 "${LILIUM_API_URL%/}/health"; then
+  # Build here, in the foreground, so its progress and errors show; the stack's own build is then a no-op.
+  echo "==> build"
+  dotnet build Infra.sln -c Release --nologo -v q -clp:ErrorsOnly || die "the build failed (errors above)"
   echo "==> starting the local stack (make run) for the demo; log: .local/logs/demo-stack.log"
   mkdir -p .local/logs
   setsid bash scripts/run-local.sh > .local/logs/demo-stack.log 2>&1 < /dev/null &
@@ -22,12 +25,13 @@ if ! curl -fs -o /dev/null --max-time 2 "${LILIUM_API_URL%/}/health"; then
   trap 'kill -TERM -- -$started 2>/dev/null || true; wait $started 2>/dev/null || true' EXIT
   trap 'exit 130' INT
   trap 'exit 143' TERM
-  for _ in $(seq 1 1200); do
+  for i in $(seq 1 3600); do
     grep -q "LiliumShare is running" .local/logs/demo-stack.log 2>/dev/null && break
     if ! kill -0 "$started" 2>/dev/null; then tail -n 30 .local/logs/demo-stack.log >&2; die "the stack did not start (log above)"; fi
+    if [ $((i % 120)) = 0 ]; then echo "    still starting: $(grep -a '==>' .local/logs/demo-stack.log | tail -n 1 | tr -d '\033' | sed 's/\[[0-9;]*m//g')"; fi
     sleep 0.5
   done
-  grep -q "LiliumShare is running" .local/logs/demo-stack.log || die "the stack did not start in 10 minutes; see .local/logs/demo-stack.log"
+  grep -q "LiliumShare is running" .local/logs/demo-stack.log || die "the stack did not start in 30 minutes; see .local/logs/demo-stack.log"
 fi
 dotnet build client-sdk/Lilium.Cli -c Release --nologo -v q -clp:ErrorsOnly || die "the CLI did not build (errors above)"
 echo

@@ -1,0 +1,128 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+
+namespace Lilium.Host.Tests;
+
+/// <summary>
+/// An Xvfb server on a free display number (1280×720×24, no TCP), started for a test class and
+/// killed after it, plus a drawing connection for painting known colour blocks on the root window.
+/// </summary>
+public sealed partial class XvfbFixture : IAsyncLifetime
+{
+    public const int Width = 1280;
+    public const int Height = 720;
+    private Process? _xvfb;
+    private nint _display;
+
+    public string Display { get; private set; } = "";
+
+    public async Task InitializeAsync()
+    {
+        for (var n = 90 + Random.Shared.Next(0, 200); ; n++)
+        {
+            if (File.Exists($"/tmp/.X{n}-lock") || File.Exists($"/tmp/.X11-unix/X{n}"))
+            {
+                continue;
+            }
+
+            var start = new ProcessStartInfo("Xvfb") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
+            foreach (var a in new[] { $":{n}", "-screen", "0", $"{Width}x{Height}x24", "-nolisten", "tcp", "-noreset", "-br" })
+            {
+                start.ArgumentList.Add(a);
+            }
+
+            _xvfb = Process.Start(start)!;
+            _xvfb.BeginErrorReadLine();
+            _xvfb.BeginOutputReadLine();
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            while (DateTime.UtcNow < deadline && !_xvfb.HasExited && !File.Exists($"/tmp/.X11-unix/X{n}"))
+            {
+                await Task.Delay(50);
+            }
+
+            if (_xvfb.HasExited)
+            {
+                continue; // lost a race for that number
+            }
+
+            Display = $":{n}";
+            _display = XOpenDisplay(Display);
+            for (var i = 0; _display == 0 && i < 50; i++)
+            {
+                await Task.Delay(100);
+                _display = XOpenDisplay(Display);
+            }
+
+            Assert.NotEqual(0, _display);
+            return;
+        }
+    }
+
+    /// <summary>Fills a rectangle of the root window with an RGB colour (0xRRGGBB) and waits until the server did it.</summary>
+    public void Fill(int x, int y, int width, int height, uint rgb)
+    {
+        var root = XDefaultRootWindow(_display);
+        var gc = XCreateGC(_display, root, 0, 0);
+        XSetForeground(_display, gc, rgb);
+        XFillRectangle(_display, root, gc, x, y, (uint)width, (uint)height);
+        XFreeGC(_display, gc);
+        XSync(_display, 0);
+    }
+
+    /// <summary>Runs a program against this display and returns its standard output.</summary>
+    public async Task<string> RunAsync(string program, params string[] args)
+    {
+        var start = new ProcessStartInfo(program) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        start.Environment["DISPLAY"] = Display;
+        foreach (var a in args)
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        using var p = Process.Start(start)!;
+        var output = await p.StandardOutput.ReadToEndAsync();
+        await p.WaitForExitAsync();
+        return output;
+    }
+
+    public Task DisposeAsync()
+    {
+        if (_display != 0)
+        {
+            XCloseDisplay(_display);
+        }
+
+        if (_xvfb is { HasExited: false })
+        {
+            _xvfb.Kill();
+            _xvfb.WaitForExit();
+        }
+
+        _xvfb?.Dispose();
+        return Task.CompletedTask;
+    }
+
+    [LibraryImport("libX11.so.6", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial nint XOpenDisplay(string name);
+
+    [LibraryImport("libX11.so.6")]
+    private static partial int XCloseDisplay(nint display);
+
+    [LibraryImport("libX11.so.6")]
+    private static partial nint XDefaultRootWindow(nint display);
+
+    [LibraryImport("libX11.so.6")]
+    private static partial nint XCreateGC(nint display, nint drawable, ulong mask, nint values);
+
+    [LibraryImport("libX11.so.6")]
+    private static partial int XSetForeground(nint display, nint gc, ulong pixel);
+
+    [LibraryImport("libX11.so.6")]
+    private static partial int XFillRectangle(nint display, nint drawable, nint gc, int x, int y, uint width, uint height);
+
+    [LibraryImport("libX11.so.6")]
+    private static partial int XFreeGC(nint display, nint gc);
+
+    [LibraryImport("libX11.so.6")]
+    private static partial int XSync(nint display, int discard);
+}

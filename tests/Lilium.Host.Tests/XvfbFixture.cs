@@ -69,6 +69,25 @@ public sealed partial class XvfbFixture : IAsyncLifetime
         XSync(_display, 0);
     }
 
+    /// <summary>True while the server has <paramref name="keycode"/> down (XQueryKeymap).</summary>
+    public unsafe bool IsKeyDown(int keycode)
+    {
+        var keys = stackalloc byte[32];
+        XQueryKeymap(_display, keys);
+        return (keys[keycode / 8] & (1 << (keycode % 8))) != 0;
+    }
+
+    /// <summary>The pointer position and button mask (Button1Mask = 0x100 …) on the root window.</summary>
+    public (int X, int Y, uint Mask) Pointer()
+    {
+        var root = XDefaultRootWindow(_display);
+        XQueryPointer(_display, root, out _, out _, out var x, out var y, out _, out _, out var mask);
+        return (x, y, mask);
+    }
+
+    /// <summary>The keysym the layout gives a keycode (no modifiers).</summary>
+    public ulong Keysym(int keycode) => XkbKeycodeToKeysym(_display, (byte)keycode, 0, 0);
+
     /// <summary>Runs a program against this display and returns its standard output.</summary>
     public async Task<string> RunAsync(string program, params string[] args)
     {
@@ -125,4 +144,13 @@ public sealed partial class XvfbFixture : IAsyncLifetime
 
     [LibraryImport("libX11.so.6")]
     private static partial int XSync(nint display, int discard);
+
+    [LibraryImport("libX11.so.6")]
+    private static unsafe partial int XQueryKeymap(nint display, byte* keys);
+
+    [LibraryImport("libX11.so.6")]
+    private static partial int XQueryPointer(nint display, nint window, out nint root, out nint child, out int rootX, out int rootY, out int winX, out int winY, out uint mask);
+
+    [LibraryImport("libX11.so.6")]
+    private static partial ulong XkbKeycodeToKeysym(nint display, byte keycode, int group, int level);
 }

@@ -19,6 +19,7 @@ internal static unsafe class I420Converter
     public static int BufferSize(int width, int height) => (width * height) + (2 * (width / 2) * (height / 2));
 
     /// <summary>Converts one BGRA image into <paramref name="i420"/> laid out as <see cref="BufferSize"/> describes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // Tier-0 code of these vector loops is ~100x slower (seconds a frame)
     public static void Convert(nint bgra, int stride, int width, int height, Span<byte> i420)
     {
         if ((width | height) % 2 != 0)
@@ -47,6 +48,7 @@ internal static unsafe class I420Converter
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // Tier-0 code of these vector loops is ~100x slower (seconds a frame)
     private static void LumaRow(uint* src, byte* dst, int width)
     {
         var x = 0;
@@ -84,6 +86,7 @@ internal static unsafe class I420Converter
         return Vector256.ShiftRightArithmetic((r * yr) + (g * yg) + (b * yb) + round, 8);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // Tier-0 code of these vector loops is ~100x slower (seconds a frame)
     private static void ChromaRow(uint* top, uint* bottom, byte* u, byte* v, int width)
     {
         var x = 0;

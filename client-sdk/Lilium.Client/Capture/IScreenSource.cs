@@ -78,4 +78,8 @@ public static class ScreenCapture
         throw new PlatformNotSupportedException(
             "Screen capture is implemented for Linux/X11 only; Windows (Desktop Duplication) and macOS (ScreenCaptureKit) are not done yet (docs/host.md).");
     }
+
+    /// <summary>The monitors (RandR) of an X11 display, in root-window pixels; empty elsewhere.</summary>
+    public static IReadOnlyList<ScreenRegion> ListMonitors(string? display) =>
+        OperatingSystem.IsLinux() ? X11ScreenSource.ListMonitors(display) : [];
 }

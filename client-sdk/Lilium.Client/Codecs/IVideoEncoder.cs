@@ -65,8 +65,9 @@ public static class VideoPresets
         _ => throw new LiliumException($"Unknown preset '{preset}' (720p, 1080p, 1080p60, native)."),
     };
 
-    // The encoder takes the captured frame as is when it is no bigger than the preset; a bigger
-    // screen is captured as a region of the preset's size (scaling is not implemented yet).
+    // Only the frame rate and bitrate are applied today: the encoder takes the captured size as is
+    // (scaling down is not implemented; --monitor or --region choose a smaller area). The size is
+    // returned for when it is.
     private static (int, int, int, int) Fit(int sw, int sh, int w, int h, int fps, int kbps) =>
         (Math.Min(sw, w) & ~1, Math.Min(sh, h) & ~1, fps, kbps);
 }

@@ -17,6 +17,15 @@ command -v umoci >/dev/null || need_apt+=(umoci)
 command -v skopeo >/dev/null || need_apt+=(skopeo)
 command -v bwrap >/dev/null || need_apt+=(bubblewrap)
 command -v docker-registry >/dev/null || need_apt+=(docker-registry)
+# The host (docs/host.md): X11 capture and XTest injection, codecs by P/Invoke, and what the Desktop tests drive.
+command -v Xvfb >/dev/null || need_apt+=(xvfb)
+command -v xdotool >/dev/null || need_apt+=(xdotool)
+command -v pulseaudio >/dev/null || need_apt+=(pulseaudio)
+command -v parec >/dev/null || need_apt+=(pulseaudio-utils)
+for pair in libX11.so.6:libx11-6 libXext.so.6:libxext6 libXfixes.so.3:libxfixes3 libXrandr.so.2:libxrandr2 \
+            libXtst.so.6:libxtst6 libvpx.so.7:libvpx7 libx264.so.164:libx264-164 libopus.so.0:libopus0; do
+  ldconfig -p | grep -q "${pair%%:*} " || need_apt+=("${pair##*:}")
+done
 if [ "${1:-}" = bench ]; then
   [ -x /usr/bin/janus ] || need_apt+=(janus)
 fi

@@ -8,7 +8,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 
 .PHONY: help deps build test test-unit test-integration test-interop run demo migrate db db-stop db-prune aws-endpoint lambdas format \
-        bench-api bench-lambda-init bench-signaling bench-relay bench-input fuzz \
+        bench-api bench-lambda-init bench-signaling bench-relay bench-input bench-host fuzz \
         synth diff deploy destroy deploy-local destroy-local pause resume status clean \
         relay-image push-relay-image
 
@@ -78,6 +78,9 @@ bench-input: ## input relay latency -> bench/results/input.json
 
 fuzz: ## libFuzzer + SharpFuzz on our parsers, 1M runs per target (FUZZ_RUNS, FUZZ_SECONDS, FUZZ_TARGETS, FUZZ_JOBS) -> bench/results/fuzz.json
 	bash fuzz/run.sh
+
+bench-host: ## host capture-to-send latency and CPU at 1080p30, H.264 and VP8, on Xvfb -> bench/results/host.json
+	bash bench/run.sh host
 
 relay-image: ## the relay's OCI image without Docker (Debian .debs + self-contained publish, umoci) -> artifacts/relay-image
 	bash scripts/relay-image.sh build $(ARTIFACTS)/relay-image

@@ -20,7 +20,9 @@ APT=(
   umoci skopeo bubblewrap docker-registry # the relay image: OCI layout, push, running it without Docker, a registry
   chromium xvfb xdotool x11-utils         # browser and desktop tests: Chromium, a virtual X display, synthetic input
   pulseaudio pulseaudio-utils             # a virtual audio device for capture tests
-  libvpx7 libx264-164 libopus0 libxtst6   # codecs and XTest for the desktop host
+  libvpx7 libx264-164 libopus0 libxtst6   # codecs and XTest for the desktop host (docs/host.md)
+  libx11-6 libxext6 libxfixes3 libxrandr2 # X11 capture: XShm, the cursor (XFixes), monitors (RandR)
+  clang zlib1g-dev libclang-rt-14-dev     # Native AOT publishing (make lambdas) and the libFuzzer driver (make fuzz)
   fonts-dejavu-core                       # text in screenshots
 )
 [ "${1:-}" = bench ] && APT+=(janus)

@@ -3,7 +3,10 @@ using System.Text.Json.Nodes;
 using Lilium.Auth;
 using Lilium.Client;
 using Lilium.Client.Api;
+using Lilium.Client.Capture;
 using Lilium.Client.Chat;
+using Lilium.Client.Codecs;
+using Lilium.Client.Injection;
 using Lilium.Client.Media;
 using Lilium.Client.Signaling;
 using Lilium.Input;
@@ -112,79 +115,214 @@ internal sealed class Commands(CliProfile profile, IAnsiConsole console)
         }
     }
 
-    public async Task HostAsync(string? screen, int fps, string size, InputPermissions grant, int seconds, CancellationToken ct)
+    public async Task HostAsync(HostOptions o, CancellationToken ct)
     {
         var (identity, api) = await profile.LoginAsync(ct);
         using (identity)
         using (api)
         {
+            // Open the local devices first: a bad --region or a missing library fails before anything is created.
+            IScreenSource? screen = o.Display is null ? null : ScreenCapture.Open(new ScreenSelection(o.Display, o.Monitor, o.Region));
+            using var screenLease = screen;
             var session = await api.CreateSessionAsync(cancellationToken: ct);
             var hostGrant = await api.IssueRelayGrantAsync(session.Id, ct);
             await using var signaling = await SignalingClient.ConnectAsync(profile.WebSocketUrl, api.GetAccessTokenAsync, cancellationToken: ct);
             var relay = RelayUrlFromEnvironment() ?? new Uri("http://127.0.0.1:8080/");
             using var http = new HttpClient();
-            await using var publisher = await MediaPublisher.ConnectAsync(http, relay, session.Id, hostGrant.Token, cancellationToken: ct);
-            var (width, height) = ParseSize(size);
-            await using var source = screen is null ? FfmpegVp8Source.TestPattern(width, height, fps) : FfmpegVp8Source.Screen(screen, fps);
-            console.MarkupLine($"[green]hosting[/] session [bold]{session.Id}[/] ({(screen is null ? $"test pattern {size}" : "screen " + Markup.Escape(screen))} at {fps} fps) through {relay}");
-            console.MarkupLine($"friends join with: [bold]lilium view {session.Id}[/]");
+            var codec = screen is null ? "VP8" : o.Codec.ToUpperInvariant();
+            await using var publisher = await MediaPublisher.ConnectAsync(http, relay, session.Id, hostGrant.Token, codec, cancellationToken: ct);
 
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            if (seconds > 0)
+            if (o.Seconds > 0)
             {
-                stop.CancelAfter(TimeSpan.FromSeconds(seconds));
+                stop.CancelAfter(TimeSpan.FromSeconds(o.Seconds));
             }
 
-            publisher.ViewerJoined += v => console.MarkupLine($"viewer {v.Viewer} connected (input: {v.Permissions})");
-            publisher.ViewerLeft += v => console.MarkupLine($"viewer {v.Viewer} left");
-            var sending = Task.Run(async () =>
+            ScreenStreamer? streamer = null;
+            IVideoEncoder? encoder = null;
+            FfmpegVp8Source? pattern = null;
+            Task sending = Task.CompletedTask;
+            if (screen is not null)
             {
-                await foreach (var frame in source.ReadFramesAsync(stop.Token))
+                var (_, _, fps, presetKbps) = VideoPresets.Resolve(o.Preset, screen.Width, screen.Height);
+                encoder = new VideoEncoderSettings(codec, screen.Width, screen.Height, o.Fps ?? fps, o.BitrateKbps ?? presetKbps).Open();
+                streamer = new ScreenStreamer(screen, encoder, publisher, o.Fps ?? fps);
+                streamer.Start();
+                console.MarkupLine($"[green]hosting[/] {screen.Width}x{screen.Height} of {Markup.Escape(o.Display!)} at {o.Fps ?? fps} fps, {codec} {encoder.BitrateKbps} kbit/s (keyframes on request only)");
+            }
+            else
+            {
+                pattern = FfmpegVp8Source.TestPattern(640, 360, o.Fps ?? 30);
+                var source = pattern;
+                sending = Task.Run(async () =>
                 {
-                    publisher.SendVideoFrame(frame.Data, frame.RtpTimestamp);
+                    await foreach (var frame in source.ReadFramesAsync(stop.Token))
+                    {
+                        publisher.SendVideoFrame(frame.Data, frame.RtpTimestamp);
+                    }
+                }, CancellationToken.None);
+                console.MarkupLine("[green]hosting[/] a test pattern (no --screen)");
+            }
+
+            IAudioSource? audioSource = null;
+            AudioStreamer? audio = null;
+            if (o.Audio is not null)
+            {
+                audioSource = AudioCapture.Open(o.Audio == "default" ? null : o.Audio);
+                audio = new AudioStreamer(audioSource, publisher);
+            }
+
+            IInputInjector? injector = null;
+            RemoteInputApplier? applier = null;
+            if (screen is not null && o.ApplyInput)
+            {
+                var area = o.Region ?? (o.Monitor is { } m ? ScreenCapture.ListMonitors(o.Display)[m] : new ScreenRegion(0, 0, screen.Width, screen.Height));
+                injector = InputInjection.Open(o.Display, area, line => console.MarkupLine($"[yellow]{Markup.Escape(line)}[/]"));
+                applier = new RemoteInputApplier(publisher, injector);
+            }
+
+            string? invite = null;
+            try
+            {
+                var code = await api.CreateInviteAsync(session.Id, TimeSpan.FromDays(1), 10, ct);
+                invite = $"{AppOrigin()}s/{session.Id}?invite={Uri.EscapeDataString(code.Code)}";
+            }
+            catch (LiliumException ex)
+            {
+                console.MarkupLine($"[yellow]no invite link: {Markup.Escape(ex.Message)}[/]");
+            }
+
+            var interactive = !Console.IsInputRedirected && !o.NoPrompt;
+            var actions = new SignalingHostActions(signaling, publisher, applier, session.Id);
+            var host = new HostConsole(console, actions, o.AutoAccept, o.Grant, interactive) { InviteLink = invite };
+            console.MarkupLine($"session [bold]{session.Id}[/] through {relay}; friends join with [bold]lilium view {session.Id}[/]");
+            if (invite is not null)
+            {
+                console.MarkupLine($"invite link: [link]{Markup.Escape(invite)}[/]");
+            }
+
+            if (interactive)
+            {
+                console.MarkupLine("[grey]" + Markup.Escape(HostConsole.Help) + "[/]");
+            }
+
+            publisher.ViewerJoined += v => host.OnPresence(v.Viewer, true);
+            publisher.ViewerLeft += v =>
+            {
+                host.OnPresence(v.Viewer, false);
+                console.MarkupLine($"viewer {v.Viewer} left");
+            };
+            var friends = (await api.ListFriendsAsync(ct)).Where(f => f.Status == "accepted").Select(f => f.UserId).ToHashSet();
+            var requests = Task.Run(async () =>
+            {
+                try
+                {
+                    while (!stop.IsCancellationRequested)
+                    {
+                        var request = await signaling.WaitForAsync(m => m.Action == "join.incoming", TimeSpan.FromDays(1), stop.Token);
+                        var viewer = request.Guid("from")!.Value;
+                        try
+                        {
+                            await host.OnJoinRequestAsync(request.String("requestId")!, viewer, request.String("nick") ?? viewer.ToString(), friends.Contains(viewer), stop.Token);
+                        }
+                        catch (SignalingErrorException ex)
+                        {
+                            console.MarkupLine($"[yellow]join request: {Markup.Escape(ex.Message)}[/]");
+                        }
+                    }
                 }
-            }, CancellationToken.None);
-            var inputs = Task.Run(async () =>
-            {
-                await foreach (var input in publisher.ReadInputAsync(stop.Token))
+                catch (OperationCanceledException)
                 {
-                    console.MarkupLine($"[grey]input from {input.Viewer}: {Markup.Escape(input.Event.ToString())}[/]");
                 }
             }, CancellationToken.None);
 
             try
             {
-                while (!stop.IsCancellationRequested)
+                if (interactive)
                 {
-                    var request = await signaling.WaitForAsync(m => m.Action == "join.incoming", TimeSpan.FromDays(1), stop.Token);
-                    var viewer = request.Guid("from")!.Value;
-                    await signaling.RequestAsync(new JsonObject { ["action"] = "join.accept", ["requestId"] = request.String("requestId") }, cancellationToken: stop.Token);
-                    await signaling.RequestAsync(new JsonObject
+                    while (await Console.In.ReadLineAsync(stop.Token) is { } line && await host.ExecuteAsync(line, stop.Token))
                     {
-                        ["action"] = "grant.update",
-                        ["session"] = session.Id.ToString(),
-                        ["viewer"] = viewer.ToString(),
-                        ["keyboard"] = grant.HasFlag(InputPermissions.Keyboard),
-                        ["mouse"] = grant.HasFlag(InputPermissions.Mouse),
-                        ["controller"] = grant.HasFlag(InputPermissions.Controller),
-                        ["immersion"] = grant.HasFlag(InputPermissions.Immersion),
-                    }, cancellationToken: stop.Token);
-                    await publisher.SetViewerGrantAsync(viewer, grant, stop.Token);
-                    console.MarkupLine($"[green]accepted[/] {Markup.Escape(request.String("nick") ?? viewer.ToString())}; input granted: {grant}");
+                    }
+
+                    await stop.CancelAsync();
+                }
+                else
+                {
+                    await Task.Delay(Timeout.Infinite, stop.Token);
                 }
             }
             catch (OperationCanceledException)
             {
             }
 
-            await Task.WhenAll(sending.ContinueWith(_ => { }, TaskScheduler.Default), inputs.ContinueWith(_ => { }, TaskScheduler.Default));
+            await stop.CancelAsync();
+            await requests;
+            streamer?.Dispose();
+            encoder?.Dispose();
+            await sending.ContinueWith(_ => { }, TaskScheduler.Default);
+            if (pattern is not null)
+            {
+                await pattern.DisposeAsync();
+            }
+
+            if (audio is not null)
+            {
+                await audio.DisposeAsync();
+                await audioSource!.DisposeAsync();
+            }
+
+            if (applier is not null)
+            {
+                await applier.DisposeAsync(); // releases every key and button still held
+            }
+
+            injector?.Dispose();
             await signaling.RequestAsync(new JsonObject { ["action"] = "session.end", ["session"] = session.Id.ToString() }, cancellationToken: CancellationToken.None);
-            console.MarkupLine($"session ended; sent {publisher.FramesSent} frames, {publisher.Retransmissions} retransmissions");
+            console.MarkupLine($"session ended; sent {publisher.FramesSent} frames ({streamer?.KeyframesSent ?? 0} keyframes), {publisher.Retransmissions} retransmissions, {publisher.KeyframeRequests} keyframe requests");
         }
     }
 
-    public async Task ViewAsync(Guid sessionId, int frames, bool input, CancellationToken ct)
+    /// <summary>The real host actions: signaling for the durable record and the viewer's answer, the relay's control channel for enforcement, the injector for releases.</summary>
+    private sealed class SignalingHostActions(SignalingClient signaling, MediaPublisher publisher, RemoteInputApplier? applier, Guid session) : IHostActions
     {
+        public async Task AcceptAsync(string requestId, Guid viewer, InputPermissions grant, CancellationToken ct)
+        {
+            await signaling.RequestAsync(new JsonObject { ["action"] = "join.accept", ["requestId"] = requestId }, cancellationToken: ct);
+            await SetGrantAsync(viewer, grant, ct);
+        }
+
+        public Task DeclineAsync(string requestId, CancellationToken ct) =>
+            signaling.RequestAsync(new JsonObject { ["action"] = "join.decline", ["requestId"] = requestId }, cancellationToken: ct);
+
+        public async Task SetGrantAsync(Guid viewer, InputPermissions grant, CancellationToken ct)
+        {
+            await signaling.RequestAsync(new JsonObject
+            {
+                ["action"] = "grant.update",
+                ["session"] = session.ToString(),
+                ["viewer"] = viewer.ToString(),
+                ["keyboard"] = grant.HasFlag(InputPermissions.Keyboard),
+                ["mouse"] = grant.HasFlag(InputPermissions.Mouse),
+                ["controller"] = grant.HasFlag(InputPermissions.Controller),
+                ["immersion"] = grant.HasFlag(InputPermissions.Immersion),
+            }, cancellationToken: ct);
+            await publisher.SetViewerGrantAsync(viewer, grant, ct);
+            applier?.OnGrantChanged(viewer, grant);
+        }
+    }
+
+    private Uri AppOrigin() =>
+        Environment.GetEnvironmentVariable("LILIUM_APP_URL") is { Length: > 0 } a ? new Uri(a.EndsWith('/') ? a : a + "/") : new Uri(profile.ApiUrl.GetLeftPart(UriPartial.Authority) + "/");
+
+    public async Task ViewAsync(Guid sessionId, int frames, bool input, bool open, CancellationToken ct)
+    {
+        if (open)
+        {
+            var page = new Uri(AppOrigin(), $"s/{sessionId}");
+            OpenInBrowser(page);
+            console.MarkupLine($"opened {Markup.Escape(page.ToString())} in the default browser; counting frames here as well");
+        }
+
         var (identity, api) = await profile.LoginAsync(ct);
         using (identity)
         using (api)
@@ -228,13 +366,21 @@ internal sealed class Commands(CliProfile profile, IAnsiConsole console)
         }
     }
 
+    private void OpenInBrowser(Uri page)
+    {
+        var opener = OperatingSystem.IsWindows() ? "explorer.exe" : OperatingSystem.IsMacOS() ? "open" : "xdg-open";
+        try
+        {
+            using var p = Process.Start(new ProcessStartInfo(opener, page.ToString()) { UseShellExecute = false });
+        }
+        catch (System.ComponentModel.Win32Exception ex)
+        {
+            console.MarkupLine($"[yellow]could not start {opener} ({Markup.Escape(ex.Message)}); open {Markup.Escape(page.ToString())} yourself[/]");
+        }
+    }
+
     private static Uri? RelayUrlFromEnvironment() =>
         Environment.GetEnvironmentVariable("LILIUM_RELAY_URL") is { Length: > 0 } r ? new Uri(r.EndsWith('/') ? r : r + "/") : null;
-
-    private static (int, int) ParseSize(string size) =>
-        size.Split('x') is [var w, var h] && int.TryParse(w, out var width) && int.TryParse(h, out var height) && width is >= 16 and <= 7680 && height is >= 16 and <= 4320
-            ? (width, height)
-            : throw new LiliumException($"--size '{size}' is not WIDTHxHEIGHT (e.g. 1280x720).");
 
     private ChatClient NewChat(SignalingClient signaling, LiliumApiClient api, LiliumIdentity identity) =>
         new ChatClient(signaling, new ChatIdentity(api.UserId, identity.Key), async (friend, token) =>

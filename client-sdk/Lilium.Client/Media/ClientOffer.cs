@@ -4,9 +4,17 @@ using Lilium.WebRtc.Ice;
 namespace Lilium.Client.Media;
 
 /// <summary>What the SDK offers to the relay: the send or receive sections and the data-channel section.</summary>
-internal sealed record ClientOfferSpec(bool Publish, uint VideoSsrc, uint AudioSsrc, bool DataChannel)
+internal sealed record ClientOfferSpec(bool Publish, uint VideoSsrc, uint AudioSsrc, bool DataChannel, string VideoCodec = "VP8")
 {
     public const byte Vp8PayloadType = 96;
+    public const byte H264PayloadType = 102;
+
+    /// <summary>Constrained baseline (what x264 writes with the baseline profile), level 3.1, any level accepted.</summary>
+    public const string H264Fmtp = "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f";
+
+    public bool IsH264 => string.Equals(VideoCodec, "H264", StringComparison.OrdinalIgnoreCase);
+
+    public byte VideoPayloadType => IsH264 ? H264PayloadType : Vp8PayloadType;
     public const byte OpusPayloadType = 111;
     public const string StreamId = "lilium";
 
@@ -32,13 +40,21 @@ internal sealed record ClientOfferSpec(bool Publish, uint VideoSsrc, uint AudioS
             Line("a=setup:actpass");
         }
 
-        Line($"m=video 9 UDP/TLS/RTP/SAVPF {Vp8PayloadType}");
+        var pt = VideoPayloadType;
+        Line($"m=video 9 UDP/TLS/RTP/SAVPF {pt}");
         Transport("0");
         Line("a=" + direction);
         Line("a=rtcp-mux");
-        Line($"a=rtpmap:{Vp8PayloadType} VP8/90000");
-        Line($"a=rtcp-fb:{Vp8PayloadType} nack");
-        Line($"a=rtcp-fb:{Vp8PayloadType} nack pli");
+        Line(IsH264 ? $"a=rtpmap:{pt} H264/90000" : $"a=rtpmap:{pt} VP8/90000");
+        if (IsH264)
+        {
+            Line($"a=fmtp:{pt} {H264Fmtp}");
+        }
+
+        Line($"a=rtcp-fb:{pt} goog-remb");
+        Line($"a=rtcp-fb:{pt} nack");
+        Line($"a=rtcp-fb:{pt} nack pli");
+        Line($"a=rtcp-fb:{pt} ccm fir");
         if (Publish)
         {
             Line($"a=msid:{StreamId} video");

@@ -27,6 +27,8 @@ public sealed class MediaPublisher : IAsyncDisposable
     private readonly DataChannel? _control;
     private readonly uint _videoSsrc;
     private readonly uint _audioSsrc;
+    private readonly ClientOfferSpec _spec;
+    private readonly List<Range> _nals = [];
     private readonly byte[][] _cache = new byte[CacheSize][];
     private readonly int[] _cacheLength = new int[CacheSize];
     private readonly Lock _videoLock = new();
@@ -40,11 +42,12 @@ public sealed class MediaPublisher : IAsyncDisposable
     private long _retransmissions;
     private long _keyframeRequests;
 
-    private MediaPublisher(RelayPeerConnection peer, uint videoSsrc, uint audioSsrc, DataChannel? input, DataChannel? control)
+    private MediaPublisher(RelayPeerConnection peer, ClientOfferSpec spec, DataChannel? input, DataChannel? control)
     {
         _peer = peer;
-        _videoSsrc = videoSsrc;
-        _audioSsrc = audioSsrc;
+        _spec = spec;
+        _videoSsrc = spec.VideoSsrc;
+        _audioSsrc = spec.AudioSsrc;
         _input = input;
         _control = control;
         for (var i = 0; i < CacheSize; i++)
@@ -61,6 +64,12 @@ public sealed class MediaPublisher : IAsyncDisposable
 
     /// <summary>The relay asked for a keyframe (a viewer joined or lost packets): encode the next frame as one.</summary>
     public event Action? KeyframeRequested;
+
+    /// <summary>The relay's receiver-estimated maximum bitrate (REMB, bits/s) for the video stream.</summary>
+    public event Action<ulong>? BitrateEstimated;
+
+    /// <summary>The video encoding this publisher sends: <c>VP8</c> or <c>H264</c>.</summary>
+    public string VideoCodec => _spec.IsH264 ? "H264" : "VP8";
 
     /// <summary>A viewer opened its input channel (or was already connected when the host connected).</summary>
     public event Action<ViewerPresence>? ViewerJoined;
@@ -81,11 +90,20 @@ public sealed class MediaPublisher : IAsyncDisposable
     public Task<string> Closed => _peer.Closed;
 
     /// <summary>Publishes to <c>{relay}/whip/{session}</c> with a host grant; fails with <see cref="RelayUnavailableException"/> or <see cref="RelayRejectedException"/>.</summary>
-    public static async Task<MediaPublisher> ConnectAsync(HttpClient http, Uri relay, Guid session, string grant, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    public static Task<MediaPublisher> ConnectAsync(HttpClient http, Uri relay, Guid session, string grant, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        ConnectAsync(http, relay, session, grant, "VP8", timeout, cancellationToken);
+
+    /// <summary>As above, publishing <paramref name="videoCodec"/> (<c>VP8</c>, or <c>H264</c> packetization-mode 1).</summary>
+    public static async Task<MediaPublisher> ConnectAsync(HttpClient http, Uri relay, Guid session, string grant, string videoCodec, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
+        if (videoCodec.ToUpperInvariant() is not ("VP8" or "H264"))
+        {
+            throw new ArgumentException($"Unknown video codec '{videoCodec}' (VP8 or H264).", nameof(videoCodec));
+        }
+
         var video = (uint)RandomNumberGenerator.GetInt32(1, int.MaxValue);
         var audio = (uint)RandomNumberGenerator.GetInt32(1, int.MaxValue);
-        var spec = new ClientOfferSpec(Publish: true, video, audio, DataChannel: true);
+        var spec = new ClientOfferSpec(Publish: true, video, audio, DataChannel: true, videoCodec.ToUpperInvariant());
         var peer = await RelayPeerConnection.ConnectAsync(http, new Uri(relay, $"/whip/{session}"), grant, spec, timeout ?? TimeSpan.FromSeconds(15), cancellationToken);
         try
         {
@@ -97,7 +115,7 @@ public sealed class MediaPublisher : IAsyncDisposable
                 control = await channels.OpenAsync(new DataChannelParameters { Label = "control", Protocol = "lilium-control/1" }, cancellationToken);
             }
 
-            var publisher = new MediaPublisher(peer, video, audio, input, control);
+            var publisher = new MediaPublisher(peer, spec, input, control);
             return publisher;
         }
         catch
@@ -107,12 +125,20 @@ public sealed class MediaPublisher : IAsyncDisposable
         }
     }
 
-    /// <summary>Sends one encoded VP8 frame (RFC 6386) with its 90 kHz timestamp; false if the connection is not up.</summary>
+    /// <summary>
+    /// Sends one encoded frame with its 90 kHz timestamp — a VP8 frame (RFC 6386), or for H.264 an
+    /// Annex B access unit — and returns when its last packet has left the socket; false if the connection is not up.
+    /// </summary>
     public bool SendVideoFrame(ReadOnlySpan<byte> frame, uint rtpTimestamp)
     {
         if (frame.IsEmpty)
         {
             throw new ArgumentException("A frame has at least one byte.", nameof(frame));
+        }
+
+        if (_spec.IsH264)
+        {
+            return SendH264(frame, rtpTimestamp);
         }
 
         lock (_videoLock)
@@ -130,6 +156,42 @@ public sealed class MediaPublisher : IAsyncDisposable
                 }
 
                 _cacheLength[slot] = protectedLength;
+            }
+        }
+
+        Interlocked.Increment(ref _framesSent);
+        return true;
+    }
+
+    private bool SendH264(ReadOnlySpan<byte> accessUnit, uint rtpTimestamp)
+    {
+        lock (_videoLock)
+        {
+            _nals.Clear();
+            H264Packetizer.FindNals(accessUnit, _nals);
+            if (_nals.Count == 0)
+            {
+                throw new ArgumentException("The access unit has no Annex B start code.", nameof(accessUnit));
+            }
+
+            for (var n = 0; n < _nals.Count; n++)
+            {
+                var nal = accessUnit[_nals[n]];
+                var count = H264Packetizer.PacketCount(nal.Length);
+                for (var i = 0; i < count; i++)
+                {
+                    var seq = _videoSeq++;
+                    var last = n == _nals.Count - 1 && i == count - 1;
+                    var header = RtpHeader.WriteFixed(_packet, last, ClientOfferSpec.H264PayloadType, seq, rtpTimestamp, _videoSsrc);
+                    var length = header + H264Packetizer.WritePayload(nal, i, _packet.AsSpan(header));
+                    var slot = seq % CacheSize;
+                    if (!_peer.SendRtp(_packet.AsSpan(0, length), _cache[slot], out var protectedLength))
+                    {
+                        return false;
+                    }
+
+                    _cacheLength[slot] = protectedLength;
+                }
             }
         }
 
@@ -252,6 +314,10 @@ public sealed class MediaPublisher : IAsyncDisposable
                         }
                     }
                 }
+            }
+            else if (ReceiverEstimatedMaxBitrate.TryParse(packet, out var remb) && remb is not null)
+            {
+                BitrateEstimated?.Invoke(remb.Bitrate);
             }
             else if (RtcpFeedback.TryRead(packet, out var fb, out _) && fb.Type == RtcpPacketType.PayloadFeedback && fb.Format is RtcpFeedback.PliFormat or RtcpFeedback.FirFormat)
             {

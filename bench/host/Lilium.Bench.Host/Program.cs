@@ -1,0 +1,228 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Lilium.Auth;
+using Lilium.Client.Capture;
+using Lilium.Client.Codecs;
+using Lilium.Client.Media;
+using Lilium.Testing;
+
+// make bench-host: an Xvfb screen at 1920x1080 with moving colour blocks (painted from a second X
+// connection), captured at 30 fps, encoded (H.264 ultrafast/zerolatency, then VP8 realtime) and
+// published to a relay process on loopback. capture-to-send = the grab's timestamp to the return of
+// SendVideoFrame, i.e. the frame's last RTP packet handed to the socket. CPU = this process's CPU
+// time over the measured window (the painter's client side is included; it is a few X requests a frame).
+var seconds = Arg("--seconds", 8);
+var warmup = Arg("--warmup", 2);
+var output = ArgS("--out", "bench/results/host.json");
+var relayDll = ArgS("--relay", "media-relay/Lilium.Relay/bin/Release/net10.0/Lilium.Relay.dll");
+const int Width = 1920, Height = 1080, Fps = 30;
+
+var display = StartXvfb(out var xvfb);
+var keys = TokenKeys.Generate();
+var httpPort = Ports.FreeTcp();
+var mediaPort = Ports.FreeUdp();
+var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+foreach (var a in new[] { relayDll, "--urls", $"http://127.0.0.1:{httpPort}" })
+{
+    start.ArgumentList.Add(a);
+}
+
+start.Environment["TOKEN_KEYS"] = keys.ToJson();
+start.Environment["RELAY_MEDIA_PORT"] = mediaPort.ToString(CultureInfo.InvariantCulture);
+start.Environment["RELAY_BIND_ADDRESS"] = "127.0.0.1";
+start.Environment["Logging__LogLevel__Default"] = "Warning";
+using var relay = Process.Start(start) ?? throw new InvalidOperationException("could not start the relay");
+relay.OutputDataReceived += (_, _) => { };
+relay.ErrorDataReceived += (_, _) => { };
+relay.BeginOutputReadLine();
+relay.BeginErrorReadLine();
+var baseUri = new Uri($"http://127.0.0.1:{httpPort}");
+using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+var result = new JsonObject();
+using var stopPainter = new CancellationTokenSource();
+var painter = new Thread(() => Paint(display, stopPainter.Token)) { IsBackground = true };
+try
+{
+    await WaitHealthyAsync();
+    painter.Start();
+    foreach (var codec in new[] { "H264", "VP8" })
+    {
+        var (p50, p99, cores, frames) = await RunAsync(codec);
+        var prefix = codec == "VP8" ? "vp8_" : "";
+        result[prefix + "capture_to_send_ms_p50"] = Math.Round(p50, 2);
+        result[prefix + "capture_to_send_ms_p99"] = Math.Round(p99, 2);
+        result[prefix + "host_cpu_cores_1080p30"] = Math.Round(cores, 3);
+        result[prefix + "frames"] = frames;
+        Console.Error.WriteLine($"{codec}: p50 {p50:F2} ms, p99 {p99:F2} ms, {cores:F3} cores, {frames} frames in {seconds} s");
+    }
+}
+finally
+{
+    stopPainter.Cancel();
+    if (!relay.HasExited)
+    {
+        relay.Kill(entireProcessTree: true);
+    }
+
+    xvfb.Kill();
+}
+
+result["screen"] = $"Xvfb {Width}x{Height}x24, {Fps} fps, moving blocks";
+result["seconds"] = seconds;
+result["machine"] = $"{Environment.ProcessorCount} cores, load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]} at the end";
+Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
+File.WriteAllText(output, result.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+return 0;
+
+async Task<(double P50, double P99, double Cores, long Frames)> RunAsync(string codec)
+{
+    var session = Guid.NewGuid();
+    await using var publisher = await MediaPublisher.ConnectAsync(http, baseUri, session, Grant(session, RelayRole.Host), codec);
+    using var screen = ScreenCapture.Open(new ScreenSelection(display));
+    using var encoder = new VideoEncoderSettings(codec, screen.Width, screen.Height, Fps, 4500).Open();
+    using var streamer = new ScreenStreamer(screen, encoder, publisher, Fps);
+    streamer.Start();
+    await Task.Delay(TimeSpan.FromSeconds(warmup));
+    streamer.ResetLatencySamples();
+    var frames0 = streamer.FramesSent;
+    var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+    var wall = Stopwatch.StartNew();
+    await Task.Delay(TimeSpan.FromSeconds(seconds));
+    var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds / wall.Elapsed.TotalSeconds;
+    var samples = streamer.LatencySamples();
+    Array.Sort(samples);
+    if (streamer.Failure is { } failure)
+    {
+        throw new InvalidOperationException("the streamer failed", failure);
+    }
+
+    return (Percentile(samples, 0.50), Percentile(samples, 0.99), cpu, streamer.FramesSent - frames0);
+}
+
+static double Percentile(double[] sorted, double p) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
+
+static string StartXvfb(out Process process)
+{
+    for (var n = 300 + Random.Shared.Next(0, 200); ; n++)
+    {
+        if (File.Exists($"/tmp/.X{n}-lock"))
+        {
+            continue;
+        }
+
+        var psi = new ProcessStartInfo("Xvfb") { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var a in new[] { $":{n}", "-screen", "0", $"{Width}x{Height}x24", "-nolisten", "tcp", "-br" })
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        process = Process.Start(psi)!;
+        process.BeginErrorReadLine();
+        process.BeginOutputReadLine();
+        for (var i = 0; i < 100 && !process.HasExited && !File.Exists($"/tmp/.X11-unix/X{n}"); i++)
+        {
+            Thread.Sleep(50);
+        }
+
+        if (!process.HasExited)
+        {
+            Thread.Sleep(200);
+            return $":{n}";
+        }
+    }
+}
+
+static void Paint(string display, CancellationToken stop)
+{
+    var dpy = X.XOpenDisplay(display);
+    var root = X.XDefaultRootWindow(dpy);
+    var gc = X.XCreateGC(dpy, root, 0, 0);
+    var frame = 0;
+    while (!stop.IsCancellationRequested)
+    {
+        // A window-sized area that scrolls (like a document), and a block that moves (like a pointer drag).
+        for (var i = 0; i < 24; i++)
+        {
+            X.XSetForeground(dpy, gc, (ulong)((((i + frame) * 2654435761u) >> 8) & 0xFFFFFF));
+            X.XFillRectangle(dpy, root, gc, 200, 100 + (i * 32), 1200, 28);
+        }
+
+        X.XSetForeground(dpy, gc, 0xFFFFFF);
+        X.XFillRectangle(dpy, root, gc, (frame * 13) % 1700, 900, 200, 150);
+        X.XSync(dpy, 0);
+        frame++;
+        Thread.Sleep(1000 / Fps);
+    }
+
+    X.XCloseDisplay(dpy);
+}
+
+async Task WaitHealthyAsync()
+{
+    for (var i = 0; i < 200; i++)
+    {
+        try
+        {
+            if ((await http.GetAsync(new Uri(baseUri, "/health"))).IsSuccessStatusCode)
+            {
+                return;
+            }
+        }
+        catch (HttpRequestException)
+        {
+        }
+
+        await Task.Delay(100);
+    }
+
+    throw new InvalidOperationException("the relay did not become healthy");
+}
+
+string Grant(Guid session, RelayRole role)
+{
+    var now = DateTimeOffset.UtcNow;
+    return keys.RelayCodec().Issue(new RelayGrantClaims
+    {
+        Subject = Guid.NewGuid(),
+        Permissions = InputPermissions.None,
+        IssuedAt = now.ToUnixTimeSeconds(),
+        ExpiresAt = now.AddHours(1).ToUnixTimeSeconds(),
+        SessionId = session,
+        Role = role,
+    });
+}
+
+int Arg(string name, int fallback) => int.TryParse(ArgS(name, ""), CultureInfo.InvariantCulture, out var v) ? v : fallback;
+
+string ArgS(string name, string fallback)
+{
+    var i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
+}
+
+internal static partial class X
+{
+    [LibraryImport("libX11.so.6", StringMarshalling = StringMarshalling.Utf8)]
+    public static partial nint XOpenDisplay(string name);
+
+    [LibraryImport("libX11.so.6")]
+    public static partial int XCloseDisplay(nint display);
+
+    [LibraryImport("libX11.so.6")]
+    public static partial nint XDefaultRootWindow(nint display);
+
+    [LibraryImport("libX11.so.6")]
+    public static partial nint XCreateGC(nint display, nint drawable, ulong mask, nint values);
+
+    [LibraryImport("libX11.so.6")]
+    public static partial int XSetForeground(nint display, nint gc, ulong pixel);
+
+    [LibraryImport("libX11.so.6")]
+    public static partial int XFillRectangle(nint display, nint drawable, nint gc, int x, int y, uint width, uint height);
+
+    [LibraryImport("libX11.so.6")]
+    public static partial int XSync(nint display, int discard);
+}

@@ -1,0 +1,156 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+
+namespace Lilium.Host.Tests;
+
+/// <summary>
+/// An Xvfb server on a free display number (1280×720×24, no TCP), started for a test class and
+/// killed after it, plus a drawing connection for painting known colour blocks on the root window.
+/// </summary>
+public sealed partial class XvfbFixture : IAsyncLifetime
+{
+    public const int Width = 1280;
+    public const int Height = 720;
+    private Process? _xvfb;
+    private nint _display;
+
+    public string Display { get; private set; } = "";
+
+    public async Task InitializeAsync()
+    {
+        for (var n = 90 + Random.Shared.Next(0, 200); ; n++)
+        {
+            if (File.Exists($"/tmp/.X{n}-lock") || File.Exists($"/tmp/.X11-unix/X{n}"))
+            {
+                continue;
+            }
+
+            var start = new ProcessStartInfo("Xvfb") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
+            foreach (var a in new[] { $":{n}", "-screen", "0", $"{Width}x{Height}x24", "-nolisten", "tcp", "-noreset", "-br" })
+            {
+                start.ArgumentList.Add(a);
+            }
+
+            _xvfb = Process.Start(start)!;
+            _xvfb.BeginErrorReadLine();
+            _xvfb.BeginOutputReadLine();
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            while (DateTime.UtcNow < deadline && !_xvfb.HasExited && !File.Exists($"/tmp/.X11-unix/X{n}"))
+            {
+                await Task.Delay(50);
+            }
+
+            if (_xvfb.HasExited)
+            {
+                continue; // lost a race for that number
+            }
+
+            Display = $":{n}";
+            _display = XOpenDisplay(Display);
+            for (var i = 0; _display == 0 && i < 50; i++)
+            {
+                await Task.Delay(100);
+                _display = XOpenDisplay(Display);
+            }
+
+            Assert.NotEqual(0, _display);
+            return;
+        }
+    }
+
+    /// <summary>Fills a rectangle of the root window with an RGB colour (0xRRGGBB) and waits until the server did it.</summary>
+    public void Fill(int x, int y, int width, int height, uint rgb)
+    {
+        var root = XDefaultRootWindow(_display);
+        var gc = XCreateGC(_display, root, 0, 0);
+        XSetForeground(_display, gc, rgb);
+        XFillRectangle(_display, root, gc, x, y, (uint)width, (uint)height);
+        XFreeGC(_display, gc);
+        XSync(_display, 0);
+    }
+
+    /// <summary>True while the server has <paramref name="keycode"/> down (XQueryKeymap).</summary>
+    public unsafe bool IsKeyDown(int keycode)
+    {
+        var keys = stackalloc byte[32];
+        XQueryKeymap(_display, keys);
+        return (keys[keycode / 8] & (1 << (keycode % 8))) != 0;
+    }
+
+    /// <summary>The pointer position and button mask (Button1Mask = 0x100 …) on the root window.</summary>
+    public (int X, int Y, uint Mask) Pointer()
+    {
+        var root = XDefaultRootWindow(_display);
+        XQueryPointer(_display, root, out _, out _, out var x, out var y, out _, out _, out var mask);
+        return (x, y, mask);
+    }
+
+    /// <summary>The keysym the layout gives a keycode (no modifiers).</summary>
+    public ulong Keysym(int keycode) => XkbKeycodeToKeysym(_display, (byte)keycode, 0, 0);
+
+    /// <summary>Runs a program against this display and returns its standard output.</summary>
+    public async Task<string> RunAsync(string program, params string[] args)
+    {
+        var start = new ProcessStartInfo(program) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        start.Environment["DISPLAY"] = Display;
+        foreach (var a in args)
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        using var p = Process.Start(start)!;
+        var output = await p.StandardOutput.ReadToEndAsync();
+        await p.WaitForExitAsync();
+        return output;
+    }
+
+    public Task DisposeAsync()
+    {
+        if (_display != 0)
+        {
+            XCloseDisplay(_display);
+        }
+
+        if (_xvfb is { HasExited: false })
+        {
+            _xvfb.Kill();
+            _xvfb.WaitForExit();
+        }
+
+        _xvfb?.Dispose();
+        return Task.CompletedTask;
+    }
+
+    [LibraryImport("libX11.so.6", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial nint XOpenDisplay(string name);
+
+    [LibraryImport("libX11.so.6")]
+    private static partial int XCloseDisplay(nint display);
+
+    [LibraryImport("libX11.so.6")]
+    private static partial nint XDefaultRootWindow(nint display);
+
+    [LibraryImport("libX11.so.6")]
+    private static partial nint XCreateGC(nint display, nint drawable, ulong mask, nint values);
+
+    [LibraryImport("libX11.so.6")]
+    private static partial int XSetForeground(nint display, nint gc, ulong pixel);
+
+    [LibraryImport("libX11.so.6")]
+    private static partial int XFillRectangle(nint display, nint drawable, nint gc, int x, int y, uint width, uint height);
+
+    [LibraryImport("libX11.so.6")]
+    private static partial int XFreeGC(nint display, nint gc);
+
+    [LibraryImport("libX11.so.6")]
+    private static partial int XSync(nint display, int discard);
+
+    [LibraryImport("libX11.so.6")]
+    private static unsafe partial int XQueryKeymap(nint display, byte* keys);
+
+    [LibraryImport("libX11.so.6")]
+    private static partial int XQueryPointer(nint display, nint window, out nint root, out nint child, out int rootX, out int rootY, out int winX, out int winY, out uint mask);
+
+    [LibraryImport("libX11.so.6")]
+    private static partial ulong XkbKeycodeToKeysym(nint display, byte keycode, int group, int level);
+}

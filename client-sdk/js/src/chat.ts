@@ -98,11 +98,13 @@ export function parseHandshake(bytes: Uint8Array, expected: ChatPayloadType.Hell
   };
 }
 
-function helloTranscript(sid: Uint8Array, initiator: Uuid, responder: Uuid, ephI: Uint8Array): Uint8Array {
+/** The bytes the initiator signs in a hello. */
+export function helloTranscript(sid: Uint8Array, initiator: Uuid, responder: Uuid, ephI: Uint8Array): Uint8Array {
   return chatConcat(HELLO_CONTEXT, sid, uuidToBytes(initiator), uuidToBytes(responder), ephI);
 }
 
-function ackTranscript(sid: Uint8Array, initiator: Uuid, responder: Uuid, ephI: Uint8Array, ephR: Uint8Array): Uint8Array {
+/** The bytes the responder signs in an ack; its SHA-256 salts the key derivation. */
+export function ackTranscript(sid: Uint8Array, initiator: Uuid, responder: Uuid, ephI: Uint8Array, ephR: Uint8Array): Uint8Array {
   return chatConcat(ACK_CONTEXT, sid, uuidToBytes(initiator), uuidToBytes(responder), ephI, ephR);
 }
 
@@ -156,6 +158,14 @@ export class PendingChatHandshake {
     const sid = crypto.getRandomValues(new Uint8Array(SESSION_ID_SIZE));
     const signature = await me.identity.sign(helloTranscript(sid, me.userId, peer, eph.spki));
     return new PendingChatHandshake(me.userId, peer, peerIdentityKey, eph.privateKey, { type: ChatPayloadType.Hello, sessionId: sid, ephemeralKey: eph.spki, signature });
+  }
+
+  /**
+   * Rebuilds a pending handshake from its parts (interop tests replay recorded handshakes with the
+   * initiator's recorded ephemeral key). @internal
+   */
+  static restore(me: Uuid, peer: Uuid, peerIdentityKey: Uint8Array, ephemeralPrivateKey: CryptoKey, hello: ChatHandshake): PendingChatHandshake {
+    return new PendingChatHandshake(me, peer, peerIdentityKey, ephemeralPrivateKey, hello);
   }
 
   /** Verifies the ack and derives the session; null if the ack is not the peer's answer to this hello. */

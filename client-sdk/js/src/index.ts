@@ -31,7 +31,7 @@ export {
 } from "./signaling.js";
 export {
   ChatClient, ChatSession, PendingChatHandshake, ChatPayloadType, KeyValuePinStore, indexedDbPinStore, checkPinnedKey, apiKeyLookup,
-  respondToHello, encodeHandshake, parseHandshake, chatConcat, deriveChatKeys, messageSessionId, CHAT_VERSION,
+  respondToHello, helloTranscript, ackTranscript, encodeHandshake, parseHandshake, chatConcat, deriveChatKeys, messageSessionId, CHAT_VERSION,
   type ChatClientOptions, type ChatEvents, type ChatMessage, type ChatSendResult, type ChatRejection, type ChatHandshake,
   type ChatOpenResult, type ChatParty, type KeyPinStore, type PinnedKey,
 } from "./chat.js";

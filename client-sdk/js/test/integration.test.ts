@@ -1,8 +1,12 @@
 /**
- * Against the real REST API and WebSocket gateway (test/support/stack.ts starts them on free ports
+ * Against the real REST API, WebSocket gateway and media relay (test/support/stack.ts starts them on free ports
  * unless LILIUM_API_URL / LILIUM_WS_URL are set): registration and login, every REST route the SDK
  * calls, token renewal, typed problems, signaling (presence, correlation, join flow, grants, session
- * end, reconnect, both token transports), and end-to-end chat with key pinning.
+ * end, reconnect, both token transports), end-to-end chat with key pinning, and — in headless
+ * Chromium, since Node has no RTCPeerConnection — WHIP/WHEP and input through the relay: the page
+ * (test/browser/media-page.js) publishes a canvas + oscillator with `publish`, watches it with
+ * `subscribe`, and sends input the relay forwards or drops by the viewer's grant. One stack for all,
+ * to stay quick.
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
@@ -12,11 +16,40 @@ import {
   LiliumUnavailableError, SignalingError, API_ROUTES, fromBase64, toBase64,
   type WebSocketConstructor, type ChatMessage, type ServerMessage, type SignalingStateChange, type JoinIncomingMessage,
 } from "../src/index.js";
+import { createServer, type Server } from "node:http";
+import { readFile } from "node:fs/promises";
+import { join, normalize, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
 import { startStack, type Stack } from "./support/stack.js";
+import { launchChromium } from "./support/chromium.js";
 import { compareRoutes, openApiRoutes } from "../scripts/check-routes.js";
 
 const WS = WebSocket as unknown as WebSocketConstructor;
 let stack: Stack;
+let server: Server;
+let origin: string;
+const here = dirname(fileURLToPath(import.meta.url)); // build/test
+const jsRoot = join(here, "../..");
+
+// Serves the compiled SDK (build/src as /sdk/) and the media test page to Chromium.
+async function startPageServer(): Promise<void> {
+  server = createServer(async (req, res) => {
+    const path = normalize(decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname));
+    if (path === "/") {
+      res.writeHead(200, { "content-type": "text/html" }).end(`<!doctype html><meta charset=utf-8><title>sdk-js</title><script type=module src="/media-page.js"></script>`);
+      return;
+    }
+    const file = path.startsWith("/sdk/") ? join(here, "../src", path.slice(5)) : path === "/media-page.js" ? join(jsRoot, "test/browser/media-page.js") : null;
+    try {
+      if (file === null) throw new Error("not found");
+      res.writeHead(200, { "content-type": "text/javascript" }).end(await readFile(file));
+    } catch {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise<void>((r) => server.listen(Number(process.env.LILIUM_TEST_PAGE_PORT ?? 0), "127.0.0.1", () => r()));
+  origin = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+}
 
 interface User { identity: LiliumIdentity; api: LiliumApiClient; id: string; nick: string }
 const suffix = Math.random().toString(36).slice(2, 8);
@@ -57,7 +90,9 @@ function next<T>(register: (resolve: (v: T) => void) => () => void, ms = 5000, w
 }
 
 before(async () => {
-  stack = await startStack();
+  await startPageServer();
+  // The page's origin differs from the relay's, so the relay must allow it (as it allows the web app's).
+  stack = await startStack({ withRelay: true, relayAllowedOrigins: [origin] });
   alice = await newUser("alice");
   bob = await newUser("bob");
   carol = await newUser("carol");
@@ -65,6 +100,7 @@ before(async () => {
 
 after(async () => {
   for (const s of sockets) s.close();
+  server?.close();
   await stack?.stop();
 });
 
@@ -275,4 +311,56 @@ test("join over signaling: incoming, accept with a relay grant, grant.update, se
   const c = await connect(carol);
   const refused = await c.join(s2.id);
   assert.ok(refused.action === "join.denied" && refused.reason === "not-friends", "carol is not alice's friend");
+});
+
+test("publish and subscribe through the relay; input passes or drops by the viewer's grant", { timeout: 90_000 }, async () => {
+  assert.ok(stack.relayUrl, "LILIUM_RELAY_URL must be set with LILIUM_API_URL (and allow this page's origin: LILIUM_TEST_PAGE_PORT fixes it)");
+  const user = async (nick: string) => {
+    const api = new LiliumApiClient({ baseUrl: stack.apiUrl, identity: await LiliumIdentity.create() });
+    return { api, user: await api.registerAndLogin(nick + Math.random().toString(36).slice(2, 7)) };
+  };
+  const host = await user("host");
+  const viewer = await user("viewer");
+  await host.api.requestFriend(viewer.user.id);
+  await viewer.api.acceptFriend(host.user.id);
+  await host.api.setGrants(viewer.user.id, { keyboard: true, mouse: true, controller: false, immersion: false });
+  const session = await host.api.createSession();
+  const hostGrant = await host.api.issueRelayGrant(session.id);
+  const viewerGrant = await viewer.api.issueRelayGrant(session.id);
+
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage(origin + "/");
+    await page.evaluate("new Promise(r => { const t = setInterval(() => { if (window.ready) { clearInterval(t); r(true); } }, 20); })", 10_000);
+    const r = await page.evaluate<Record<string, unknown>>(`runMedia(${JSON.stringify({
+      relayUrl: stack.relayUrl, sessionId: session.id, hostGrant: hostGrant.token, viewerGrant: viewerGrant.token, viewerId: viewer.user.id,
+    })})`, 80_000);
+
+    assert.match(String(r.whipResource), new RegExp(`/whip/${session.id}/`));
+    assert.match(String(r.whepResource), new RegExp(`/whep/${session.id}/`));
+    assert.deepEqual(r.hostGrantOnWhep, { name: "RelayRejectedError", status: 403, code: (r.hostGrantOnWhep as { code: string }).code }, "a host grant is refused for WHEP with a typed problem");
+    assert.deepEqual(r.jitterBufferTargets, [0, 0]);
+    assert.deepEqual(r.inputChannel, { ordered: false, maxRetransmits: 0, protocol: "lilium-input/1", label: "input" });
+    assert.ok((r.framesDecoded as number) >= 10);
+    assert.deepEqual(r.tracks, ["audio", "video"]);
+    assert.equal((r.joined as { viewer: string }).viewer, viewer.user.id);
+    assert.deepEqual(r.beforeRevoke, [
+      { viewer: viewer.user.id, event: { kind: "mouseMove", relative: false, x: 1000, y: 2000 } },
+      { viewer: viewer.user.id, event: { kind: "key", down: true, usage: 4, modifiers: 2 } },
+      { viewer: viewer.user.id, event: { kind: "key", down: false, usage: 4, modifiers: 0 } },
+      { viewer: viewer.user.id, event: { kind: "mouseButton", button: 0, down: true } },
+      { viewer: viewer.user.id, event: { kind: "key", down: true, usage: 6, modifiers: 0 } },
+    ], "relative motion (immersion) was dropped by the relay");
+    const applied = r.applied as { type: string; viewer: string; keyboard: boolean; mouse: boolean; peers: number; released: number };
+    assert.equal(applied.type, "grant.applied");
+    assert.equal(applied.keyboard, false);
+    assert.equal(applied.peers, 1);
+    assert.equal(applied.released, 1, "the held key was released");
+    assert.deepEqual(r.afterRevoke, [{ kind: "key", down: false, usage: 6, modifiers: 0 }, { kind: "mouseWheel", dx: 0, dy: 120 }],
+      "the relay's release of the held key, then the wheel; the key pressed after the revoke never arrived");
+    assert.equal((r.viewerLeft as { viewer: string } | null)?.viewer, viewer.user.id, "DELETE ended the viewer at the relay");
+    assert.equal(r.closed, "closed");
+  } finally {
+    await browser.close();
+  }
 });

@@ -91,7 +91,8 @@ const tcpOpen = (port: number) => () => new Promise<boolean>((res) => {
 });
 
 /** Starts (or finds, from the environment) the API and signaling gateway, and the relay if `withRelay`. */
-export async function startStack(options: { withRelay?: boolean } = {}): Promise<Stack> {
+/** `relayAllowedOrigins`: page origins the relay answers CORS for (RELAY_ALLOWED_ORIGINS). */
+export async function startStack(options: { withRelay?: boolean; relayAllowedOrigins?: string[] } = {}): Promise<Stack> {
   if (process.env.LILIUM_API_URL) {
     const wsUrl = process.env.LILIUM_WS_URL;
     if (!wsUrl) throw new Error("LILIUM_API_URL is set but LILIUM_WS_URL is not.");
@@ -159,6 +160,7 @@ export async function startStack(options: { withRelay?: boolean } = {}): Promise
     const gateway = start("gateway", [gatewayDll], { LOCAL_GATEWAY_PORT: String(gatewayPort) });
     const relay = relayDll === null ? null : start("relay", [relayDll], {
       ASPNETCORE_URLS: `http://127.0.0.1:${relayPort}`, RELAY_MEDIA_PORT: String(relayUdp), RELAY_BIND_ADDRESS: "127.0.0.1", RELAY_PUBLIC_IP: "127.0.0.1",
+      RELAY_ALLOWED_ORIGINS: (options.relayAllowedOrigins ?? []).join(","),
     });
     await waitFor("the API", httpOk(`http://127.0.0.1:${apiPort}/health`), api.child, api.log);
     await waitFor("the gateway", tcpOpen(gatewayPort), gateway.child, gateway.log);

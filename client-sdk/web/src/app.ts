@@ -82,6 +82,9 @@ export interface State {
   panel: "chat" | "friends" | "host";
 }
 
+/** window.fetch called as a method of another object throws "Illegal invocation" (see client-sdk/web/NEEDS.md). */
+const boundFetch = (input: string, init?: RequestInit) => fetch(input, init);
+
 const SESSION_LINK = /\/s\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/i;
 
 const DENIALS: Record<string, string> = {
@@ -153,7 +156,10 @@ export class App {
     await this.signIn(nickname);
   }
 
+  private importing = false;
+
   async importIdentity(text: string, password: string, nickname: string): Promise<void> {
+    this.importing = true;
     this.identity = text.includes("-----BEGIN")
       ? await LiliumIdentity.importPem(text, { store: this.store })
       : await LiliumIdentity.importBackup(text, password, { store: this.store });
@@ -166,12 +172,16 @@ export class App {
 
   private async signIn(nickname: string | null): Promise<void> {
     const identity = this.identity!;
-    const api = new LiliumApiClient({ baseUrl: this.config.api, identity });
+    const api = new LiliumApiClient({ baseUrl: this.config.api, identity, fetch: boundFetch });
     this.api = api;
     let me: UserInfo;
     try {
-      await api.login();
-      me = await api.me();
+      if (nickname !== null && !this.importing) {
+        me = await api.registerAndLogin(nickname); // a new key: register first (idempotent for the same key)
+      } else {
+        await api.login();
+        me = await api.me();
+      }
     } catch (error) {
       if (error instanceof LiliumProblemError && error.status === 404 && nickname === null) {
         // A key the server does not know (imported, or a fresh database): ask for a nickname.
@@ -230,10 +240,11 @@ export class App {
 
     this.chat = new ChatClient({
       signaling: s, identity: this.identity!, userId: this.state.me!.id,
-      lookupKey: apiKeyLookup(api), pins: indexedDbPinStore(this.state.me!.id),
+      lookupKey: apiKeyLookup(api), pins: indexedDbPinStore(this.state.me!.id, `lilium-pins-${this.state.me!.id}`), // own database: see NEEDS.md
     });
     this.chat.on("message", (m) => this.addLine(m.from, { mine: false, text: m.text, state: "received" }));
     this.chat.on("ack", (a) => this.updateLine(a.from, (l) => l.id === a.msgId && l.mine ? { ...l, state: "read" } : l));
+    this.chat.on("rejected", (r) => console.warn(`chat: dropped a payload from ${r.from}: ${r.reason}`));
     this.chat.on("keyChanged", (e) => this.toast(`The key of a friend changed (${e.currentFingerprint.slice(0, 16)}…). Compare fingerprints before trusting it.`, "bad"));
     await this.refreshPresence();
   }
@@ -266,7 +277,11 @@ export class App {
         return { ...f, online: prev?.online ?? f.online, unread: prev?.unread ?? 0, sharing: prev?.sharing ?? null };
       });
       friends.sort((a, b) => Number(b.online) - Number(a.online) || a.nickname.localeCompare(b.nickname));
-      if (JSON.stringify(friends) !== JSON.stringify(this.state.friends)) this.set({ friends });
+      if (JSON.stringify(friends) !== JSON.stringify(this.state.friends)) {
+        const newlyAccepted = friends.some((f) => f.status === "accepted" && old.get(f.userId)?.status !== "accepted");
+        this.set({ friends });
+        if (newlyAccepted) await this.refreshPresence(); // presence events only tell of later changes
+      }
     } catch { /* shown by the connection state */ }
   }
 
@@ -379,7 +394,7 @@ export class App {
     stream.getVideoTracks()[0]?.addEventListener("ended", () => void this.endSession());
     try {
       const grant = await api.issueRelayGrant(session.id);
-      const publisher = await publish(stream, { relayUrl: this.config.relay, sessionId: session.id, grant: grant.token });
+      const publisher = await publish(stream, { relayUrl: this.config.relay, sessionId: session.id, grant: grant.token, fetch: boundFetch });
       if (this.state.host?.session.id !== session.id) {
         await publisher.close();
         return;
@@ -599,7 +614,7 @@ export class App {
     let viewer: MediaViewer;
     try {
       // The relay is behind the app's origin (CloudFront, or the API's local forwarding): /config.json says where.
-      viewer = await subscribe({ relayUrl: this.config.relay, sessionId, grant, input: "reliable", timeoutMs: 15_000 });
+      viewer = await subscribe({ relayUrl: this.config.relay, sessionId, grant, input: "reliable", timeoutMs: 15_000, fetch: boundFetch });
     } catch (error) {
       if (this.state.viewer?.session !== sessionId) return;
       const unreachable = error instanceof RelayUnavailableError || (error instanceof LiliumProblemError && error.status >= 502);

@@ -10,7 +10,7 @@ export DOTNET_NOLOGO := 1
 .PHONY: help deps build test run demo migrate db db-stop db-prune aws-endpoint lambdas format \
         bench-api bench-lambda-init bench-signaling bench-relay bench-input \
         synth diff deploy destroy deploy-local destroy-local pause resume status clean \
-        relay-image push-relay-image
+        relay-image push-relay-image web bench-web
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -21,10 +21,13 @@ deps: ## install what a fresh machine lacks (apt, pip, npm); idempotent
 build: ## build the whole solution
 	$(DOTNET) build Infra.sln -c $(CONFIG) --nologo
 
-test: lambdas ## run every test against the local topology (Postgres, :4566 endpoint, real peers)
+web: ## build the web app (client-sdk/web -> dist; npm ci on a fresh clone)
+	bash scripts/build-web.sh
+
+test: lambdas web ## run every test against the local topology (Postgres, :4566 endpoint, real peers)
 	bash scripts/test.sh
 
-run: ## the whole stack on this machine with embedded defaults
+run: web ## the whole stack on this machine with embedded defaults; the web app at http://127.0.0.1:5080/
 	bash scripts/run-local.sh
 
 demo: ## two users: friends, E2E chat, a hosted test pattern watched through the relay, input granted and revoked
@@ -65,6 +68,9 @@ bench-relay: ## SFU subscriber streams per core -> bench/results/relay.json
 
 bench-input: ## input relay latency -> bench/results/input.json
 	bash bench/run.sh input
+
+bench-web: web ## web app size and viewer join -> first frame, median of 10 -> bench/results/web.json
+	bash bench/web/run.sh
 
 relay-image: ## the relay's OCI image without Docker (Debian .debs + self-contained publish, umoci) -> artifacts/relay-image
 	bash scripts/relay-image.sh build $(ARTIFACTS)/relay-image

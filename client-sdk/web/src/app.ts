@@ -62,6 +62,8 @@ export interface ViewerState {
   stats: ViewerStats | null;
   input: InputCounters | null;
   retryable: boolean;
+  /** From asking to join to the first frame on screen (ms), once shown. */
+  joinMs: number | null;
 }
 
 export interface Toast { id: number; text: string; kind: "ok" | "bad" | "info" }
@@ -157,6 +159,12 @@ export class App {
   }
 
   private importing = false;
+  private joinStartedAt = 0;
+
+  /** The viewer's video presented its first frame (requestVideoFrameCallback). */
+  firstFrameShown(): void {
+    if (this.state.viewer !== null && this.state.viewer.joinMs === null) this.setViewer({ joinMs: Math.round(performance.now() - this.joinStartedAt) });
+  }
 
   async importIdentity(text: string, password: string, nickname: string): Promise<void> {
     this.importing = true;
@@ -565,6 +573,7 @@ export class App {
   async askToJoin(sessionId: string): Promise<void> {
     if (this.state.host?.session.id === sessionId) return;
     await this.leaveViewer();
+    this.joinStartedAt = performance.now();
     history.replaceState(null, "", `/s/${sessionId}`);
     let host: Uuid | null = null, hostNick = "the host";
     try {
@@ -606,7 +615,7 @@ export class App {
   }
 
   private viewerState(session: string, host: Uuid | null, hostNick: string, phase: ViewerPhase, message: string): ViewerState {
-    return { session, host, hostNick, phase, message, permissions: { ...NO_PERMISSIONS }, stream: null, stats: null, input: null, retryable: false };
+    return { session, host, hostNick, phase, message, permissions: { ...NO_PERMISSIONS }, stream: null, stats: null, input: null, retryable: false, joinMs: null };
   }
 
   private async connectViewer(sessionId: string, grant: string, relayUrl: string | undefined, attempt = 0): Promise<void> {

@@ -31,7 +31,7 @@ export function ChatPanel({ friend }: { friend: Friend }) {
           <div class="small muted row"><span class={`dot${friend.online ? " on" : ""}`} />{friend.online ? "Online" : "Offline"} · <span class="mono">{shortFingerprint(friend.fingerprint)}</span></div>
         </div>
         {friend.sharing && <button class="btn primary" data-testid="chat-join" onClick={() => void app.askToJoin(friend.sharing!)}>Ask to join their screen</button>}
-        <span class="e2e">🔒 End-to-end encrypted</span>
+        <span class="badge ok e2e">End-to-end encrypted</span>
       </div>
       <div class="messages" ref={list} data-testid="messages">
         {lines.length === 0 && <div class="empty">Say hello to {friend.nickname}. Only the two of you can read this chat.</div>}

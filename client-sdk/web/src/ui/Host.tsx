@@ -69,7 +69,7 @@ export function HostPanel() {
                   </select>
                 </label>
               </div>
-              <div class="small muted">{h.hasAudio ? "🔊 Sharing audio" : "🔇 No audio (the chosen surface offered none)"} · session <span class="mono">{h.session.id.slice(0, 8)}</span></div>
+              <div class="small muted">{h.hasAudio ? "Sharing audio" : "No audio (the chosen surface offered none)"} · session <span class="mono">{h.session.id.slice(0, 8)}</span></div>
               <div class="note">This browser cannot inject viewers' input; what you grant is enforced at the relay and shown to them. Use <span class="mono">lilium host</span> for remote control.</div>
             </div>
           </div>

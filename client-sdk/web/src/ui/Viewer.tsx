@@ -21,6 +21,7 @@ export function ViewerStage() {
     if (el === null) return;
     if (el.srcObject !== v.stream) el.srcObject = v.stream;
     app.attachVideo(v.stream ? el : null);
+    if (v.stream && "requestVideoFrameCallback" in el) el.requestVideoFrameCallback(() => app.firstFrameShown());
   }, [v.stream]);
   useEffect(() => () => app.attachVideo(null), []);
   useEffect(() => {
@@ -82,6 +83,7 @@ export function ViewerStage() {
           <dt>freezes</dt><dd>{s.freezes}</dd>
           <dt>frames</dt><dd data-testid="stat-frames">{s.framesDecoded}</dd>
           <dt>codec</dt><dd>{s.codec || "—"}</dd>
+          {v.joinMs !== null && <><dt>joined in</dt><dd data-testid="stat-join">{v.joinMs} ms</dd></>}
           {v.input && <><dt>input sent</dt><dd data-testid="stat-input">{v.input.keys + v.input.mouse + v.input.wheel + v.input.controller}</dd></>}
         </dl>
       )}

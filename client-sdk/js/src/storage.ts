@@ -67,8 +67,26 @@ export class IndexedDbStore implements KeyValueStore {
     if (this.db !== null) return this.db;
     const factory = this.factory;
     if (factory === undefined) return Promise.reject(new Error("IndexedDB is not available here; pass another KeyValueStore."));
-    this.db = openWithStore(factory, this.databaseName, this.storeName);
-    return this.db;
+    const attempt = (left: number): Promise<IDBDatabase> =>
+      openWithStore(factory, this.databaseName, this.storeName).catch((error: unknown) => {
+        // Two stores adding their object stores at once: one version bump loses; try again.
+        if (left > 0) return attempt(left - 1);
+        throw error;
+      });
+    const opening = attempt(3).then((db) => {
+      // Another store of the same database may need a version upgrade to add its object store:
+      // let it, and reopen on next use (an open connection would block the upgrade forever).
+      db.onversionchange = () => {
+        db.close();
+        if (this.db === opening) this.db = null;
+      };
+      return db;
+    });
+    opening.catch(() => {
+      if (this.db === opening) this.db = null;
+    });
+    this.db = opening;
+    return opening;
   }
 
   private async run(mode: IDBTransactionMode, op: (store: IDBObjectStore) => IDBRequest): Promise<unknown> {
@@ -102,12 +120,13 @@ function openWithStore(factory: IDBFactory, name: string, store: string): Promis
         return;
       }
       const version = db.version + 1;
-      db.close();
+      db.close(); // a concurrent upgrade by another store may win the race; open() then tries again
       const upgrade = factory.open(name, version);
       upgrade.onupgradeneeded = () => {
         if (!upgrade.result.objectStoreNames.contains(store)) upgrade.result.createObjectStore(store);
       };
       upgrade.onerror = () => reject(upgrade.error);
+      upgrade.onblocked = () => undefined; // waits for the other connections' versionchange close
       upgrade.onsuccess = () => resolve(upgrade.result);
     };
   });

@@ -360,6 +360,10 @@ test("publish and subscribe through the relay; input passes or drops by the view
       "the relay's release of the held key, then the wheel; the key pressed after the revoke never arrived");
     assert.equal((r.viewerLeft as { viewer: string } | null)?.viewer, viewer.user.id, "DELETE ended the viewer at the relay");
     assert.equal(r.closed, "closed");
+
+    assert.deepEqual(await page.evaluate("runStorage()", 20_000), {
+      same: true, extractable: false, verified: true, backup: true, pinFingerprint: true, missing: null, kicked: "KeyChangedError",
+    }, "identities and pins persist in IndexedDB, keys non-extractable");
   } finally {
     await browser.close();
   }

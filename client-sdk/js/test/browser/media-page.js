@@ -99,3 +99,32 @@ window.runMedia = async ({ relayUrl, sessionId, hostGrant, viewerGrant, viewerId
   return result;
 };
 window.ready = true;
+
+// IndexedDB persistence (Node has none): an identity survives a reload of the store object, stays
+// non-extractable, and a second object store (pins) is added to the same database.
+window.runStorage = async () => {
+  const store = sdk.indexedDbIdentityStore("lilium-test");
+  const made = await sdk.LiliumIdentity.create({ store, profile: "p1", backupPassword: "pw", backupIterations: 1000 });
+  const loaded = await sdk.LiliumIdentity.load(sdk.indexedDbIdentityStore("lilium-test"), "p1");
+  const data = new Uint8Array([1, 2, 3]);
+  const verified = await sdk.verifySignature(made.publicKey, data, await loaded.sign(data));
+  const pins = sdk.indexedDbPinStore("me", "lilium-test");
+  await pins.set("friend", { publicKey: made.publicKey, fingerprint: made.fingerprint, pinnedAt: 1 });
+  const pin = await pins.get("friend");
+  const again = await sdk.LiliumIdentity.load(sdk.indexedDbIdentityStore("lilium-test"), "p1");
+  let kicked = null;
+  try {
+    await sdk.checkPinnedKey(pins, "friend", (await sdk.LiliumIdentity.create()).publicKey);
+  } catch (e) {
+    kicked = e.name;
+  }
+  return {
+    same: loaded.fingerprint === made.fingerprint && again.fingerprint === made.fingerprint,
+    extractable: loaded.privateKey.extractable,
+    verified,
+    backup: loaded.exportBackup() === made.exportBackup(),
+    pinFingerprint: pin.fingerprint === made.fingerprint,
+    missing: await sdk.LiliumIdentity.load(store, "nobody"),
+    kicked,
+  };
+};

@@ -101,8 +101,14 @@ export async function launchChromium(): Promise<Browser> {
       return {
         console: consoleLines,
         async evaluate<T>(expression: string, timeoutMs = 60_000): Promise<T> {
-          const r = await send<{ result: { value?: T }; exceptionDetails?: { text: string; exception?: { description?: string } } }>(
-            "Runtime.evaluate", { expression, awaitPromise: true, returnByValue: true, timeout: timeoutMs }, sessionId);
+          let timer: ReturnType<typeof setTimeout> | undefined;
+          const r = await Promise.race([
+            send<{ result: { value?: T }; exceptionDetails?: { text: string; exception?: { description?: string } } }>(
+              "Runtime.evaluate", { expression, awaitPromise: true, returnByValue: true }, sessionId),
+            new Promise<never>((_, reject) => {
+              timer = setTimeout(() => reject(new Error(`page evaluation timed out after ${timeoutMs} ms\nconsole:\n${consoleLines.join("\n")}`)), timeoutMs);
+            }),
+          ]).finally(() => clearTimeout(timer));
           if (r.exceptionDetails) throw new Error(`in the page: ${r.exceptionDetails.exception?.description ?? r.exceptionDetails.text}\nconsole:\n${consoleLines.join("\n")}`);
           return r.result.value as T;
         },

@@ -57,9 +57,7 @@ export class LiliumApiClient {
   constructor(options: LiliumApiClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, "");
     this.identity = options.identity;
-    const f = options.fetch ?? (globalThis.fetch as FetchLike | undefined);
-    if (f === undefined) throw new LiliumError("No fetch available; pass options.fetch.");
-    this.fetchFn = f;
+    this.fetchFn = resolveFetch(options.fetch);
     this.now = options.now ?? Date.now;
     this.renewBeforeMs = options.renewBeforeMs ?? 30_000;
     this.timeoutMs = options.timeoutMs ?? 30_000;
@@ -311,6 +309,16 @@ export class LiliumApiClient {
   corruptAccessTokenForTests(): void {
     if (this.tokens !== null) this.tokens = { ...this.tokens, accessToken: this.tokens.accessToken.slice(0, -4) + "AAAA" };
   }
+}
+
+/**
+ * The given fetch, else the global one, wrapped so it is always called as a plain function: a
+ * browser's `fetch` stored on an object and called as `obj.fetch(...)` throws "Illegal invocation".
+ */
+export function resolveFetch(fetchFn?: FetchLike): FetchLike {
+  const f = fetchFn ?? (globalThis.fetch as FetchLike | undefined);
+  if (f === undefined) throw new LiliumError("No fetch available; pass options.fetch.");
+  return (input, init) => f(input, init);
 }
 
 function toTokens(t: TokenResponse): Tokens {

@@ -15,7 +15,7 @@
  * on close.
  */
 
-import type { FetchLike } from "./api.js";
+import { resolveFetch, type FetchLike } from "./api.js";
 import { LiliumError, RelayRejectedError, RelayUnavailableError } from "./errors.js";
 import { Emitter } from "./events.js";
 import { decodeForwarded, InputSender, type InputEvent } from "./input.js";
@@ -325,8 +325,7 @@ function newPeerConnection(options: RelayConnectOptions): RTCPeerConnection {
 }
 
 async function negotiate(pc: RTCPeerConnection, endpoint: string, options: RelayConnectOptions): Promise<RelayResource> {
-  const fetchFn = options.fetch ?? (globalThis.fetch as FetchLike | undefined);
-  if (fetchFn === undefined) throw new LiliumError("No fetch available; pass options.fetch.");
+  const fetchFn = resolveFetch(options.fetch);
   const queued: RTCIceCandidate[] = [];
   let resource: RelayResource | null = null;
   const trickle = options.trickle ?? true;

@@ -88,9 +88,11 @@ window.runMedia = async ({ relayUrl, sessionId, hostGrant, viewerGrant, viewerId
   mark("revoked");
   result.afterRevoke = inputs.map((e) => e.event);
 
+  // DELETE while the peer connection is still up: viewer.left then proves the relay got it.
   const left = new Promise((r) => pub.on("viewerLeft", r));
-  await viewer.close();
+  await viewer.resource.delete();
   result.viewerLeft = await Promise.race([left, sleep(5000).then(() => null)]);
+  await viewer.close();
   mark("left");
   await pub.close();
   clearInterval(paint);

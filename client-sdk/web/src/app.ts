@@ -238,11 +238,14 @@ export class App {
         if (!m.permissions.keyboard || !m.permissions.mouse) this.capture?.releaseAll();
       }
     });
-    s.on("session.ended", (m) => this.onSessionEnded(m.session));
+    s.on("session.ended", (m) => this.onSessionEnded(m.session, (m as { reason?: string }).reason));
     s.on("message", (m) => {
-      const kicked = m as unknown as { action: string; session?: string };
-      if ((kicked.action === "session.kicked" || kicked.action === "session.removed") && kicked.session === this.state.viewer?.session) {
-        this.endViewer("removed", "The host removed you from the session.");
+      // Lifecycle messages newer than this SDK's typings (docs/signaling.md): session.kicked, session.left.
+      const msg = m as unknown as { action: string; session?: string; viewer?: string; id?: string };
+      if (msg.action === "session.kicked" && msg.id === undefined && msg.session === this.state.viewer?.session) {
+        this.endViewer("removed", `${this.state.viewer?.hostNick ?? "The host"} removed you from the session.`);
+      } else if (msg.action === "session.left" && msg.session === this.state.host?.session.id) {
+        this.setHost({ viewers: (this.state.host?.viewers ?? []).filter((v) => v.userId !== msg.viewer) });
       }
     });
 
@@ -700,8 +703,12 @@ export class App {
     } catch { /* closed */ }
   }
 
-  private onSessionEnded(sessionId: string): void {
-    if (this.state.viewer?.session === sessionId) this.endViewer("ended", `${this.state.viewer.hostNick} ended the session.`);
+  private onSessionEnded(sessionId: string, reason?: string): void {
+    const v = this.state.viewer;
+    if (v?.session === sessionId) {
+      if (reason === "host-gone") this.endViewer("host-left", `${v.hostNick} left and did not come back; the session is over.`);
+      else this.endViewer("ended", `${v.hostNick} ended the session.`);
+    }
     if (this.state.host?.session.id === sessionId) void this.endSession();
     this.set({ friends: this.state.friends.map((f) => (f.sharing === sessionId ? { ...f, sharing: null } : f)) });
   }

@@ -62,7 +62,7 @@ export function FriendsPanel() {
               {incoming.map((f) => (
                 <div class="list-item" key={f.userId} data-testid={`request-${f.nickname}`}>
                   <Avatar name={f.nickname} />
-                  <div class="grow"><strong>{f.nickname}</strong><div class="small muted">wants to be friends · <span class="mono">{shortFingerprint(f.fingerprint)}</span></div></div>
+                  <div class="grow"><strong>{f.nickname}</strong><div class="small muted">wants to be friends</div><div class="mono muted">{shortFingerprint(f.fingerprint)}</div></div>
                   <button class="btn sm primary" data-testid={`accept-${f.nickname}`} onClick={() => void app.friendAction(f.userId, "accept")}>Accept</button>
                   <button class="btn sm" data-testid={`decline-${f.nickname}`} onClick={() => void app.friendAction(f.userId, "decline")}>Decline</button>
                   <button class="btn sm danger" onClick={() => void app.friendAction(f.userId, "block")}>Block</button>

@@ -60,7 +60,7 @@ export function ViewerStage() {
   const s = v.stats;
   return (
     <div class="stage" ref={stage} data-testid="viewer" data-phase={v.phase}>
-      <video ref={video} autoPlay playsInline tabIndex={0} data-testid="remote-video" class={watching || v.phase === "reconnecting" ? "" : "hidden"} />
+      <video ref={video} autoPlay playsInline tabIndex={0} data-testid="remote-video" class={watching || v.phase === "reconnecting" ? "" : "invisible"} />
       {!watching && (
         <div class="state">
           <div class="card col" data-testid="viewer-state">
@@ -90,16 +90,20 @@ export function ViewerStage() {
       <div class="bar">
         <strong>{v.hostNick}</strong>
         <span class="muted small">{watching ? "is sharing" : TITLES[v.phase]}</span>
-        <div class="grant grow" data-testid="grant">
-          <span class="small muted">You may use:</span>
-          {PERMISSION_LABELS.map(([k, label]) => (
-            <span key={k} class={`badge ${v.permissions[k] ? "ok" : ""}`} data-testid={`grant-${k}`} data-on={String(v.permissions[k])}>{v.permissions[k] ? "✓" : "✕"} {label}</span>
-          ))}
-        </div>
-        <button class="btn sm" data-testid="toggle-stats" onClick={() => setShowStats(!showStats)}>{showStats ? "Hide stats" : "Stats"}</button>
-        <button class="btn sm" data-testid="fullscreen" onClick={() => void fullscreen()}>Fullscreen</button>
-        <button class="btn sm" data-testid="immersion" disabled={!v.permissions.immersion || !watching} onClick={() => void immersion()}
-          title={v.permissions.immersion ? "Fullscreen with pointer lock and keyboard lock" : "The host has not granted immersion"}>{immersive ? "Exit immersion" : "Immersion"}</button>
+        {watching || v.phase === "reconnecting" ? (
+          <>
+          <div class="grant grow" data-testid="grant">
+            <span class="small muted">You may use:</span>
+            {PERMISSION_LABELS.map(([k, label]) => (
+              <span key={k} class={`badge ${v.permissions[k] ? "ok" : ""}`} data-testid={`grant-${k}`} data-on={String(v.permissions[k])}>{v.permissions[k] ? "✓" : "✕"} {label}</span>
+            ))}
+          </div>
+          <button class="btn sm" data-testid="toggle-stats" onClick={() => setShowStats(!showStats)}>{showStats ? "Hide stats" : "Stats"}</button>
+          <button class="btn sm" data-testid="fullscreen" onClick={() => void fullscreen()}>Fullscreen</button>
+          <button class="btn sm" data-testid="immersion" disabled={!v.permissions.immersion || !watching} onClick={() => void immersion()}
+            title={v.permissions.immersion ? "Fullscreen with pointer lock and keyboard lock" : "The host has not granted immersion"}>{immersive ? "Exit immersion" : "Immersion"}</button>
+          </>
+        ) : <div class="grow" />}
         <button class="btn sm danger" data-testid="leave" onClick={() => void app.leaveViewer()}>Leave</button>
       </div>
     </div>

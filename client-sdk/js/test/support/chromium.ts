@@ -31,6 +31,9 @@ export async function launchChromium(): Promise<Browser> {
     "--autoplay-policy=no-user-gesture-required", "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
     "about:blank",
   ], { stdio: ["ignore", "ignore", "pipe"] });
+  // If the test process dies before close(), take the browser with it.
+  const orphanGuard = () => child.kill("SIGKILL");
+  process.once("exit", orphanGuard);
   const endpoint = await new Promise<string>((resolve, reject) => {
     let err = "";
     const timer = setTimeout(() => reject(new Error(`chromium did not start: ${err}`)), 20_000);
@@ -129,6 +132,7 @@ export async function launchChromium(): Promise<Browser> {
           res();
         }, 5_000).unref();
       });
+      process.removeListener("exit", orphanGuard);
       rmSync(profile, { recursive: true, force: true });
     },
   };

@@ -40,7 +40,7 @@ public sealed class JoinTimingTests(WebStack stack, Browser browser)
         var grant = await host.IssueRelayGrantAsync(session.Id, ct);
         using var http = new HttpClient();
         await using var publisher = await MediaPublisher.ConnectAsync(http, stack.RelayUrl, session.Id, grant.Token, cancellationToken: ct);
-        await using var source = FfmpegVp8Source.TestPattern(1280, 720, 30);
+        await using var source = FfmpegVp8Source.TestPattern();
         var sending = Task.Run(async () =>
         {
             await foreach (var frame in source.ReadFramesAsync(ct))
@@ -84,7 +84,7 @@ public sealed class JoinTimingTests(WebStack stack, Browser browser)
                 ["first_frame_ms_p50"] = median,
                 ["first_frame_ms"] = new JsonArray([.. times.Select(t => (JsonNode)t)]),
                 ["joins"] = Joins,
-                ["method"] = "Debian chromium headless via Playwright, loopback; viewer opens /s/{session} (asks to join), an SDK host admits at once and publishes a 1280x720 VP8 test pattern; time from the ask to the video's first requestVideoFrameCallback; js_gzip_kb = app script + stylesheet, gzip -9",
+                ["method"] = "Debian chromium headless via Playwright, loopback; viewer opens /s/{session} (asks to join), an SDK host admits at once and publishes a 640x360 VP8 test pattern; time from the ask to the video's first requestVideoFrameCallback; js_gzip_kb = app script + stylesheet, gzip -9",
                 ["measured_at"] = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture),
             };
             await File.WriteAllTextAsync(output, result.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n", ct.IsCancellationRequested ? CancellationToken.None : ct);

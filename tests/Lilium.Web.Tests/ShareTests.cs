@@ -85,4 +85,30 @@ public sealed class ShareTests(WebStack stack, Browser browser)
         await gina.Page.Context.CloseAsync();
         await hugo.Page.Context.CloseAsync();
     }
+
+    // Signaling's session.kick (and the relay dropping the kicked peer) comes with the security work on branch wt-sec
+    // (docs/signaling.md there); this branch's signaling answers unknown-action. Remove Skip once both are merged.
+    [Fact(Skip = "needs signaling session.kick from the security branch (wt-sec); un-skip after merging it")]
+    public async Task Kicked_viewer_sees_removed_within_two_seconds()
+    {
+        var kim = await WebUser.RegisterAsync(browser, stack, "kim");
+        var leo = await WebUser.RegisterAsync(browser, stack, "leo");
+        await kim.BefriendAsync(leo);
+        await kim.Page.GetByTestId("nav-host").ClickAsync();
+        await kim.Page.GetByTestId("share").ClickAsync();
+        await Assertions.Expect(kim.Page.GetByTestId("host-status")).ToHaveTextAsync("● Live");
+        var session = (await kim.StateAsync("host.session")).GetProperty("id").GetString();
+        await leo.Page.GotoAsync($"/s/{session}");
+        await kim.Page.GetByTestId("join-approve").ClickAsync();
+        await Assertions.Expect(leo.Page.GetByTestId("viewer")).ToHaveAttributeAsync("data-phase", "watching");
+
+        var kicked = DateTime.UtcNow;
+        await kim.Page.GetByTestId("kick-leo").ClickAsync();
+        await Assertions.Expect(leo.Page.GetByTestId("viewer")).ToHaveAttributeAsync("data-phase", "removed", new() { Timeout = 2_000 });
+        Assert.True(DateTime.UtcNow - kicked < TimeSpan.FromSeconds(2));
+        await Assertions.Expect(leo.Page.GetByTestId("viewer-title")).ToHaveTextAsync("You were removed");
+        await Screenshots.SaveAsync(leo.Page, "12-viewer-removed");
+        await kim.Page.Context.CloseAsync();
+        await leo.Page.Context.CloseAsync();
+    }
 }

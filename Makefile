@@ -10,7 +10,7 @@ export DOTNET_NOLOGO := 1
 .PHONY: help deps build test test-unit test-integration test-interop run demo migrate db db-stop db-prune aws-endpoint lambdas format \
         bench-api bench-lambda-init bench-signaling bench-relay bench-input bench-host fuzz \
         synth diff deploy destroy deploy-local destroy-local pause resume status clean \
-        relay-image push-relay-image
+        relay-image push-relay-image web bench-web
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -21,19 +21,22 @@ deps: ## install what a fresh machine lacks (apt, pip, npm); idempotent, about h
 build: ## build the whole solution
 	$(DOTNET) build Infra.sln -c $(CONFIG) --nologo
 
-test: deps lambdas ## every test (Postgres, :4566 endpoint, real peers) and the format check; installs what is missing first
+web: ## build the web app (client-sdk/web -> dist; npm ci on a fresh clone)
+	bash scripts/build-web.sh
+
+test: deps lambdas web ## every test (Postgres, :4566 endpoint, real peers, Chromium) and the format check; installs what is missing first
 	bash scripts/test.sh
 
 test-unit: deps ## the fast inner loop: tests that need no process, socket, database or AWS endpoint (Category=Unit)
 	bash scripts/test.sh --category Unit
 
-test-integration: deps lambdas ## tests against Postgres, the :4566 endpoint, local processes and sockets (Category=Integration)
+test-integration: deps lambdas web ## tests against Postgres, the :4566 endpoint, local processes and sockets (Category=Integration)
 	bash scripts/test.sh --category Integration
 
 test-interop: deps ## tests against aiortc, libsrtp and ffmpeg peers (Category=Interop)
 	bash scripts/test.sh --category Interop
 
-run: deps ## the whole stack on this machine with embedded defaults; installs what is missing first
+run: deps web ## the whole stack on this machine; open the web app at http://127.0.0.1:5080/
 	bash scripts/run-local.sh
 
 demo: deps ## two users: friends, E2E chat, a hosted test pattern watched through the relay, input granted and revoked
@@ -81,6 +84,9 @@ fuzz: ## libFuzzer + SharpFuzz on our parsers, 1M runs per target (FUZZ_RUNS, FU
 
 bench-host: ## host capture-to-send latency and CPU at 1080p30, H.264 and VP8, on Xvfb -> bench/results/host.json
 	bash bench/run.sh host
+
+bench-web: web ## web app size and viewer join -> first frame, median of 10 -> bench/results/web.json
+	bash bench/web/run.sh
 
 relay-image: ## the relay's OCI image without Docker (Debian .debs + self-contained publish, umoci) -> artifacts/relay-image
 	bash scripts/relay-image.sh build $(ARTIFACTS)/relay-image

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make run: the whole LiliumShare stack on this machine, on embedded defaults.
 #   Postgres (private cluster, scripts/pg.sh)  the :4566 AWS endpoint (LocalStack or moto)
-#   REST API on :5080                          WebSocket gateway + signaling on :5081 (when built)
+#   REST API + the web app on :5080            WebSocket gateway + signaling on :5081 (when built)
 #   media relay: HTTP :8080, UDP :7882
 # API_PORT, GATEWAY_PORT, RELAY_HTTP_PORT, RELAY_UDP_PORT, LILIUM_PG_PORT and LOCALSTACK_ENDPOINT move them.
 # Ctrl-C (or SIGTERM) stops every process it started: each component runs in a process group of its own, which
@@ -83,13 +83,20 @@ start() { # name, command... — in a new session, so its process group is its o
   echo "    $name (pid $!, log $log)"
 }
 
+step "web app"
+bash scripts/build-web.sh
+
 step "start"
-ASPNETCORE_URLS="http://127.0.0.1:$API_PORT" start api dotnet "$(bin functions/Lilium.Api)"
+# The API serves the web app and forwards /ws, /whip and /whep to the gateway and the relay: one origin, as on AWS.
+APP_URL="http://127.0.0.1:$API_PORT"
+ASPNETCORE_URLS="$APP_URL" WEB_ROOT="$ROOT/client-sdk/web/dist" \
+  WEB_PROXY_SIGNALING="ws://127.0.0.1:$GATEWAY_PORT/local" WEB_PROXY_RELAY="http://127.0.0.1:$RELAY_HTTP_PORT/" \
+  start api dotnet "$(bin functions/Lilium.Api)"
 # The relay gets the relay key alone (never the keys that sign users' tokens; docs/security.md).
 RELAY_KEY="$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["relayKey"])' "$KEYS")" \
 RELAY_CONTROL_PLANE_URL="http://127.0.0.1:$API_PORT/" \
 ASPNETCORE_URLS="http://127.0.0.1:$RELAY_HTTP_PORT" RELAY_MEDIA_PORT="$RELAY_UDP_PORT" RELAY_BIND_ADDRESS=127.0.0.1 RELAY_PUBLIC_IP=127.0.0.1 \
-  start relay dotnet "$(bin media-relay/Lilium.Relay)"
+  RELAY_ALLOWED_ORIGINS="$APP_URL" start relay dotnet "$(bin media-relay/Lilium.Relay)"
 HAS_GATEWAY=0
 if [ -f functions/Lilium.LocalGateway/Lilium.LocalGateway.csproj ]; then
   HAS_GATEWAY=1
@@ -117,6 +124,7 @@ wait_http relay "http://127.0.0.1:$RELAY_HTTP_PORT/health"
 cat <<TXT
 
 LiliumShare is running.
+  Web app       $APP_URL/        (open it in Chromium, Chrome, Edge or Firefox)
   REST API      http://127.0.0.1:$API_PORT        (OpenAPI: /openapi/v1.json)
   WebSocket     $( [ "$HAS_GATEWAY" = 1 ] && echo "ws://127.0.0.1:$GATEWAY_PORT/local?token=<access token>  (API Gateway-compatible local gateway)" || echo "(signaling not built yet)")
   Media relay   http://127.0.0.1:$RELAY_HTTP_PORT  (WHIP /whip/{session}, WHEP /whep/{session}; UDP $RELAY_UDP_PORT)

@@ -4,6 +4,7 @@ using Lilium.Api.Contracts;
 using Lilium.Api.Endpoints;
 using Lilium.Api.Infrastructure;
 using Lilium.Api.Security;
+using Lilium.Api.Web;
 using Lilium.Data;
 using Lilium.Data.Auth;
 using Lilium.Data.Friends;
@@ -50,10 +51,11 @@ public static class ApiApp
         configure?.Invoke(builder);
         var settings = await ApiSettings.ResolveAsync(builder.Configuration, builder.Environment.IsDevelopment(), cancellationToken);
         AddServices(builder.Services, settings);
+        var web = WebAppSettings.From(k => builder.Configuration[k]);
 
         var app = builder.Build();
         app.Logger.LogInformation("Database settings from {Source}", settings.DatabaseSource);
-        MapPipeline(app);
+        MapPipeline(app, web);
         return app;
     }
 
@@ -171,10 +173,11 @@ public static class ApiApp
         });
     }
 
-    private static void MapPipeline(WebApplication app)
+    private static void MapPipeline(WebApplication app, WebAppSettings web)
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages(); // 404 for unknown routes, 405 for wrong methods: problem details too.
+        app.UseWebApp(web); // static files and the local /ws, /whip, /whep forwarding (docs/web.md)
         app.UseMiddleware<RequestBodyLimitMiddleware>();
         app.UseAuthentication();
         app.UseAuthorization();
@@ -187,5 +190,6 @@ public static class ApiApp
         app.MapFriendEndpoints();
         app.MapSessionEndpoints();
         app.MapRelayFeedEndpoints();
+        app.MapWebApp(web);
     }
 }

@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Net;
 using Lilium.Relay.Auth;
 using Lilium.Relay.Http;
@@ -12,8 +13,8 @@ namespace Lilium.Relay;
 /// <summary>
 /// Composition root. Configuration: the <c>Relay</c> section, overridden by the environment
 /// (<c>RELAY_MEDIA_PORT</c>, <c>RELAY_BIND_ADDRESS</c>, <c>RELAY_PUBLIC_IP</c>, <c>RELAY_STUN_SERVER</c>,
-/// <c>RELAY_SENDMMSG</c>, <c>RELAY_KEY</c> / <c>RELAY_SECRET</c>, <c>RELAY_CONTROL_PLANE_URL</c>, <c>RELAY_REVOCATION_POLL_MS</c>);
-/// HTTP listens on <c>ASPNETCORE_URLS</c> or :8080.
+/// <c>RELAY_SENDMMSG</c>, <c>RELAY_ALLOWED_ORIGINS</c>, <c>RELAY_KEY</c> / <c>RELAY_SECRET</c>, <c>RELAY_CONTROL_PLANE_URL</c>,
+/// <c>RELAY_REVOCATION_POLL_MS</c>); HTTP listens on <c>ASPNETCORE_URLS</c> or :8080.
 /// </summary>
 public static class RelayApp
 {
@@ -69,14 +70,21 @@ public static class RelayApp
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        var allowedOrigins = options.AllowedOrigins.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
         app.Use(async (context, next) =>
         {
-            // CORS for browser WHIP/WHEP clients (RFC 9725 §4.2); the preflight needs no grant.
+            // CORS for browser WHIP/WHEP clients (RFC 9725 §4.2), for the web app's origin only (RELAY_ALLOWED_ORIGINS);
+            // the preflight needs no grant. The app behind one origin (CloudFront, or the API's local forwarding) needs none.
             var headers = context.Response.Headers;
-            headers.AccessControlAllowOrigin = "*";
-            headers.AccessControlAllowMethods = "POST, PATCH, DELETE, OPTIONS";
-            headers.AccessControlAllowHeaders = "Authorization, Content-Type, If-Match";
-            headers.AccessControlExposeHeaders = "Location, ETag, Accept-Post, Accept-Patch, Retry-After";
+            headers.Vary = "Origin";
+            if (context.Request.Headers.Origin is [{ } origin] && allowedOrigins.Contains(origin))
+            {
+                headers.AccessControlAllowOrigin = origin;
+                headers.AccessControlAllowMethods = "POST, PATCH, DELETE, OPTIONS";
+                headers.AccessControlAllowHeaders = "Authorization, Content-Type, If-Match";
+                headers.AccessControlExposeHeaders = "Location, ETag, Accept-Post, Accept-Patch, Retry-After";
+            }
+
             await next(context);
         });
 
@@ -124,6 +132,11 @@ public static class RelayApp
         if (int.TryParse(configuration["RELAY_REVOCATION_POLL_MS"], out var pollMs) && pollMs is >= 50 and <= 500)
         {
             options.RevocationPollInterval = TimeSpan.FromMilliseconds(pollMs);
+        }
+
+        if (configuration["RELAY_ALLOWED_ORIGINS"] is { Length: > 0 } origins)
+        {
+            options.AllowedOrigins = [.. origins.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
         }
 
         if (bool.TryParse(configuration["RELAY_SENDMMSG"], out var sendMmsg))

@@ -17,6 +17,12 @@ public sealed class RelayOptions
     /// <summary><c>host:port</c> of a STUN server to learn the public address from (<c>RELAY_STUN_SERVER</c>).</summary>
     public string? StunServer { get; set; }
 
+    /// <summary>
+    /// Origins (<c>scheme://host[:port]</c>) whose browser pages may call WHIP/WHEP across origins (<c>RELAY_ALLOWED_ORIGINS</c>,
+    /// comma-separated): the web app's. Empty (the default) sends no CORS headers, so no other site's page can use the relay.
+    /// </summary>
+    public IReadOnlyList<string> AllowedOrigins { get; set; } = [];
+
     /// <summary>A peer with no authenticated STUN for this long is torn down (RFC 7675 consent).</summary>
     public TimeSpan ConsentTimeout { get; set; } = TimeSpan.FromSeconds(30);
 

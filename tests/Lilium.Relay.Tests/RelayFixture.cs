@@ -37,6 +37,9 @@ public sealed class RelayFixture : IAsyncLifetime
 
     internal Observability.RelayMetrics Metrics => App.Services.GetRequiredService<Observability.RelayMetrics>();
 
+    /// <summary>The web app's origin, the one the relay's CORS allows.</summary>
+    public const string AppOrigin = "http://127.0.0.1:5080";
+
     public async Task InitializeAsync()
     {
         var httpPort = Ports.FreeTcp();
@@ -48,6 +51,7 @@ public sealed class RelayFixture : IAsyncLifetime
                 o.MediaPort = mediaPort;
                 o.BindAddress = "127.0.0.1";
                 o.TestSendLossPercent = 5;
+                o.AllowedOrigins = [AppOrigin];
                 o.ConnectTimeout = TimeSpan.FromSeconds(15);
                 o.DrainTimeout = TimeSpan.FromSeconds(1);
                 _configure?.Invoke(o);

@@ -27,7 +27,7 @@ public sealed class RelayHttpTests(RelayFixture relay) : IClassFixture<RelayFixt
         Assert.Contains("a=recvonly", answer);
         Assert.Contains($"typ host", answer);
         Assert.Contains($" {relay.MediaEndPoint.Port} typ host", answer);
-        Assert.Equal("*", response.Headers.GetValues("Access-Control-Allow-Origin").Single());
+        Assert.False(response.Headers.Contains("Access-Control-Allow-Origin")); // no Origin, no CORS
     }
 
     [Fact]
@@ -228,6 +228,7 @@ public sealed class RelayHttpTests(RelayFixture relay) : IClassFixture<RelayFixt
     public async Task Options_answers_cors_preflight_with_accept_post_and_no_grant()
     {
         using var request = new HttpRequestMessage(HttpMethod.Options, relay.Whip(Guid.NewGuid()));
+        request.Headers.Add("Origin", RelayFixture.AppOrigin);
 
         using var response = await relay.Http.SendAsync(request);
 
@@ -235,6 +236,20 @@ public sealed class RelayHttpTests(RelayFixture relay) : IClassFixture<RelayFixt
         Assert.Equal("application/sdp", response.Headers.GetValues("Accept-Post").Single());
         Assert.Contains("POST", response.Headers.GetValues("Access-Control-Allow-Methods").Single());
         Assert.Contains("Authorization", response.Headers.GetValues("Access-Control-Allow-Headers").Single());
+        Assert.Equal(RelayFixture.AppOrigin, response.Headers.GetValues("Access-Control-Allow-Origin").Single());
+    }
+
+    [Fact]
+    public async Task Cors_is_limited_to_the_web_apps_origin()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Options, relay.Whep(Guid.NewGuid()));
+        request.Headers.Add("Origin", "https://elsewhere.example");
+
+        using var response = await relay.Http.SendAsync(request);
+
+        Assert.False(response.Headers.Contains("Access-Control-Allow-Origin"));
+        Assert.False(response.Headers.Contains("Access-Control-Allow-Methods"));
+        Assert.Contains("Origin", response.Headers.Vary);
     }
 
     [Fact]

@@ -1,0 +1,332 @@
+/**
+ * The REST API, typed (C#: `LiliumApiClient`): registration and challenge login with the identity
+ * key, then users, friends, grants, sessions, invites and relay grants. Tokens are kept here and
+ * renewed transparently: before they expire (30 s ahead), and once more when a call comes back
+ * 401 (refresh token, else a new login). Errors are {@link LiliumProblemError} (the API's RFC 9457
+ * problem with its `code`) or {@link LiliumUnavailableError} (the API cannot be reached).
+ */
+
+import { LiliumError, LiliumProblemError, LiliumUnavailableError } from "./errors.js";
+import { fromBase64, toBase64 } from "./encoding.js";
+import type { LiliumIdentity } from "./identity.js";
+import type {
+  ChallengeResponse, CreateInviteRequest, FriendInfo, FriendshipResponse, HealthResponse, InputPermissions, InviteInfo,
+  ParticipantInfo, RedeemInviteResponse, RelayGrant, SessionInfo, TokenResponse, UserInfo, Uuid,
+} from "./protocol.js";
+
+/** A `fetch`-compatible function. */
+export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
+
+/** Options of {@link LiliumApiClient}. */
+export interface LiliumApiClientOptions {
+  /** The API's base URL, e.g. `http://127.0.0.1:5080` or `https://d123.cloudfront.net` (a path prefix is kept). */
+  baseUrl: string;
+  /** The user's key pair. */
+  identity: LiliumIdentity;
+  /** The fetch to use (default `globalThis.fetch`). */
+  fetch?: FetchLike;
+  /** The clock in ms since the epoch (tests; default `Date.now`). */
+  now?: () => number;
+  /** Renew the access token this long before it expires (default 30 000 ms). */
+  renewBeforeMs?: number;
+  /** Abort a request after this long (default 30 000 ms). */
+  timeoutMs?: number;
+}
+
+interface Tokens {
+  accessToken: string;
+  accessExpires: number;
+  refreshToken: string;
+  refreshExpires: number;
+  userId: Uuid;
+}
+
+/** The REST API client. */
+export class LiliumApiClient {
+  /** The API's base URL, without a trailing slash. */
+  readonly baseUrl: string;
+  private readonly identity: LiliumIdentity;
+  private readonly fetchFn: FetchLike;
+  private readonly now: () => number;
+  private readonly renewBeforeMs: number;
+  private readonly timeoutMs: number;
+  private tokens: Tokens | null = null;
+  private renewing: Promise<string> | null = null;
+
+  /** Talks to the API at `options.baseUrl` as `options.identity`. */
+  constructor(options: LiliumApiClientOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, "");
+    this.identity = options.identity;
+    this.fetchFn = resolveFetch(options.fetch);
+    this.now = options.now ?? Date.now;
+    this.renewBeforeMs = options.renewBeforeMs ?? 30_000;
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+  }
+
+  /** The logged-in user's id, or null before {@link login}. */
+  get userId(): Uuid | null {
+    return this.tokens?.userId ?? null;
+  }
+
+  /** True once logged in (tokens held; they may still need renewal). */
+  get isLoggedIn(): boolean {
+    return this.tokens !== null;
+  }
+
+  /** `GET /health`: the API and its database answer. */
+  health(): Promise<HealthResponse> {
+    return this.send("GET", "/health", undefined, false);
+  }
+
+  /** Registers the identity's public key with a nickname (idempotent for the same key). */
+  register(nickname: string): Promise<UserInfo> {
+    return this.send("POST", "/v1/users", { publicKey: toBase64(this.identity.publicKey), nickname }, false);
+  }
+
+  /** Logs in: asks for a challenge by public key and signs it. */
+  async login(): Promise<void> {
+    const run = this.loginCore().then((t) => {
+      this.tokens = t;
+      return t.accessToken;
+    });
+    this.renewing = run;
+    try {
+      await run;
+    } finally {
+      if (this.renewing === run) this.renewing = null;
+    }
+  }
+
+  /** Registers (if new) and logs in. Returns the user. */
+  async registerAndLogin(nickname: string): Promise<UserInfo> {
+    const user = await this.register(nickname);
+    await this.login();
+    return user;
+  }
+
+  /** Forgets the tokens (a later call logs in again). */
+  logout(): void {
+    this.tokens = null;
+  }
+
+  /** A valid access token (renewed if it is about to expire), e.g. for the WebSocket API. */
+  async getAccessToken(): Promise<string> {
+    const t = this.tokens;
+    if (t !== null && t.accessExpires - this.now() > this.renewBeforeMs) return t.accessToken;
+    return this.renew(t?.accessToken ?? null);
+  }
+
+  /** The caller. */
+  me(): Promise<UserInfo> {
+    return this.send("GET", "/v1/users/me");
+  }
+
+  /** A user by id (e.g. to pin a friend's identity key for chat). */
+  getUser(userId: Uuid): Promise<UserInfo> {
+    return this.send("GET", `/v1/users/${encodeURIComponent(userId)}`);
+  }
+
+  /** Users whose nickname starts with `nickname` (case-insensitive, max 20). */
+  searchByNickname(nickname: string): Promise<UserInfo[]> {
+    return this.send("GET", `/v1/users?nickname=${encodeURIComponent(nickname)}`);
+  }
+
+  /** The user with this key fingerprint (empty if none). */
+  searchByFingerprint(fingerprint: string): Promise<UserInfo[]> {
+    return this.send("GET", `/v1/users?fingerprint=${encodeURIComponent(fingerprint)}`);
+  }
+
+  /** Friends, requests both ways, and blocks the caller placed. */
+  listFriends(): Promise<FriendInfo[]> {
+    return this.send("GET", "/v1/friends");
+  }
+
+  /** Asks a user to be friends (asking back accepts); returns the pair's status. */
+  async requestFriend(userId: Uuid): Promise<FriendshipResponse> {
+    return this.send("POST", "/v1/friends/requests", { userId });
+  }
+
+  /** Accepts a pending request from the user. */
+  acceptFriend(userId: Uuid): Promise<FriendshipResponse> {
+    return this.friendAction(userId, "accept");
+  }
+
+  /** Declines a pending request from the user. */
+  declineFriend(userId: Uuid): Promise<FriendshipResponse> {
+    return this.friendAction(userId, "decline");
+  }
+
+  /** Blocks the user (grants both ways are removed). */
+  blockUser(userId: Uuid): Promise<FriendshipResponse> {
+    return this.friendAction(userId, "block");
+  }
+
+  /** Removes a friend, withdraws a request or lifts a block the caller placed. */
+  async removeFriend(userId: Uuid): Promise<void> {
+    await this.send<unknown>("DELETE", `/v1/friends/${encodeURIComponent(userId)}`);
+  }
+
+  /** The input the caller (as host) lets this friend use. */
+  getGrants(friendId: Uuid): Promise<InputPermissions> {
+    return this.send("GET", `/v1/friends/${encodeURIComponent(friendId)}/grants`);
+  }
+
+  /** Sets the input the caller lets this friend use (persisted; see also signaling `grant.update`). */
+  setGrants(friendId: Uuid, permissions: InputPermissions): Promise<InputPermissions> {
+    const { keyboard, mouse, controller, immersion } = permissions;
+    return this.send("PUT", `/v1/friends/${encodeURIComponent(friendId)}/grants`, { keyboard, mouse, controller, immersion });
+  }
+
+  /** Starts hosting a session (1–64 viewers, default 8). */
+  createSession(maxViewers?: number): Promise<SessionInfo> {
+    return this.send("POST", "/v1/sessions", { maxViewers: maxViewers ?? null });
+  }
+
+  /** A session the caller hosts, is in, or whose host is a friend. */
+  getSession(sessionId: Uuid): Promise<SessionInfo> {
+    return this.send("GET", `/v1/sessions/${encodeURIComponent(sessionId)}`);
+  }
+
+  /** Everyone who joined the session. */
+  listParticipants(sessionId: Uuid): Promise<ParticipantInfo[]> {
+    return this.send("GET", `/v1/sessions/${encodeURIComponent(sessionId)}/participants`);
+  }
+
+  /** Ends a session the caller hosts. */
+  endSession(sessionId: Uuid): Promise<SessionInfo> {
+    return this.send("POST", `/v1/sessions/${encodeURIComponent(sessionId)}/end`, {});
+  }
+
+  /** Creates an invite to a session the caller hosts (the code is returned once). */
+  createInvite(sessionId: Uuid, options: CreateInviteRequest = {}): Promise<InviteInfo> {
+    return this.send("POST", `/v1/sessions/${encodeURIComponent(sessionId)}/invites`, {
+      expiresInSeconds: options.expiresInSeconds ?? null,
+      maxUses: options.maxUses ?? null,
+    });
+  }
+
+  /** Joins a session with an invite code. */
+  redeemInvite(code: string): Promise<RedeemInviteResponse> {
+    return this.send("POST", "/v1/invites/redeem", { code });
+  }
+
+  /** A relay grant for the session: host for its host, viewer (with the host's input grant) for a participant or friend. */
+  issueRelayGrant(sessionId: Uuid): Promise<RelayGrant> {
+    return this.send("POST", `/v1/sessions/${encodeURIComponent(sessionId)}/relay-grants`, {});
+  }
+
+  private friendAction(userId: Uuid, action: "accept" | "decline" | "block"): Promise<FriendshipResponse> {
+    return this.send("POST", `/v1/friends/${encodeURIComponent(userId)}/${action}`, {});
+  }
+
+  private async send<T>(method: string, path: string, body?: unknown, authenticated = true): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      const headers: Record<string, string> = { accept: "application/json" };
+      if (body !== undefined) headers["content-type"] = "application/json";
+      let token: string | null = null;
+      if (authenticated) {
+        token = await this.getAccessToken();
+        headers.authorization = `Bearer ${token}`;
+      }
+      const response = await this.raw(method, path, headers, body);
+      if (response.status === 401 && authenticated && attempt === 0) {
+        await response.body?.cancel().catch(() => undefined);
+        await this.renew(token); // expired or revoked: renew once, retry
+        continue;
+      }
+      return this.read<T>(response, `${method} ${path}`);
+    }
+  }
+
+  private async raw(method: string, path: string, headers: Record<string, string>, body: unknown): Promise<Response> {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), this.timeoutMs);
+    try {
+      return await this.fetchFn(this.baseUrl + path, {
+        method,
+        headers,
+        body: body === undefined ? null : JSON.stringify(body),
+        signal: controller.signal,
+      });
+    } catch (cause) {
+      const timedOut = controller.signal.aborted;
+      throw new LiliumUnavailableError(timedOut ? `The API at ${this.baseUrl} did not answer in time.` : `The API at ${this.baseUrl} cannot be reached: ${String(cause)}`, { cause });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async read<T>(response: Response, what: string): Promise<T> {
+    const text = await response.text();
+    if (!response.ok) throw LiliumProblemError.fromBody(response.status, text, `${what} failed`, response.headers.get("retry-after"));
+    if (response.status === 204 || text.length === 0) return undefined as T;
+    try {
+      return JSON.parse(text) as T;
+    } catch (cause) {
+      throw new LiliumError(`${what} returned a body that is not JSON.`, { cause });
+    }
+  }
+
+  // One renewal at a time: refresh if the refresh token is still good, else log in again.
+  private renew(rejected: string | null): Promise<string> {
+    const current = this.tokens;
+    if (current !== null && current.accessToken !== rejected && current.accessExpires - this.now() > this.renewBeforeMs) {
+      return Promise.resolve(current.accessToken); // someone else renewed meanwhile
+    }
+    if (this.renewing !== null) return this.renewing;
+    const run = (async () => {
+      try {
+        let next: Tokens | null = null;
+        if (current !== null && current.refreshExpires > this.now()) {
+          const response = await this.raw("POST", "/v1/auth/refresh", { "content-type": "application/json" }, { refreshToken: current.refreshToken });
+          if (response.ok) next = toTokens(await this.read<TokenResponse>(response, "refresh"));
+          else await response.body?.cancel().catch(() => undefined);
+        }
+        next ??= await this.loginCore();
+        this.tokens = next;
+        return next.accessToken;
+      } finally {
+        this.renewing = null;
+      }
+    })();
+    this.renewing = run;
+    return run;
+  }
+
+  private async loginCore(): Promise<Tokens> {
+    const json = { "content-type": "application/json" };
+    const challenge = await this.read<ChallengeResponse>(
+      await this.raw("POST", "/v1/auth/challenge", json, { publicKey: toBase64(this.identity.publicKey) }),
+      "login challenge");
+    const signature = await this.identity.sign(fromBase64(challenge.signedData));
+    const reply = await this.read<TokenResponse>(
+      await this.raw("POST", "/v1/auth/token", json, { challengeId: challenge.challengeId, signature: toBase64(signature) }),
+      "login");
+    return toTokens(reply);
+  }
+
+  /** Tests: replaces the access token as if the server had revoked it. @internal */
+  corruptAccessTokenForTests(): void {
+    if (this.tokens !== null) this.tokens = { ...this.tokens, accessToken: this.tokens.accessToken.slice(0, -4) + "AAAA" };
+  }
+}
+
+/**
+ * The given fetch, else the global one, wrapped so it is always called as a plain function: a
+ * browser's `fetch` stored on an object and called as `obj.fetch(...)` throws "Illegal invocation".
+ */
+export function resolveFetch(fetchFn?: FetchLike): FetchLike {
+  const f = fetchFn ?? (globalThis.fetch as FetchLike | undefined);
+  if (f === undefined) throw new LiliumError("No fetch available; pass options.fetch.");
+  return (input, init) => f(input, init);
+}
+
+function toTokens(t: TokenResponse): Tokens {
+  return {
+    accessToken: t.accessToken,
+    accessExpires: Date.parse(t.accessTokenExpiresAt),
+    refreshToken: t.refreshToken,
+    refreshExpires: Date.parse(t.refreshTokenExpiresAt),
+    userId: t.userId,
+  };
+}

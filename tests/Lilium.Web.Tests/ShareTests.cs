@@ -1,0 +1,114 @@
+using System.Text.Json;
+using Microsoft.Playwright;
+
+namespace Lilium.Web.Tests;
+
+/// <summary>A browser host shares a (fake) screen with audio; a browser viewer asks, is approved, watches; the host ends it.</summary>
+[Collection(nameof(BrowserCollection))]
+[Trait("Category", "Browser")]
+public sealed class ShareTests(WebStack stack, Browser browser)
+{
+    [Fact]
+    public async Task Viewer_asks_to_join_is_approved_with_mouse_and_keyboard_decodes_video_and_audio_then_sees_ended()
+    {
+        var carol = await WebUser.RegisterAsync(browser, stack, "carol");
+        var dave = await WebUser.RegisterAsync(browser, stack, "dave");
+        await carol.BefriendAsync(dave);
+
+        await carol.Page.GetByTestId("nav-host").ClickAsync();
+        await carol.Page.GetByTestId("quality").SelectOptionAsync("720p");
+        await Screenshots.SaveAsync(carol.Page, "04-host-start");
+        await carol.Page.GetByTestId("share").ClickAsync();
+        await Assertions.Expect(carol.Page.GetByTestId("host-status")).ToHaveTextAsync("● Live");
+
+        // The host's app told its online friends (end to end); Dave asks to join from his friends list.
+        await dave.Page.GetByTestId("nav-friends").ClickAsync();
+        await dave.Page.GetByTestId("join-carol").ClickAsync();
+        await Assertions.Expect(dave.Page.GetByTestId("viewer")).ToHaveAttributeAsync("data-phase", "waiting");
+        await Screenshots.SaveAsync(dave.Page, "05-viewer-waiting");
+
+        await Assertions.Expect(carol.Page.GetByTestId("join-dialog")).ToBeVisibleAsync();
+        await carol.Page.GetByTestId("join-keyboard").ClickAsync();
+        await carol.Page.GetByTestId("join-mouse").ClickAsync();
+        await Screenshots.SaveAsync(carol.Page, "06-join-dialog");
+        await carol.Page.GetByTestId("join-approve").ClickAsync();
+
+        await Assertions.Expect(dave.Page.GetByTestId("viewer")).ToHaveAttributeAsync("data-phase", "watching");
+        var frames = await dave.WaitForStateAsync("viewer.stats", s => s.GetProperty("framesDecoded").GetInt32() >= 100 ? s.GetProperty("framesDecoded").GetInt32() : (int?)null,
+            TimeSpan.FromSeconds(30), "decode 100 frames");
+        Assert.True(frames >= 100);
+        var audio = await dave.WaitForStateAsync("viewer.stats", s => s.GetProperty("audioBytes").GetInt64() > 1000 ? s.GetProperty("audioBytes").GetInt64() : (long?)null,
+            TimeSpan.FromSeconds(10), "receive audio");
+        Assert.True(audio > 1000);
+        Assert.Equal(1280, (await dave.StateAsync("viewer.stats")).GetProperty("width").GetInt32());
+        await Assertions.Expect(dave.Page.GetByTestId("grant-keyboard")).ToHaveAttributeAsync("data-on", "true");
+        await Assertions.Expect(dave.Page.GetByTestId("grant-mouse")).ToHaveAttributeAsync("data-on", "true");
+        await Assertions.Expect(dave.Page.GetByTestId("grant-controller")).ToHaveAttributeAsync("data-on", "false");
+        await Screenshots.SaveAsync(dave.Page, "07-viewer-watching");
+
+        await Assertions.Expect(carol.Page.GetByTestId("viewer-dave")).ToBeVisibleAsync();
+        await Screenshots.SaveAsync(carol.Page, "08-host-live");
+
+        // A live grant change reaches the viewer's grant display.
+        await carol.Page.GetByTestId("perm-dave-mouse").ClickAsync();
+        await Assertions.Expect(dave.Page.GetByTestId("grant-mouse")).ToHaveAttributeAsync("data-on", "false");
+
+        var ended = DateTime.UtcNow;
+        await carol.Page.GetByTestId("end-session").ClickAsync();
+        await Assertions.Expect(dave.Page.GetByTestId("viewer")).ToHaveAttributeAsync("data-phase", "ended", new() { Timeout = 5_000 });
+        await Assertions.Expect(dave.Page.GetByTestId("viewer-title")).ToHaveTextAsync("The session ended");
+        Assert.True(DateTime.UtcNow - ended < TimeSpan.FromSeconds(5));
+        await Screenshots.SaveAsync(dave.Page, "09-viewer-ended");
+
+        await carol.Page.Context.CloseAsync();
+        await dave.Page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task Declined_viewer_is_told_so()
+    {
+        var gina = await WebUser.RegisterAsync(browser, stack, "gina");
+        var hugo = await WebUser.RegisterAsync(browser, stack, "hugo");
+        await gina.BefriendAsync(hugo);
+        await gina.Page.GetByTestId("nav-host").ClickAsync();
+        await gina.Page.GetByTestId("share").ClickAsync();
+        await Assertions.Expect(gina.Page.GetByTestId("host-status")).ToHaveTextAsync("● Live");
+        var session = (await gina.StateAsync("host.session")).GetProperty("id").GetString();
+
+        // A deep link to the session (what the host's link is) opens the join flow directly.
+        await hugo.Page.GotoAsync($"/s/{session}");
+        await Assertions.Expect(hugo.Page.GetByTestId("viewer")).ToHaveAttributeAsync("data-phase", "waiting");
+        await gina.Page.GetByTestId("join-deny").ClickAsync();
+        await Assertions.Expect(hugo.Page.GetByTestId("viewer")).ToHaveAttributeAsync("data-phase", "denied");
+        await Assertions.Expect(hugo.Page.GetByTestId("viewer-message")).ToContainTextAsync("declined");
+        await Screenshots.SaveAsync(hugo.Page, "10-viewer-declined");
+        await gina.Page.Context.CloseAsync();
+        await hugo.Page.Context.CloseAsync();
+    }
+
+    // Signaling's session.kick (and the relay dropping the kicked peer) comes with the security work on branch wt-sec
+    // (docs/signaling.md there); this branch's signaling answers unknown-action. Remove Skip once both are merged.
+    [Fact(Skip = "needs signaling session.kick from the security branch (wt-sec); un-skip after merging it")]
+    public async Task Kicked_viewer_sees_removed_within_two_seconds()
+    {
+        var kim = await WebUser.RegisterAsync(browser, stack, "kim");
+        var leo = await WebUser.RegisterAsync(browser, stack, "leo");
+        await kim.BefriendAsync(leo);
+        await kim.Page.GetByTestId("nav-host").ClickAsync();
+        await kim.Page.GetByTestId("share").ClickAsync();
+        await Assertions.Expect(kim.Page.GetByTestId("host-status")).ToHaveTextAsync("● Live");
+        var session = (await kim.StateAsync("host.session")).GetProperty("id").GetString();
+        await leo.Page.GotoAsync($"/s/{session}");
+        await kim.Page.GetByTestId("join-approve").ClickAsync();
+        await Assertions.Expect(leo.Page.GetByTestId("viewer")).ToHaveAttributeAsync("data-phase", "watching");
+
+        var kicked = DateTime.UtcNow;
+        await kim.Page.GetByTestId("kick-leo").ClickAsync();
+        await Assertions.Expect(leo.Page.GetByTestId("viewer")).ToHaveAttributeAsync("data-phase", "removed", new() { Timeout = 2_000 });
+        Assert.True(DateTime.UtcNow - kicked < TimeSpan.FromSeconds(2));
+        await Assertions.Expect(leo.Page.GetByTestId("viewer-title")).ToHaveTextAsync("You were removed");
+        await Screenshots.SaveAsync(leo.Page, "12-viewer-removed");
+        await kim.Page.Context.CloseAsync();
+        await leo.Page.Context.CloseAsync();
+    }
+}

@@ -1,0 +1,111 @@
+using System.Text.Json;
+using Lilium.Testing;
+using Microsoft.Playwright;
+
+namespace Lilium.Web.Tests;
+
+/// <summary>One person at the web app, driven through its UI (what a person clicks and reads).</summary>
+public sealed class WebUser(IPage page, string nickname)
+{
+    public IPage Page { get; } = page;
+
+    public string Nickname { get; } = nickname;
+
+    /// <summary>Every text frame this user's page sent over a WebSocket (to check that chat leaves only as ciphertext).</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<string> SentFrames { get; } = new();
+
+    /// <summary>The URLs of the WebSockets the page opened.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<string> WebSocketUrls { get; } = new();
+
+    public static async Task<WebUser> RegisterAsync(Browser browser, WebStack stack, string nickname, string? screenshot = null)
+    {
+        var page = await browser.NewUserAsync(stack.AppUrl);
+        var user = new WebUser(page, nickname);
+        page.WebSocket += (_, ws) =>
+        {
+            user.WebSocketUrls.Enqueue(ws.Url);
+            ws.FrameSent += (_, f) => user.SentFrames.Enqueue(f.Text ?? "");
+        };
+        await page.GotoAsync("/");
+        try
+        {
+            await page.GetByTestId("nickname").FillAsync(nickname);
+        }
+        catch (TimeoutException)
+        {
+            Console.WriteLine($"[{nickname}] {page.Url}\n{await page.ContentAsync()}");
+            throw;
+        }
+
+        if (screenshot is not null)
+        {
+            await Screenshots.SaveAsync(page, screenshot);
+        }
+
+        await page.GetByTestId("create").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("me-nickname")).ToHaveTextAsync(nickname);
+        await Assertions.Expect(page.GetByTestId("connection")).ToHaveTextAsync("Connected");
+        return user;
+    }
+
+    /// <summary>This user finds <paramref name="other"/> by nickname and asks; the other accepts from their requests.</summary>
+    public async Task BefriendAsync(WebUser other)
+    {
+        await Page.GetByTestId("nav-friends").ClickAsync();
+        await Page.GetByTestId("search-input").FillAsync(other.Nickname);
+        await Page.GetByTestId("search-button").ClickAsync();
+        await Page.GetByTestId($"add-{other.Nickname}").ClickAsync();
+        await other.Page.GetByTestId("nav-friends").ClickAsync();
+        await other.Page.GetByTestId($"accept-{Nickname}").ClickAsync(new() { Timeout = 15_000 });
+        await Assertions.Expect(Page.GetByTestId($"presence-{other.Nickname}")).ToHaveAttributeAsync("data-online", "true", new() { Timeout = 15_000 });
+        await Assertions.Expect(other.Page.GetByTestId($"presence-{Nickname}")).ToHaveAttributeAsync("data-online", "true", new() { Timeout = 15_000 });
+    }
+
+    public async Task OpenChatAsync(string friend)
+    {
+        await Page.GetByTestId($"friend-{friend}").ClickAsync();
+        await Assertions.Expect(Page.GetByTestId($"chat-{friend}")).ToBeVisibleAsync();
+    }
+
+    public async Task SendChatAsync(string text)
+    {
+        await Page.GetByTestId("chat-input").FillAsync(text);
+        await Page.GetByTestId("chat-send").ClickAsync();
+    }
+
+    /// <summary>Reads part of the app's state (window.lilium.state) as JSON.</summary>
+    public async Task<JsonElement> StateAsync(string expression) =>
+        await Page.EvaluateAsync<JsonElement>($"() => JSON.parse(JSON.stringify(window.lilium.state.{expression} ?? null))");
+
+    public async Task<T> WaitForStateAsync<T>(string expression, Func<JsonElement, T?> read, TimeSpan timeout, string what)
+        where T : struct
+    {
+        var until = DateTime.UtcNow + timeout;
+        JsonElement last = default;
+        while (DateTime.UtcNow < until)
+        {
+            last = await StateAsync(expression);
+            if (last.ValueKind != JsonValueKind.Null && read(last) is { } value)
+            {
+                return value;
+            }
+
+            await Task.Delay(200);
+        }
+
+        throw new TimeoutException($"{Nickname}: {what} within {timeout.TotalSeconds:0} s; last {expression} = {last}");
+    }
+}
+
+/// <summary>Screenshots of each screen at 1280×720, for docs/screenshots/ (linked from the README).</summary>
+public static class Screenshots
+{
+    public static string Folder => Path.Combine(RepoPaths.Root, "docs", "screenshots");
+
+    public static async Task SaveAsync(IPage page, string name)
+    {
+        Directory.CreateDirectory(Folder);
+        await page.WaitForTimeoutAsync(150); // let transitions settle
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Folder, name + ".png"), FullPage = false });
+    }
+}

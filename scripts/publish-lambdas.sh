@@ -28,8 +28,9 @@ for fn in api:functions/Lilium.Api signaling:functions/Lilium.Signaling; do
   rm -rf "$OUT/$name"
   dotnet publish "$proj" -c Release -r "$RID" "${props[@]}" -o "$OUT/$name" --nologo -v q
   if [ -f "$OUT/$name/$asm" ]; then mv -f "$OUT/$name/$asm" "$OUT/$name/bootstrap"; fi
-  # Native AOT leaves the native symbols beside the executable; Lambda does not need them in the bundle.
-  rm -f "$OUT/$name"/*.dbg
+  # Native AOT leaves the native symbols (.dbg) and the projects' .pdb files beside the executable; the bundle does not
+  # need them (keep them from a separate publish to symbolicate a crash).
+  if [ "$BUILD" = aot ]; then rm -f "$OUT/$name"/*.dbg "$OUT/$name"/*.pdb; fi
   [ -x "$OUT/$name/bootstrap" ] || { echo "publish-lambdas: no bootstrap for $name" >&2; exit 1; }
   echo "publish-lambdas: $name ($BUILD, $RID) $(du -sh "$OUT/$name" | cut -f1)" >&2
 done

@@ -48,7 +48,7 @@ migrate: ## apply database migrations (DATABASE_URL, else the local cluster)
 lambdas: ## publish the Lambda bootstraps (provided.al2023, Native AOT; LAMBDA_BUILD=r2r: trimmed ReadyToRun)
 	bash scripts/publish-lambdas.sh $(ARTIFACTS)/lambda
 
-cli: ## the lilium command as one native executable (Native AOT, no .NET runtime needed) -> artifacts/cli/lilium
+cli: ## UNVERIFIED (not yet published here): the lilium command as one Native AOT executable -> artifacts/cli/lilium
 	bash scripts/publish-cli.sh $(ARTIFACTS)/cli
 
 format: ## check formatting

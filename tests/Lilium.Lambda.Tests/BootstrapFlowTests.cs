@@ -13,7 +13,7 @@ namespace Lilium.Lambda.Tests;
 /// The published API <c>bootstrap</c> (Native AOT by default; see <see cref="PublishedBootstrap"/>) as Lambda runs it: migrated by its own
 /// <c>migrate</c> command, signing keys loaded from Secrets Manager on the :4566 endpoint, real
 /// Postgres, and HTTP API 2.0 events from the Runtime API emulator. Its AWS credentials come from a
-/// container credentials endpoint (as on ECS/Fargate), so the trimmed binary proves that part of
+/// container credentials endpoint (as on ECS/Fargate), so the native binary proves that part of
 /// AWSSDK.Core's chain too; Lambda's own environment-variable credentials are the chain's first, simplest step.
 /// </summary>
 public sealed class BootstrapFlowTests(PostgresFixture postgres, AwsEndpointFixture aws, PublishedBootstrap bootstrap)

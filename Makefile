@@ -10,7 +10,7 @@ export DOTNET_NOLOGO := 1
 .PHONY: help deps build test test-unit test-integration test-interop run demo migrate db db-stop db-prune aws-endpoint lambdas format \
         bench-api bench-lambda-init bench-signaling bench-relay bench-input bench-host fuzz \
         synth diff deploy destroy deploy-local destroy-local pause resume status clean \
-        relay-image push-relay-image web bench-web
+        relay-image push-relay-image web bench-web cli
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -57,8 +57,11 @@ aws-endpoint: ## start moto_server on :4566 unless LocalStack (or moto) already 
 migrate: ## apply database migrations (DATABASE_URL, else the local cluster)
 	DATABASE_URL=$${DATABASE_URL:-$$(bash scripts/pg.sh ensure)} $(DOTNET) run --project functions/Lilium.Api -c $(CONFIG) -- migrate
 
-lambdas: | deps ## publish the Lambda bootstraps (provided.al2023, self-contained, trimmed, ReadyToRun)
+lambdas: | deps ## publish the Lambda bootstraps (provided.al2023, Native AOT; LAMBDA_BUILD=r2r: trimmed composite ReadyToRun)
 	bash scripts/publish-lambdas.sh $(ARTIFACTS)/lambda
+
+cli: | deps ## the lilium command as one Native AOT executable -> artifacts/cli/lilium
+	bash scripts/publish-cli.sh $(ARTIFACTS)/cli
 
 format: ## rewrite the files whose whitespace or code style breaks .editorconfig
 	$(DOTNET) format whitespace --folder .

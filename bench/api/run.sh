@@ -2,7 +2,8 @@
 # make bench-api: authenticated friend-list reads (GET /v1/friends, 20 accepted friends) over real
 # HTTP against the API on Kestrel in Release, with the project's Postgres cluster; then the Lambda
 # init time from bench/lambda-init (the AWS side's measurement) when it can run.
-# Writes bench/results/api.json: {"reads_per_s", "p99_ms", "lambda_init_ms_median", ...}.
+# Writes bench/results/api.json: {"reads_per_s", "p99_ms", "lambda_init_ms_median" (Native AOT),
+# "lambda_init_r2r_ms_median" (ReadyToRun, same run, interleaved), "bootstrap_mb", ...}.
 # Knobs: BENCH_SECONDS (10), BENCH_CONCURRENCY (32), BENCH_FRIENDS (20), BENCH_WARMUP (15 s), BENCH_LAMBDA_INIT (1; 0 skips it).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -49,25 +50,37 @@ kill "$api_pid" 2>/dev/null || true
 # The machine is shared: record its load and the API's own CPU cost per read, which load does not inflate much.
 export BENCH_LOADAVG="$load" BENCH_API_CPU_S="$(python3 -c "import os; print(($cpu1 - $cpu0) / os.sysconf('SC_CLK_TCK'))")"
 
-# Lambda init (bootstrap start -> first response, median of 10) is measured by bench/lambda-init;
-# null when it is missing or fails (e.g. no published bootstrap), with the reason in the JSON.
+# Lambda init (bootstrap start -> first response, median of 10): the Native AOT bootstrap of `make lambdas` and the
+# ReadyToRun one, interleaved in the same run by bench/lambda-init (`run.sh ab`); null when it fails, with the reason.
 init="null"; init_note="bench/lambda-init/run.sh is missing"
 if [ "${BENCH_LAMBDA_INIT:-1}" = 0 ]; then
   init_note="skipped (BENCH_LAMBDA_INIT=0)"
 elif [ -f bench/lambda-init/run.sh ]; then
-  if last="$(bash bench/lambda-init/run.sh 2>"$RAW.init.log" | tail -n1)" && [[ "$last" =~ ^[0-9]+(\.[0-9]+)?$ ]]; then
+  if last="$(bash bench/lambda-init/run.sh ab 2>"$RAW.init.log" | tail -n1)" && [[ "$last" == "{"* ]]; then
     init="$last"; init_note=""
   else
-    init_note="bench/lambda-init/run.sh failed: $(tail -n1 "$RAW.init.log" 2>/dev/null | tr -d '"\\')"
+    init_note="bench/lambda-init/run.sh ab failed: $(tail -n1 "$RAW.init.log" 2>/dev/null | tr -d '"\\')"
   fi
   rm -f "$RAW.init.log"
 fi
+bootstrap="${LILIUM_LAMBDA_ARTIFACTS:-artifacts/lambda}/api/bootstrap"
+export BENCH_BOOTSTRAP_BYTES="$( [ -f "$bootstrap" ] && stat -c %s "$bootstrap" || echo 0)"
 
 python3 - "$RAW" "$OUT" "$init" "$init_note" <<'PY'
 import json, sys
 raw, out, init, note = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
 r = json.load(open(raw))
-result = {"reads_per_s": r["reads_per_s"], "p99_ms": r["p99_ms"], "lambda_init_ms_median": None if init == "null" else float(init)}
+ab = None if init == "null" else json.loads(init)
+result = {"reads_per_s": r["reads_per_s"], "p99_ms": r["p99_ms"],
+          "lambda_init_ms_median": ab["aot"]["wall_ms_median"] if ab else None,
+          "lambda_init_r2r_ms_median": ab["r2r"]["wall_ms_median"] if ab else None}
+import os
+size = int(os.environ["BENCH_BOOTSTRAP_BYTES"])
+result["bootstrap_mb"] = round(size / 1e6, 1) if size else None
+if ab:
+    result["lambda_init_cpu_ms_median"] = ab["aot"]["cpu_ms_median"]
+    result["lambda_init_r2r_cpu_ms_median"] = ab["r2r"]["cpu_ms_median"]
+    result["lambda_init_loadavg"] = ab["loadavg"]
 result.update({k: v for k, v in r.items() if k not in result})
 if note:
     result["lambda_init_note"] = note

@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
-"""Interleaved A/B of Lambda cold starts: ab.py BOOTSTRAP_A BOOTSTRAP_B [...] [-n ROUNDS].
+"""Interleaved A/B of Lambda cold starts: ab.py BOOTSTRAP_A BOOTSTRAP_B [...] [-n ROUNDS] [--json OUT].
 
 Each round starts every bootstrap once, in turn (the order rotates per round), against the same
 Runtime API emulator as measure.py (one GET /health event). On a shared machine the load drifts
 within seconds, so alternating runs and comparing medians is fairer than two back-to-back series.
 Reports per bootstrap the median wall time to the response, to the first poll, and the process's
 CPU time (user+system from wait4's rusage, which the kernel keeps exact, not tick-sampled).
-Run it with the same environment as run.sh (DATABASE_URL, TOKEN_KEYS, ...).
+Run it with the same environment as run.sh (DATABASE_URL, TOKEN_KEYS, ...). --json writes
+{bootstrap: {"wall_ms_median", "first_poll_ms_median", "cpu_ms_median"}, "loadavg": [min, max], "rounds"}.
 """
+import json
 import os
 import statistics
 import subprocess
@@ -49,6 +51,11 @@ def one_run(bootstrap, env):
 def main():
     args = sys.argv[1:]
     rounds = 20
+    out = None
+    if "--json" in args:
+        i = args.index("--json")
+        out = args[i + 1]
+        del args[i:i + 2]
     if "-n" in args:
         i = args.index("-n")
         rounds = int(args[i + 1])
@@ -65,10 +72,16 @@ def main():
             results[b].append(one_run(b, env))
         loads.append(os.getloadavg()[0])
     print(f"{rounds} interleaved rounds; load average {min(loads):.2f}..{max(loads):.2f} on {os.cpu_count()} CPUs")
+    summary = {"rounds": rounds, "loadavg": [round(min(loads), 2), round(max(loads), 2)]}
     for b in args:
         wall, poll, cpu = zip(*results[b])
         print(f"{b}: wall median {statistics.median(wall):.0f} ms (min {min(wall):.0f}), first poll {statistics.median(poll):.0f} ms, "
               f"CPU median {statistics.median(cpu):.0f} ms (min {min(cpu):.0f})")
+        summary[b] = {"wall_ms_median": round(statistics.median(wall), 1), "first_poll_ms_median": round(statistics.median(poll), 1),
+                      "cpu_ms_median": round(statistics.median(cpu), 1)}
+    if out:
+        with open(out, "w") as f:
+            json.dump(summary, f, indent=2)
 
 
 if __name__ == "__main__":

@@ -10,10 +10,10 @@ using Lilium.Testing;
 namespace Lilium.Lambda.Tests;
 
 /// <summary>
-/// The published API <c>bootstrap</c> (trimmed, ReadyToRun) as Lambda runs it: migrated by its own
+/// The published API <c>bootstrap</c> (Native AOT by default; see <see cref="PublishedBootstrap"/>) as Lambda runs it: migrated by its own
 /// <c>migrate</c> command, signing keys loaded from Secrets Manager on the :4566 endpoint, real
 /// Postgres, and HTTP API 2.0 events from the Runtime API emulator. Its AWS credentials come from a
-/// container credentials endpoint (as on ECS/Fargate), so the trimmed binary proves that part of
+/// container credentials endpoint (as on ECS/Fargate), so the native binary proves that part of
 /// AWSSDK.Core's chain too; Lambda's own environment-variable credentials are the chain's first, simplest step.
 /// </summary>
 [Trait("Category", "Integration")]
@@ -99,6 +99,14 @@ public sealed class BootstrapFlowTests(PostgresFixture postgres, AwsEndpointFixt
 
         // The secret was read with the container credentials, asked for with the authorization token.
         Assert.True(_credentials.Requests >= 1, "The credentials endpoint was never asked.");
+    }
+
+    [Fact]
+    public void The_bootstrap_is_the_build_make_lambdas_was_asked_for()
+    {
+        // `make test` runs `make lambdas` first: the flows above must exercise the Native AOT executable, not a
+        // leftover ReadyToRun bundle (which would hide trimming/AOT-only failures such as a reflection-based serializer).
+        Assert.Equal(PublishedBootstrap.ExpectedBuild == "aot", bootstrap.IsNativeAot);
     }
 
     [Fact]

@@ -14,7 +14,7 @@ public sealed class SynthesizedStack : IDisposable
     {
     }
 
-    internal SynthesizedStack(bool localEndpoint)
+    internal SynthesizedStack(bool localEndpoint, DeploymentMode mode = DeploymentMode.Active, string? webDist = null)
     {
         foreach (var name in new[] { "api", "signaling" })
         {
@@ -27,7 +27,8 @@ public sealed class SynthesizedStack : IDisposable
         {
             ApiBundle = Path.Combine(_bundles, "api"),
             SignalingBundle = Path.Combine(_bundles, "signaling"),
-            RelayDesiredCount = 1,
+            Mode = mode,
+            WebDist = webDist,
             LocalEndpoint = localEndpoint,
             Env = new Amazon.CDK.Environment { Account = "123456789012", Region = "us-east-1" },
         });

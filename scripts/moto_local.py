@@ -494,6 +494,44 @@ def _stack_events_not_found_message() -> None:
     CloudFormationBackend.describe_stack_events = describe_stack_events
 
 
+def _deleting_what_is_gone_succeeds() -> None:
+    """CloudFormation treats "not found" while deleting a resource as deleted. moto's update removes the resources a
+    new template drops in an arbitrary order and retries failures; a security group deleted along with the load
+    balancer that a mode change removes (docs/infra.md, "Cost modes") then fails every retry with
+    InvalidGroup.NotFound and the update rolls back."""
+    from moto.cloudformation.parsing import ResourceMap
+
+    original = ResourceMap._delete_resource
+
+    def _delete_resource(self, parsed_resource, resource_json):
+        try:
+            original(self, parsed_resource, resource_json)
+        except Exception as error:
+            code = getattr(error, "error_type", "") or getattr(error, "code", "") or ""
+            if "NotFound" in str(code) or "does not exist" in str(error):
+                return
+            raise
+
+    ResourceMap._delete_resource = _delete_resource
+
+
+def _previous_ssm_parameter_values() -> None:
+    """`cdk deploy` of an existing stack passes BootstrapVersion (an SSM-typed parameter) with UsePreviousValue, and
+    moto then looks up the previous *value* ("21") as a parameter name and fails every update with AttributeError.
+    A value that names no parameter is taken as the value (what CloudFormation resolved before)."""
+    from moto.cloudformation.parsing import ResourceMap
+    from moto.ssm.models import ssm_backends
+
+    original = ResourceMap.parse_ssm_parameter
+
+    def parse_ssm_parameter(self, value, value_type):
+        if ssm_backends[self._account_id][self._region_name].get_parameter(value) is None:
+            return value.split(",") if value_type.find("List") > 0 else value
+        return original(self, value, value_type)
+
+    ResourceMap.parse_ssm_parameter = parse_ssm_parameter
+
+
 def _route_tables_deleted_with_their_stack() -> None:
     """moto's RouteTable model creates but never deletes: its stack's VPC then refuses to go (DependencyViolation)."""
     from moto.ec2.models import ec2_backends
@@ -597,7 +635,7 @@ def _serialized_dynamodb_transactions() -> None:
     DynamoDBBackend.transact_write_items = transact_write_items
 
 
-for _patch in (_custom_resources_without_functions, _serialized_dynamodb_transactions, _lowercase_generated_ecr_names, _target_group_attributes, _ecs_deleted_with_their_stack, _route_tables_deleted_with_their_stack, _stack_events_not_found_message, _ssm_parameter_attributes, _change_set_outputs_and_failures):
+for _patch in (_previous_ssm_parameter_values, _deleting_what_is_gone_succeeds, _custom_resources_without_functions, _serialized_dynamodb_transactions, _lowercase_generated_ecr_names, _target_group_attributes, _ecs_deleted_with_their_stack, _route_tables_deleted_with_their_stack, _stack_events_not_found_message, _ssm_parameter_attributes, _change_set_outputs_and_failures):
     try:
         _patch()
     except (ImportError, AttributeError) as _error:  # another moto version: serve what it has, say what is missing

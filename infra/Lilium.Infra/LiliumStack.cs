@@ -24,6 +24,8 @@ public sealed class LiliumStack : Stack
             RelayOriginHttps: props.CertificateArn is not null,
             ControlPlaneOff: mode == DeploymentMode.Minimal));
 
+        PinHandlerRuntimes();
+
         Output("AppUrl", web.AppUrl, "The app, the API (/v1), signaling (/ws) and the relay (/whip, /whep) on one HTTPS origin");
         Output("Mode", mode.ToString().ToLowerInvariant(), "active | paused | minimal (make pause / resume)");
         Output("HttpApiUrl", control.HttpApi.ApiEndpoint, "REST API base URL");
@@ -49,6 +51,27 @@ public sealed class LiliumStack : Stack
         if (media.Repository is { } repository)
         {
             Output("RelayRepositoryUri", repository.RepositoryUri, "Push the relay image here (tag latest)");
+        }
+    }
+
+    /// <summary>
+    /// CDK 2.160's own handlers (the site bucket's object deletion, the BucketDeployment) name runtimes Lambda no longer
+    /// creates (nodejs20.x, python3.11; cfn-lint E2533): the stack could not be deployed. Their code runs on the
+    /// current runtimes (Node's bundled AWS SDK v3; the AWS CLI layer is pure Python).
+    /// </summary>
+    private void PinHandlerRuntimes()
+    {
+        foreach (var resource in Node.FindAll().OfType<CfnResource>().Where(r => r.CfnResourceType == "AWS::Lambda::Function"))
+        {
+            var path = resource.Node.Path;
+            if (path.Contains("Custom::S3AutoDeleteObjectsCustomResourceProvider", StringComparison.Ordinal))
+            {
+                resource.AddPropertyOverride("Runtime", "nodejs22.x");
+            }
+            else if (path.Contains("Custom::CDKBucketDeployment", StringComparison.Ordinal))
+            {
+                resource.AddPropertyOverride("Runtime", "python3.12");
+            }
         }
     }
 

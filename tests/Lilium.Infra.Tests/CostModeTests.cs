@@ -5,6 +5,7 @@ namespace Lilium.Infra.Tests;
 
 /// <summary>The three cost modes' templates, and their idle month priced from them (make cost).</summary>
 [Trait("Category", "Unit")]
+[Collection(SynthesizedStack.Collection)]
 public sealed class CostModeTests : IClassFixture<CostModeTests.Modes>
 {
     private readonly Modes _modes;

@@ -4,6 +4,7 @@ using Amazon.CDK.Assertions;
 namespace Lilium.Infra.Tests;
 
 [Trait("Category", "Unit")]
+[Collection(SynthesizedStack.Collection)]
 public sealed class StackTemplateTests(SynthesizedStack stack) : IClassFixture<SynthesizedStack>
 {
     [Theory]
@@ -261,6 +262,13 @@ public sealed class StackTemplateTests(SynthesizedStack stack) : IClassFixture<S
 
     private string[] DependsOn(string id) =>
         stack.Resources.GetProperty(id).TryGetProperty("DependsOn", out var d) ? d.EnumerateArray().Select(e => e.GetString()!).ToArray() : [];
+
+    [Fact]
+    public void Every_function_runs_on_a_runtime_lambda_still_creates()
+    {
+        var runtimes = stack.OfType("AWS::Lambda::Function").Select(f => f.Properties.GetProperty("Runtime").GetString()).ToHashSet();
+        Assert.Equal(new HashSet<string?> { "provided.al2023", "nodejs22.x", "python3.12" }, runtimes);
+    }
 
     [Fact]
     public async Task The_template_passes_cfn_lint()

@@ -7,6 +7,9 @@ namespace Lilium.Infra.Tests;
 /// <summary>Synthesizes the stack once for a test class (jsii synthesis takes seconds), with placeholder Lambda bundles.</summary>
 public sealed class SynthesizedStack : IDisposable
 {
+    /// <summary>Test classes that synthesize share this collection: the jsii runtime does not start twice at once.</summary>
+    public const string Collection = "jsii synthesis";
+
     private readonly string _bundles = Path.Combine(Path.GetTempPath(), "lilium-bundles-" + Guid.NewGuid().ToString("N"));
 
     public SynthesizedStack()

@@ -4,6 +4,7 @@ namespace Lilium.Infra.Tests;
 
 /// <summary>The one HTTPS origin (CloudFront on its default domain) in front of the app, the API, signaling and the relay.</summary>
 [Trait("Category", "Unit")]
+[Collection(SynthesizedStack.Collection)]
 public sealed class WebFrontTemplateTests(SynthesizedStack stack) : IClassFixture<SynthesizedStack>
 {
     // CloudFront's managed policies (AWS documentation, "Use managed cache/origin request policies").

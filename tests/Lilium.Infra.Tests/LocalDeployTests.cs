@@ -61,9 +61,11 @@ public sealed class LocalDeployTests(AwsEndpointFixture endpoint) : IClassFixtur
             await ops.PauseAsync(stack, minimal: false, CancellationToken.None);
             Assert.Equal(0, (await ecs.DescribeServicesAsync(cluster, [service])).Services.Single().DesiredCount);
             Assert.Contains("mode=paused desired=0", output.ToString(), StringComparison.Ordinal);
-            var paused = await ResourceTypesAsync(stack);
-            Assert.DoesNotContain("AWS::ElasticLoadBalancingV2::LoadBalancer", paused);
-            Assert.Contains("AWS::EC2::Instance", paused);
+            Assert.DoesNotContain("AWS::ElasticLoadBalancingV2::LoadBalancer", await ResourceTypesAsync(stack));
+            var pausedOutputs = (await new CloudFormationClient(aws).DescribeStackAsync(stack))!.Outputs;
+            Assert.Equal("paused", pausedOutputs["Mode"]);
+            Assert.True(pausedOutputs.ContainsKey("NatInstanceId"), "paused keeps the NAT instance");
+            Assert.False(pausedOutputs.ContainsKey("AlbUrl"));
 
             // resume: the active template again, then one task; the deploy did not touch the count.
             output.GetStringBuilder().Clear();
@@ -77,8 +79,10 @@ public sealed class LocalDeployTests(AwsEndpointFixture endpoint) : IClassFixtur
             await ops.PauseAsync(stack, minimal: true, CancellationToken.None);
             var minimal = await ResourceTypesAsync(stack);
             Assert.DoesNotContain("AWS::ElasticLoadBalancingV2::LoadBalancer", minimal);
-            Assert.DoesNotContain("AWS::EC2::Instance", minimal);
             Assert.Contains("AWS::DynamoDB::Table", minimal);
+            var minimalOutputs = (await new CloudFormationClient(aws).DescribeStackAsync(stack))!.Outputs;
+            Assert.Equal("minimal", minimalOutputs["Mode"]);
+            Assert.False(minimalOutputs.ContainsKey("NatInstanceId"), "minimal has no NAT instance");
             Assert.Contains("mode=minimal desired=0", output.ToString(), StringComparison.Ordinal);
             Assert.Equal(["paused", "active", "minimal"], deployer.Modes);
         }

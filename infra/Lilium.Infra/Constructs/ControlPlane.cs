@@ -54,6 +54,7 @@ public sealed class ControlPlane : Construct
             {
                 ["DB_SECRET_ARN"] = props.Data.Database.Secret!.SecretArn,
                 ["TOKEN_KEYS_SECRET_ARN"] = props.Data.TokenKeys.SecretArn,
+                ["RELAY_KEY_SECRET_ARN"] = props.Data.RelayKey.SecretArn,
                 ["ASPNETCORE_ENVIRONMENT"] = "Production",
             },
         });
@@ -64,6 +65,7 @@ public sealed class ControlPlane : Construct
         {
             props.Data.GrantDatabase(fn, fn);
             props.Data.TokenKeys.GrantRead(fn);
+            props.Data.RelayKey.GrantRead(fn);
         }
 
         props.Data.Connections.GrantReadWriteData(SignalingFunction);
@@ -93,7 +95,7 @@ public sealed class ControlPlane : Construct
         WebSocketStage = new WebSocketStage(this, "WebSocketStage", new WebSocketStageProps
         {
             WebSocketApi = WebSocketApi,
-            StageName = "live",
+            StageName = WebSocketStageName,
             AutoDeploy = true,
         });
         ConfigureStage((CfnStage)WebSocketStage.Node.DefaultChild!, "WebSocketAccess", props.Retention, rate: 500, burst: 1000,
@@ -108,6 +110,9 @@ public sealed class ControlPlane : Construct
                 handler: MigrationsHandler, timeoutSeconds: 300));
         }
     }
+
+    /// <summary>The WebSocket stage, also the path CloudFront forwards to it unchanged (<c>wss://{domain}/ws</c>).</summary>
+    public const string WebSocketStageName = "ws";
 
     /// <summary>The api bundle's handler name that runs the migrations custom resource (Lilium.Api.MigrationsFunction).</summary>
     public const string MigrationsHandler = "migrate";

@@ -15,7 +15,7 @@ namespace Lilium.Infra.Constructs;
 /// Active mode: the load balancer exists and the service's desired count is not in the template (deploys never change a
 /// running service's count; <c>make resume</c>/<c>pause</c> set it). Otherwise no load balancer and the count is 0.
 /// </param>
-public sealed record MediaPlaneProps(IVpc Vpc, ISecret RelayKey, string? RelayImage, bool LoadBalanced, string? CertificateArn, RetentionDays Retention);
+public sealed record MediaPlaneProps(IVpc Vpc, ISecret RelayKey, string? RelayImage, bool LoadBalanced, string? CertificateArn, RetentionDays Retention, string ControlPlaneUrl);
 
 /// <summary>
 /// The media relay on Fargate: tasks in public subnets with public IPs (ICE-lite needs a reachable
@@ -71,6 +71,8 @@ public sealed class MediaPlane : Construct
                 ["RELAY_BIND_ADDRESS"] = "0.0.0.0",
                 ["RELAY_MEDIA_PORT"] = MediaPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["RELAY_STUN_SERVER"] = "stun.l.google.com:19302",
+                // The revocation feed (kicks, blocks, grant changes, session ends) the relay polls (docs/decisions.md, D18).
+                ["RELAY_CONTROL_PLANE_URL"] = props.ControlPlaneUrl,
             },
             // Only the relay key: its own secret's relayKey field as RELAY_KEY (ECS reads it with the execution role; the
             // task role gets no secret at all).

@@ -9,7 +9,7 @@ export DOTNET_NOLOGO := 1
 
 .PHONY: help deps build test test-unit test-integration test-interop run demo migrate db db-stop db-prune aws-endpoint lambdas format \
         bench-api bench-lambda-init bench-signaling bench-relay bench-input bench-host fuzz \
-        synth diff deploy destroy deploy-local destroy-local pause resume status clean \
+        synth diff deploy destroy deploy-local destroy-local pause resume status cost clean \
         relay-image push-relay-image web bench-web cli
 
 help: ## list the targets
@@ -103,8 +103,8 @@ synth: lambdas ## synthesize the CloudFormation template
 diff: lambdas ## show what a deploy would change
 	npx cdk diff
 
-deploy: lambdas ## deploy to the AWS account in your environment
-	npx cdk deploy --require-approval never
+deploy: lambdas ## deploy to the AWS account in your environment, keeping the stack's mode (a new stack starts paused)
+	$(DOTNET) run --project infra/Lilium.Ops -c $(CONFIG) -- deploy $(ARGS)
 
 destroy: ## delete the stack
 	npx cdk destroy --force
@@ -115,14 +115,17 @@ deploy-local: lambdas ## cdk bootstrap + deploy to the LocalStack-compatible end
 destroy-local: ## cdk destroy on the LocalStack-compatible endpoint
 	bash scripts/deploy-local.sh destroy
 
-pause: ## scale the media relay to zero (add ARGS=--minimal to stop everything billed by the hour)
+pause: lambdas ## relay to zero, no load balancer (ARGS=--minimal: nothing billed by the hour; the control plane answers 503)
 	$(DOTNET) run --project infra/Lilium.Ops -c $(CONFIG) -- pause $(ARGS)
 
-resume: ## bring the media relay back
+resume: lambdas ## load balancer (and NAT instance) back, then one relay task; prints how long it took
 	$(DOTNET) run --project infra/Lilium.Ops -c $(CONFIG) -- resume $(ARGS)
 
-status: ## tasks, database state and the estimated hourly cost
+status: ## mode, tasks, database state and the estimated monthly cost of the live state
 	$(DOTNET) run --project infra/Lilium.Ops -c $(CONFIG) -- status $(ARGS)
+
+cost: ## each mode's idle $/month from its synthesized template and bench/cost/prices.json -> bench/results/cost.json, docs/costs.md
+	bash bench/cost/run.sh
 
 clean: ## remove build outputs (keeps the local database)
 	rm -rf $(ARTIFACTS) cdk.out; find . -name bin -o -name obj | grep -v node_modules | xargs rm -rf

@@ -26,7 +26,8 @@ export NODE_OPTIONS="--require $ROOT/scripts/cdk-local-endpoint.cjs ${NODE_OPTIO
 export CDK_DISABLE_VERSION_CHECK=1 JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION=1
 account="$(aws sts get-caller-identity --query Account --output text)"
 [ -d node_modules/aws-cdk ] || npm ci --no-audit --no-fund >/dev/null
-cdk=(npx --no-install cdk --no-notices --no-version-reporting --context "stackName=$stack" --context localEndpoint=true)
+# LILIUM_MODE (active | paused | minimal; default active) is the stack's cost mode, as `make pause/resume` set it.
+cdk=(npx --no-install cdk --no-notices --no-version-reporting --context "stackName=$stack" --context localEndpoint=true --context "mode=${LILIUM_MODE:-active}")
 case "$action" in
   deploy)
     [ -f artifacts/lambda/api/bootstrap ] && [ -f artifacts/lambda/signaling/bootstrap ] || bash scripts/publish-lambdas.sh artifacts/lambda >&2

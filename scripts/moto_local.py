@@ -265,6 +265,134 @@ ApiGatewayV2Integration = _plain("AWS::ApiGatewayV2::Integration", "i-")
 ApiGatewayV2Stage = _plain("AWS::ApiGatewayV2::Stage", "s-")
 CloudWatchAlarm = _plain("AWS::CloudWatch::Alarm", "alarm-")
 SecurityGroupEgress = _plain("AWS::EC2::SecurityGroupEgress", "sgr-")
+CloudFrontOriginAccessControl = _plain("AWS::CloudFront::OriginAccessControl", "E")
+CloudFrontResponseHeadersPolicy = _plain("AWS::CloudFront::ResponseHeadersPolicy", "rhp-")
+S3BucketPolicy = _plain("AWS::S3::BucketPolicy", "bp-")
+
+
+class CloudFrontFunctionModel(_Stub, CloudFormationModel):
+    """AWS::CloudFront::Function: answers FunctionARN (the distribution's function associations name it)."""
+
+    __module__ = "moto.cloudfront.lilium"
+
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return "Name"
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::CloudFront::Function"
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        props = cloudformation_json.get("Properties", {})
+        arn = f"arn:aws:cloudfront::{account_id}:function/{props.get('Name') or resource_name}"
+        return cls(arn, props, {"FunctionARN": arn, "FunctionMetadata.FunctionARN": arn, "Stage": "LIVE"})
+
+
+class CloudFrontDistributionModel(_Stub, CloudFormationModel):
+    """AWS::CloudFront::Distribution: an id and a *.cloudfront.net domain (the stack's AppUrl). moto's CloudFront API
+    takes a differently shaped configuration; nothing here serves traffic, the template's behaviours are tested
+    by assertions on the template."""
+
+    __module__ = "moto.cloudfront.lilium"
+
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return ""
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::CloudFront::Distribution"
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        props = cloudformation_json.get("Properties", {})
+        distribution_id = "E" + uuid.uuid4().hex[:13].upper()
+        return cls(distribution_id, props, {"Id": distribution_id, "DomainName": f"d{uuid.uuid4().hex[:13]}.cloudfront.net"})
+
+
+class BucketDeploymentModel(_Stub, CloudFormationModel):
+    """Custom::CDKBucketDeployment without its function (moto would run it in Docker): the source zips are read from
+    the asset bucket, their deploy-time markers (Source.jsonData's tokens) substituted, and the files written to the
+    destination bucket, as the function does."""
+
+    __module__ = "moto.s3.lilium"
+
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return ""
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "Custom::CDKBucketDeployment"
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        import io
+        import zipfile
+
+        from moto.s3.models import s3_backends
+
+        props = cloudformation_json.get("Properties", {})
+        s3 = s3_backends[account_id]["aws"]
+        destination = props["DestinationBucketName"]
+        prefix = props.get("DestinationBucketKeyPrefix", "")
+        markers_list = props.get("SourceMarkers") or [{} for _ in props.get("SourceObjectKeys", [])]
+        for bucket, key, markers in zip(props.get("SourceBucketNames", []), props.get("SourceObjectKeys", []), markers_list):
+            archive = zipfile.ZipFile(io.BytesIO(s3.get_object(bucket, key).value))
+            for name in archive.namelist():
+                if name.endswith("/"):
+                    continue
+                data = archive.read(name)
+                for marker, value in (markers or {}).items():
+                    data = data.replace(marker.encode(), str(value).encode())
+                s3.put_object(destination, prefix + name, data)
+        return cls(f"aws.cdk.s3deployment.{_suffix()}", props, {"DestinationBucketArn": f"arn:aws:s3:::{destination}"})
+
+
+class AutoDeleteObjectsModel(_Stub, CloudFormationModel):
+    """Custom::S3AutoDeleteObjects without its function: empties the bucket when the stack goes, so the bucket can."""
+
+    __module__ = "moto.s3.lilium"
+
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return ""
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "Custom::S3AutoDeleteObjects"
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        props = cloudformation_json.get("Properties", {})
+        return cls(f"auto-delete-{_suffix()}", props, {"BucketName": props.get("BucketName")})
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        from moto.s3.models import s3_backends
+
+        s3 = s3_backends[account_id]["aws"]
+        bucket = self.properties.get("BucketName")
+        try:
+            for key in list(s3.get_bucket(bucket).keys.keys()):
+                s3.delete_object(bucket, key)
+        except Exception as error:  # already gone
+            print(f"moto_local: S3AutoDeleteObjects could not empty {bucket}: {error}", file=sys.stderr)
+
+
+def _custom_resources_without_functions() -> None:
+    """moto runs every Custom:: resource's function in Docker (absent here); the CDK's own S3 custom resources are
+    modelled above instead."""
+    import moto.cloudformation.parsing as parsing
+
+    original = parsing.resource_class_from_type
+    models = {m.cloudformation_type(): m for m in (BucketDeploymentModel, AutoDeleteObjectsModel)}
+
+    def resource_class_from_type(resource_type):
+        return models.get(resource_type) or original(resource_type)
+
+    parsing.resource_class_from_type = resource_class_from_type
 
 def _lowercase_generated_ecr_names() -> None:
     """CloudFormation generates lower-case names for ECR repositories; moto uses the mixed-case stack/logical id and
@@ -364,6 +492,44 @@ def _stack_events_not_found_message() -> None:
             raise ValidationError(stack_name, message=f"Stack [{stack_name}] does not exist") from None
 
     CloudFormationBackend.describe_stack_events = describe_stack_events
+
+
+def _deleting_what_is_gone_succeeds() -> None:
+    """CloudFormation treats "not found" while deleting a resource as deleted. moto's update removes the resources a
+    new template drops in an arbitrary order and retries failures; a security group deleted along with the load
+    balancer that a mode change removes (docs/infra.md, "Cost modes") then fails every retry with
+    InvalidGroup.NotFound and the update rolls back."""
+    from moto.cloudformation.parsing import ResourceMap
+
+    original = ResourceMap._delete_resource
+
+    def _delete_resource(self, parsed_resource, resource_json):
+        try:
+            original(self, parsed_resource, resource_json)
+        except Exception as error:
+            code = getattr(error, "error_type", "") or getattr(error, "code", "") or ""
+            if "NotFound" in str(code) or "does not exist" in str(error):
+                return
+            raise
+
+    ResourceMap._delete_resource = _delete_resource
+
+
+def _previous_ssm_parameter_values() -> None:
+    """`cdk deploy` of an existing stack passes BootstrapVersion (an SSM-typed parameter) with UsePreviousValue, and
+    moto then looks up the previous *value* ("21") as a parameter name and fails every update with AttributeError.
+    A value that names no parameter is taken as the value (what CloudFormation resolved before)."""
+    from moto.cloudformation.parsing import ResourceMap
+    from moto.ssm.models import ssm_backends
+
+    original = ResourceMap.parse_ssm_parameter
+
+    def parse_ssm_parameter(self, value, value_type):
+        if ssm_backends[self._account_id][self._region_name].get_parameter(value) is None:
+            return value.split(",") if value_type.find("List") > 0 else value
+        return original(self, value, value_type)
+
+    ResourceMap.parse_ssm_parameter = parse_ssm_parameter
 
 
 def _route_tables_deleted_with_their_stack() -> None:
@@ -469,7 +635,7 @@ def _serialized_dynamodb_transactions() -> None:
     DynamoDBBackend.transact_write_items = transact_write_items
 
 
-for _patch in (_serialized_dynamodb_transactions, _lowercase_generated_ecr_names, _target_group_attributes, _ecs_deleted_with_their_stack, _route_tables_deleted_with_their_stack, _stack_events_not_found_message, _ssm_parameter_attributes, _change_set_outputs_and_failures):
+for _patch in (_previous_ssm_parameter_values, _deleting_what_is_gone_succeeds, _custom_resources_without_functions, _serialized_dynamodb_transactions, _lowercase_generated_ecr_names, _target_group_attributes, _ecs_deleted_with_their_stack, _route_tables_deleted_with_their_stack, _stack_events_not_found_message, _ssm_parameter_attributes, _change_set_outputs_and_failures):
     try:
         _patch()
     except (ImportError, AttributeError) as _error:  # another moto version: serve what it has, say what is missing

@@ -11,27 +11,68 @@ public sealed class LiliumStack : Stack
     public LiliumStack(Construct scope, string id, LiliumStackProps props) : base(scope, id, props)
     {
         var retention = (RetentionDays)Enum.Parse(typeof(RetentionDays), RetentionName(props.LogRetentionDays));
-        var network = new Network(this, "Network");
+        var mode = props.Mode;
+        var network = new Network(this, "Network", withNat: mode != DeploymentMode.Minimal);
         var data = new Data(this, "Data", network.Vpc, props.LocalEndpoint);
         var control = new ControlPlane(this, "ControlPlane", new ControlPlaneProps(network.Vpc, data, props.ApiBundle, props.SignalingBundle, retention, MigrateOnDeploy: !props.LocalEndpoint));
-        var media = new MediaPlane(this, "MediaPlane", new MediaPlaneProps(network.Vpc, data.TokenKeys, props.RelayImage, props.RelayDesiredCount, props.CertificateArn, retention));
+        var media = new MediaPlane(this, "MediaPlane", new MediaPlaneProps(network.Vpc, data.RelayKey, props.RelayImage, LoadBalanced: mode == DeploymentMode.Active, props.CertificateArn, retention,
+            ControlPlaneUrl: control.HttpApi.ApiEndpoint + "/"));
         _ = new Observability(this, "Observability", control, media);
-        var relayUrl = $"http{(props.CertificateArn is null ? "" : "s")}://{media.LoadBalancer.LoadBalancerDnsName}";
+        var web = new WebFront(this, "Web", new WebFrontProps(
+            control,
+            props.WebDist,
+            media.LoadBalancer?.LoadBalancerDnsName,
+            RelayOriginHttps: props.CertificateArn is not null,
+            ControlPlaneOff: mode == DeploymentMode.Minimal));
 
-        // Admitted viewers get the relay's URL with their grant (join.accepted).
-        control.SignalingFunction.AddEnvironment("RELAY_URL", relayUrl);
+        PinHandlerRuntimes();
 
+        Output("AppUrl", web.AppUrl, "The app, the API (/v1), signaling (/ws) and the relay (/whip, /whep) on one HTTPS origin");
+        Output("Mode", mode.ToString().ToLowerInvariant(), "active | paused | minimal (make pause / resume)");
         Output("HttpApiUrl", control.HttpApi.ApiEndpoint, "REST API base URL");
         Output("WebSocketUrl", control.WebSocketStage.Url, "Signaling WebSocket URL");
-        Output("AlbUrl", relayUrl, "Media relay (WHIP/WHEP) base URL");
+        if (media.LoadBalancer is { } alb)
+        {
+            // Admitted viewers get the relay's URL with their grant (join.accepted): the HTTPS origin, which forwards
+            // /whip and /whep to the load balancer.
+            control.SignalingFunction.AddEnvironment("RELAY_URL", web.AppUrl);
+            Output("AlbUrl", $"http{(props.CertificateArn is null ? "" : "s")}://{alb.LoadBalancerDnsName}", "Media relay load balancer (behind AppUrl's /whip and /whep)");
+        }
+
         Output("ClusterName", media.Cluster.ClusterName, "ECS cluster of the relay");
         Output("ServiceName", media.Service.ServiceName, "ECS service of the relay (pause/resume scale it)");
         Output("DatabaseClusterId", data.Database.ClusterIdentifier, "Aurora cluster");
         Output("TokenKeysSecretArn", data.TokenKeys.SecretArn, "Signing keys secret (ARN only)");
-        Output("NatInstanceId", network.NatInstance.ConfiguredGateways[0].GatewayId, "NAT instance (pause --minimal stops it)");
+        Output("RelayKeySecretArn", data.RelayKey.SecretArn, "Relay grant key secret, the relay's only secret (ARN only)");
+        if (mode != DeploymentMode.Minimal)
+        {
+            Output("NatInstanceId", network.NatInstance.ConfiguredGateways[0].GatewayId, "NAT instance (absent in minimal mode)");
+        }
+
         if (media.Repository is { } repository)
         {
             Output("RelayRepositoryUri", repository.RepositoryUri, "Push the relay image here (tag latest)");
+        }
+    }
+
+    /// <summary>
+    /// CDK 2.160's own handlers (the site bucket's object deletion, the BucketDeployment) name runtimes Lambda no longer
+    /// creates (nodejs20.x, python3.11; cfn-lint E2533): the stack could not be deployed. Their code runs on the
+    /// current runtimes (Node's bundled AWS SDK v3; the AWS CLI layer is pure Python).
+    /// </summary>
+    private void PinHandlerRuntimes()
+    {
+        foreach (var resource in Node.FindAll().OfType<CfnResource>().Where(r => r.CfnResourceType == "AWS::Lambda::Function"))
+        {
+            var path = resource.Node.Path;
+            if (path.Contains("Custom::S3AutoDeleteObjectsCustomResourceProvider", StringComparison.Ordinal))
+            {
+                resource.AddPropertyOverride("Runtime", "nodejs22.x");
+            }
+            else if (path.Contains("Custom::CDKBucketDeployment", StringComparison.Ordinal))
+            {
+                resource.AddPropertyOverride("Runtime", "python3.12");
+            }
         }
     }
 

@@ -14,8 +14,14 @@ public sealed class LiliumStackProps : StackProps
     /// <summary>The relay container image; default: the stack's own ECR repository, tag <c>latest</c>.</summary>
     public string? RelayImage { get; init; }
 
-    /// <summary>Relay tasks at deploy time; 0 (the default) keeps the media plane paused until <c>make resume</c>.</summary>
-    public int RelayDesiredCount { get; init; }
+    /// <summary>
+    /// What runs and bills by the hour (<c>-c mode=active|paused|minimal</c>, set by <c>make deploy|pause|resume</c>):
+    /// see <see cref="DeploymentMode"/>.
+    /// </summary>
+    public DeploymentMode Mode { get; init; } = DeploymentMode.Active;
+
+    /// <summary>The web app's built files, deployed to the site bucket when they exist (default client-sdk/web/dist).</summary>
+    public string? WebDist { get; init; }
 
     /// <summary>An ACM certificate for HTTPS on the load balancer; without one it listens on HTTP only.</summary>
     public string? CertificateArn { get; init; }
@@ -38,7 +44,8 @@ public sealed class LiliumStackProps : StackProps
             ApiBundle = Get("apiBundle") ?? Path.Combine(root, "artifacts", "lambda", "api"),
             SignalingBundle = Get("signalingBundle") ?? Path.Combine(root, "artifacts", "lambda", "signaling"),
             RelayImage = Get("relayImage"),
-            RelayDesiredCount = int.TryParse(Get("relayDesiredCount"), out var n) && n >= 0 ? n : 0,
+            Mode = ParseMode(Get("mode")),
+            WebDist = Get("webDist") ?? Path.Combine(root, "client-sdk", "web", "dist"),
             CertificateArn = Get("certificateArn"),
             LocalEndpoint = Get("localEndpoint") == "true",
             Env = new Amazon.CDK.Environment
@@ -48,4 +55,26 @@ public sealed class LiliumStackProps : StackProps
             },
         };
     }
+
+    public static DeploymentMode ParseMode(string? value) => value?.ToLowerInvariant() switch
+    {
+        null or "" or "active" => DeploymentMode.Active,
+        "paused" => DeploymentMode.Paused,
+        "minimal" => DeploymentMode.Minimal,
+        _ => throw new ArgumentException($"mode must be active, paused or minimal, not '{value}'.", nameof(value)),
+    };
+}
+
+/// <summary>The stack's cost modes; <c>make cost</c> prices each from its synthesized template (docs/costs.md).</summary>
+public enum DeploymentMode
+{
+    /// <summary>Everything: the relay's load balancer (its service's desired count is left to <c>make resume</c>) and the NAT instance.</summary>
+    Active,
+
+    /// <summary>No load balancer and no relay task; the control plane (API, signaling, chat) runs through the NAT instance.</summary>
+    Paused,
+
+    /// <summary>Nothing billed by the hour: no load balancer, no NAT instance, no public IPv4. The functions cannot leave the
+    /// VPC, so the edge answers <c>/v1</c> and <c>/ws</c> with 503 <c>deployment-paused</c>; the data stays.</summary>
+    Minimal,
 }

@@ -89,6 +89,20 @@ public sealed class DatabaseSettingsTests
         var keys = Lilium.Auth.TokenKeys.Generate();
         Assert.Equal(keys, await TokenKeysSettings.ResolveAsync(Env(("TOKEN_KEYS_SECRET_ARN", "arn:k")), new FixedSecrets(keys.ToJson()), allowGenerated: false));
     }
+
+    [Fact]
+    public async Task Relay_grants_are_signed_with_the_relay_secret_when_one_is_named()
+    {
+        var keys = Lilium.Auth.TokenKeys.Generate();
+        var relayKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(48));
+        var env = Env(("TOKEN_KEYS", keys.ToJson()), ("RELAY_KEY_SECRET_ARN", "arn:relay"));
+        var resolved = await TokenKeysSettings.ResolveAsync(env, new FixedSecrets($"{{\"relayKey\":\"{relayKey}\"}}"), allowGenerated: false);
+        Assert.Equal(relayKey, resolved.RelayKey);
+        Assert.Equal(keys.AccessKey, resolved.AccessKey);
+        Assert.Equal(keys.RefreshKey, resolved.RefreshKey);
+        await Assert.ThrowsAsync<ConfigurationException>(() => TokenKeysSettings.ResolveAsync(env, new FixedSecrets("{\"relayKey\":\"c2hvcnQ=\"}"), allowGenerated: false));
+        await Assert.ThrowsAsync<ConfigurationException>(() => TokenKeysSettings.ResolveAsync(env, new FixedSecrets("not json"), allowGenerated: false));
+    }
 }
 
 /// <summary>

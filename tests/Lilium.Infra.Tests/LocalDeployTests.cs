@@ -16,40 +16,76 @@ public sealed class LocalDeployTests(AwsEndpointFixture endpoint) : IClassFixtur
     private static readonly TimeSpan DeployTimeout = TimeSpan.FromMinutes(12);
 
     [Fact]
-    public async Task Deploy_pause_resume_status_and_destroy_against_the_local_endpoint()
+    public async Task Deploy_signaling_against_the_deployed_table_then_pause_resume_minimal_status_and_destroy()
     {
         var stack = "LiliumCi" + Guid.NewGuid().ToString("N")[..8];
         string? cluster = null, service = null;
         var env = new Dictionary<string, string?> { ["LOCALSTACK_ENDPOINT"] = endpoint.Endpoint.ToString().TrimEnd('/') };
-        var (ops, output, aws) = OpsHarness.Create(endpoint);
+        var deployer = new LocalDeployer(endpoint);
+        var (ops, output, aws) = OpsHarness.Create(endpoint, deployer);
         var ecs = new Lilium.Aws.Ecs.EcsClient(aws);
         try
         {
             var deploy = await ProcessRunner.RunAsync("bash", [Path.Combine(RepoPaths.Scripts, "deploy-local.sh"), "deploy", stack], DeployTimeout, environment: env);
             var outputs = JsonDocument.Parse(deploy.EnsureSuccess("deploy-local.sh deploy").StdOut).RootElement.GetProperty(stack);
-            foreach (var name in new[] { "HttpApiUrl", "WebSocketUrl", "AlbUrl", "ClusterName", "ServiceName", "TokenKeysSecretArn" })
+            foreach (var name in new[] { "AppUrl", "HttpApiUrl", "WebSocketUrl", "AlbUrl", "ClusterName", "ServiceName", "TokenKeysSecretArn", "RelayKeySecretArn" })
             {
                 Assert.True(outputs.TryGetProperty(name, out _), $"stack output {name} missing: {outputs}");
             }
 
-            // The generated secret is a seed the API and relay derive their keys from: nothing to seed after a deploy.
-            var secret = await new Lilium.Aws.SecretsManager.SecretsManagerClient(aws, TimeSpan.Zero)
-                .GetSecretValueAsync(outputs.GetProperty("TokenKeysSecretArn").GetString()!);
-            Assert.NotNull(Lilium.Auth.TokenKeys.TryParse(secret.SecretString));
+            Assert.Matches("^https://[a-z0-9]+\\.cloudfront\\.net$", outputs.GetProperty("AppUrl").GetString());
+            Assert.Equal("active", outputs.GetProperty("Mode").GetString());
+
+            // The generated secrets: the token-keys seed the API derives its keys from, and the relay's own key.
+            var secrets = new Lilium.Aws.SecretsManager.SecretsManagerClient(aws, TimeSpan.Zero);
+            var tokenKeys = await secrets.GetSecretValueAsync(outputs.GetProperty("TokenKeysSecretArn").GetString()!);
+            Assert.NotNull(Lilium.Auth.TokenKeys.TryParse(tokenKeys.SecretString));
+            var relayKey = JsonDocument.Parse((await secrets.GetSecretValueAsync(outputs.GetProperty("RelayKeySecretArn").GetString()!)).SecretString!).RootElement;
+            Assert.True(Convert.FromBase64String(relayKey.GetProperty("relayKey").GetString()!).Length >= 32, "the relay takes RELAY_KEY as base64 of at least 32 bytes");
+            Assert.Single(relayKey.EnumerateObject());
+
+            // The site bucket holds config.json with the distribution's own domain (the deploy-time marker filled in).
+            var config = await SiteConfigAsync(stack);
+            Assert.Equal("/v1", config.GetProperty("apiBase").GetString());
+            Assert.Equal("wss://" + new Uri(outputs.GetProperty("AppUrl").GetString()!).Host + "/ws", config.GetProperty("signalingUrl").GetString());
+
+            // The signaling code against what the deploy made, with the environment the template gives it.
+            var template = System.Text.Json.Nodes.JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(RepoPaths.Root, "cdk.out", stack + ".template.json")))!.AsObject();
+            var signalingEnvironment = await DeployedSignaling.EnvironmentAsync(stack, template, endpoint.Environment);
+            await DeployedSignaling.ConnectChatDisconnectAsync(signalingEnvironment, endpoint.Endpoint, stack, endpoint.Environment);
 
             cluster = outputs.GetProperty("ClusterName").GetString()!;
             service = outputs.GetProperty("ServiceName").GetString()!;
 
+            // pause: relay to 0, then the paused template (no load balancer).
             await ops.PauseAsync(stack, minimal: false, CancellationToken.None);
             Assert.Equal(0, (await ecs.DescribeServicesAsync(cluster, [service])).Services.Single().DesiredCount);
-            await ops.StatusAsync(stack, CancellationToken.None);
-            Assert.Contains("desired=0", output.ToString(), StringComparison.Ordinal);
+            Assert.Contains("mode=paused desired=0", output.ToString(), StringComparison.Ordinal);
+            Assert.DoesNotContain("AWS::ElasticLoadBalancingV2::LoadBalancer", await ResourceTypesAsync(stack));
+            var pausedOutputs = (await new CloudFormationClient(aws).DescribeStackAsync(stack))!.Outputs;
+            Assert.Equal("paused", pausedOutputs["Mode"]);
+            // (That paused keeps the NAT instance is asserted on the template, CostModeTests: moto's stack update loses the
+            // instance it created, so the deployed stack cannot show it here.)
+            Assert.False(pausedOutputs.ContainsKey("AlbUrl"));
 
+            // resume: the active template again, then one task; the deploy did not touch the count.
             output.GetStringBuilder().Clear();
-            await ops.ResumeAsync(stack, count: 1, minimal: false, CancellationToken.None);
+            await ops.ResumeAsync(stack, count: 1, CancellationToken.None);
             Assert.Equal(1, (await ecs.DescribeServicesAsync(cluster, [service])).Services.Single().DesiredCount);
-            await ops.StatusAsync(stack, CancellationToken.None);
-            Assert.Contains("desired=1", output.ToString(), StringComparison.Ordinal);
+            Assert.Contains("mode=active desired=1", output.ToString(), StringComparison.Ordinal);
+            Assert.Contains("AWS::ElasticLoadBalancingV2::LoadBalancer", await ResourceTypesAsync(stack));
+
+            // minimal: nothing billed by the hour in the deployed stack; status prices it from the deployed template.
+            output.GetStringBuilder().Clear();
+            await ops.PauseAsync(stack, minimal: true, CancellationToken.None);
+            var minimal = await ResourceTypesAsync(stack);
+            Assert.DoesNotContain("AWS::ElasticLoadBalancingV2::LoadBalancer", minimal);
+            Assert.Contains("AWS::DynamoDB::Table", minimal);
+            var minimalOutputs = (await new CloudFormationClient(aws).DescribeStackAsync(stack))!.Outputs;
+            Assert.Equal("minimal", minimalOutputs["Mode"]);
+            Assert.False(minimalOutputs.ContainsKey("NatInstanceId"), "minimal has no NAT instance");
+            Assert.Contains("mode=minimal desired=0", output.ToString(), StringComparison.Ordinal);
+            Assert.Equal(["paused", "active", "minimal"], deployer.Modes);
         }
         finally
         {
@@ -65,5 +101,27 @@ public sealed class LocalDeployTests(AwsEndpointFixture endpoint) : IClassFixtur
         Assert.NotNull(cluster);
         var after = await ecs.DescribeServicesAsync(cluster, [service!]);
         Assert.All(after.Services, s => Assert.Equal("INACTIVE", s.Status));
+    }
+
+    private async Task<HashSet<string>> ResourceTypesAsync(string stack)
+    {
+        var result = await ProcessRunner.RunAsync("aws", ["cloudformation", "describe-stack-resources", "--stack-name", stack, "--query", "StackResources[].ResourceType", "--output", "json"], TimeSpan.FromMinutes(1), environment: endpoint.Environment);
+        return JsonDocument.Parse(result.EnsureSuccess("describe-stack-resources").StdOut).RootElement.EnumerateArray().Select(e => e.GetString()!).ToHashSet();
+    }
+
+    private async Task<JsonElement> SiteConfigAsync(string stack)
+    {
+        var resources = await ProcessRunner.RunAsync("aws", ["cloudformation", "describe-stack-resources", "--stack-name", stack, "--query", "StackResources[?ResourceType=='AWS::S3::Bucket'].PhysicalResourceId", "--output", "text"], TimeSpan.FromMinutes(1), environment: endpoint.Environment);
+        var bucket = resources.EnsureSuccess("describe-stack-resources").StdOut.Trim();
+        var file = Path.Combine(Path.GetTempPath(), $"lilium-config-{Guid.NewGuid():N}.json");
+        try
+        {
+            (await ProcessRunner.RunAsync("aws", ["s3", "cp", $"s3://{bucket}/config.json", file], TimeSpan.FromMinutes(1), environment: endpoint.Environment)).EnsureSuccess("aws s3 cp config.json");
+            return JsonDocument.Parse(await File.ReadAllTextAsync(file)).RootElement.Clone();
+        }
+        finally
+        {
+            File.Delete(file);
+        }
     }
 }

@@ -4,6 +4,7 @@ using Amazon.CDK.Assertions;
 namespace Lilium.Infra.Tests;
 
 [Trait("Category", "Integration")]
+[Collection(SynthesizedStack.Collection)]
 public sealed class StackTemplateTests(SynthesizedStack stack) : IClassFixture<SynthesizedStack>
 {
     [Theory]
@@ -17,6 +18,8 @@ public sealed class StackTemplateTests(SynthesizedStack stack) : IClassFixture<S
     [InlineData("AWS::ElasticLoadBalancingV2::LoadBalancer", 1)]
     [InlineData("AWS::CloudWatch::Dashboard", 1)]
     [InlineData("AWS::CloudWatch::Alarm", 4)]
+    [InlineData("AWS::CloudFront::Distribution", 1)]
+    [InlineData("AWS::SecretsManager::Secret", 3)]
     public void Every_part_is_present(string type, int count) => stack.Template.ResourceCountIs(type, count);
 
     [Fact]
@@ -91,7 +94,7 @@ public sealed class StackTemplateTests(SynthesizedStack stack) : IClassFixture<S
         var names = stack.OfType("AWS::Lambda::Function")
             .Select(f => f.Properties.TryGetProperty("Environment", out var env) ? env.GetProperty("Variables").EnumerateObject().Select(v => v.Name).ToHashSet() : [])
             .Single(vars => vars.Contains("CONNECTIONS_TABLE"));
-        Assert.Superset(new HashSet<string> { "TOKEN_KEYS_SECRET_ARN", "DB_SECRET_ARN", "CONNECTIONS_TABLE", "WS_MANAGEMENT_ENDPOINT", "RELAY_URL" }, names);
+        Assert.Superset(new HashSet<string> { "TOKEN_KEYS_SECRET_ARN", "RELAY_KEY_SECRET_ARN", "DB_SECRET_ARN", "CONNECTIONS_TABLE", "WS_MANAGEMENT_ENDPOINT", "RELAY_URL" }, names);
     }
 
     [Fact]
@@ -111,7 +114,7 @@ public sealed class StackTemplateTests(SynthesizedStack stack) : IClassFixture<S
         }
 
         var container = stack.OfType("AWS::ECS::TaskDefinition").Single().Properties.GetProperty("ContainerDefinitions")[0];
-        Assert.Contains(container.GetProperty("Secrets").EnumerateArray(), s => s.GetProperty("Name").GetString() == "TOKEN_KEYS");
+        Assert.Contains(container.GetProperty("Secrets").EnumerateArray(), s => s.GetProperty("Name").GetString() == "RELAY_KEY");
         Assert.DoesNotContain(container.GetProperty("Environment").EnumerateArray(), e => e.GetProperty("Name").GetString() is "TOKEN_KEYS" or "RELAY_KEY");
         Assert.DoesNotContain("MasterUserPassword\":\"", stack.Json, StringComparison.Ordinal);
         stack.Template.HasResourceProperties("AWS::RDS::DBCluster", Match.ObjectLike(new Dictionary<string, object>
@@ -145,7 +148,7 @@ public sealed class StackTemplateTests(SynthesizedStack stack) : IClassFixture<S
     [Fact]
     public void Outputs_name_every_endpoint_the_tools_need()
     {
-        foreach (var name in new[] { "HttpApiUrl", "WebSocketUrl", "AlbUrl", "ClusterName", "ServiceName", "DatabaseClusterId" })
+        foreach (var name in new[] { "AppUrl", "Mode", "HttpApiUrl", "WebSocketUrl", "AlbUrl", "ClusterName", "ServiceName", "DatabaseClusterId", "RelayKeySecretArn" })
         {
             stack.Template.HasOutput(name, Match.AnyValue());
         }
@@ -192,8 +195,80 @@ public sealed class StackTemplateTests(SynthesizedStack stack) : IClassFixture<S
         }));
     }
 
+    [Fact]
+    public void The_connections_table_is_the_one_the_signaling_code_writes()
+    {
+        // Keys and TTL from functions/Lilium.Signaling's ConnectionTableSchema; the deploy test (LocalDeployTests) runs the
+        // code against the deployed table. Spelled out here so a change to either side is a visible test change.
+        var table = Assert.Single(stack.OfType("AWS::DynamoDB::Table")).Properties;
+        var keys = table.GetProperty("KeySchema").EnumerateArray().Select(k => (k.GetProperty("AttributeName").GetString(), k.GetProperty("KeyType").GetString())).ToList();
+        Assert.Equal([("pk", "HASH"), ("sk", "RANGE")], keys);
+        Assert.All(table.GetProperty("AttributeDefinitions").EnumerateArray(), a => Assert.Equal("S", a.GetProperty("AttributeType").GetString()));
+        Assert.Equal("expires", table.GetProperty("TimeToLiveSpecification").GetProperty("AttributeName").GetString());
+        Assert.True(table.GetProperty("TimeToLiveSpecification").GetProperty("Enabled").GetBoolean());
+    }
+
+    [Fact]
+    public void The_relay_gets_only_the_relay_key_from_its_own_secret()
+    {
+        var relayKey = stack.OfType("AWS::SecretsManager::Secret")
+            .Single(s => s.Properties.GetProperty("GenerateSecretString").TryGetProperty("GenerateStringKey", out var k) && k.GetString() == "relayKey").Id;
+        var otherSecrets = stack.OfType("AWS::SecretsManager::Secret").Select(s => s.Id).Where(id => id != relayKey).ToList();
+        Assert.NotEmpty(otherSecrets);
+
+        // The container: exactly one secret, RELAY_KEY, the relayKey field of that secret; no ARN of another secret anywhere.
+        var (_, taskDef) = Assert.Single(stack.OfType("AWS::ECS::TaskDefinition"));
+        var container = Assert.Single(taskDef.GetProperty("ContainerDefinitions").EnumerateArray());
+        var secret = Assert.Single(container.GetProperty("Secrets").EnumerateArray());
+        Assert.Equal("RELAY_KEY", secret.GetProperty("Name").GetString());
+        var valueFrom = secret.GetProperty("ValueFrom").GetRawText();
+        Assert.Contains($"\"Ref\":\"{relayKey}\"", valueFrom, StringComparison.Ordinal);
+        Assert.Contains(":relayKey::", valueFrom, StringComparison.Ordinal);
+        var containerJson = container.GetRawText();
+        Assert.All(otherSecrets, id => Assert.DoesNotContain($"\"{id}\"", containerJson, StringComparison.Ordinal));
+        Assert.DoesNotContain(container.GetProperty("Environment").EnumerateArray(), e => e.GetProperty("Name").GetString()!.Contains("SECRET", StringComparison.Ordinal) || e.GetProperty("Name").GetString()!.StartsWith("TOKEN_KEYS", StringComparison.Ordinal));
+
+        // Roles: the task role may read no secret; the execution role (which injects RELAY_KEY) only the relay key.
+        var taskRole = taskDef.GetProperty("TaskRoleArn").GetProperty("Fn::GetAtt")[0].GetString()!;
+        var executionRole = taskDef.GetProperty("ExecutionRoleArn").GetProperty("Fn::GetAtt")[0].GetString()!;
+        Assert.Empty(SecretStatements(taskRole));
+        var statements = SecretStatements(executionRole);
+        Assert.NotEmpty(statements);
+        Assert.All(statements, st =>
+        {
+            var resources = st.GetProperty("Resource").GetRawText();
+            Assert.Contains($"\"{relayKey}\"", resources, StringComparison.Ordinal);
+            Assert.All(otherSecrets, id => Assert.DoesNotContain($"\"{id}\"", resources, StringComparison.Ordinal));
+        });
+
+        // Both functions that sign relay grants get the relay key's secret ARN and may read it.
+        var signers = stack.OfType("AWS::Lambda::Function").Where(f => f.Properties.GetProperty("Handler").GetString() == "bootstrap").ToList();
+        Assert.Equal(2, signers.Count);
+        Assert.All(signers, f =>
+        {
+            Assert.Equal(relayKey, f.Properties.GetProperty("Environment").GetProperty("Variables").GetProperty("RELAY_KEY_SECRET_ARN").GetProperty("Ref").GetString());
+            var role = f.Properties.GetProperty("Role").GetProperty("Fn::GetAtt")[0].GetString()!;
+            Assert.Contains(SecretStatements(role), st => st.GetProperty("Resource").GetRawText().Contains($"\"{relayKey}\"", StringComparison.Ordinal));
+        });
+    }
+
+    /// <summary>Every policy statement attached to <paramref name="roleId"/> that allows a Secrets Manager action.</summary>
+    private List<JsonElement> SecretStatements(string roleId) =>
+        stack.OfType("AWS::IAM::Policy")
+            .Where(p => p.Properties.GetProperty("Roles").EnumerateArray().Any(r => r.TryGetProperty("Ref", out var id) && id.GetString() == roleId))
+            .SelectMany(p => p.Properties.GetProperty("PolicyDocument").GetProperty("Statement").EnumerateArray())
+            .Where(st => st.GetProperty("Action").GetRawText().Contains("secretsmanager:", StringComparison.Ordinal))
+            .ToList();
+
     private string[] DependsOn(string id) =>
         stack.Resources.GetProperty(id).TryGetProperty("DependsOn", out var d) ? d.EnumerateArray().Select(e => e.GetString()!).ToArray() : [];
+
+    [Fact]
+    public void Every_function_runs_on_a_runtime_lambda_still_creates()
+    {
+        var runtimes = stack.OfType("AWS::Lambda::Function").Select(f => f.Properties.GetProperty("Runtime").GetString()).ToHashSet();
+        Assert.Equal(new HashSet<string?> { "provided.al2023", "nodejs22.x", "python3.12" }, runtimes);
+    }
 
     [Fact]
     public async Task The_template_passes_cfn_lint()

@@ -7,6 +7,9 @@ namespace Lilium.Infra.Tests;
 /// <summary>Synthesizes the stack once for a test class (jsii synthesis takes seconds), with placeholder Lambda bundles.</summary>
 public sealed class SynthesizedStack : IDisposable
 {
+    /// <summary>Test classes that synthesize share this collection: the jsii runtime does not start twice at once.</summary>
+    public const string Collection = "jsii synthesis";
+
     private readonly string _bundles = Path.Combine(Path.GetTempPath(), "lilium-bundles-" + Guid.NewGuid().ToString("N"));
 
     public SynthesizedStack()
@@ -14,7 +17,7 @@ public sealed class SynthesizedStack : IDisposable
     {
     }
 
-    internal SynthesizedStack(bool localEndpoint)
+    internal SynthesizedStack(bool localEndpoint, DeploymentMode mode = DeploymentMode.Active, string? webDist = null)
     {
         foreach (var name in new[] { "api", "signaling" })
         {
@@ -27,7 +30,8 @@ public sealed class SynthesizedStack : IDisposable
         {
             ApiBundle = Path.Combine(_bundles, "api"),
             SignalingBundle = Path.Combine(_bundles, "signaling"),
-            RelayDesiredCount = 1,
+            Mode = mode,
+            WebDist = webDist,
             LocalEndpoint = localEndpoint,
             Env = new Amazon.CDK.Environment { Account = "123456789012", Region = "us-east-1" },
         });

@@ -6,7 +6,7 @@ namespace Lilium.Aws.CloudFormation;
 /// <summary>A deployed stack: its status and outputs.</summary>
 public sealed record CloudFormationStack(string Name, string Status, IReadOnlyDictionary<string, string> Outputs);
 
-/// <summary>CloudFormation <c>DescribeStacks</c> over the Query protocol (version 2010-05-15), for reading a stack's outputs.</summary>
+/// <summary>CloudFormation <c>DescribeStacks</c> and <c>GetTemplate</c> over the Query protocol (version 2010-05-15), for reading a stack's outputs.</summary>
 public sealed class CloudFormationClient(AwsContext context)
 {
     private readonly AwsQueryProtocol _protocol = new(context, AwsService.CloudFormation, "2010-05-15");
@@ -37,5 +37,20 @@ public sealed class CloudFormationClient(AwsContext context)
             .Where(o => o.Key is not null)
             .ToDictionary(o => o.Key!, o => o.Value ?? "");
         return new CloudFormationStack(Child(stack, "StackName") ?? stackName, Child(stack, "StackStatus") ?? "", outputs);
+    }
+
+    /// <summary>The deployed template's body (JSON as CDK writes it), or null when no stack of that name exists.</summary>
+    public async Task<string?> GetTemplateAsync(string stackName, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(stackName);
+        try
+        {
+            var root = await _protocol.InvokeAsync("GetTemplate", [new("StackName", stackName)], cancellationToken);
+            return root.Descendants().FirstOrDefault(e => e.Name.LocalName == "TemplateBody")?.Value;
+        }
+        catch (AwsServiceException e) when (e.StatusCode == HttpStatusCode.BadRequest && e.ServiceMessage.Contains("does not exist", StringComparison.Ordinal))
+        {
+            return null;
+        }
     }
 }

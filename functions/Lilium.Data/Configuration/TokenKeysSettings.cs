@@ -6,6 +6,8 @@ namespace Lilium.Data.Configuration;
 /// Resolves the token signing keys: <c>TOKEN_KEYS</c> (the <see cref="TokenKeys"/> JSON) &gt;
 /// <c>TOKEN_KEYS_SECRET_ARN</c> (a Secrets Manager secret holding that JSON) &gt; fresh keys, but
 /// only when <paramref name="allowGenerated"/> (Development): generated keys die with the process.
+/// When <c>RELAY_KEY_SECRET_ARN</c> names the relay's own secret (<c>{"relayKey":"&lt;base64&gt;"}</c>, the one the
+/// relay task receives), relay grants are signed with that key instead (docs/security.md, D19).
 /// </summary>
 public static class TokenKeysSettings
 {
@@ -14,6 +16,51 @@ public static class TokenKeysSettings
         ISecretReader? secrets,
         bool allowGenerated,
         CancellationToken cancellationToken = default)
+    {
+        var keys = await ResolveUserKeysAsync(variable, secrets, allowGenerated, cancellationToken);
+        if (variable("RELAY_KEY_SECRET_ARN") is not { Length: > 0 } relayArn)
+        {
+            return keys;
+        }
+
+        if (secrets is null)
+        {
+            throw new ConfigurationException("RELAY_KEY_SECRET_ARN is set but no secret reader is available.");
+        }
+
+        return keys with
+        {
+            RelayKey = ParseRelayKey(await secrets.GetSecretStringAsync(relayArn, cancellationToken))
+                ?? throw new ConfigurationException("The RELAY_KEY_SECRET_ARN secret is not {\"relayKey\":\"<base64 of at least 32 bytes>\"}."),
+        };
+    }
+
+    private static string? ParseRelayKey(string json)
+    {
+        try
+        {
+            using var document = System.Text.Json.JsonDocument.Parse(json);
+            if (document.RootElement.ValueKind != System.Text.Json.JsonValueKind.Object
+                || !document.RootElement.TryGetProperty("relayKey", out var value)
+                || value.GetString() is not { } key)
+            {
+                return null;
+            }
+
+            Span<byte> buffer = stackalloc byte[256];
+            return Convert.TryFromBase64String(key, buffer, out var written) && written >= 32 ? key : null;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static async Task<TokenKeys> ResolveUserKeysAsync(
+        Func<string, string?> variable,
+        ISecretReader? secrets,
+        bool allowGenerated,
+        CancellationToken cancellationToken)
     {
         if (variable("TOKEN_KEYS") is { Length: > 0 } json)
         {

@@ -5,7 +5,8 @@ using Amazon.DynamoDBv2.Model;
 namespace Lilium.Signaling.Connections;
 
 /// <summary>
-/// Connections in one DynamoDB table (hash key <c>pk</c>, range key <c>sk</c>, TTL attribute <c>expires</c>):
+/// Connections in one DynamoDB table (hash key <c>pk</c>, range key <c>sk</c>, TTL attribute <c>expires</c>; names from
+/// <see cref="ConnectionTableSchema"/>, which the CDK app builds the table from):
 /// <code>
 /// pk = "C#{connectionId}"  sk = "#"             user, nick, expires   → owner of a connection
 /// pk = "U#{userId}"        sk = connectionId    expires               → a user's connections (Query)
@@ -15,6 +16,9 @@ namespace Lilium.Signaling.Connections;
 /// </summary>
 public sealed class ConnectionStore(IAmazonDynamoDB dynamo, string tableName, TimeProvider time)
 {
+    private const string Pk = ConnectionTableSchema.PartitionKey;
+    private const string Sk = ConnectionTableSchema.SortKey;
+    private const string Ttl = ConnectionTableSchema.TimeToLive;
     private static readonly TimeSpan Lifetime = TimeSpan.FromHours(24);
 
     public string TableName => tableName;
@@ -40,8 +44,8 @@ public sealed class ConnectionStore(IAmazonDynamoDB dynamo, string tableName, Ti
             {
                 TableName = tableName,
                 BillingMode = BillingMode.PAY_PER_REQUEST,
-                AttributeDefinitions = [new("pk", ScalarAttributeType.S), new("sk", ScalarAttributeType.S)],
-                KeySchema = [new("pk", KeyType.HASH), new("sk", KeyType.RANGE)],
+                AttributeDefinitions = [new(Pk, ScalarAttributeType.S), new(Sk, ScalarAttributeType.S)],
+                KeySchema = [new(Pk, KeyType.HASH), new(Sk, KeyType.RANGE)],
             }, cancellationToken);
         }
         catch (ResourceInUseException)
@@ -69,13 +73,13 @@ public sealed class ConnectionStore(IAmazonDynamoDB dynamo, string tableName, Ti
             [
                 new TransactWriteItem { Put = new Put { TableName = tableName, Item = new()
                 {
-                    ["pk"] = S("C#" + record.ConnectionId), ["sk"] = S("#"),
-                    ["user"] = S(record.UserId.ToString()), ["nick"] = S(record.Nickname), ["expires"] = expires,
+                    [Pk] = S("C#" + record.ConnectionId), [Sk] = S("#"),
+                    ["user"] = S(record.UserId.ToString()), ["nick"] = S(record.Nickname), [Ttl] = expires,
                     ["tiat"] = N(record.TokenIssuedAt), ["texp"] = N(record.TokenExpiresAt),
                 } } },
                 new TransactWriteItem { Put = new Put { TableName = tableName, Item = new()
                 {
-                    ["pk"] = S("U#" + record.UserId), ["sk"] = S(record.ConnectionId), ["expires"] = expires,
+                    [Pk] = S("U#" + record.UserId), [Sk] = S(record.ConnectionId), [Ttl] = expires,
                 } } },
             ],
         }, cancellationToken);
@@ -87,7 +91,7 @@ public sealed class ConnectionStore(IAmazonDynamoDB dynamo, string tableName, Ti
         var response = await dynamo.GetItemAsync(new GetItemRequest
         {
             TableName = tableName,
-            Key = new() { ["pk"] = S("C#" + connectionId), ["sk"] = S("#") },
+            Key = new() { [Pk] = S("C#" + connectionId), [Sk] = S("#") },
             ConsistentRead = true,
         }, cancellationToken);
         var item = response.Item;
@@ -126,7 +130,7 @@ public sealed class ConnectionStore(IAmazonDynamoDB dynamo, string tableName, Ti
             {
                 if (item.TryGetValue("user", out var user) && Guid.TryParse(user.S, out var userId) && found.Count < limit)
                 {
-                    found.Add(ToRecord(item["pk"].S["C#".Length..], userId, item));
+                    found.Add(ToRecord(item[Pk].S["C#".Length..], userId, item));
                 }
             }
 
@@ -141,11 +145,11 @@ public sealed class ConnectionStore(IAmazonDynamoDB dynamo, string tableName, Ti
         var response = await dynamo.QueryAsync(new QueryRequest
         {
             TableName = tableName,
-            KeyConditionExpression = "pk = :pk",
+            KeyConditionExpression = Pk + " = :pk",
             ExpressionAttributeValues = new() { [":pk"] = S("U#" + userId) },
             ConsistentRead = true,
         }, cancellationToken);
-        return response.Items is null ? [] : [.. response.Items.Select(i => i["sk"].S)];
+        return response.Items is null ? [] : [.. response.Items.Select(i => i[Sk].S)];
     }
 
     /// <summary>Forgets a connection; returns its owner, or null when it was unknown.</summary>
@@ -167,8 +171,8 @@ public sealed class ConnectionStore(IAmazonDynamoDB dynamo, string tableName, Ti
         {
             TransactItems =
             [
-                new TransactWriteItem { Delete = new Delete { TableName = tableName, Key = new() { ["pk"] = S("C#" + connectionId), ["sk"] = S("#") } } },
-                new TransactWriteItem { Delete = new Delete { TableName = tableName, Key = new() { ["pk"] = S("U#" + userId), ["sk"] = S(connectionId) } } },
+                new TransactWriteItem { Delete = new Delete { TableName = tableName, Key = new() { [Pk] = S("C#" + connectionId), [Sk] = S("#") } } },
+                new TransactWriteItem { Delete = new Delete { TableName = tableName, Key = new() { [Pk] = S("U#" + userId), [Sk] = S(connectionId) } } },
             ],
         }, cancellationToken);
     }

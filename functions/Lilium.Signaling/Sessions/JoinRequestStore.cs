@@ -1,6 +1,7 @@
 using System.Globalization;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
+using Lilium.Signaling.Connections;
 
 namespace Lilium.Signaling.Sessions;
 
@@ -22,13 +23,13 @@ public sealed class JoinRequestStore(IAmazonDynamoDB dynamo, string tableName, T
             TableName = tableName,
             Item = new()
             {
-                ["pk"] = S("J#" + request.RequestId),
-                ["sk"] = S("#"),
+                [ConnectionTableSchema.PartitionKey] = S("J#" + request.RequestId),
+                [ConnectionTableSchema.SortKey] = S("#"),
                 ["session"] = S(sessionId.ToString()),
                 ["host"] = S(hostId.ToString()),
                 ["viewer"] = S(viewerId.ToString()),
                 ["nick"] = S(viewerNickname),
-                ["expires"] = new AttributeValue { N = request.ExpiresAt.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture) },
+                [ConnectionTableSchema.TimeToLive] = new AttributeValue { N = request.ExpiresAt.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture) },
             },
         }, cancellationToken);
         return request;
@@ -46,7 +47,7 @@ public sealed class JoinRequestStore(IAmazonDynamoDB dynamo, string tableName, T
             response = await dynamo.DeleteItemAsync(new DeleteItemRequest
             {
                 TableName = tableName,
-                Key = new() { ["pk"] = S("J#" + requestId), ["sk"] = S("#") },
+                Key = new() { [ConnectionTableSchema.PartitionKey] = S("J#" + requestId), [ConnectionTableSchema.SortKey] = S("#") },
                 ConditionExpression = "attribute_exists(pk) AND #host = :host",
                 ExpressionAttributeNames = new() { ["#host"] = "host" },
                 ExpressionAttributeValues = new() { [":host"] = S(hostId.ToString()) },
@@ -63,7 +64,7 @@ public sealed class JoinRequestStore(IAmazonDynamoDB dynamo, string tableName, T
             || !Guid.TryParse(Get(item, "session"), out var session)
             || !Guid.TryParse(Get(item, "host"), out var host)
             || !Guid.TryParse(Get(item, "viewer"), out var viewer)
-            || !long.TryParse(item.TryGetValue("expires", out var e) ? e.N : null, NumberStyles.None, CultureInfo.InvariantCulture, out var expires))
+            || !long.TryParse(item.TryGetValue(ConnectionTableSchema.TimeToLive, out var e) ? e.N : null, NumberStyles.None, CultureInfo.InvariantCulture, out var expires))
         {
             return null;
         }

@@ -2,6 +2,8 @@ using Amazon.CDK;
 using Amazon.CDK.AWS.Apigatewayv2;
 using Amazon.CDK.AwsApigatewayv2Integrations;
 using Amazon.CDK.AWS.EC2;
+using Amazon.CDK.AWS.Events;
+using Amazon.CDK.AWS.Events.Targets;
 using Amazon.CDK.AWS.Lambda;
 using Amazon.CDK.AWS.Logs;
 using Constructs;
@@ -54,6 +56,7 @@ public sealed class ControlPlane : Construct
             {
                 ["DB_SECRET_ARN"] = props.Data.Database.Secret!.SecretArn,
                 ["TOKEN_KEYS_SECRET_ARN"] = props.Data.TokenKeys.SecretArn,
+                ["RELAY_KEY_SECRET_ARN"] = props.Data.RelayKey.SecretArn,
                 ["ASPNETCORE_ENVIRONMENT"] = "Production",
             },
         });
@@ -64,6 +67,7 @@ public sealed class ControlPlane : Construct
         {
             props.Data.GrantDatabase(fn, fn);
             props.Data.TokenKeys.GrantRead(fn);
+            props.Data.RelayKey.GrantRead(fn);
         }
 
         props.Data.Connections.GrantReadWriteData(SignalingFunction);
@@ -93,7 +97,7 @@ public sealed class ControlPlane : Construct
         WebSocketStage = new WebSocketStage(this, "WebSocketStage", new WebSocketStageProps
         {
             WebSocketApi = WebSocketApi,
-            StageName = "live",
+            StageName = WebSocketStageName,
             AutoDeploy = true,
         });
         ConfigureStage((CfnStage)WebSocketStage.Node.DefaultChild!, "WebSocketAccess", props.Retention, rate: 500, burst: 1000,
@@ -102,6 +106,25 @@ public sealed class ControlPlane : Construct
         SignalingFunction.AddEnvironment("CONNECTIONS_TABLE", props.Data.Connections.TableName);
         SignalingFunction.AddEnvironment("WS_MANAGEMENT_ENDPOINT", WebSocketStage.CallbackUrl);
 
+        // The sweeper: the signaling bundle with LILIUM_HANDLER=sweep, once a minute. It ends the sessions of hosts gone
+        // past the grace period, closes sockets whose token expired or was revoked, and drops expired challenges,
+        // invites and refresh families (docs/security.md).
+        Sweeper = Lambda("Sweeper", props.SignalingBundle, "LiliumShare sweeper: departed hosts, expired tokens, challenges, invites (every minute)", timeoutSeconds: 55);
+        Sweeper.AddEnvironment("LILIUM_HANDLER", "sweep");
+        Sweeper.AddEnvironment("CONNECTIONS_TABLE", props.Data.Connections.TableName);
+        Sweeper.AddEnvironment("WS_MANAGEMENT_ENDPOINT", WebSocketStage.CallbackUrl);
+        props.Data.GrantDatabase(Sweeper, Sweeper);
+        props.Data.TokenKeys.GrantRead(Sweeper);
+        props.Data.RelayKey.GrantRead(Sweeper);
+        props.Data.Connections.GrantReadWriteData(Sweeper);
+        WebSocketStage.GrantManagementApiAccess(Sweeper);
+        _ = new Rule(this, "SweepSchedule", new RuleProps
+        {
+            Description = "Runs the LiliumShare sweeper every minute",
+            Schedule = Schedule.Rate(Duration.Minutes(1)),
+            Targets = [new LambdaFunction(Sweeper)],
+        });
+
         if (props.MigrateOnDeploy)
         {
             AddMigrations(props, Lambda("Migrations", props.ApiBundle, "LiliumShare database migrations (custom resource; the api bundle's migrate handler)",
@@ -109,10 +132,16 @@ public sealed class ControlPlane : Construct
         }
     }
 
+    /// <summary>The WebSocket stage, also the path CloudFront forwards to it unchanged (<c>wss://{domain}/ws</c>).</summary>
+    public const string WebSocketStageName = "ws";
+
     /// <summary>The api bundle's handler name that runs the migrations custom resource (Lilium.Api.MigrationsFunction).</summary>
     public const string MigrationsHandler = "migrate";
 
     public Function ApiFunction { get; }
+
+    /// <summary>The signaling bundle run as the once-a-minute sweeper (<c>LILIUM_HANDLER=sweep</c>).</summary>
+    public Function Sweeper { get; }
 
     public Function SignalingFunction { get; }
 

@@ -5,13 +5,14 @@ using Amazon.CDK.AWS.IAM;
 using Amazon.CDK.AWS.RDS;
 using Amazon.CDK.AWS.SecretsManager;
 using Constructs;
+using Lilium.Signaling.Connections;
 
 namespace Lilium.Infra.Constructs;
 
 /// <summary>
 /// Postgres (Aurora Serverless v2 that pauses at 0 ACU when idle, so an idle deployment pays for
 /// storage only), its credentials generated into Secrets Manager, the token-signing keys secret,
-/// and the DynamoDB connections table (on demand, TTL).
+/// and the DynamoDB connections table (on demand, TTL; its shape is the signaling code's ConnectionTableSchema).
 /// </summary>
 public sealed class Data : Construct
 {
@@ -75,19 +76,31 @@ public sealed class Data : Construct
             },
         });
 
+        // The relay's own key, apart from the token keys: the relay holds only this secret, so nothing on it can derive or
+        // read an access or refresh key. {"relayKey":<64 letters and digits>}: valid base64 of 48 bytes (the relay takes
+        // RELAY_KEY, base64 of at least 32 bytes; ECS injects this field). The API and the signaling function sign relay
+        // grants with it (RELAY_KEY_SECRET_ARN).
+        RelayKey = new Secret(this, "RelayKey", new SecretProps
+        {
+            Description = "LiliumShare relay grant key (the only secret the media relay reads)",
+            GenerateSecretString = new SecretStringGenerator
+            {
+                SecretStringTemplate = "{}",
+                GenerateStringKey = RelayKeyField,
+                PasswordLength = 64,
+                ExcludePunctuation = true,
+            },
+        });
+
+        // Key schema and TTL attribute from the signaling code's own definition (ConnectionTableSchema, compiled in).
         var connections = new Table(this, "Connections", new TableProps
         {
-            PartitionKey = new Amazon.CDK.AWS.DynamoDB.Attribute { Name = "connectionId", Type = AttributeType.STRING },
+            PartitionKey = new Amazon.CDK.AWS.DynamoDB.Attribute { Name = ConnectionTableSchema.PartitionKey, Type = AttributeType.STRING },
+            SortKey = new Amazon.CDK.AWS.DynamoDB.Attribute { Name = ConnectionTableSchema.SortKey, Type = AttributeType.STRING },
             BillingMode = BillingMode.PAY_PER_REQUEST,
-            TimeToLiveAttribute = "expiresAt",
+            TimeToLiveAttribute = ConnectionTableSchema.TimeToLive,
             Encryption = TableEncryption.AWS_MANAGED,
             RemovalPolicy = RemovalPolicy.DESTROY,
-        });
-        connections.AddGlobalSecondaryIndex(new GlobalSecondaryIndexProps
-        {
-            IndexName = "byUser",
-            PartitionKey = new Amazon.CDK.AWS.DynamoDB.Attribute { Name = "userId", Type = AttributeType.STRING },
-            ProjectionType = ProjectionType.ALL,
         });
         Connections = connections;
     }
@@ -97,6 +110,12 @@ public sealed class Data : Construct
     public SecurityGroup DatabaseSecurityGroup { get; }
 
     public ISecret TokenKeys { get; }
+
+    /// <summary>The field of <see cref="RelayKey"/> that holds the key (base64).</summary>
+    public const string RelayKeyField = "relayKey";
+
+    /// <summary><c>{"relayKey":"&lt;base64&gt;"}</c>: the relay grant key, the relay's only secret.</summary>
+    public ISecret RelayKey { get; }
 
     public ITable Connections { get; }
 

@@ -11,12 +11,16 @@ using Protocol = Amazon.CDK.AWS.ECS.Protocol;
 
 namespace Lilium.Infra.Constructs;
 
-public sealed record MediaPlaneProps(IVpc Vpc, ISecret TokenKeys, string? RelayImage, int DesiredCount, string? CertificateArn, RetentionDays Retention);
+/// <param name="LoadBalanced">
+/// Active mode: the load balancer exists and the service's desired count is not in the template (deploys never change a
+/// running service's count; <c>make resume</c>/<c>pause</c> set it). Otherwise no load balancer and the count is 0.
+/// </param>
+public sealed record MediaPlaneProps(IVpc Vpc, ISecret RelayKey, string? RelayImage, bool LoadBalanced, string? CertificateArn, RetentionDays Retention, string ControlPlaneUrl);
 
 /// <summary>
 /// The media relay on Fargate: tasks in public subnets with public IPs (ICE-lite needs a reachable
 /// address), UDP 7882 open to the world for media, HTTP 8080 reachable only from the load balancer,
-/// which serves WHIP/WHEP. The relay key reaches the container as an ECS secret, not a value.
+/// which serves WHIP/WHEP. The relay key, from a secret of its own, reaches the container as an ECS secret, not a value.
 /// </summary>
 public sealed class MediaPlane : Construct
 {
@@ -41,7 +45,15 @@ public sealed class MediaPlane : Construct
         }
         else
         {
-            Repository = new Repository(this, "RelayRepository", new RepositoryProps { RemovalPolicy = RemovalPolicy.DESTROY, ImageScanOnPush = true });
+            // Emptied and deleted with the stack; keeps the newest five images (each push of `latest` leaves the previous
+            // one untagged).
+            Repository = new Repository(this, "RelayRepository", new RepositoryProps
+            {
+                RemovalPolicy = RemovalPolicy.DESTROY,
+                EmptyOnDelete = true,
+                ImageScanOnPush = true,
+                LifecycleRules = [new LifecycleRule { Description = "keep the newest 5 images", MaxImageCount = 5, TagStatus = TagStatus.ANY }],
+            });
             image = ContainerImage.FromEcrRepository(Repository, "latest");
         }
 
@@ -59,28 +71,26 @@ public sealed class MediaPlane : Construct
                 ["RELAY_BIND_ADDRESS"] = "0.0.0.0",
                 ["RELAY_MEDIA_PORT"] = MediaPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["RELAY_STUN_SERVER"] = "stun.l.google.com:19302",
+                // The revocation feed (kicks, blocks, grant changes, session ends) the relay polls (docs/decisions.md, D18).
+                ["RELAY_CONTROL_PLANE_URL"] = props.ControlPlaneUrl,
             },
-            Secrets = new Dictionary<string, Amazon.CDK.AWS.ECS.Secret> { ["TOKEN_KEYS"] = Amazon.CDK.AWS.ECS.Secret.FromSecretsManager(props.TokenKeys) },
+            // Only the relay key: its own secret's relayKey field as RELAY_KEY (ECS reads it with the execution role; the
+            // task role gets no secret at all).
+            Secrets = new Dictionary<string, Amazon.CDK.AWS.ECS.Secret> { ["RELAY_KEY"] = Amazon.CDK.AWS.ECS.Secret.FromSecretsManager(props.RelayKey, Data.RelayKeyField) },
             StopTimeout = Duration.Seconds(60),
         });
         container.AddPortMappings(
             new PortMapping { ContainerPort = HttpPort, Protocol = Protocol.TCP },
             new PortMapping { ContainerPort = MediaPort, Protocol = Protocol.UDP });
 
-        var albSg = new SecurityGroup(this, "AlbSg", new SecurityGroupProps { Vpc = props.Vpc, Description = "Load balancer: HTTP(S) from anywhere", AllowAllOutbound = false });
-        var listenerPort = props.CertificateArn is null ? 80 : 443;
-        albSg.AddIngressRule(Peer.AnyIpv4(), Port.Tcp(listenerPort), "WHIP/WHEP");
-
         var taskSg = new SecurityGroup(this, "RelaySg", new SecurityGroupProps { Vpc = props.Vpc, Description = "Relay tasks: media from anywhere, HTTP from the load balancer", AllowAllOutbound = true });
         taskSg.AddIngressRule(Peer.AnyIpv4(), Port.Udp(MediaPort), "WebRTC media (ICE, DTLS, SRTP, SCTP)");
-        taskSg.AddIngressRule(albSg, Port.Tcp(HttpPort), "WHIP/WHEP from the load balancer");
-        albSg.AddEgressRule(taskSg, Port.Tcp(HttpPort), "to the relay tasks");
 
         Service = new FargateService(this, "Relay", new FargateServiceProps
         {
             Cluster = Cluster,
             TaskDefinition = task,
-            DesiredCount = props.DesiredCount,
+            DesiredCount = props.LoadBalanced ? null : 0,
             AssignPublicIp = true,
             VpcSubnets = new SubnetSelection { SubnetType = SubnetType.PUBLIC },
             SecurityGroups = [taskSg],
@@ -88,6 +98,17 @@ public sealed class MediaPlane : Construct
             MaxHealthyPercent = 200,
             CircuitBreaker = new DeploymentCircuitBreaker { Rollback = true },
         });
+
+        if (!props.LoadBalanced)
+        {
+            return;
+        }
+
+        var albSg = new SecurityGroup(this, "AlbSg", new SecurityGroupProps { Vpc = props.Vpc, Description = "Load balancer: HTTP(S) from anywhere", AllowAllOutbound = false });
+        var listenerPort = props.CertificateArn is null ? 80 : 443;
+        albSg.AddIngressRule(Peer.AnyIpv4(), Port.Tcp(listenerPort), "WHIP/WHEP");
+        taskSg.AddIngressRule(albSg, Port.Tcp(HttpPort), "WHIP/WHEP from the load balancer");
+        albSg.AddEgressRule(taskSg, Port.Tcp(HttpPort), "to the relay tasks");
 
         LoadBalancer = new ApplicationLoadBalancer(this, "Alb", new ApplicationLoadBalancerProps
         {
@@ -118,9 +139,10 @@ public sealed class MediaPlane : Construct
 
     public FargateService Service { get; }
 
-    public ApplicationLoadBalancer LoadBalancer { get; }
+    /// <summary>Null in the paused and minimal modes.</summary>
+    public ApplicationLoadBalancer? LoadBalancer { get; }
 
-    public ApplicationTargetGroup TargetGroup { get; }
+    public ApplicationTargetGroup? TargetGroup { get; }
 
     public Repository? Repository { get; }
 }

@@ -11,7 +11,9 @@ namespace Lilium.Infra.Constructs;
 /// </summary>
 public sealed class Network : Construct
 {
-    public Network(Construct scope, string id) : base(scope, id)
+    /// <param name="withNat">False in minimal mode: the template keeps the same subnets (nothing is replaced) but holds no
+    /// NAT instance and no default route through it, so nothing here bills by the hour.</param>
+    public Network(Construct scope, string id, bool withNat = true) : base(scope, id)
     {
         var nat = NatProvider.InstanceV2(new NatInstanceProps
         {
@@ -31,6 +33,10 @@ public sealed class Network : Construct
             ],
         });
         NatInstance = nat;
+        if (!withNat)
+        {
+            RemoveNatInstance();
+        }
 
         // DynamoDB through a gateway endpoint: free, and keeps that traffic off the NAT.
         Vpc.AddGatewayEndpoint("DynamoDb", new GatewayVpcEndpointOptions { Service = GatewayVpcEndpointAwsService.DYNAMODB });
@@ -39,4 +45,17 @@ public sealed class Network : Construct
     public IVpc Vpc { get; }
 
     public NatInstanceProviderV2 NatInstance { get; }
+
+    private void RemoveNatInstance()
+    {
+        // The provider's instance and the private subnets' default routes through it; its role, profile and security
+        // group stay (free), so resuming changes nothing else.
+        foreach (var construct in Vpc.Node.FindAll().ToList())
+        {
+            if (construct.Node.DefaultChild is null && construct is CfnRoute { InstanceId: not null } or CfnInstance)
+            {
+                construct.Node.Scope!.Node.TryRemoveChild(construct.Node.Id);
+            }
+        }
+    }
 }

@@ -19,7 +19,7 @@ public sealed class Observability : Construct
         });
         var apiErrors = control.ApiFunction.MetricErrors(new MetricOptions { Period = Duration.Minutes(5) });
         var signalingErrors = control.SignalingFunction.MetricErrors(new MetricOptions { Period = Duration.Minutes(5) });
-        var unhealthy = media.TargetGroup.Metrics.UnhealthyHostCount(new MetricOptions { Period = Duration.Minutes(1), Statistic = "Maximum" });
+        var unhealthy = media.TargetGroup?.Metrics.UnhealthyHostCount(new MetricOptions { Period = Duration.Minutes(1), Statistic = "Maximum" });
 
         Alarm Alarm(string name, Metric metric, double threshold, string description) => new(this, name, new AlarmProps
         {
@@ -34,18 +34,21 @@ public sealed class Observability : Construct
         Alarm("Api5xx", api5xx, 5, "The REST API answered 5xx five or more times in 5 minutes");
         Alarm("ApiLambdaErrors", apiErrors, 1, "The api Lambda failed an invocation");
         Alarm("SignalingLambdaErrors", signalingErrors, 1, "The signaling Lambda failed an invocation");
-        Alarm("RelayUnhealthy", unhealthy, 1, "A relay task fails its /health check");
-
-        _ = new Dashboard(this, "Dashboard", new DashboardProps
+        if (unhealthy is not null)
         {
-            Widgets =
-            [
-                [
-                    new GraphWidget(new GraphWidgetProps { Title = "REST API 5xx", Left = [api5xx] }),
-                    new GraphWidget(new GraphWidgetProps { Title = "Lambda errors", Left = [apiErrors, signalingErrors] }),
-                    new GraphWidget(new GraphWidgetProps { Title = "Unhealthy relays", Left = [unhealthy] }),
-                ],
-            ],
-        });
+            Alarm("RelayUnhealthy", unhealthy, 1, "A relay task fails its /health check");
+        }
+
+        var widgets = new List<IWidget>
+        {
+            new GraphWidget(new GraphWidgetProps { Title = "REST API 5xx", Left = [api5xx] }),
+            new GraphWidget(new GraphWidgetProps { Title = "Lambda errors", Left = [apiErrors, signalingErrors] }),
+        };
+        if (unhealthy is not null)
+        {
+            widgets.Add(new GraphWidget(new GraphWidgetProps { Title = "Unhealthy relays", Left = [unhealthy] }));
+        }
+
+        _ = new Dashboard(this, "Dashboard", new DashboardProps { Widgets = [[.. widgets]] });
     }
 }

@@ -18,11 +18,6 @@ public sealed class DtlsConnection : IDisposable
     /// <summary>What we put in a datagram: the IPv4 minimum-MTU-safe size WebRTC stacks use.</summary>
     private const int SendLimit = 1200;
 
-    /// <summary>Records failing authentication a peer may send per <see cref="BadRecordWindow"/> before we close it.</summary>
-    public const int BadRecordBudget = 100;
-
-    public static readonly TimeSpan BadRecordWindow = TimeSpan.FromSeconds(10);
-
     private readonly DtlsRole _role;
     private readonly QueuedDatagramTransport _transport;
     private readonly IDtlsSrtpPeer _peer;
@@ -33,13 +28,10 @@ public sealed class DtlsConnection : IDisposable
     private readonly byte[] _scratch = new byte[QueuedDatagramTransport.MaxDatagram];
     private readonly Lock _guardLock = new();
     private readonly byte[] _accepted = new byte[QueuedDatagramTransport.MaxDatagram];
-    private readonly TimeProvider _time;
     private DtlsTransport? _established;
     private DtlsRecordGuard? _guard;
     private int _handshakeStarted;
     private long _droppedRecords;
-    private int _windowDrops;
-    private long _windowStart;
 
     public DtlsConnection(
         DtlsRole role,
@@ -47,11 +39,9 @@ public sealed class DtlsConnection : IDisposable
         DtlsFingerprint remoteFingerprint,
         DatagramSender send,
         IReadOnlyList<SrtpProtectionProfile>? profiles = null,
-        TimeSpan? handshakeTimeout = null,
-        TimeProvider? time = null)
+        TimeSpan? handshakeTimeout = null)
     {
         _role = role;
-        _time = time ?? TimeProvider.System;
         _transport = new QueuedDatagramTransport(send, SendLimit);
         var offered = profiles ?? DtlsSrtpPolicy.DefaultProfiles;
         var timeout = (int)(handshakeTimeout ?? TimeSpan.FromSeconds(10)).TotalMilliseconds;
@@ -99,7 +89,8 @@ public sealed class DtlsConnection : IDisposable
     public long DroppedRecords => Interlocked.Read(ref _droppedRecords);
 
     // RFC 6347 §4.1.2.7: a record that fails authentication is discarded, not fatal. Only records that
-    // authenticate reach BouncyCastle (which would close on them); a peer over the budget is closed.
+    // authenticate reach BouncyCastle (which would close on them). No budget closes the peer: whoever can
+    // spoof its address could then close it with a burst, the attack this prevents; a drop costs one GCM open.
     private bool EnqueueGuarded(DtlsRecordGuard guard, ReadOnlySpan<byte> datagram)
     {
         lock (_guardLock)
@@ -113,20 +104,6 @@ public sealed class DtlsConnection : IDisposable
             if (dropped > 0)
             {
                 Interlocked.Add(ref _droppedRecords, dropped);
-                var now = _time.GetTimestamp();
-                if (_time.GetElapsedTime(_windowStart, now) >= BadRecordWindow)
-                {
-                    _windowStart = now;
-                    _windowDrops = 0;
-                }
-
-                _windowDrops += dropped;
-                if (_windowDrops > BadRecordBudget)
-                {
-                    _peer.Events.Close($"dtls: more than {BadRecordBudget} unauthenticated records in {BadRecordWindow.TotalSeconds:0} s");
-                    _transport.Dispose();
-                    return false;
-                }
             }
 
             return n > 0 && _transport.Enqueue(_accepted.AsSpan(0, n));
@@ -222,7 +199,6 @@ public sealed class DtlsConnection : IDisposable
                 : new DtlsClientProtocol(random).Connect(_client!, _transport);
             var keys = _peer.Keys ?? throw new DtlsHandshakeException("dtls: handshake finished without SRTP keys");
             _transport.NonBlocking = true;
-            _windowStart = _time.GetTimestamp();
             Volatile.Write(ref _guard, _peer.RecordGuard);
             Volatile.Write(ref _established, transport);
             DrainEstablished(); // records that arrived right after the last flight

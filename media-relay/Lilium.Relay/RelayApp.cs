@@ -91,8 +91,12 @@ public static class RelayApp
         app.MapGet("/health", (SessionRegistry registry) => registry.IsDraining
             ? Results.Json(new HealthReport("draining", registry.SessionCount, registry.PeerCount), RelayJsonContext.Default.HealthReport, statusCode: StatusCodes.Status503ServiceUnavailable)
             : Results.Json(new HealthReport("ok", registry.SessionCount, registry.PeerCount), RelayJsonContext.Default.HealthReport));
-        app.MapGet("/metrics", (RelayMetrics metrics, SessionRegistry registry) =>
-            Results.Text(metrics.Render(registry), "text/plain; version=0.0.4"));
+        app.MapGet("/metrics", (HttpContext context, RelayMetrics metrics, SessionRegistry registry, IOptions<RelayOptions> options) =>
+            MetricsAccess.Allows(context, options.Value.MetricsToken)
+                ? Results.Text(metrics.Render(registry), "text/plain; version=0.0.4")
+                : Problems.Unauthorized(options.Value.MetricsToken is null
+                    ? "Metrics are served to loopback only; set RELAY_METRICS_TOKEN to scrape from elsewhere."
+                    : "Send the metrics bearer token (RELAY_METRICS_TOKEN)."));
         WhipWhepEndpoints.Map(app);
         return app;
     }
@@ -122,6 +126,11 @@ public static class RelayApp
         if (Uri.TryCreate(configuration["RELAY_CONTROL_PLANE_URL"], UriKind.Absolute, out var controlPlane))
         {
             options.ControlPlaneUrl = controlPlane.AbsoluteUri.EndsWith('/') ? controlPlane : new Uri(controlPlane.AbsoluteUri + "/");
+        }
+
+        if (configuration["RELAY_METRICS_TOKEN"] is { Length: > 0 } metricsToken)
+        {
+            options.MetricsToken = metricsToken;
         }
 
         if (int.TryParse(configuration["RELAY_MAX_PEERS"], out var maxPeers) && maxPeers > 0)

@@ -44,6 +44,12 @@ public sealed class RelayOptions
     /// <summary>Live peers one user may hold in one session (several devices, a reconnect overlapping the old peer); more get 429.</summary>
     public int MaxPeersPerUser { get; set; } = 4;
 
+    /// <summary>
+    /// Bearer token for <c>/metrics</c> (<c>RELAY_METRICS_TOKEN</c>). Unset: <c>/metrics</c> answers loopback
+    /// clients only. Set: it answers any client sending <c>Authorization: Bearer</c> this token, and nobody else.
+    /// </summary>
+    public string? MetricsToken { get; set; }
+
     /// <summary>Live peers on this relay (<c>RELAY_MAX_PEERS</c>); beyond it a WHIP/WHEP offer gets 503 with Retry-After.</summary>
     public int MaxPeers { get; set; } = 2000;
 

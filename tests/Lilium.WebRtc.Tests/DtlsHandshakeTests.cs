@@ -182,6 +182,67 @@ public sealed class DtlsHandshakeTests
         Assert.False(server.Closed.IsCompleted);
     }
 
+    // fuzz/crashes/dtls/close-on-bad-mac: an application-data record, DTLS 1.2, epoch 1, whose 32 bytes are
+    // not a valid ciphertext. BouncyCastle raised bad_record_mac and the association closed (RFC 6347 §4.1.2.7:
+    // such records are silently discarded).
+    private static readonly byte[] ForgedRecord =
+    [
+        0x17, 0xfe, 0xfd, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x30, 0x00, 0x20,
+        .. Enumerable.Range(0, 0x20).Select(i => (byte)i),
+    ];
+
+    [Fact]
+    public async Task A_forged_record_after_the_handshake_is_dropped_and_data_keeps_flowing()
+    {
+        var serverCert = DtlsCertificate.Generate();
+        var clientCert = DtlsCertificate.Generate();
+        await using var link = new UdpLink();
+        using var server = new DtlsConnection(DtlsRole.Server, serverCert, clientCert.Fingerprint, link.SendFromA, handshakeTimeout: Timeout);
+        using var client = new DtlsConnection(DtlsRole.Client, clientCert, serverCert.Fingerprint, link.SendFromB, handshakeTimeout: Timeout);
+        var atServer = System.Threading.Channels.Channel.CreateUnbounded<byte[]>();
+        server.ApplicationDataReceived = d => atServer.Writer.TryWrite(d.ToArray());
+        link.Start(server.Feed, client.Feed);
+        await Task.WhenAll(server.HandshakeAsync(), client.HandshakeAsync()).WaitAsync(Timeout);
+        Assert.True(client.SendApplicationData("before"u8));
+        Assert.Equal("before"u8.ToArray(), await atServer.Reader.ReadAsync().AsTask().WaitAsync(Timeout));
+
+        server.Feed(ForgedRecord);
+        client.Feed(ForgedRecord);
+
+        Assert.True(client.SendApplicationData("after"u8));
+        Assert.Equal("after"u8.ToArray(), await atServer.Reader.ReadAsync().AsTask().WaitAsync(Timeout));
+        Assert.False(server.Closed.IsCompleted);
+        Assert.False(client.Closed.IsCompleted);
+        Assert.Equal(1, server.DroppedRecords);
+        Assert.Equal(1, client.DroppedRecords);
+    }
+
+    [Fact]
+    public async Task A_flood_of_forged_records_neither_closes_the_peer_nor_stops_its_data()
+    {
+        var serverCert = DtlsCertificate.Generate();
+        var clientCert = DtlsCertificate.Generate();
+        await using var link = new UdpLink();
+        using var server = new DtlsConnection(DtlsRole.Server, serverCert, clientCert.Fingerprint, link.SendFromA, handshakeTimeout: Timeout);
+        using var client = new DtlsConnection(DtlsRole.Client, clientCert, serverCert.Fingerprint, link.SendFromB, handshakeTimeout: Timeout);
+        var atServer = System.Threading.Channels.Channel.CreateUnbounded<byte[]>();
+        server.ApplicationDataReceived = d => atServer.Writer.TryWrite(d.ToArray());
+        link.Start(server.Feed, client.Feed);
+        await Task.WhenAll(server.HandshakeAsync(), client.HandshakeAsync()).WaitAsync(Timeout);
+
+        // Two records in one datagram: a forged one, then a valid-looking header with a truncated body.
+        byte[] twoInOne = [.. ForgedRecord, .. ForgedRecord.AsSpan(0, 20)];
+        for (var i = 0; i < 500; i++)
+        {
+            server.Feed(i % 2 == 0 ? ForgedRecord : twoInOne);
+        }
+
+        Assert.True(client.SendApplicationData("still here"u8));
+        Assert.Equal("still here"u8.ToArray(), await atServer.Reader.ReadAsync().AsTask().WaitAsync(Timeout));
+        Assert.False(server.Closed.IsCompleted);
+        Assert.Equal(750, server.DroppedRecords);
+    }
+
     /// <summary>Two loopback UDP sockets; datagrams arriving at each are fed to a DTLS endpoint.</summary>
     private sealed class UdpLink : IAsyncDisposable
     {

@@ -63,6 +63,9 @@ internal sealed class MediaPeer
     /// <summary>Our ICE-lite side for this peer: answers its checks, tracks the nominated pair.</summary>
     public IceLiteAgent Ice { get; }
 
+    /// <summary>The check we sent to a new address before moving the media address there (after DTLS), if any.</summary>
+    public AddressMoveProbe? MoveProbe { get; set; }
+
     public string LocalUfrag => Ice.Local.Ufrag;
 
     public DtlsFingerprint RemoteFingerprint { get; }

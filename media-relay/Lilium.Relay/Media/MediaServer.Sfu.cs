@@ -214,8 +214,14 @@ internal sealed partial class MediaServer
                 }
 
                 _metrics.Nack(lost.Count);
+                var nowMs = Environment.TickCount64;
                 foreach (var seq in lost.Take(MaxNacksPerPacket))
                 {
+                    if (!track.Nacks.TryResend(seq, nowMs))
+                    {
+                        continue; // over this subscriber's resend budget, or resent within the last RTT
+                    }
+
                     var cached = source.Cache.Get(track.UnmapSequence(seq));
                     if (!cached.IsEmpty && RtpHeader.TryParse(cached, out var cachedHeader))
                     {

@@ -1,10 +1,13 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography;
 using Lilium.Relay.Input;
 using Lilium.Relay.Observability;
 using Lilium.Relay.Sessions;
 using Lilium.WebRtc.Dtls;
 using Lilium.WebRtc.Ice;
+using Lilium.WebRtc.Stun;
 using Microsoft.Extensions.Options;
 
 namespace Lilium.Relay.Media;
@@ -29,6 +32,7 @@ internal sealed partial class MediaServer : BackgroundService
     private readonly ILogger<MediaServer> _log;
     private readonly UdpBatchSender _fanOut;
     private readonly Random _loss = new();
+    private readonly ConcurrentDictionary<IPEndPoint, MediaPeer> _moveProbes = new();
     private readonly DepartureQueue _departures;
 
     public MediaServer(SessionRegistry registry, DtlsCertificate certificate, RelayMetrics metrics, InputRouter input, IOptions<RelayOptions> options, ILogger<MediaServer> log, DepartureQueue departures)
@@ -169,6 +173,11 @@ internal sealed partial class MediaServer : BackgroundService
     // IceLiteAgent answer it, and bind the 5-tuple. Unknown ufrags get no answer (no reflection).
     private void HandleStun(ReadOnlySpan<byte> datagram, IPEndPoint remote)
     {
+        if (TryCompleteMoveProbe(datagram, remote))
+        {
+            return;
+        }
+
         if (!IceLiteAgent.TryReadLocalUfrag(datagram, out var ufrag))
         {
             _metrics.Dropped(); // malformed, or not a Binding request with USERNAME (indications are keepalives)
@@ -194,7 +203,17 @@ internal sealed partial class MediaServer : BackgroundService
         if (outcome is IceCheckOutcome.Accepted or IceCheckOutcome.Nominated)
         {
             peer.LastConsentMs = now;
-            if (peer.Endpoint is null || (outcome == IceCheckOutcome.Nominated && !remote.Equals(peer.Endpoint)))
+            if (peer.Endpoint is not null && !remote.Equals(peer.Endpoint) && peer.Dtls is { IsEstablished: true })
+            {
+                // After DTLS the media address is fixed: an authenticated check can be replayed from any
+                // address, so a nomination from a new one moves the pair only once that address answers
+                // a check of ours (return routability; no spoofed move, no amplification to a victim).
+                if (outcome == IceCheckOutcome.Nominated)
+                {
+                    ProbeNewAddress(peer, remote);
+                }
+            }
+            else if (peer.Endpoint is null || (outcome == IceCheckOutcome.Nominated && !remote.Equals(peer.Endpoint)))
             {
                 // The first valid check already gives a usable pair (regular nomination follows it);
                 // USE-CANDIDATE from another address moves the pair (RFC 8445 §7.3.2, §8.2).
@@ -209,6 +228,54 @@ internal sealed partial class MediaServer : BackgroundService
         {
             StartDtls(peer);
         }
+    }
+
+    // One outstanding probe per peer: the address it went to and its transaction ID.
+    private void ProbeNewAddress(MediaPeer peer, IPEndPoint candidate)
+    {
+        var transactionId = RandomNumberGenerator.GetBytes(StunMessage.TransactionIdSize);
+        var previous = peer.MoveProbe;
+        if (previous is not null)
+        {
+            _moveProbes.TryRemove(new KeyValuePair<IPEndPoint, MediaPeer>(previous.Candidate, peer));
+        }
+
+        peer.MoveProbe = new AddressMoveProbe(candidate, transactionId, Environment.TickCount64);
+        _moveProbes[candidate] = peer;
+        Span<byte> request = stackalloc byte[IceLiteAgent.MaxResponseSize];
+        var writer = new StunWriter(request, StunMessageType.BindingRequest, transactionId);
+        writer.AddFingerprint();
+        SendRaw(request[..writer.Length], candidate);
+    }
+
+    // A Binding response (success or error: either proves the address receives what we send) from the
+    // probed address, with the probe's transaction ID, within the connect timeout, moves the pair.
+    private bool TryCompleteMoveProbe(ReadOnlySpan<byte> datagram, IPEndPoint remote)
+    {
+        if (!StunMessage.TryParse(datagram, out var message)
+            || message.Type is not (StunMessageType.BindingSuccess or StunMessageType.BindingError))
+        {
+            return false;
+        }
+
+        if (_moveProbes.TryGetValue(remote, out var peer)
+            && peer.MoveProbe is { } probe
+            && probe.Candidate.Equals(remote)
+            && CryptographicOperations.FixedTimeEquals(message.TransactionId, probe.TransactionId)
+            && Environment.TickCount64 - probe.SentMs <= (long)_options.ConnectTimeout.TotalMilliseconds
+            && !peer.IsClosed)
+        {
+            _moveProbes.TryRemove(new KeyValuePair<IPEndPoint, MediaPeer>(remote, peer));
+            peer.MoveProbe = null;
+            _registry.BindEndpoint(peer, remote);
+            LogNominated(peer.Id, remote);
+        }
+        else
+        {
+            _metrics.Dropped();
+        }
+
+        return true;
     }
 
     private void SendRaw(ReadOnlySpan<byte> datagram, IPEndPoint remote)

@@ -27,6 +27,9 @@ internal sealed class SubscriberTrack(SdpNegotiatedMedia media)
 
     public byte[] Mid { get; } = Encoding.UTF8.GetBytes(media.Mid);
 
+    /// <summary>What this subscriber's NACKs may make us resend on this track.</summary>
+    public NackBudget Nacks { get; } = new();
+
     /// <summary>The publisher stream currently mapped onto this track.</summary>
     public PublisherStream? Source { get; private set; }
 

@@ -26,8 +26,12 @@ public sealed class DtlsConnection : IDisposable
     private readonly Lock _receiveLock = new();
     private readonly Lock _sendLock = new();
     private readonly byte[] _scratch = new byte[QueuedDatagramTransport.MaxDatagram];
+    private readonly Lock _guardLock = new();
+    private readonly byte[] _accepted = new byte[QueuedDatagramTransport.MaxDatagram];
     private DtlsTransport? _established;
+    private DtlsRecordGuard? _guard;
     private int _handshakeStarted;
+    private long _droppedRecords;
 
     public DtlsConnection(
         DtlsRole role,
@@ -72,12 +76,38 @@ public sealed class DtlsConnection : IDisposable
     /// <summary>Hands a DTLS datagram from the peer to the association. Never throws on hostile bytes.</summary>
     public void Feed(ReadOnlySpan<byte> datagram)
     {
-        if (!_transport.Enqueue(datagram))
+        var guard = Volatile.Read(ref _guard);
+        if (guard is not null ? !EnqueueGuarded(guard, datagram) : !_transport.Enqueue(datagram))
         {
             return;
         }
 
         DrainEstablished();
+    }
+
+    /// <summary>Post-handshake records dropped because they failed authentication (or were not DTLS 1.2 records).</summary>
+    public long DroppedRecords => Interlocked.Read(ref _droppedRecords);
+
+    // RFC 6347 §4.1.2.7: a record that fails authentication is discarded, not fatal. Only records that
+    // authenticate reach BouncyCastle (which would close on them). No budget closes the peer: whoever can
+    // spoof its address could then close it with a burst, the attack this prevents; a drop costs one GCM open.
+    private bool EnqueueGuarded(DtlsRecordGuard guard, ReadOnlySpan<byte> datagram)
+    {
+        lock (_guardLock)
+        {
+            if (_transport.IsClosed || datagram.Length > _accepted.Length)
+            {
+                return false;
+            }
+
+            var n = guard.Filter(datagram, _accepted, out var dropped);
+            if (dropped > 0)
+            {
+                Interlocked.Add(ref _droppedRecords, dropped);
+            }
+
+            return n > 0 && _transport.Enqueue(_accepted.AsSpan(0, n));
+        }
     }
 
     /// <summary>Sends application data (one DTLS record) once established; false if empty, not established or closed.</summary>
@@ -169,6 +199,7 @@ public sealed class DtlsConnection : IDisposable
                 : new DtlsClientProtocol(random).Connect(_client!, _transport);
             var keys = _peer.Keys ?? throw new DtlsHandshakeException("dtls: handshake finished without SRTP keys");
             _transport.NonBlocking = true;
+            Volatile.Write(ref _guard, _peer.RecordGuard);
             Volatile.Write(ref _established, transport);
             DrainEstablished(); // records that arrived right after the last flight
             return keys;
@@ -211,5 +242,9 @@ public sealed class DtlsConnection : IDisposable
     {
         _peer.Events.Close("disposed");
         _transport.Dispose();
+        lock (_guardLock)
+        {
+            _peer.RecordGuard?.Dispose();
+        }
     }
 }

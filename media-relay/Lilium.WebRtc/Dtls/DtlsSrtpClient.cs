@@ -19,6 +19,8 @@ internal sealed class DtlsSrtpClient(DtlsCertificate certificate, DtlsFingerprin
 
     public DtlsPeerEvents Events { get; } = new();
 
+    public DtlsRecordGuard? RecordGuard { get; private set; }
+
     public override int GetHandshakeTimeoutMillis() => handshakeTimeoutMillis;
 
     public override bool RequiresExtendedMasterSecret() => true;
@@ -55,6 +57,7 @@ internal sealed class DtlsSrtpClient(DtlsCertificate certificate, DtlsFingerprin
     {
         base.NotifyHandshakeComplete();
         Keys = DtlsSrtpPolicy.Export(mContext, _selected!.Value, DtlsRole.Client);
+        RecordGuard = DtlsRecordGuard.Create(mContext, DtlsRole.Client);
     }
 
     public override void NotifyAlertReceived(byte alertLevel, byte alertDescription) =>

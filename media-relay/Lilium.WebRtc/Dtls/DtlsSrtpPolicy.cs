@@ -11,14 +11,14 @@ internal static class DtlsSrtpPolicy
 {
     public const string ExporterLabel = "EXTRACTOR-dtls_srtp";
 
-    /// <summary>ECDHE with our ECDSA certificate; AEAD first (what browsers and OpenSSL prefer).</summary>
+    /// <summary>
+    /// ECDHE with our ECDSA certificate, AES-GCM only (what browsers and OpenSSL prefer): post-handshake
+    /// records are authenticated by <see cref="DtlsRecordGuard"/> before BouncyCastle, which handles GCM only.
+    /// </summary>
     public static readonly int[] CipherSuites =
     [
         CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
         CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
-        CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256,
-        CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA,
-        CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA,
     ];
 
     public static readonly SignatureAndHashAlgorithm EcdsaSha256 = new(HashAlgorithm.sha256, SignatureAlgorithm.ecdsa);

@@ -17,6 +17,8 @@ internal sealed class DtlsSrtpServer(DtlsCertificate certificate, DtlsFingerprin
 
     public DtlsPeerEvents Events { get; } = new();
 
+    public DtlsRecordGuard? RecordGuard { get; private set; }
+
     public override int GetHandshakeTimeoutMillis() => handshakeTimeoutMillis;
 
     public override bool RequiresExtendedMasterSecret() => true;
@@ -66,6 +68,7 @@ internal sealed class DtlsSrtpServer(DtlsCertificate certificate, DtlsFingerprin
     {
         base.NotifyHandshakeComplete();
         Keys = DtlsSrtpPolicy.Export(mContext, _selected!.Value, DtlsRole.Server);
+        RecordGuard = DtlsRecordGuard.Create(mContext, DtlsRole.Server);
     }
 
     public override void NotifyAlertReceived(byte alertLevel, byte alertDescription) =>

@@ -6,4 +6,7 @@ internal interface IDtlsSrtpPeer
     SrtpKeyingMaterial? Keys { get; }
 
     DtlsPeerEvents Events { get; }
+
+    /// <summary>Checks post-handshake records before BouncyCastle; set when the handshake completes.</summary>
+    DtlsRecordGuard? RecordGuard { get; }
 }

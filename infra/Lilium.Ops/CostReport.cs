@@ -36,7 +36,9 @@ public static class CostReport
             ["prices"] = new Dictionary<string, string> { ["date"] = prices.Date, ["region"] = prices.Region, ["table"] = "bench/cost/prices.json" },
             ["method"] = "billable resources of each mode's synthesized template x the dated price table, 730 h/month, idle (active: one relay task); requests, data transfer and log volume extra",
             ["lines"] = estimates.ToDictionary(e => e.Key, e => e.Value.Lines.Select(l => new Dictionary<string, object> { ["item"] = l.Item, ["basis"] = l.Basis, ["usd_month"] = l.UsdPerMonth }).ToList()),
-        }, new JsonSerializerOptions { WriteIndented = true }) + "\n";
+        }, Indented) + "\n";
+
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
     public static string Markdown(IReadOnlyDictionary<string, CostEstimate> estimates, PriceTable prices)
     {

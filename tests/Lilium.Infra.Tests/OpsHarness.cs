@@ -28,7 +28,8 @@ internal sealed class LocalDeployer(AwsEndpointFixture endpoint) : IStackDeploye
         Modes.Add(mode);
         var result = await ProcessRunner.RunAsync(
             "bash", [Path.Combine(RepoPaths.Scripts, "deploy-local.sh"), "deploy", stackName], TimeSpan.FromMinutes(12),
-            environment: new Dictionary<string, string?> { ["LOCALSTACK_ENDPOINT"] = endpoint.Endpoint.ToString().TrimEnd('/'), ["LILIUM_MODE"] = mode });
+            environment: new Dictionary<string, string?> { ["LOCALSTACK_ENDPOINT"] = endpoint.Endpoint.ToString().TrimEnd('/'), ["LILIUM_MODE"] = mode },
+            cancellationToken: cancellationToken);
         result.EnsureSuccess($"deploy-local.sh deploy {stackName} (mode {mode})");
     }
 }
@@ -46,7 +47,7 @@ internal sealed class OutputOnlyDeployer(AwsEndpointFixture endpoint) : IStackDe
     {
         Modes.Add(mode);
         var result = await ProcessRunner.RunAsync(
-            "python3", [Path.Combine(AppContext.BaseDirectory, "make_ops_fixture.py"), endpoint.Endpoint.ToString().TrimEnd('/'), stackName, "--set-mode", mode]);
+            "python3", [Path.Combine(AppContext.BaseDirectory, "make_ops_fixture.py"), endpoint.Endpoint.ToString().TrimEnd('/'), stackName, "--set-mode", mode], cancellationToken: cancellationToken);
         result.EnsureSuccess("make_ops_fixture.py --set-mode");
     }
 }

@@ -3,7 +3,7 @@ using Amazon.CDK.AWS.Apigatewayv2;
 using Amazon.CDK.AwsApigatewayv2Integrations;
 using Amazon.CDK.AWS.EC2;
 using Amazon.CDK.AWS.Events;
-using Amazon.CDK.AWS.Events.Targets;
+using LambdaFunctionTarget = Amazon.CDK.AWS.Events.Targets.LambdaFunction;
 using Amazon.CDK.AWS.Lambda;
 using Amazon.CDK.AWS.Logs;
 using Constructs;
@@ -122,7 +122,7 @@ public sealed class ControlPlane : Construct
         {
             Description = "Runs the LiliumShare sweeper every minute",
             Schedule = Schedule.Rate(Duration.Minutes(1)),
-            Targets = [new LambdaFunction(Sweeper)],
+            Targets = [new LambdaFunctionTarget(Sweeper)],
         });
 
         if (props.MigrateOnDeploy)

@@ -28,7 +28,8 @@ var registry = new ConnectionRegistry();
 var options = SignalingOptions.SingleInstance with
 {
     HostGracePeriod = TimeSpan.FromSeconds(double.TryParse(Environment.GetEnvironmentVariable("HOST_GRACE_SECONDS"), out var grace) && grace > 0 ? grace : 60),
-    RelayUrl = new Uri(Environment.GetEnvironmentVariable("RELAY_URL") is { Length: > 0 } relay ? relay : "http://127.0.0.1:8080") };
+    RelayUrl = new Uri(Environment.GetEnvironmentVariable("RELAY_URL") is { Length: > 0 } relay ? relay : "http://127.0.0.1:8080")
+};
 var handler = SignalingHandler.Create(keys, LiliumDatabase.CreateDataSource(database), store, registry, options, TimeProvider.System);
 await using var host = new LocalGatewayHost(new GatewayOptions { Port = port }, registry, handler.HandleAsync);
 Console.WriteLine($"Local gateway: {host.WebSocketUri} (management API {host.ManagementEndpoint})");

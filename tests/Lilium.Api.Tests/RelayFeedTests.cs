@@ -26,7 +26,9 @@ public sealed class RelayFeedTests(PostgresFixture postgres) : IClassFixture<Pos
         var http = _server.CreateClient();
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", _server.Keys.RelayServiceCodec().Issue(new RelayServiceClaims
         {
-            Subject = Guid.NewGuid(), IssuedAt = now.ToUnixTimeSeconds(), ExpiresAt = now.AddMinutes(5).ToUnixTimeSeconds(),
+            Subject = Guid.NewGuid(),
+            IssuedAt = now.ToUnixTimeSeconds(),
+            ExpiresAt = now.AddMinutes(5).ToUnixTimeSeconds(),
         }));
         return http;
     }

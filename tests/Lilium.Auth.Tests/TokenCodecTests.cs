@@ -83,8 +83,11 @@ public sealed class TokenCodecTests
         Assert.Equal(TokenError.WrongKind, grants.TryRead(credential, out RelayGrantClaims? _));
         var grant = grants.Issue(new RelayGrantClaims
         {
-            Subject = Guid.NewGuid(), IssuedAt = now.ToUnixTimeSeconds(), ExpiresAt = now.AddMinutes(5).ToUnixTimeSeconds(),
-            SessionId = Guid.NewGuid(), Role = RelayRole.Host,
+            Subject = Guid.NewGuid(),
+            IssuedAt = now.ToUnixTimeSeconds(),
+            ExpiresAt = now.AddMinutes(5).ToUnixTimeSeconds(),
+            SessionId = Guid.NewGuid(),
+            Role = RelayRole.Host,
         });
         Assert.Equal(TokenError.WrongKind, service.TryRead(grant, out RelayServiceClaims? _));
     }

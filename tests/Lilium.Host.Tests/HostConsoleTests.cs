@@ -17,7 +17,8 @@ public sealed class HostConsoleTests
 
     private HostConsole New(AutoAccept policy, bool interactive) =>
         new(AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(_out), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors }),
-            _actions, policy, InputPermissions.Mouse, interactive) { InviteLink = "http://app.test/s/1?invite=abc" };
+            _actions, policy, InputPermissions.Mouse, interactive)
+        { InviteLink = "http://app.test/s/1?invite=abc" };
 
     [Fact]
     public async Task A_request_is_put_to_the_host_then_approved_with_the_chosen_grant_toggled_and_kicked()

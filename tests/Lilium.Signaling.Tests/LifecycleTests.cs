@@ -180,7 +180,10 @@ public sealed class LifecycleTests(PostgresFixture postgres, AwsEndpointFixture 
         var now = DateTimeOffset.UtcNow;
         string Token(DateTimeOffset issued, TimeSpan life) => _world.Keys.AccessCodec().Issue(new Lilium.Auth.AccessClaims
         {
-            Subject = user.Id, Nickname = user.Nickname, IssuedAt = issued.ToUnixTimeSeconds(), ExpiresAt = (issued + life).ToUnixTimeSeconds(),
+            Subject = user.Id,
+            Nickname = user.Nickname,
+            IssuedAt = issued.ToUnixTimeSeconds(),
+            ExpiresAt = (issued + life).ToUnixTimeSeconds(),
         });
 
         // Expiry seen on a message: the client hears why, then the socket closes.

@@ -85,8 +85,13 @@ public sealed class SdkInteropTests(WebStack stack, Browser browser)
         Assert.Equal(erinId, request.Guid("from"));
         await signaling.RequestAsync(new JsonObject
         {
-            ["action"] = "grant.update", ["session"] = session.Id.ToString(), ["viewer"] = erinId.ToString(),
-            ["keyboard"] = true, ["mouse"] = true, ["controller"] = true, ["immersion"] = false,
+            ["action"] = "grant.update",
+            ["session"] = session.Id.ToString(),
+            ["viewer"] = erinId.ToString(),
+            ["keyboard"] = true,
+            ["mouse"] = true,
+            ["controller"] = true,
+            ["immersion"] = false,
         }, cancellationToken: ct);
         await signaling.RequestAsync(new JsonObject { ["action"] = "join.accept", ["requestId"] = request.String("requestId") }, cancellationToken: ct);
 

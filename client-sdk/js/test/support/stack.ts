@@ -118,10 +118,11 @@ export async function startStack(options: { withRelay?: boolean; relayAllowedOri
   const relayPort = await freeTcpPort();
   const relayUdp = await freeUdpPort();
   const key = () => randomBytes(32).toString("base64");
+  const relayKey = key();
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     DATABASE_URL: dbUrl.toString(),
-    TOKEN_KEYS: JSON.stringify({ accessKey: key(), refreshKey: key(), relayKey: key() }),
+    TOKEN_KEYS: JSON.stringify({ accessKey: key(), refreshKey: key(), relayKey }),
     AWS_ENDPOINT_URL: awsEndpoint,
     AWS_REGION: process.env.AWS_REGION ?? "us-east-1",
     AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? "test",
@@ -136,7 +137,9 @@ export async function startStack(options: { withRelay?: boolean; relayAllowedOri
   const children: ChildProcess[] = [];
   const start = (name: string, args: string[], extra: NodeJS.ProcessEnv): { child: ChildProcess; log: string[] } => {
     const log: string[] = [];
-    const child = spawn("dotnet", args, { cwd: repoRoot, env: { ...env, ...extra }, stdio: ["ignore", "pipe", "pipe"] });
+    const childEnv: NodeJS.ProcessEnv = { ...env, ...extra };
+    for (const [k, v] of Object.entries(childEnv)) if (v === undefined) delete childEnv[k];
+    const child = spawn("dotnet", args, { cwd: repoRoot, env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
     child.stdout!.on("data", (d: Buffer) => log.push(d.toString()));
     child.stderr!.on("data", (d: Buffer) => log.push(d.toString()));
     children.push(child);
@@ -160,6 +163,8 @@ export async function startStack(options: { withRelay?: boolean; relayAllowedOri
     const gateway = start("gateway", [gatewayDll], { LOCAL_GATEWAY_PORT: String(gatewayPort) });
     const relay = relayDll === null ? null : start("relay", [relayDll], {
       ASPNETCORE_URLS: `http://127.0.0.1:${relayPort}`, RELAY_MEDIA_PORT: String(relayUdp), RELAY_BIND_ADDRESS: "127.0.0.1", RELAY_PUBLIC_IP: "127.0.0.1",
+      // The relay takes the relay key alone and refuses a secret that holds users' token keys (docs/security.md).
+      TOKEN_KEYS: undefined, RELAY_KEY: relayKey, RELAY_CONTROL_PLANE_URL: `http://127.0.0.1:${apiPort}/`,
       RELAY_ALLOWED_ORIGINS: (options.relayAllowedOrigins ?? []).join(","),
     });
     await waitFor("the API", httpOk(`http://127.0.0.1:${apiPort}/health`), api.child, api.log);

@@ -53,6 +53,13 @@ public sealed record RelayGrantClaims : TokenClaims
     [JsonPropertyName("sid")] public required Guid SessionId { get; init; }
     [JsonPropertyName("role")] public required RelayRole Role { get; init; }
     [JsonPropertyName("perm")] public InputPermissions Permissions { get; init; }
+
+    /// <summary>
+    /// When the grant was issued, in Unix milliseconds (0 in grants that predate it): the relay compares it with a
+    /// removal's time, so a viewer who leaves and is admitted again within the same second is not refused.
+    /// </summary>
+    [JsonPropertyName("iat_ms")] public long IssuedAtMs { get; init; }
+
     public override TokenKind Kind => TokenKind.Relay;
 }
 

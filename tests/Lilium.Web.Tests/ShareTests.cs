@@ -86,9 +86,9 @@ public sealed class ShareTests(WebStack stack, Browser browser)
         await hugo.Page.Context.CloseAsync();
     }
 
-    // Signaling's session.kick (and the relay dropping the kicked peer) comes with the security work on branch wt-sec
-    // (docs/signaling.md there); this branch's signaling answers unknown-action. Remove Skip once both are merged.
-    [Fact(Skip = "needs signaling session.kick from the security branch (wt-sec); un-skip after merging it")]
+    // Kick: signaling tells the viewer (session.kicked) and the revocations feed tells the relay, which closes the viewer's
+    // peer. The viewer's own WHEP DELETE is blocked here, so the relay's peer count can only fall through the feed.
+    [Fact]
     public async Task Kicked_viewer_sees_removed_within_two_seconds()
     {
         var kim = await WebUser.RegisterAsync(browser, stack, "kim");
@@ -102,13 +102,52 @@ public sealed class ShareTests(WebStack stack, Browser browser)
         await kim.Page.GetByTestId("join-approve").ClickAsync();
         await Assertions.Expect(leo.Page.GetByTestId("viewer")).ToHaveAttributeAsync("data-phase", "watching");
 
+        var blockedDeletes = 0;
+        await leo.Page.RouteAsync("**/whep/**", async route =>
+        {
+            if (route.Request.Method == "DELETE")
+            {
+                Interlocked.Increment(ref blockedDeletes);
+                await route.AbortAsync();
+            }
+            else
+            {
+                await route.ContinueAsync();
+            }
+        });
+        using var http = new HttpClient();
+        var peersBefore = await RelayPeersAsync(http);
+
         var kicked = DateTime.UtcNow;
         await kim.Page.GetByTestId("kick-leo").ClickAsync();
-        await Assertions.Expect(leo.Page.GetByTestId("viewer")).ToHaveAttributeAsync("data-phase", "removed", new() { Timeout = 2_000 });
+        try
+        {
+            await Assertions.Expect(leo.Page.GetByTestId("viewer")).ToHaveAttributeAsync("data-phase", "removed", new() { Timeout = 2_000 });
+        }
+        catch (PlaywrightException)
+        {
+            await Task.Delay(4000);
+            Assert.Fail($"not removed within 2 s; after 6 s the viewer is {await leo.StateAsync("viewer.phase")}, the host's toasts {await kim.StateAsync("toasts")}");
+        }
+
         Assert.True(DateTime.UtcNow - kicked < TimeSpan.FromSeconds(2));
+        var peersAfter = peersBefore;
+        while (peersAfter >= peersBefore && DateTime.UtcNow - kicked < TimeSpan.FromSeconds(2))
+        {
+            await Task.Delay(50);
+            peersAfter = await RelayPeersAsync(http);
+        }
+
+        Assert.True(peersAfter < peersBefore, $"the relay still holds the kicked viewer's peer 2 s after the kick ({peersBefore} -> {peersAfter} peers; {blockedDeletes} WHEP DELETEs blocked)");
         await Assertions.Expect(leo.Page.GetByTestId("viewer-title")).ToHaveTextAsync("You were removed");
         await Screenshots.SaveAsync(leo.Page, "12-viewer-removed");
         await kim.Page.Context.CloseAsync();
         await leo.Page.Context.CloseAsync();
+    }
+
+    private async Task<int> RelayPeersAsync(HttpClient http)
+    {
+        using var health = JsonDocument.Parse(await http.GetStringAsync(new Uri(stack.RelayUrl, "health")));
+        return health.RootElement.GetProperty("peers").GetInt32();
     }
 }

@@ -55,7 +55,9 @@ public sealed class WebStack : IAsyncLifetime
         AppUrl = new Uri($"http://127.0.0.1:{apiPort}/");
         var relayHttp = Ports.FreeTcp();
         _relay = await RelayApp.CreateAsync(
-            ["--urls", $"http://127.0.0.1:{relayHttp}", "--TOKEN_KEYS", keys.ToJson(), "--Logging:LogLevel:Default", "Warning"],
+            // The relay holds the relay key alone, and polls the API's revocations feed (kick, block, end, logout).
+            ["--urls", $"http://127.0.0.1:{relayHttp}", "--RELAY_KEY", keys.RelayKey, "--RELAY_CONTROL_PLANE_URL", AppUrl.ToString(),
+                "--Logging:LogLevel:Default", "Warning"],
             o =>
             {
                 o.MediaPort = Ports.FreeUdp();

@@ -29,6 +29,16 @@ public static class ChatHandshakes
             Hello = new ChatHandshake(ChatPayloadType.Hello, sessionId, eph, me.Sign(HelloTranscript(sessionId, me.UserId, peer, eph)));
         }
 
+        /// <summary>A recorded handshake's initiator (tests replaying another implementation's vectors): its ephemeral key and hello.</summary>
+        internal Pending(ChatIdentity me, Guid peer, byte[] peerIdentityKey, ECDiffieHellman ephemeral, ChatHandshake hello)
+        {
+            _me = me;
+            _peer = peer;
+            _peerIdentityKey = peerIdentityKey;
+            _ephemeral = ephemeral;
+            Hello = hello;
+        }
+
         /// <summary>The hello to send to the peer (base64 of <see cref="ChatHandshake.ToBytes"/> in <c>chat.hello</c>).</summary>
         public ChatHandshake Hello { get; }
 
@@ -106,6 +116,6 @@ public static class ChatHandshakes
     private static byte[] AckTranscript(byte[] sid, Guid initiator, Guid responder, byte[] ephI, byte[] ephR) =>
         ChatCrypto.Concat(ChatCrypto.AckContext.ToArray(), sid, initiator.ToByteArray(true), responder.ToByteArray(true), ephI, ephR);
 
-    private static byte[] TranscriptHash(byte[] sid, Guid initiator, Guid responder, byte[] ephI, byte[] ephR) =>
+    internal static byte[] TranscriptHash(byte[] sid, Guid initiator, Guid responder, byte[] ephI, byte[] ephR) =>
         SHA256.HashData(AckTranscript(sid, initiator, responder, ephI, ephR));
 }

@@ -81,9 +81,10 @@ internal sealed unsafe partial class UinputGamepads : IDisposable
         }
 
         Emit(fd, EvAbs, 0, state.LeftX);
-        Emit(fd, EvAbs, 1, state.LeftY);
+        // The wire has XInput's positive Y = up; evdev's ABS_Y/ABS_RY grow downwards (as the xpad driver reports them).
+        Emit(fd, EvAbs, 1, ~state.LeftY);
         Emit(fd, EvAbs, 3, state.RightX);
-        Emit(fd, EvAbs, 4, state.RightY);
+        Emit(fd, EvAbs, 4, ~state.RightY);
         Emit(fd, EvAbs, 2, state.LeftTrigger);
         Emit(fd, EvAbs, 5, state.RightTrigger);
         Emit(fd, EvSyn, 0, 0);

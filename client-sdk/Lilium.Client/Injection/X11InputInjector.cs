@@ -8,7 +8,7 @@ namespace Lilium.Client.Injection;
 /// Viewers' keyboard and mouse through the XTest extension on its own X connection: keys by HID
 /// usage → evdev → X keycode (evdev + 8, layout-independent), absolute pointer positions mapped
 /// across the shared area, relative motion, buttons 1–3 and 8–9, and the wheel as buttons 4–7
-/// (120 units a click; dy &gt; 0 scrolls down, dx &gt; 0 right, as DOM wheel events). Controllers go
+/// (120 units a click; dy &gt; 0 = wheel forward, away from the user, which scrolls up; dx &gt; 0 right, as on Windows). Controllers go
 /// to <see cref="UinputGamepads"/>.
 /// </summary>
 internal sealed partial class X11InputInjector : IInputInjector
@@ -113,7 +113,7 @@ internal sealed partial class X11InputInjector : IInputInjector
 
                     break;
                 case MouseWheelEvent w:
-                    Wheel(ref held.WheelY, w.DeltaY, 5u, 4u);
+                    Wheel(ref held.WheelY, w.DeltaY, 4u, 5u);
                     Wheel(ref held.WheelX, w.DeltaX, 7u, 6u);
                     break;
                 case ControllerStateEvent c:

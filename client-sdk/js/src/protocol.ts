@@ -233,14 +233,19 @@ export interface RtcSentMessage extends Envelope { action: "rtc.sent"; to: Uuid;
 /** `grant.updated`. To the viewer: `host` (and `session`). To the host (reply): `viewer`, `delivered`. */
 export interface GrantUpdatedMessage extends Envelope { action: "grant.updated"; host?: Uuid; session?: Uuid; viewer?: Uuid; delivered?: number; permissions: InputPermissions }
 /** `session.ended`: the host ended the session. */
-export interface SessionEndedMessage extends Envelope { action: "session.ended"; session: Uuid; host: Uuid }
+export interface SessionEndedMessage extends Envelope { action: "session.ended"; session: Uuid; host: Uuid; reason?: string }
+/** `session.kicked`. To the removed viewer (no `id`): `session`, `host`. To the host (reply): `session`, `viewer`, `delivered`. */
+export interface SessionKickedMessage extends Envelope { action: "session.kicked"; session: Uuid; host?: Uuid; viewer?: Uuid; delivered?: number }
+/** `session.left`: to the host, a viewer left the session (`reason`). */
+export interface SessionLeftMessage extends Envelope { action: "session.left"; session: Uuid; viewer: Uuid; reason?: string }
 
 /** Every message the server sends. */
 export type ServerMessage =
   | ErrorMessage | PongMessage | PresenceMessage | PresenceListMessage
   | ChatHelloMessage | ChatMsgMessage | ChatAckMessage | ChatReceiptMessage
   | JoinPendingMessage | JoinIncomingMessage | JoinAcceptedMessage | JoinDeclinedMessage | JoinDeniedMessage
-  | RtcSdpMessage | RtcIceMessage | RtcSentMessage | GrantUpdatedMessage | SessionEndedMessage;
+  | RtcSdpMessage | RtcIceMessage | RtcSentMessage | GrantUpdatedMessage | SessionEndedMessage
+  | SessionKickedMessage | SessionLeftMessage;
 
 /** The `action` of a server message. */
 export type ServerAction = ServerMessage["action"];
@@ -252,6 +257,7 @@ const SERVER_ACTIONS: ReadonlySet<string> = new Set<ServerAction>([
   "error", "pong", "presence", "presence.list", "chat.hello", "chat.msg", "chat.ack", "chat.receipt",
   "join.pending", "join.incoming", "join.accepted", "join.declined", "join.denied",
   "rtc.offer", "rtc.answer", "rtc.ice", "rtc.sent", "grant.updated", "session.ended",
+  "session.kicked", "session.left",
 ]);
 
 /**
@@ -290,6 +296,8 @@ export function parseServerMessage(text: string): ServerMessage | null {
       case "rtc.sent": return true;
       case "grant.updated": return isPermissions(m.permissions);
       case "session.ended": return str("session");
+      case "session.kicked": return str("session");
+      case "session.left": return str("session") && str("viewer");
     }
   })();
   return ok ? (m as unknown as ServerMessage) : null;

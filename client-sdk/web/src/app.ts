@@ -509,7 +509,9 @@ export class App {
   async kick(userId: Uuid): Promise<void> {
     const h = this.state.host;
     if (h === null) return;
-    await this.publisher?.setViewerGrant(userId, NO_PERMISSIONS).catch(() => undefined);
+    // Input off at the relay at once, without waiting for its confirmation: the kick itself (signaling tells the viewer,
+    // the revocations feed makes the relay drop the peer) must not wait up to the grant's 5 s timeout.
+    void this.publisher?.setViewerGrant(userId, NO_PERMISSIONS).catch(() => undefined);
     try {
       await this.signaling!.request({ action: "session.kick", session: h.session.id, viewer: userId } as never);
       this.setHost({ viewers: h.viewers.filter((v) => v.userId !== userId) });

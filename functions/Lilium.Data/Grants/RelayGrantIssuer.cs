@@ -121,6 +121,7 @@ public sealed class RelayGrantIssuer(NpgsqlDataSource dataSource, TokenCodec rel
         {
             Subject = userId,
             IssuedAt = now.ToUnixTimeSeconds(),
+            IssuedAtMs = now.ToUnixTimeMilliseconds(),
             ExpiresAt = expires.ToUnixTimeSeconds(),
             SessionId = sessionId,
             Role = role,

@@ -20,9 +20,14 @@ internal sealed class RevocationList(TimeProvider time)
 
     public void SessionEnded(Guid session, DateTimeOffset at) => _endedSessions[session] = at.ToUnixTimeSeconds();
 
-    public void Removed(Guid session, Guid user, DateTimeOffset at) => _removed.AddOrUpdate((session, user), at.ToUnixTimeSeconds(), (_, old) => Math.Max(old, at.ToUnixTimeSeconds()));
+    // Removals and user revocations are kept in milliseconds and compared with the grant's iat_ms: a viewer who leaves
+    // and is admitted again within one second holds a grant issued after the removal, which must pass.
+    public void Removed(Guid session, Guid user, DateTimeOffset at) => _removed.AddOrUpdate((session, user), at.ToUnixTimeMilliseconds(), (_, old) => Math.Max(old, at.ToUnixTimeMilliseconds()));
 
-    public void UserRevoked(Guid user, DateTimeOffset at) => _revokedUsers.AddOrUpdate(user, at.ToUnixTimeSeconds(), (_, old) => Math.Max(old, at.ToUnixTimeSeconds()));
+    public void UserRevoked(Guid user, DateTimeOffset at) => _revokedUsers.AddOrUpdate(user, at.ToUnixTimeMilliseconds(), (_, old) => Math.Max(old, at.ToUnixTimeMilliseconds()));
+
+    /// <summary>The grant's issue time in ms; a grant without iat_ms counts from the start of its second (refused when in doubt).</summary>
+    private static long IssuedMs(RelayGrantClaims grant) => grant.IssuedAtMs > 0 ? grant.IssuedAtMs : grant.IssuedAt * 1000;
 
     /// <summary>Why the grant may no longer be used, or null when it may.</summary>
     public string? Refusal(RelayGrantClaims grant)
@@ -32,12 +37,12 @@ internal sealed class RevocationList(TimeProvider time)
             return "The session has ended.";
         }
 
-        if (_revokedUsers.TryGetValue(grant.Subject, out var revoked) && grant.IssuedAt <= revoked)
+        if (_revokedUsers.TryGetValue(grant.Subject, out var revoked) && IssuedMs(grant) <= revoked)
         {
             return "The grant was revoked (the login ended); ask for a new one.";
         }
 
-        return grant.Role == RelayRole.Viewer && _removed.TryGetValue((grant.SessionId, grant.Subject), out var removed) && grant.IssuedAt <= removed
+        return grant.Role == RelayRole.Viewer && _removed.TryGetValue((grant.SessionId, grant.Subject), out var removed) && IssuedMs(grant) <= removed
             ? "The grant was revoked (you left or were removed from the session)."
             : null;
     }
@@ -54,9 +59,10 @@ internal sealed class RevocationList(TimeProvider time)
             }
         }
 
+        var cutoffMs = cutoff * 1000;
         foreach (var (key, at) in _removed)
         {
-            if (at < cutoff)
+            if (at < cutoffMs)
             {
                 _removed.TryRemove(key, out _);
             }
@@ -64,7 +70,7 @@ internal sealed class RevocationList(TimeProvider time)
 
         foreach (var (key, at) in _revokedUsers)
         {
-            if (at < cutoff)
+            if (at < cutoffMs)
             {
                 _revokedUsers.TryRemove(key, out _);
             }

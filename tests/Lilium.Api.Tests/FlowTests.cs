@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using Lilium.Auth;
 using Lilium.Testing;
+using Lilium.Protocol;
 
 namespace Lilium.Api.Tests;
 

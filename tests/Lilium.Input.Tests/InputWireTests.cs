@@ -1,4 +1,5 @@
 using Lilium.Input;
+using Lilium.Protocol;
 
 namespace Lilium.Input.Tests;
 

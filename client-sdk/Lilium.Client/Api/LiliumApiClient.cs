@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json.Serialization.Metadata;
-using Lilium.Auth;
+using Lilium.Protocol;
 
 namespace Lilium.Client.Api;
 
@@ -114,11 +114,11 @@ public sealed class LiliumApiClient : IDisposable
 
     /// <summary>The input the caller lets this friend use in the caller's sessions.</summary>
     public async Task<InputPermissions> GetGrantsAsync(Guid friendId, CancellationToken cancellationToken = default) =>
-        (await GetAsync($"v1/friends/{friendId}/grants", ApiJsonContext.Default.GrantsWire, cancellationToken)).ToPermissions();
+        (await GetAsync($"v1/friends/{friendId}/grants", ApiJsonContext.Default.PermissionSet, cancellationToken)).ToFlags();
 
     /// <summary>Sets the input the caller lets this friend use.</summary>
     public async Task<InputPermissions> SetGrantsAsync(Guid friendId, InputPermissions permissions, CancellationToken cancellationToken = default) =>
-        (await SendAsync(HttpMethod.Put, $"v1/friends/{friendId}/grants", GrantsWire.From(permissions), ApiJsonContext.Default.GrantsWire, ApiJsonContext.Default.GrantsWire, true, cancellationToken))!.ToPermissions();
+        (await SendAsync(HttpMethod.Put, $"v1/friends/{friendId}/grants", PermissionSet.From(permissions), ApiJsonContext.Default.PermissionSet, ApiJsonContext.Default.PermissionSet, true, cancellationToken))!.ToFlags();
 
     /// <summary>Starts hosting a session.</summary>
     public async Task<SessionInfo> CreateSessionAsync(int? maxViewers = null, CancellationToken cancellationToken = default) =>
@@ -145,7 +145,7 @@ public sealed class LiliumApiClient : IDisposable
     public async Task<RelayGrant> IssueRelayGrantAsync(Guid sessionId, CancellationToken cancellationToken = default)
     {
         var reply = (await SendAsync(HttpMethod.Post, $"v1/sessions/{sessionId}/relay-grants", new EmptyBody(), ApiJsonContext.Default.EmptyBody, ApiJsonContext.Default.RelayGrantReply, true, cancellationToken))!;
-        return new RelayGrant(reply.Token, reply.SessionId, reply.Role, reply.Permissions.ToPermissions(), reply.ExpiresAt);
+        return new RelayGrant(reply.Token, reply.SessionId, reply.Role, reply.Permissions.ToFlags(), reply.ExpiresAt);
     }
 
     /// <summary>Tests: replaces the access token as if the server had revoked or expired it.</summary>

@@ -7,9 +7,11 @@ using Amazon.CDK.AWS.ElasticLoadBalancingV2;
 using Amazon.CDK.AWS.Logs;
 using Amazon.CDK.AWS.SecretsManager;
 using Constructs;
-using Protocol = Amazon.CDK.AWS.ECS.Protocol;
 
 namespace Lilium.Infra.Constructs;
+
+// Inside the namespace, so that it wins over the Lilium.Protocol namespace.
+using Protocol = Amazon.CDK.AWS.ECS.Protocol;
 
 public sealed record MediaPlaneProps(IVpc Vpc, ISecret TokenKeys, string? RelayImage, int DesiredCount, string? CertificateArn, RetentionDays Retention);
 

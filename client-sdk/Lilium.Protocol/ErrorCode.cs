@@ -70,6 +70,10 @@ public enum ErrorCode
     InvalidToken,
     /// <summary>The token has expired; renew it.</summary>
     TokenExpired,
+    /// <summary>The refresh token was already used: the whole login is revoked.</summary>
+    RefreshReused,
+    /// <summary>The login was revoked (logout, or a reused refresh token).</summary>
+    RefreshRevoked,
     /// <summary>The login challenge is unknown, used or expired.</summary>
     InvalidChallenge,
     /// <summary>The signature is malformed or does not verify with the user's key.</summary>
@@ -179,6 +183,8 @@ public static class ErrorCodes
         new(ErrorCode.DatabaseUnavailable, "database-unavailable", 503, "Database unavailable"),
         new(ErrorCode.InvalidToken, "invalid-token", 401, "Invalid token"),
         new(ErrorCode.TokenExpired, "token-expired", 401, "Token expired"),
+        new(ErrorCode.RefreshReused, "refresh-reused", 401, "Refresh token reused"),
+        new(ErrorCode.RefreshRevoked, "refresh-revoked", 401, "Login revoked"),
         new(ErrorCode.InvalidChallenge, "invalid-challenge", 401, "Invalid challenge"),
         new(ErrorCode.InvalidSignature, "invalid-signature", 401, "Invalid signature"),
         new(ErrorCode.InvalidPublicKey, "invalid-public-key", 400, "Invalid public key"),

@@ -21,7 +21,7 @@ public sealed class RateLimitTests(PostgresFixture postgres) : IClassFixture<Pos
         }
 
         Assert.Equal(Enumerable.Repeat(HttpStatusCode.NotFound, 5).Concat(Enumerable.Repeat(HttpStatusCode.TooManyRequests, 2)), statuses);
-        await ProblemAssert.IsProblemAsync(limited!, HttpStatusCode.TooManyRequests, "rate_limited");
+        await ProblemAssert.IsProblemAsync(limited!, HttpStatusCode.TooManyRequests, "rate-limited");
         Assert.InRange(limited!.Headers.RetryAfter!.Delta!.Value, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1));
 
         // authenticated endpoints are not under the auth limit
@@ -42,7 +42,7 @@ public sealed class RateLimitTests(PostgresFixture postgres) : IClassFixture<Pos
         }
 
         var blocked = await http.PostAsJsonAsync("/v1/auth/challenge", new { userId = user.Id });
-        await ProblemAssert.IsProblemAsync(blocked, HttpStatusCode.TooManyRequests, "rate_limited");
+        await ProblemAssert.IsProblemAsync(blocked, HttpStatusCode.TooManyRequests, "rate-limited");
         Assert.NotNull(blocked.Headers.RetryAfter);
         await other.ChallengeAsync(server); // another user from the same address is unaffected
     }

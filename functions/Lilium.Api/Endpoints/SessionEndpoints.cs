@@ -6,6 +6,7 @@ using Lilium.Data.Friends;
 using Lilium.Data.Grants;
 using Lilium.Data.Sessions;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Lilium.Protocol;
 
 namespace Lilium.Api.Endpoints;
 
@@ -33,7 +34,7 @@ internal static class SessionEndpoints
         var max = request.MaxViewers ?? DefaultMaxViewers;
         if (max is < 1 or > Session.ViewerLimit)
         {
-            return Problems.BadRequest("invalid_max_viewers", $"maxViewers must be 1–{Session.ViewerLimit}.");
+            return Problems.Of(ErrorCode.InvalidMaxViewers, $"maxViewers must be 1–{Session.ViewerLimit}.");
         }
 
         var session = await sessions.CreateAsync(context.User.UserId(), max, time.GetUtcNow(), ct);
@@ -65,7 +66,7 @@ internal static class SessionEndpoints
         return outcome switch
         {
             EndOutcome.Ended or EndOutcome.AlreadyEnded => TypedResults.Ok((await sessions.GetAsync(id, ct))!.ToResponse()),
-            EndOutcome.NotHost => Problems.Forbidden("not_host", "Only the host can end the session."),
+            EndOutcome.NotHost => Problems.Of(ErrorCode.NotHost, "Only the host can end the session."),
             _ => SessionNotFound(),
         };
     }
@@ -76,13 +77,13 @@ internal static class SessionEndpoints
         var lifetime = request.ExpiresInSeconds is { } s ? TimeSpan.FromSeconds(s) : DefaultInviteLifetime;
         if (lifetime < MinInviteLifetime || lifetime > Invite.MaxLifetime)
         {
-            return Problems.BadRequest("invalid_expiry", $"expiresInSeconds must be {MinInviteLifetime.TotalSeconds}–{Invite.MaxLifetime.TotalSeconds}.");
+            return Problems.Of(ErrorCode.InvalidExpiry, $"expiresInSeconds must be {MinInviteLifetime.TotalSeconds}–{Invite.MaxLifetime.TotalSeconds}.");
         }
 
         var maxUses = request.MaxUses ?? 1;
         if (maxUses is < 1 or > Invite.MaxUsesLimit)
         {
-            return Problems.BadRequest("invalid_max_uses", $"maxUses must be 1–{Invite.MaxUsesLimit}.");
+            return Problems.Of(ErrorCode.InvalidMaxUses, $"maxUses must be 1–{Invite.MaxUsesLimit}.");
         }
 
         var now = time.GetUtcNow();
@@ -91,8 +92,8 @@ internal static class SessionEndpoints
         return outcome switch
         {
             CreateInviteOutcome.Created => TypedResults.Created($"/v1/sessions/{id}/invites/{invite!.Id}", new InviteResponse(invite.Id, id, code, invite.ExpiresAt, maxUses)),
-            CreateInviteOutcome.NotHost => Problems.Forbidden("not_host", "Only the host can invite to the session."),
-            CreateInviteOutcome.SessionEnded => Problems.Conflict("session_ended", "The session has ended."),
+            CreateInviteOutcome.NotHost => Problems.Of(ErrorCode.NotHost, "Only the host can invite to the session."),
+            CreateInviteOutcome.SessionEnded => Problems.Of(ErrorCode.SessionEnded, "The session has ended."),
             _ => SessionNotFound(),
         };
     }
@@ -102,7 +103,7 @@ internal static class SessionEndpoints
     {
         if (InviteCode.Hash(request.Code) is not { } hash)
         {
-            return Problems.NotFound("invite_not_found", "No invite has this code.");
+            return Problems.Of(ErrorCode.InviteNotFound, "No invite has this code.");
         }
 
         var (outcome, sessionId) = await invites.RedeemAsync(hash, context.User.UserId(), time.GetUtcNow(), ct);
@@ -110,11 +111,11 @@ internal static class SessionEndpoints
         {
             RedeemOutcome.Joined => TypedResults.Ok(new RedeemInviteResponse(sessionId!.Value, "joined")),
             RedeemOutcome.AlreadyJoined => TypedResults.Ok(new RedeemInviteResponse(sessionId!.Value, "alreadyJoined")),
-            RedeemOutcome.Expired => Problems.Gone("invite_expired", "The invite has expired."),
-            RedeemOutcome.Exhausted => Problems.Gone("invite_exhausted", "The invite has been used up."),
-            RedeemOutcome.SessionEnded => Problems.Gone("session_ended", "The session has ended."),
-            RedeemOutcome.SessionFull => Problems.Conflict("session_full", "The session has no free viewer place."),
-            _ => Problems.NotFound("invite_not_found", "No invite has this code."),
+            RedeemOutcome.Expired => Problems.Of(ErrorCode.InviteExpired, "The invite has expired."),
+            RedeemOutcome.Exhausted => Problems.Of(ErrorCode.InviteExhausted, "The invite has been used up."),
+            RedeemOutcome.SessionEnded => Problems.Of(ErrorCode.SessionEnded, "The session has ended."),
+            RedeemOutcome.SessionFull => Problems.Of(ErrorCode.SessionFull, "The session has no free viewer place."),
+            _ => Problems.Of(ErrorCode.InviteNotFound, "No invite has this code."),
         };
     }
 
@@ -126,9 +127,9 @@ internal static class SessionEndpoints
         {
             RelayGrantOutcome.Issued => TypedResults.Ok(new RelayGrantResponse(
                 grant!.Token, grant.SessionId, grant.Role == RelayRole.Host ? "host" : "viewer", grant.Permissions.ToBody(), grant.ExpiresAt)),
-            RelayGrantOutcome.SessionEnded => Problems.Gone("session_ended", "The session has ended."),
-            RelayGrantOutcome.SessionFull => Problems.Conflict("session_full", "The session has no free viewer place."),
-            RelayGrantOutcome.Forbidden => Problems.Forbidden("not_allowed", "Only the host, a participant or a friend of the host may join this session."),
+            RelayGrantOutcome.SessionEnded => Problems.Of(ErrorCode.SessionEnded, "The session has ended."),
+            RelayGrantOutcome.SessionFull => Problems.Of(ErrorCode.SessionFull, "The session has no free viewer place."),
+            RelayGrantOutcome.Forbidden => Problems.Of(ErrorCode.NotAllowed, "Only the host, a participant or a friend of the host may join this session."),
             _ => SessionNotFound(),
         };
     }
@@ -145,5 +146,5 @@ internal static class SessionEndpoints
         return await sessions.IsActiveParticipantAsync(id, me, ct) || await friendships.AreFriendsAsync(session.HostId, me, ct) ? session : null;
     }
 
-    private static ProblemHttpResult SessionNotFound() => Problems.NotFound("session_not_found", "No session with this id is visible to you.");
+    private static ProblemHttpResult SessionNotFound() => Problems.Of(ErrorCode.SessionNotFound, "No session with this id is visible to you.");
 }

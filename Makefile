@@ -10,7 +10,7 @@ export DOTNET_NOLOGO := 1
 .PHONY: help deps build test test-unit test-integration test-interop run demo migrate db db-stop db-prune aws-endpoint lambdas format \
         bench-api bench-lambda-init bench-signaling bench-relay bench-input fuzz \
         synth diff deploy destroy deploy-local destroy-local pause resume status clean \
-        relay-image push-relay-image
+        relay-image push-relay-image protocol-schema
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -56,6 +56,9 @@ migrate: ## apply database migrations (DATABASE_URL, else the local cluster)
 
 lambdas: | deps ## publish the Lambda bootstraps (provided.al2023, self-contained, trimmed, ReadyToRun)
 	bash scripts/publish-lambdas.sh $(ARTIFACTS)/lambda
+
+protocol-schema: ## regenerate client-sdk/protocol/lilium-protocol.schema.json from Lilium.Protocol (commit the result)
+	LILIUM_WRITE_PROTOCOL_SCHEMA=1 $(DOTNET) test tests/Lilium.Protocol.Tests -c $(CONFIG) --nologo --filter FullyQualifiedName~ProtocolSchemaTests
 
 format: ## rewrite the files whose whitespace or code style breaks .editorconfig
 	$(DOTNET) format whitespace --folder .

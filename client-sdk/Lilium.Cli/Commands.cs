@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
-using Lilium.Auth;
+using Lilium.Protocol;
 using Lilium.Client;
 using Lilium.Client.Api;
 using Lilium.Client.Chat;
@@ -8,6 +8,7 @@ using Lilium.Client.Media;
 using Lilium.Client.Signaling;
 using Lilium.Input;
 using Spectre.Console;
+using Lilium.Protocol.Signaling;
 
 namespace Lilium.Cli;
 
@@ -156,21 +157,13 @@ internal sealed class Commands(CliProfile profile, IAnsiConsole console)
             {
                 while (!stop.IsCancellationRequested)
                 {
-                    var request = await signaling.WaitForAsync(m => m.Action == "join.incoming", TimeSpan.FromDays(1), stop.Token);
-                    var viewer = request.Guid("from")!.Value;
-                    await signaling.RequestAsync(new JsonObject { ["action"] = "join.accept", ["requestId"] = request.String("requestId") }, cancellationToken: stop.Token);
-                    await signaling.RequestAsync(new JsonObject
-                    {
-                        ["action"] = "grant.update",
-                        ["session"] = session.Id.ToString(),
-                        ["viewer"] = viewer.ToString(),
-                        ["keyboard"] = grant.HasFlag(InputPermissions.Keyboard),
-                        ["mouse"] = grant.HasFlag(InputPermissions.Mouse),
-                        ["controller"] = grant.HasFlag(InputPermissions.Controller),
-                        ["immersion"] = grant.HasFlag(InputPermissions.Immersion),
-                    }, cancellationToken: stop.Token);
+                    var message = await signaling.WaitForAsync(m => m.Action == Actions.JoinIncoming && m.As<ToClient.JoinIncoming>() is not null, TimeSpan.FromDays(1), stop.Token);
+                    var request = message.As<ToClient.JoinIncoming>()!;
+                    var viewer = request.From;
+                    await signaling.RequestAsync(new ToServer.JoinAccept(request.RequestId), cancellationToken: stop.Token);
+                    await signaling.RequestAsync(new ToServer.GrantUpdate(viewer, PermissionSet.From(grant), session.Id), cancellationToken: stop.Token);
                     await publisher.SetViewerGrantAsync(viewer, grant, stop.Token);
-                    console.MarkupLine($"[green]accepted[/] {Markup.Escape(request.String("nick") ?? viewer.ToString())}; input granted: {grant}");
+                    console.MarkupLine($"[green]accepted[/] {Markup.Escape(request.Nick)}; input granted: {grant}");
                 }
             }
             catch (OperationCanceledException)
@@ -178,7 +171,7 @@ internal sealed class Commands(CliProfile profile, IAnsiConsole console)
             }
 
             await Task.WhenAll(sending.ContinueWith(_ => { }, TaskScheduler.Default), inputs.ContinueWith(_ => { }, TaskScheduler.Default));
-            await signaling.RequestAsync(new JsonObject { ["action"] = "session.end", ["session"] = session.Id.ToString() }, cancellationToken: CancellationToken.None);
+            await signaling.RequestAsync(new ToServer.SessionEnd(session.Id), cancellationToken: CancellationToken.None);
             console.MarkupLine($"session ended; sent {publisher.FramesSent} frames, {publisher.Retransmissions} retransmissions");
         }
     }
@@ -191,17 +184,18 @@ internal sealed class Commands(CliProfile profile, IAnsiConsole console)
         {
             await using var signaling = await SignalingClient.ConnectAsync(profile.WebSocketUrl, api.GetAccessTokenAsync, cancellationToken: ct);
             console.MarkupLine($"asking to join {sessionId}…");
-            var reply = await signaling.RequestAsync(new JsonObject { ["action"] = "join.request", ["session"] = sessionId.ToString() }, cancellationToken: ct);
-            var answer = reply.Action == "join.denied" ? reply : await signaling.WaitForAsync(m => m.Action is "join.accepted" or "join.denied", TimeSpan.FromMinutes(2), ct);
-            if (answer.Action == "join.denied")
+            var reply = await signaling.RequestAsync(new ToServer.JoinRequest(sessionId), cancellationToken: ct);
+            var answer = reply.Action == Actions.JoinDenied ? reply : await signaling.WaitForAsync(m => m.Action is Actions.JoinAccepted or Actions.JoinDenied, TimeSpan.FromMinutes(2), ct);
+            if (answer.As<ToClient.JoinDenied>() is { } denied)
             {
-                throw new LiliumException($"not admitted: {answer.String("reason")}");
+                throw new LiliumException($"not admitted: {denied.Reason}");
             }
 
-            var relay = RelayUrlFromEnvironment() ?? new Uri(answer.String("relayUrl")!);
+            var admitted = answer.As<ToClient.JoinAccepted>() ?? throw new LiliumException($"unexpected answer: {answer}");
+            var relay = RelayUrlFromEnvironment() ?? new Uri(admitted.RelayUrl ?? throw new LiliumException("The deployment names no relay; set LILIUM_RELAY_URL."));
             console.MarkupLine($"[green]admitted[/]; watching through {relay}");
             using var http = new HttpClient();
-            await using var viewer = await MediaViewer.ConnectAsync(http, relay, sessionId, answer.String("grant")!, cancellationToken: ct);
+            await using var viewer = await MediaViewer.ConnectAsync(http, relay, sessionId, admitted.Grant!, cancellationToken: ct);
             var clock = Stopwatch.StartNew();
             var received = 0;
             var nextReport = 1.0;

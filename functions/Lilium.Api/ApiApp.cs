@@ -15,6 +15,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Npgsql;
+using Lilium.Protocol;
 
 namespace Lilium.Api;
 
@@ -164,7 +165,7 @@ public static class ApiApp
                     {
                         Status = StatusCodes.Status429TooManyRequests,
                         Detail = "Too many requests from this address; retry later.",
-                        Extensions = { ["code"] = "rate_limited" },
+                        Extensions = { ["code"] = ErrorCode.RateLimited.WireName() },
                     },
                 });
             };

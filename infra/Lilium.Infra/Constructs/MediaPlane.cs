@@ -7,7 +7,6 @@ using Amazon.CDK.AWS.ElasticLoadBalancingV2;
 using Amazon.CDK.AWS.Logs;
 using Amazon.CDK.AWS.SecretsManager;
 using Constructs;
-using Protocol = Amazon.CDK.AWS.ECS.Protocol;
 
 namespace Lilium.Infra.Constructs;
 
@@ -64,8 +63,8 @@ public sealed class MediaPlane : Construct
             StopTimeout = Duration.Seconds(60),
         });
         container.AddPortMappings(
-            new PortMapping { ContainerPort = HttpPort, Protocol = Protocol.TCP },
-            new PortMapping { ContainerPort = MediaPort, Protocol = Protocol.UDP });
+            new PortMapping { ContainerPort = HttpPort, Protocol = global::Amazon.CDK.AWS.ECS.Protocol.TCP },
+            new PortMapping { ContainerPort = MediaPort, Protocol = global::Amazon.CDK.AWS.ECS.Protocol.UDP });
 
         var albSg = new SecurityGroup(this, "AlbSg", new SecurityGroupProps { Vpc = props.Vpc, Description = "Load balancer: HTTP(S) from anywhere", AllowAllOutbound = false });
         var listenerPort = props.CertificateArn is null ? 80 : 443;

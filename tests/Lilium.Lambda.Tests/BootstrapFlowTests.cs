@@ -88,6 +88,10 @@ public sealed class BootstrapFlowTests(PostgresFixture postgres, AwsEndpointFixt
         var redeemed = await Json(await guest.Http.PostAsJsonAsync("/v1/invites/redeem", new { code = invite.GetProperty("code").GetString() }));
         Assert.Equal(sid, redeemed.GetProperty("sessionId").GetGuid());
 
+        // A friend gets a viewer grant only once the host has admitted them (docs/security.md, admission).
+        Assert.Equal(HttpStatusCode.Forbidden, (await friend.Http.PostAsync($"/v1/sessions/{sid}/relay-grants", null)).StatusCode);
+        await Json(await host.Http.PostAsJsonAsync($"/v1/sessions/{sid}/participants", new { userId = friend.Id }));
+
         // The grant is signed with the relay key the function read from Secrets Manager.
         var grant = await Json(await friend.Http.PostAsync($"/v1/sessions/{sid}/relay-grants", null));
         Assert.Equal(TokenError.None, _keys.RelayCodec().TryRead(grant.GetProperty("token").GetString(), out RelayGrantClaims? claims));

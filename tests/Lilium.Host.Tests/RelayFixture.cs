@@ -21,7 +21,7 @@ public sealed class RelayFixture : IAsyncLifetime
         var httpPort = Ports.FreeTcp();
         var mediaPort = Ports.FreeUdp();
         App = await RelayApp.CreateAsync(
-            ["--urls", $"http://127.0.0.1:{httpPort}", "--TOKEN_KEYS", Keys.ToJson(), "--Logging:LogLevel:Default", "Warning"],
+            ["--urls", $"http://127.0.0.1:{httpPort}", "--RELAY_KEY", Keys.RelayKey, "--Logging:LogLevel:Default", "Warning"],
             o =>
             {
                 o.MediaPort = mediaPort;

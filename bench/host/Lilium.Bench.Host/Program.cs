@@ -30,7 +30,7 @@ foreach (var a in new[] { relayDll, "--urls", $"http://127.0.0.1:{httpPort}" })
     start.ArgumentList.Add(a);
 }
 
-start.Environment["TOKEN_KEYS"] = keys.ToJson();
+start.Environment["RELAY_KEY"] = keys.RelayKey; // the relay takes the relay key alone (docs/security.md)
 start.Environment["RELAY_MEDIA_PORT"] = mediaPort.ToString(CultureInfo.InvariantCulture);
 start.Environment["RELAY_BIND_ADDRESS"] = "127.0.0.1";
 start.Environment["Logging__LogLevel__Default"] = "Warning";

@@ -510,6 +510,10 @@ def _deleting_what_is_gone_succeeds() -> None:
             code = getattr(error, "error_type", "") or getattr(error, "code", "") or ""
             if "NotFound" in str(code) or "does not exist" in str(error):
                 return
+            # moto's stack update loses the physical id of an EC2 instance it created (the NAT instance that minimal
+            # mode removes) and then fails on None.split; the instance is left to the endpoint, the stack moves on.
+            if isinstance(error, AttributeError) and (resource_json or {}).get("Type") == "AWS::EC2::Instance":
+                return
             raise
 
     ResourceMap._delete_resource = _delete_resource

@@ -23,10 +23,11 @@ public sealed class StackTemplateTests(SynthesizedStack stack) : IClassFixture<S
     public void Every_part_is_present(string type, int count) => stack.Template.ResourceCountIs(type, count);
 
     [Fact]
-    public void Both_lambdas_use_the_custom_runtime_in_the_vpc()
+    public void The_lambdas_use_the_custom_runtime_in_the_vpc()
     {
+        // api, signaling and the sweeper (the signaling bundle with LILIUM_HANDLER=sweep).
         var functions = stack.OfType("AWS::Lambda::Function").Where(f => f.Properties.GetProperty("Handler").GetString() == "bootstrap").ToList();
-        Assert.Equal(2, functions.Count);
+        Assert.Equal(3, functions.Count);
         Assert.All(functions, f =>
         {
             Assert.Equal("provided.al2023", f.Properties.GetProperty("Runtime").GetString());
@@ -93,8 +94,26 @@ public sealed class StackTemplateTests(SynthesizedStack stack) : IClassFixture<S
         // and the relay URL handed to admitted viewers.
         var names = stack.OfType("AWS::Lambda::Function")
             .Select(f => f.Properties.TryGetProperty("Environment", out var env) ? env.GetProperty("Variables").EnumerateObject().Select(v => v.Name).ToHashSet() : [])
-            .Single(vars => vars.Contains("CONNECTIONS_TABLE"));
+            .Single(vars => vars.Contains("CONNECTIONS_TABLE") && !vars.Contains("LILIUM_HANDLER"));
         Assert.Superset(new HashSet<string> { "TOKEN_KEYS_SECRET_ARN", "RELAY_KEY_SECRET_ARN", "DB_SECRET_ARN", "CONNECTIONS_TABLE", "WS_MANAGEMENT_ENDPOINT", "RELAY_URL" }, names);
+    }
+
+    [Fact]
+    public void The_sweeper_runs_every_minute_and_the_relay_polls_the_control_plane()
+    {
+        var sweeper = stack.OfType("AWS::Lambda::Function")
+            .Single(f => f.Properties.TryGetProperty("Environment", out var env)
+                && env.GetProperty("Variables").TryGetProperty("LILIUM_HANDLER", out var h) && h.GetString() == "sweep");
+        stack.Template.HasResourceProperties("AWS::Events::Rule", new Dictionary<string, object>
+        {
+            ["ScheduleExpression"] = "rate(1 minute)",
+            ["Targets"] = Match.ArrayWith([Match.ObjectLike(new Dictionary<string, object>
+            {
+                ["Arn"] = new Dictionary<string, object> { ["Fn::GetAtt"] = new object[] { sweeper.Id, "Arn" } },
+            })]),
+        });
+        var relay = stack.OfType("AWS::ECS::TaskDefinition").Single().Properties.GetProperty("ContainerDefinitions")[0];
+        Assert.Contains(relay.GetProperty("Environment").EnumerateArray(), e => e.GetProperty("Name").GetString() == "RELAY_CONTROL_PLANE_URL");
     }
 
     [Fact]
@@ -167,7 +186,7 @@ public sealed class StackTemplateTests(SynthesizedStack stack) : IClassFixture<S
         Assert.True(function.TryGetProperty("VpcConfig", out _));
         Assert.Equal(stack.ApiBundleHash, migrations.GetProperty("BundleSha256").GetString());
 
-        // After the database, before both functions.
+        // After the database, before every function that runs the bundles.
         var dependsOn = DependsOn(id);
         Assert.Contains(dependsOn, d => stack.Resources.GetProperty(d).GetProperty("Type").GetString() == "AWS::RDS::DBCluster");
         foreach (var (fnId, _) in stack.OfType("AWS::Lambda::Function").Where(f => f.Properties.GetProperty("Handler").GetString() == "bootstrap"))
@@ -241,9 +260,10 @@ public sealed class StackTemplateTests(SynthesizedStack stack) : IClassFixture<S
             Assert.All(otherSecrets, id => Assert.DoesNotContain($"\"{id}\"", resources, StringComparison.Ordinal));
         });
 
-        // Both functions that sign relay grants get the relay key's secret ARN and may read it.
+        // The functions that sign relay grants (api, signaling, and the sweeper that runs the signaling handler) get the
+        // relay key's secret ARN and may read it.
         var signers = stack.OfType("AWS::Lambda::Function").Where(f => f.Properties.GetProperty("Handler").GetString() == "bootstrap").ToList();
-        Assert.Equal(2, signers.Count);
+        Assert.Equal(3, signers.Count);
         Assert.All(signers, f =>
         {
             Assert.Equal(relayKey, f.Properties.GetProperty("Environment").GetProperty("Variables").GetProperty("RELAY_KEY_SECRET_ARN").GetProperty("Ref").GetString());

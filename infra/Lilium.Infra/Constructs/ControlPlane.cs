@@ -168,6 +168,7 @@ public sealed class ControlPlane : Construct
         resource.Node.AddDependency(props.Data.Database);
         ApiFunction.Node.AddDependency(resource);
         SignalingFunction.Node.AddDependency(resource);
+        Sweeper.Node.AddDependency(resource);
     }
 
     private static string BundleHash(string folder)

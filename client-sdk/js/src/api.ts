@@ -192,6 +192,24 @@ export class LiliumApiClient {
     return this.send("GET", `/v1/sessions/${encodeURIComponent(sessionId)}/participants`);
   }
 
+  /** The host admits an accepted friend as a viewer (as accepting their join request does); only then can they get a viewer grant. */
+  async admitViewer(sessionId: Uuid, userId: Uuid): Promise<void> {
+    await this.send("POST", `/v1/sessions/${encodeURIComponent(sessionId)}/participants`, { userId });
+  }
+
+  /** The host removes (kicks) a viewer, or a viewer passes their own id to leave; the relay drops their peer within a second. */
+  async removeParticipant(sessionId: Uuid, userId: Uuid): Promise<void> {
+    await this.send("DELETE", `/v1/sessions/${encodeURIComponent(sessionId)}/participants/${encodeURIComponent(userId)}`);
+  }
+
+  /** Ends this login on the server (POST /v1/auth/logout): revokes its refresh family and closes the user's sockets; the client forgets its tokens. */
+  async revokeLogin(): Promise<void> {
+    const current = this.tokens;
+    if (current === null) return;
+    await this.send("POST", "/v1/auth/logout", { refreshToken: current.refreshToken });
+    this.tokens = null;
+  }
+
   /** Ends a session the caller hosts. */
   endSession(sessionId: Uuid): Promise<SessionInfo> {
     return this.send("POST", `/v1/sessions/${encodeURIComponent(sessionId)}/end`, {});

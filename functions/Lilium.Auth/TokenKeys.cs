@@ -69,6 +69,37 @@ public sealed record TokenKeys(
         }
     }
 
+    /// <summary>
+    /// Parses the relay's own secret, <c>{"relayKey":"&lt;base64 of at least 32 bytes&gt;"}</c>: its key, or null (never
+    /// throws) when the JSON is not that. <paramref name="userKey"/> names a member that would let its holder mint users'
+    /// tokens (<c>accessKey</c>, <c>refreshKey</c> or <c>seed</c>) when the JSON has one; a relay refuses such a secret.
+    /// </summary>
+    public static string? TryParseRelaySecret(string? json, out string? userKey)
+    {
+        userKey = null;
+        if (string.IsNullOrWhiteSpace(json))
+        {
+            return null;
+        }
+
+        try
+        {
+            var form = JsonSerializer.Deserialize(json, TokenKeysJsonContext.Default.SecretForm);
+            userKey = form switch
+            {
+                { AccessKey: not null } => "accessKey",
+                { RefreshKey: not null } => "refreshKey",
+                { Seed: not null } => "seed",
+                _ => null,
+            };
+            return IsKey(form?.RelayKey) ? form!.RelayKey : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>The keys a seed stands for: HKDF-SHA256 (RFC 5869) with a fixed salt and one label per key.</summary>
     public static TokenKeys FromSeed(string seed)
     {

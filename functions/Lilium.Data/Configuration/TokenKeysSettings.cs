@@ -30,30 +30,9 @@ public static class TokenKeysSettings
 
         return keys with
         {
-            RelayKey = ParseRelayKey(await secrets.GetSecretStringAsync(relayArn, cancellationToken))
+            RelayKey = TokenKeys.TryParseRelaySecret(await secrets.GetSecretStringAsync(relayArn, cancellationToken), out _)
                 ?? throw new ConfigurationException("The RELAY_KEY_SECRET_ARN secret is not {\"relayKey\":\"<base64 of at least 32 bytes>\"}."),
         };
-    }
-
-    private static string? ParseRelayKey(string json)
-    {
-        try
-        {
-            using var document = System.Text.Json.JsonDocument.Parse(json);
-            if (document.RootElement.ValueKind != System.Text.Json.JsonValueKind.Object
-                || !document.RootElement.TryGetProperty("relayKey", out var value)
-                || value.GetString() is not { } key)
-            {
-                return null;
-            }
-
-            Span<byte> buffer = stackalloc byte[256];
-            return Convert.TryFromBase64String(key, buffer, out var written) && written >= 32 ? key : null;
-        }
-        catch (System.Text.Json.JsonException)
-        {
-            return null;
-        }
     }
 
     private static async Task<TokenKeys> ResolveUserKeysAsync(

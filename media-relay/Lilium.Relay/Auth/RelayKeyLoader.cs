@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Lilium.Auth;
 
 namespace Lilium.Relay.Auth;
@@ -32,36 +31,16 @@ public static class RelayKeyLoader
 
     private static TokenCodec FromSecret(string json, string name)
     {
-        JsonDocument document;
-        try
+        var key = TokenKeys.TryParseRelaySecret(json, out var userKey);
+        if (userKey is not null)
         {
-            document = JsonDocument.Parse(json);
-        }
-        catch (JsonException)
-        {
-            throw new InvalidOperationException($"{name} must be the JSON {{\"relayKey\":\"<base64>\"}}.");
+            throw new InvalidOperationException(
+                $"{name} holds '{userKey}': the relay takes a relay-only secret ({{\"relayKey\":\"…\"}}) or RELAY_KEY, never the keys that sign users' tokens.");
         }
 
-        using (document)
-        {
-            if (document.RootElement.ValueKind != JsonValueKind.Object)
-            {
-                throw new InvalidOperationException($"{name} must be the JSON {{\"relayKey\":\"<base64>\"}}.");
-            }
-
-            foreach (var forbidden in (ReadOnlySpan<string>)["accessKey", "refreshKey", "seed"])
-            {
-                if (document.RootElement.TryGetProperty(forbidden, out _))
-                {
-                    throw new InvalidOperationException(
-                        $"{name} holds '{forbidden}': the relay takes a relay-only secret ({{\"relayKey\":\"…\"}}) or RELAY_KEY, never the keys that sign users' tokens.");
-                }
-            }
-
-            return document.RootElement.TryGetProperty("relayKey", out var key) && key.ValueKind == JsonValueKind.String
-                ? FromBase64(key.GetString()!, name + ".relayKey")
-                : throw new InvalidOperationException($"{name} has no 'relayKey'.");
-        }
+        return key is not null
+            ? FromBase64(key, name + ".relayKey")
+            : throw new InvalidOperationException($"{name} must be the JSON {{\"relayKey\":\"<base64 of at least 32 bytes>\"}}.");
     }
 
     private static TokenCodec FromBase64(string raw, string name)

@@ -30,15 +30,13 @@ internal sealed unsafe partial class Vp8Encoder : IVideoEncoder
     private readonly int _width;
     private readonly int _height;
     private byte[] _output = new byte[256 * 1024];
-    private int _bitrate;
-    private int _pendingBitrate;
+    private readonly EncoderBitrate _bitrate;
 
     public Vp8Encoder(VideoEncoderSettings settings)
     {
         _width = settings.Width;
         _height = settings.Height;
-        _bitrate = Math.Clamp(settings.BitrateKbps, 100, 50_000);
-        _pendingBitrate = _bitrate;
+        _bitrate = new EncoderBitrate(settings.BitrateKbps);
         _context = Marshal.AllocHGlobal(ContextSize);
         _config = Marshal.AllocHGlobal(ConfigSize);
         _image = Marshal.AllocHGlobal(ImageSize);
@@ -58,7 +56,7 @@ internal sealed unsafe partial class Vp8Encoder : IVideoEncoder
             *(uint*)(c + CfgLagInFrames) = 0;
             *(uint*)(c + CfgDropFrameThreshold) = 0;
             *(int*)(c + CfgEndUsage) = VpxCbr;
-            *(uint*)(c + CfgTargetBitrate) = (uint)_bitrate;
+            *(uint*)(c + CfgTargetBitrate) = (uint)_bitrate.Kbps;
             *(uint*)(c + CfgMinQ) = 2;
             *(uint*)(c + CfgMaxQ) = 56;
             *(uint*)(c + CfgUndershoot) = 100;
@@ -87,9 +85,9 @@ internal sealed unsafe partial class Vp8Encoder : IVideoEncoder
 
     public string Codec => "VP8";
 
-    public int BitrateKbps => Volatile.Read(ref _bitrate);
+    public int BitrateKbps => _bitrate.Kbps;
 
-    public void SetBitrate(int kbps) => Volatile.Write(ref _pendingBitrate, Math.Clamp(kbps, 100, 50_000));
+    public void SetBitrate(int kbps) => _bitrate.Request(kbps);
 
     public EncodedVideo Encode(ReadOnlySpan<byte> i420, long frameIndex, bool keyframe)
     {
@@ -98,12 +96,11 @@ internal sealed unsafe partial class Vp8Encoder : IVideoEncoder
             throw new ArgumentException("The frame is smaller than width × height × 1.5.", nameof(i420));
         }
 
-        var pending = Volatile.Read(ref _pendingBitrate);
-        if (pending != _bitrate)
+        if (_bitrate.TryTakeChange(out var kbps))
         {
-            *(uint*)((byte*)_config + CfgTargetBitrate) = (uint)pending;
+            *(uint*)((byte*)_config + CfgTargetBitrate) = (uint)kbps;
             Check(ConfigSet(_context, _config), "vpx_codec_enc_config_set");
-            Volatile.Write(ref _bitrate, pending);
+            _bitrate.Commit(kbps);
         }
 
         var length = 0;

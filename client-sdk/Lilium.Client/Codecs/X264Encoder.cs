@@ -28,16 +28,14 @@ internal sealed unsafe partial class X264Encoder : IVideoEncoder
     private readonly int _width;
     private readonly int _height;
     private readonly int _fps;
-    private int _bitrate;
-    private int _pendingBitrate;
+    private readonly EncoderBitrate _bitrate;
 
     public X264Encoder(VideoEncoderSettings settings)
     {
         _width = settings.Width;
         _height = settings.Height;
         _fps = settings.Fps;
-        _bitrate = Math.Clamp(settings.BitrateKbps, 100, 50_000);
-        _pendingBitrate = _bitrate;
+        _bitrate = new EncoderBitrate(settings.BitrateKbps);
         _param = Marshal.AllocHGlobal(ParamSize);
         _picture = Marshal.AllocHGlobal(PictureSize);
         _output = Marshal.AllocHGlobal(PictureSize);
@@ -58,7 +56,7 @@ internal sealed unsafe partial class X264Encoder : IVideoEncoder
             Set("annexb", "1");
             Set("log", "-1"); // X264_LOG_NONE: no per-session statistics on stderr
             Set("threads", (settings.Width * settings.Height >= 1920 * 1080 ? 2 : 1).ToString(CultureInfo.InvariantCulture));
-            ApplyBitrate(_bitrate);
+            ApplyBitrate(_bitrate.Kbps);
             if (ApplyProfile(_param, "baseline") != 0)
             {
                 throw new LiliumException("x264_param_apply_profile(baseline) failed.");
@@ -86,9 +84,9 @@ internal sealed unsafe partial class X264Encoder : IVideoEncoder
 
     public string Codec => "H264";
 
-    public int BitrateKbps => Volatile.Read(ref _bitrate);
+    public int BitrateKbps => _bitrate.Kbps;
 
-    public void SetBitrate(int kbps) => Volatile.Write(ref _pendingBitrate, Math.Clamp(kbps, 100, 50_000));
+    public void SetBitrate(int kbps) => _bitrate.Request(kbps);
 
     public EncodedVideo Encode(ReadOnlySpan<byte> i420, long frameIndex, bool keyframe)
     {
@@ -97,12 +95,11 @@ internal sealed unsafe partial class X264Encoder : IVideoEncoder
             throw new ArgumentException("The frame is smaller than width × height × 1.5.", nameof(i420));
         }
 
-        var pending = Volatile.Read(ref _pendingBitrate);
-        if (pending != _bitrate)
+        if (_bitrate.TryTakeChange(out var kbps))
         {
-            ApplyBitrate(pending);
+            ApplyBitrate(kbps);
             Reconfig(_handle, _param);
-            Volatile.Write(ref _bitrate, pending);
+            _bitrate.Commit(kbps);
         }
 
         var pic = (byte*)_picture;

@@ -63,7 +63,20 @@ public sealed class ControlPlane : Construct
 
         ApiFunction = Lambda("Api", props.ApiBundle, "LiliumShare REST API (ASP.NET Core on the custom runtime)");
         SignalingFunction = Lambda("Signaling", props.SignalingBundle, "LiliumShare WebSocket signaling and chat");
-        foreach (var fn in new[] { ApiFunction, SignalingFunction })
+
+        // The sweeper: the signaling bundle with LILIUM_HANDLER=sweep, once a minute. It ends the sessions of hosts gone
+        // past the grace period, closes sockets whose token expired or was revoked, and drops expired challenges,
+        // invites and refresh families (docs/security.md). It needs what the signaling function has.
+        Sweeper = Lambda("Sweeper", props.SignalingBundle, "LiliumShare sweeper: departed hosts, expired tokens, challenges, invites (every minute)", timeoutSeconds: 55);
+        Sweeper.AddEnvironment("LILIUM_HANDLER", "sweep");
+        _ = new Rule(this, "SweepSchedule", new RuleProps
+        {
+            Description = "Runs the LiliumShare sweeper every minute",
+            Schedule = Schedule.Rate(Duration.Minutes(1)),
+            Targets = [new LambdaFunctionTarget(Sweeper)],
+        });
+
+        foreach (var fn in new[] { ApiFunction, SignalingFunction, Sweeper })
         {
             props.Data.GrantDatabase(fn, fn);
             props.Data.TokenKeys.GrantRead(fn);
@@ -71,6 +84,7 @@ public sealed class ControlPlane : Construct
         }
 
         props.Data.Connections.GrantReadWriteData(SignalingFunction);
+        props.Data.Connections.GrantReadWriteData(Sweeper);
 
         HttpApi = new HttpApi(this, "HttpApi", new HttpApiProps
         {
@@ -102,28 +116,12 @@ public sealed class ControlPlane : Construct
         });
         ConfigureStage((CfnStage)WebSocketStage.Node.DefaultChild!, "WebSocketAccess", props.Retention, rate: 500, burst: 1000,
             "{\"requestId\":\"$context.requestId\",\"ip\":\"$context.identity.sourceIp\",\"route\":\"$context.routeKey\",\"event\":\"$context.eventType\",\"connection\":\"$context.connectionId\",\"status\":\"$context.status\"}");
-        WebSocketStage.GrantManagementApiAccess(SignalingFunction);
-        SignalingFunction.AddEnvironment("CONNECTIONS_TABLE", props.Data.Connections.TableName);
-        SignalingFunction.AddEnvironment("WS_MANAGEMENT_ENDPOINT", WebSocketStage.CallbackUrl);
-
-        // The sweeper: the signaling bundle with LILIUM_HANDLER=sweep, once a minute. It ends the sessions of hosts gone
-        // past the grace period, closes sockets whose token expired or was revoked, and drops expired challenges,
-        // invites and refresh families (docs/security.md).
-        Sweeper = Lambda("Sweeper", props.SignalingBundle, "LiliumShare sweeper: departed hosts, expired tokens, challenges, invites (every minute)", timeoutSeconds: 55);
-        Sweeper.AddEnvironment("LILIUM_HANDLER", "sweep");
-        Sweeper.AddEnvironment("CONNECTIONS_TABLE", props.Data.Connections.TableName);
-        Sweeper.AddEnvironment("WS_MANAGEMENT_ENDPOINT", WebSocketStage.CallbackUrl);
-        props.Data.GrantDatabase(Sweeper, Sweeper);
-        props.Data.TokenKeys.GrantRead(Sweeper);
-        props.Data.RelayKey.GrantRead(Sweeper);
-        props.Data.Connections.GrantReadWriteData(Sweeper);
-        WebSocketStage.GrantManagementApiAccess(Sweeper);
-        _ = new Rule(this, "SweepSchedule", new RuleProps
+        foreach (var fn in new[] { SignalingFunction, Sweeper })
         {
-            Description = "Runs the LiliumShare sweeper every minute",
-            Schedule = Schedule.Rate(Duration.Minutes(1)),
-            Targets = [new LambdaFunctionTarget(Sweeper)],
-        });
+            WebSocketStage.GrantManagementApiAccess(fn);
+            fn.AddEnvironment("CONNECTIONS_TABLE", props.Data.Connections.TableName);
+            fn.AddEnvironment("WS_MANAGEMENT_ENDPOINT", WebSocketStage.CallbackUrl);
+        }
 
         if (props.MigrateOnDeploy)
         {

@@ -118,8 +118,8 @@ internal static class DeployedSignaling
         var connectionString = await postgres.CreateDatabaseAsync("deploy");
         await using var data = LiliumDatabase.CreateDataSource(connectionString);
         await new Migrator(data).MigrateAsync();
-        var alice = await NewUserAsync(data, keys, "alice");
-        var bob = await NewUserAsync(data, keys, "bob");
+        var alice = await TestUsers.InsertAsync(data, keys, "alice");
+        var bob = await TestUsers.InsertAsync(data, keys, "bob");
         var friendships = new FriendshipRepository(data);
         await friendships.RequestAsync(alice.Id, bob.Id, DateTimeOffset.UtcNow);
         Assert.True(await friendships.AcceptAsync(bob.Id, alice.Id, DateTimeOffset.UtcNow));
@@ -179,20 +179,6 @@ internal static class DeployedSignaling
             "aws", ["cloudformation", "describe-stacks", "--stack-name", stack, "--query", "Stacks[0].Outputs", "--output", "json"], TimeSpan.FromMinutes(1), environment: awsEnvironment);
         return JsonDocument.Parse(result.EnsureSuccess("aws cloudformation describe-stacks").StdOut).RootElement.EnumerateArray()
             .ToDictionary(o => o.GetProperty("OutputKey").GetString()!, o => o.GetProperty("OutputValue").GetString()!);
-    }
-
-    private static async Task<(Guid Id, string Token)> NewUserAsync(Npgsql.NpgsqlDataSource data, TokenKeys keys, string nickname)
-    {
-        var id = Guid.CreateVersion7();
-        var key = RandomNumberGenerator.GetBytes(65);
-        await using var cmd = data.CreateCommand("INSERT INTO users (id, public_key, key_fingerprint, nickname, created_at) VALUES ($1, $2, $3, $4, now())");
-        cmd.Parameters.Add(new() { Value = id });
-        cmd.Parameters.Add(new() { Value = key });
-        cmd.Parameters.Add(new() { Value = Convert.ToHexStringLower(SHA256.HashData(key)) });
-        cmd.Parameters.Add(new() { Value = nickname });
-        await cmd.ExecuteNonQueryAsync();
-        var now = DateTimeOffset.UtcNow;
-        return (id, keys.AccessCodec().Issue(new AccessClaims { Subject = id, Nickname = nickname, IssuedAt = now.ToUnixTimeSeconds(), ExpiresAt = now.AddMinutes(15).ToUnixTimeSeconds() }));
     }
 
     /// <summary>A WebSocket client that queues the server's JSON messages.</summary>

@@ -61,16 +61,7 @@ public sealed class SignalingWorld(PostgresFixture postgres, AwsEndpointFixture 
 
     public async Task<TestUser> NewUserAsync(string nickname)
     {
-        var id = Guid.CreateVersion7();
-        var key = RandomNumberGenerator.GetBytes(65);
-        await using var cmd = Data.CreateCommand("INSERT INTO users (id, public_key, key_fingerprint, nickname, created_at) VALUES ($1, $2, $3, $4, now())");
-        cmd.Parameters.Add(new() { Value = id });
-        cmd.Parameters.Add(new() { Value = key });
-        cmd.Parameters.Add(new() { Value = Convert.ToHexStringLower(SHA256.HashData(key)) });
-        cmd.Parameters.Add(new() { Value = nickname });
-        await cmd.ExecuteNonQueryAsync();
-        var now = DateTimeOffset.UtcNow;
-        var token = Keys.AccessCodec().Issue(new AccessClaims { Subject = id, Nickname = nickname, IssuedAt = now.ToUnixTimeSeconds(), ExpiresAt = now.AddMinutes(15).ToUnixTimeSeconds() });
+        var (id, token) = await TestUsers.InsertAsync(Data, Keys, nickname);
         return new TestUser(id, nickname, token);
     }
 

@@ -96,6 +96,18 @@ public sealed class WebStack : IAsyncLifetime
             b.Logging.SetMinimumLevel(LogLevel.Warning);
         });
         await _api.StartAsync();
+
+        // One request each for what every page load fetches first, so the first test's page does not pay the API's
+        // cold start, and a missing web root fails here with its status instead of as a browser timeout.
+        using var http = new HttpClient { BaseAddress = AppUrl, Timeout = TimeSpan.FromMinutes(1) };
+        foreach (var path in new[] { "/", "/config.json" })
+        {
+            using var response = await http.GetAsync(path);
+            if (!response.IsSuccessStatusCode)
+            {
+                throw new InvalidOperationException($"the web app's {path} answered {(int)response.StatusCode} at {AppUrl}");
+            }
+        }
     }
 
     /// <summary>Stops the relay (the relay-unreachable test); the rest keeps running.</summary>

@@ -29,12 +29,15 @@ public sealed class WebUser(IPage page, string nickname)
         await page.GotoAsync("/");
         try
         {
-            await page.GetByTestId("nickname").FillAsync(nickname);
+            // The first page of a run loads while the API and Chromium are still cold and, under `make test`, other
+            // test assemblies share the two cores: the first screen gets a page load's allowance, not a click's.
+            await page.GetByTestId("nickname").FillAsync(nickname, new() { Timeout = 60_000 });
         }
-        catch (TimeoutException)
+        catch (TimeoutException e)
         {
-            Console.WriteLine($"[{nickname}] {page.Url}\n{await page.ContentAsync()}");
-            throw;
+            // The page's text goes into the failure itself, so a CI log shows what the person would have seen.
+            var text = await page.EvaluateAsync<string>("() => document.body ? document.body.innerText : '(no body)'");
+            throw new TimeoutException($"[{nickname}] the first-run screen did not appear at {page.Url}; the page showed: {text}", e);
         }
 
         if (screenshot is not null)

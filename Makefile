@@ -10,7 +10,7 @@ export DOTNET_NOLOGO := 1
 .PHONY: help deps build test test-unit test-integration test-interop run demo migrate db db-stop db-prune aws-endpoint lambdas format \
         bench-api bench-lambda-init bench-signaling bench-relay bench-input bench-host fuzz \
         synth diff deploy destroy deploy-local destroy-local pause resume status cost clean \
-        relay-image push-relay-image web bench-web cli
+        relay-image push-relay-image web bench-web cli protocol-schema
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -62,6 +62,9 @@ lambdas: | deps ## publish the Lambda bootstraps (provided.al2023, Native AOT; L
 
 cli: | deps ## the lilium command as one Native AOT executable -> artifacts/cli/lilium
 	bash scripts/publish-cli.sh $(ARTIFACTS)/cli
+
+protocol-schema: ## regenerate client-sdk/protocol/lilium-protocol.schema.json from Lilium.Protocol (commit the result)
+	LILIUM_WRITE_PROTOCOL_SCHEMA=1 $(DOTNET) test tests/Lilium.Protocol.Tests -c $(CONFIG) --nologo --filter FullyQualifiedName~ProtocolSchemaTests
 
 format: ## rewrite the files whose whitespace or code style breaks .editorconfig
 	$(DOTNET) format whitespace --folder .

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
-using Lilium.Auth;
+using Lilium.Protocol;
 using Lilium.Client;
 using Lilium.Client.Api;
 using Lilium.Client.Capture;
@@ -11,6 +11,7 @@ using Lilium.Client.Media;
 using Lilium.Client.Signaling;
 using Lilium.Input;
 using Spectre.Console;
+using Lilium.Protocol.Signaling;
 
 namespace Lilium.Cli;
 
@@ -277,7 +278,7 @@ internal sealed class Commands(CliProfile profile, IAnsiConsole console)
             }
 
             injector?.Dispose();
-            await signaling.RequestAsync(new JsonObject { ["action"] = "session.end", ["session"] = session.Id.ToString() }, cancellationToken: CancellationToken.None);
+            await signaling.RequestAsync(new ToServer.SessionEnd(session.Id), cancellationToken: CancellationToken.None);
             console.MarkupLine($"session ended; sent {publisher.FramesSent} frames ({streamer?.KeyframesSent ?? 0} keyframes), {publisher.Retransmissions} retransmissions, {publisher.KeyframeRequests} keyframe requests");
         }
     }
@@ -329,17 +330,18 @@ internal sealed class Commands(CliProfile profile, IAnsiConsole console)
         {
             await using var signaling = await SignalingClient.ConnectAsync(profile.WebSocketUrl, api.GetAccessTokenAsync, cancellationToken: ct);
             console.MarkupLine($"asking to join {sessionId}…");
-            var reply = await signaling.RequestAsync(new JsonObject { ["action"] = "join.request", ["session"] = sessionId.ToString() }, cancellationToken: ct);
-            var answer = reply.Action == "join.denied" ? reply : await signaling.WaitForAsync(m => m.Action is "join.accepted" or "join.denied", TimeSpan.FromMinutes(2), ct);
-            if (answer.Action == "join.denied")
+            var reply = await signaling.RequestAsync(new ToServer.JoinRequest(sessionId), cancellationToken: ct);
+            var answer = reply.Action == Actions.JoinDenied ? reply : await signaling.WaitForAsync(m => m.Action is Actions.JoinAccepted or Actions.JoinDenied, TimeSpan.FromMinutes(2), ct);
+            if (answer.As<ToClient.JoinDenied>() is { } denied)
             {
-                throw new LiliumException($"not admitted: {answer.String("reason")}");
+                throw new LiliumException($"not admitted: {denied.Reason}");
             }
 
-            var relay = RelayUrlFromEnvironment() ?? new Uri(answer.String("relayUrl")!);
+            var admitted = answer.As<ToClient.JoinAccepted>() ?? throw new LiliumException($"unexpected answer: {answer}");
+            var relay = RelayUrlFromEnvironment() ?? new Uri(admitted.RelayUrl ?? throw new LiliumException("The deployment names no relay; set LILIUM_RELAY_URL."));
             console.MarkupLine($"[green]admitted[/]; watching through {relay}");
             using var http = new HttpClient();
-            await using var viewer = await MediaViewer.ConnectAsync(http, relay, sessionId, answer.String("grant")!, cancellationToken: ct);
+            await using var viewer = await MediaViewer.ConnectAsync(http, relay, sessionId, admitted.Grant!, cancellationToken: ct);
             var clock = Stopwatch.StartNew();
             var received = 0;
             var nextReport = 1.0;

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
-using Lilium.Auth;
+using Lilium.Protocol;
 using Lilium.Client;
 using Lilium.Client.Api;
 using Lilium.Client.Chat;
@@ -8,6 +8,7 @@ using Lilium.Client.Media;
 using Lilium.Client.Signaling;
 using Lilium.Input;
 using Spectre.Console;
+using Lilium.Protocol.Signaling;
 
 namespace Lilium.Cli;
 
@@ -45,14 +46,14 @@ internal sealed class Demo(CliProfile profile, IAnsiConsole console)
         var session = await alice.Api.CreateSessionAsync(cancellationToken: ct);
         var hostGrant = await alice.Api.IssueRelayGrantAsync(session.Id, ct);
         Say("alice", $"starts session {session.Id}");
-        var join = await bob.Signaling.RequestAsync(new JsonObject { ["action"] = "join.request", ["session"] = session.Id.ToString(), ["to"] = alice.Id.ToString() }, cancellationToken: ct);
+        var join = await bob.Signaling.RequestAsync(new ToServer.JoinRequest(session.Id, alice.Id), cancellationToken: ct);
         Say("bob", $"asks to join: {join.Action}");
-        var incoming = await alice.Signaling.WaitForAsync(m => m.Action == "join.incoming", TimeSpan.FromSeconds(10), ct);
-        await alice.Signaling.RequestAsync(new JsonObject { ["action"] = "join.accept", ["requestId"] = incoming.String("requestId") }, cancellationToken: ct);
-        Say("alice", $"accepts {incoming.String("nick")}");
-        var admitted = await bob.Signaling.WaitForAsync(m => m.Action == "join.accepted" && m.Guid("session") == session.Id, TimeSpan.FromSeconds(10), ct);
-        var relay = Environment.GetEnvironmentVariable("LILIUM_RELAY_URL") is { Length: > 0 } r ? new Uri(r) : new Uri(admitted.String("relayUrl")!);
-        Say("bob", $"admitted, relay grant until {DateTimeOffset.FromUnixTimeSeconds(admitted.Int("expiresAt") ?? 0):HH:mm:ss}Z, relay {relay}");
+        var incoming = (await alice.Signaling.WaitForAsync(m => m.Action == Actions.JoinIncoming, TimeSpan.FromSeconds(10), ct)).As<ToClient.JoinIncoming>()!;
+        await alice.Signaling.RequestAsync(new ToServer.JoinAccept(incoming.RequestId), cancellationToken: ct);
+        Say("alice", $"accepts {incoming.Nick}");
+        var admitted = (await bob.Signaling.WaitForAsync(m => m.Action == Actions.JoinAccepted && m.Guid("session") == session.Id, TimeSpan.FromSeconds(10), ct)).As<ToClient.JoinAccepted>()!;
+        var relay = Environment.GetEnvironmentVariable("LILIUM_RELAY_URL") is { Length: > 0 } r ? new Uri(r) : new Uri(admitted.RelayUrl!);
+        Say("bob", $"admitted, relay grant until {DateTimeOffset.FromUnixTimeSeconds(admitted.ExpiresAt ?? 0):HH:mm:ss}Z, relay {relay}");
 
         using var http = new HttpClient();
         await using var publisher = await MediaPublisher.ConnectAsync(http, relay, session.Id, hostGrant.Token, cancellationToken: ct);
@@ -73,7 +74,7 @@ internal sealed class Demo(CliProfile profile, IAnsiConsole console)
         }, CancellationToken.None);
         Say("alice", "publishes a 640x360 VP8 test pattern at 30 fps (WHIP)");
 
-        await using var viewer = await MediaViewer.ConnectAsync(http, relay, session.Id, admitted.String("grant")!, cancellationToken: ct);
+        await using var viewer = await MediaViewer.ConnectAsync(http, relay, session.Id, admitted.Grant!, cancellationToken: ct);
         var watch = Stopwatch.StartNew();
         var frames = 0;
         long bytes = 0;
@@ -91,9 +92,9 @@ internal sealed class Demo(CliProfile profile, IAnsiConsole console)
 
         var grant = InputPermissions.Mouse | InputPermissions.Keyboard;
         await alice.Api.SetGrantsAsync(bob.Id, grant, ct);
-        await alice.Signaling.RequestAsync(new JsonObject { ["action"] = "grant.update", ["session"] = session.Id.ToString(), ["viewer"] = bob.Id.ToString(), ["mouse"] = true, ["keyboard"] = true }, cancellationToken: ct);
+        await alice.Signaling.RequestAsync(new ToServer.GrantUpdate(bob.Id, PermissionSet.From(grant), session.Id), cancellationToken: ct);
         await publisher.SetViewerGrantAsync(bob.Id, grant, ct);
-        var pushed = await bob.Signaling.WaitForAsync(m => m.Action == "grant.updated", TimeSpan.FromSeconds(10), ct);
+        var pushed = await bob.Signaling.WaitForAsync(m => m.Action == Actions.GrantUpdated, TimeSpan.FromSeconds(10), ct);
         Say("alice", $"grants bob {grant}; bob is told: {pushed.Json.GetProperty("permissions").GetRawText()}");
 
         var inputs = publisher.ReadInputAsync(ct).GetAsyncEnumerator(ct);
@@ -113,8 +114,8 @@ internal sealed class Demo(CliProfile profile, IAnsiConsole console)
 
         await stop.CancelAsync();
         await sending;
-        await alice.Signaling.RequestAsync(new JsonObject { ["action"] = "session.end", ["session"] = session.Id.ToString() }, cancellationToken: ct);
-        await bob.Signaling.WaitForAsync(m => m.Action == "session.ended", TimeSpan.FromSeconds(10), ct);
+        await alice.Signaling.RequestAsync(new ToServer.SessionEnd(session.Id), cancellationToken: ct);
+        await bob.Signaling.WaitForAsync(m => m.Action == Actions.SessionEnded, TimeSpan.FromSeconds(10), ct);
         Say("bob", "hears the session end");
         Say("done", $"everything above went through the API, the WebSocket API and the media relay in {_clock.Elapsed.TotalSeconds:F1} s");
     }

@@ -1,4 +1,4 @@
-using Lilium.Auth;
+using Lilium.Protocol;
 using Spectre.Console;
 
 namespace Lilium.Cli;

@@ -1,5 +1,5 @@
-using Lilium.Auth;
 using Lilium.Client.Capture;
+using Lilium.Protocol;
 
 namespace Lilium.Cli;
 

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Lilium.Auth;
+using Lilium.Protocol;
 using Lilium.Cli;
 using Lilium.Client;
 using Lilium.Client.Capture;

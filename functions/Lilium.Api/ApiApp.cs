@@ -16,6 +16,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Npgsql;
+using Lilium.Protocol;
 
 namespace Lilium.Api;
 
@@ -166,7 +167,7 @@ public static class ApiApp
                     {
                         Status = StatusCodes.Status429TooManyRequests,
                         Detail = "Too many requests from this address; retry later.",
-                        Extensions = { ["code"] = "rate_limited" },
+                        Extensions = { ["code"] = ErrorCode.RateLimited.WireName() },
                     },
                 });
             };

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Lilium.Protocol;
 
 namespace Lilium.Auth;
 

@@ -6,6 +6,8 @@ using Lilium.Data.Grants;
 using Lilium.Data.Sessions;
 using Lilium.Lambda.Events;
 using Lilium.Signaling.Connections;
+using Lilium.Protocol;
+using Lilium.Protocol.Signaling;
 using Lilium.Signaling.Protocol;
 using Lilium.Signaling.Sessions;
 using Npgsql;
@@ -133,13 +135,13 @@ public sealed class SignalingHandler
             {
                 token = part["token.".Length..];
             }
-            else if (part == SignalingOptions.Subprotocol)
+            else if (part == SignalingProtocol.Subprotocol)
             {
                 offered = true;
             }
         }
 
-        return (token, offered ? SignalingOptions.Subprotocol : null);
+        return (token, offered ? SignalingProtocol.Subprotocol : null);
     }
 
     private async Task<WebSocketResponse> DisconnectAsync(string connectionId, CancellationToken cancellationToken)
@@ -161,7 +163,7 @@ public sealed class SignalingHandler
             // out the grace period (SweepAsync).
             foreach (var (session, host) in await _sessionRepository.GoneAsync(record.UserId, _time.GetUtcNow(), cancellationToken))
             {
-                await _sessions.TellLeftAsync(session, host, record.UserId, "disconnected", cancellationToken);
+                await _sessions.TellLeftAsync(session, host, record.UserId, LeaveReasons.Disconnected, cancellationToken);
             }
 
             await TellFriendsAsync(record.UserId, online: false, cancellationToken);
@@ -198,7 +200,7 @@ public sealed class SignalingHandler
     {
         foreach (var record in await _connections.ExpiredAsync(now, 1000, cancellationToken))
         {
-            await _sender.SendAsync(record.ConnectionId, ServerMessages.Error(ErrorCode.TokenExpired, "Your access token expired; reconnect with a fresh one."), cancellationToken);
+            await _sender.SendAsync(record.ConnectionId, Error(ErrorCode.TokenExpired, "Your access token expired; reconnect with a fresh one.", null), cancellationToken);
             await _sender.CloseAsync(record.ConnectionId, cancellationToken);
         }
 
@@ -239,12 +241,12 @@ public sealed class SignalingHandler
     {
         if (!_buckets.GetOrAdd(connectionId, _ => new TokenBucket(_options.RateBurst, _options.RatePerSecond, _time)).TryTake())
         {
-            return ServerMessages.Error(ErrorCode.RateLimited, $"More than {_options.RatePerSecond} messages per second.");
+            return Error(ErrorCode.RateLimited, $"More than {_options.RatePerSecond} messages per second.", null);
         }
 
         if (!ClientMessage.TryParse(e.Body ?? "", out var parsed, out var code, out var errorId) || parsed is null)
         {
-            return ServerMessages.Error(code ?? ErrorCode.BadJson, "The message is not a version 1 JSON object with an action.", errorId);
+            return Error(code ?? ErrorCode.BadJson, "The message is not a version 1 JSON object with an action.", errorId);
         }
 
         using var message = parsed;
@@ -252,31 +254,35 @@ public sealed class SignalingHandler
         if (me is null)
         {
             // Only possible if the $connect item vanished (TTL or a lost race): make the client reconnect.
-            return ServerMessages.Error(ErrorCode.Internal, "Unknown connection; reconnect.", message.Id);
+            return Error(ErrorCode.InternalError, "Unknown connection; reconnect.", message.Id);
         }
 
         if (me.TokenExpiresAt > 0 && me.TokenExpiresAt <= _time.GetUtcNow().ToUnixTimeSeconds())
         {
             // The socket outlived its token: tell the client why, and close it (it reconnects with a fresh token).
-            await _sender.SendAsync(connectionId, ServerMessages.Error(ErrorCode.TokenExpired, "Your access token expired; reconnect with a fresh one.", message.Id), cancellationToken);
+            await _sender.SendAsync(connectionId, Error(ErrorCode.TokenExpired, "Your access token expired; reconnect with a fresh one.", message.Id), cancellationToken);
             await _sender.CloseAsync(connectionId, cancellationToken);
             return null;
         }
 
         if (message.Has("from"))
         {
-            return ServerMessages.Error(ErrorCode.Impersonation, "Clients do not set 'from'; the server fills it in.", message.Id);
+            return Error(ErrorCode.Impersonation, "Clients do not set 'from'; the server fills it in.", message.Id);
         }
 
         return message.Action switch
         {
-            Actions.Ping => ServerMessages.Pong(message.Id),
+            Actions.Ping => SignalingJson.ToUtf8(new ToClient.Pong { Id = message.Id }),
             Actions.PresenceList => await PresenceListAsync(me, message, cancellationToken),
             Actions.ChatHello or Actions.ChatAck or Actions.ChatMsg => await ChatAsync(me, message, cancellationToken),
             var a when SessionRoutes.Serves(a) => await _sessions.HandleAsync(me, message, cancellationToken),
-            _ => ServerMessages.Error(ErrorCode.UnknownAction, "Unknown action.", message.Id),
+            _ => Error(ErrorCode.UnknownAction, "Unknown action.", message.Id),
         };
     }
+
+    /// <summary>An <c>error</c> reply with <paramref name="code"/>'s wire name.</summary>
+    internal static byte[] Error(ErrorCode code, string text, string? id) =>
+        SignalingJson.ToUtf8(new ToClient.Error(code.WireName(), text) { Id = id });
 
     private async Task<byte[]> PresenceListAsync(ConnectionRecord me, ClientMessage message, CancellationToken cancellationToken)
     {
@@ -289,7 +295,7 @@ public sealed class SignalingHandler
             }
         }
 
-        return ServerMessages.PresenceList(message.Id, online);
+        return SignalingJson.ToUtf8(new ToClient.PresenceList(online) { Id = message.Id });
     }
 
     /// <summary>
@@ -299,53 +305,53 @@ public sealed class SignalingHandler
     /// </summary>
     private async Task<byte[]> ChatAsync(ConnectionRecord me, ClientMessage message, CancellationToken cancellationToken)
     {
-        if (!message.TryGuid("to", out var to))
+        (Guid To, string Field, string? Payload) parsed = message.Action switch
         {
-            return ServerMessages.Error(ErrorCode.BadRequest, "'to' must be a user id.", message.Id);
-        }
-
-        var field = message.Action switch
-        {
-            Actions.ChatHello => "key",
-            Actions.ChatAck => "msgId",
-            _ => "ciphertext",
+            Actions.ChatHello => SignalingJson.TryRead(message.Root, out ToServer.ChatHello? h) ? (h.To, "key", h.Key) : (Guid.Empty, "key", null),
+            Actions.ChatAck => SignalingJson.TryRead(message.Root, out ToServer.ChatAck? a) ? (a.To, "msgId", a.MsgId) : (Guid.Empty, "msgId", null),
+            _ => SignalingJson.TryRead(message.Root, out ToServer.ChatMsg? m) ? (m.To, "ciphertext", m.Ciphertext) : (Guid.Empty, "ciphertext", null),
         };
-        var payload = message.String(field);
-        if (payload is null || payload.Length == 0)
+        var (to, field, payload) = parsed;
+        if (to == Guid.Empty || payload is not { Length: > 0 })
         {
-            return ServerMessages.Error(ErrorCode.BadRequest, $"'{field}' is required.", message.Id);
+            return Error(ErrorCode.BadRequest, $"'to' must be a user id and '{field}' a non-empty string.", message.Id);
         }
 
         if (field != "msgId")
         {
             if (payload.Length > ((_options.MaxCiphertextBytes + 2) / 3 * 4))
             {
-                return ServerMessages.Error(ErrorCode.TooLarge, $"'{field}' exceeds {_options.MaxCiphertextBytes} bytes.", message.Id);
+                return Error(ErrorCode.TooLarge, $"'{field}' exceeds {_options.MaxCiphertextBytes} bytes.", message.Id);
             }
 
             if (!IsBase64(payload))
             {
-                return ServerMessages.Error(ErrorCode.BadRequest, $"'{field}' must be base64.", message.Id);
+                return Error(ErrorCode.BadRequest, $"'{field}' must be base64.", message.Id);
             }
         }
-        else if (payload.Length > 64)
+        else if (payload.Length > SignalingProtocol.MaxIdLength)
         {
-            return ServerMessages.Error(ErrorCode.BadRequest, "'msgId' is at most 64 characters.", message.Id);
+            return Error(ErrorCode.BadRequest, "'msgId' is at most 64 characters.", message.Id);
         }
 
         if (to == me.UserId || !await _cache.AreFriendsAsync(me.UserId, to, () => _friendships.AreFriendsAsync(me.UserId, to, cancellationToken)))
         {
-            return ServerMessages.Error(ErrorCode.NotFriends, "Chat is only between accepted friends.", message.Id);
+            return Error(ErrorCode.NotFriends, "Chat is only between accepted friends.", message.Id);
         }
 
-        var forward = ServerMessages.ChatForward(message.Action, me.UserId, field, payload, message.Action == Actions.ChatMsg ? message.Id : null);
-        var delivered = await _fanout.SendToUserAsync(to, forward, cancellationToken);
+        WireMessage forward = message.Action switch
+        {
+            Actions.ChatHello => new ToClient.ChatHello(me.UserId, payload),
+            Actions.ChatAck => new ToClient.ChatAck(me.UserId, payload),
+            _ => new ToClient.ChatMsg(me.UserId, payload, message.Id),
+        };
+        var delivered = await _fanout.SendToUserAsync(to, SignalingJson.ToUtf8(forward), cancellationToken);
         if (delivered == 0)
         {
-            return ServerMessages.Error(ErrorCode.FriendOffline, "The friend has no open connection.", message.Id);
+            return Error(ErrorCode.FriendOffline, "The friend has no open connection.", message.Id);
         }
 
-        return ServerMessages.ChatReceipt(message.Id, to, delivered);
+        return SignalingJson.ToUtf8(new ToClient.ChatReceipt(to, delivered) { Id = message.Id });
     }
 
     private static bool IsBase64(string s)
@@ -359,7 +365,7 @@ public sealed class SignalingHandler
 
     private async Task TellFriendsAsync(Guid user, bool online, CancellationToken cancellationToken)
     {
-        var message = ServerMessages.Presence(user, online);
+        var message = SignalingJson.ToUtf8(new ToClient.Presence(user, online));
         foreach (var friend in await AcceptedFriendsAsync(user, cancellationToken))
         {
             await _fanout.SendToUserAsync(friend, message, cancellationToken);

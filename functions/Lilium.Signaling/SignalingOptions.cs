@@ -2,9 +2,6 @@ namespace Lilium.Signaling;
 
 public sealed record SignalingOptions
 {
-    /// <summary>The subprotocol a browser offers (with <c>token.{accessToken}</c>) and the server selects.</summary>
-    public const string Subprotocol = "lilium.v1";
-
     public int MaxConnectionsPerUser { get; init; } = 5;
 
     /// <summary>Largest decoded chat ciphertext.</summary>

@@ -1,5 +1,5 @@
 using System.Buffers.Binary;
-using Lilium.Auth;
+using Lilium.Protocol;
 
 namespace Lilium.Input;
 

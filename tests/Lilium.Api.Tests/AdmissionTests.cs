@@ -41,15 +41,15 @@ public sealed class AdmissionTests(PostgresFixture postgres) : IClassFixture<Pos
         var sid = await HostAsync(hostHttp);
 
         // Before issue 23 an accepted friend got a viewer grant here and could watch without the host's say.
-        await ProblemAssert.IsProblemAsync(await friendHttp.PostAsync($"/v1/sessions/{sid}/relay-grants", null), HttpStatusCode.Forbidden, "not_admitted");
+        await ProblemAssert.IsProblemAsync(await friendHttp.PostAsync($"/v1/sessions/{sid}/relay-grants", null), HttpStatusCode.Forbidden, "not-admitted");
         Assert.DoesNotContain((await ProblemAssert.OkJsonAsync(await hostHttp.GetAsync($"/v1/sessions/{sid}/participants"))).EnumerateArray(),
             p => p.GetProperty("userId").GetGuid() == friend.Id);
 
         // Only the host admits; then the friend's grant is issued.
-        await ProblemAssert.IsProblemAsync(await friendHttp.PostAsJsonAsync($"/v1/sessions/{sid}/participants", new { userId = friend.Id }), HttpStatusCode.BadRequest, "self_admit");
+        await ProblemAssert.IsProblemAsync(await friendHttp.PostAsJsonAsync($"/v1/sessions/{sid}/participants", new { userId = friend.Id }), HttpStatusCode.BadRequest, "self-admit");
         using var other = await TestUser.RegisterAsync(_server, "adm-other");
         await BefriendAsync(friend, other);
-        await ProblemAssert.IsProblemAsync(await friendHttp.PostAsJsonAsync($"/v1/sessions/{sid}/participants", new { userId = other.Id }), HttpStatusCode.NotFound, "session_not_found");
+        await ProblemAssert.IsProblemAsync(await friendHttp.PostAsJsonAsync($"/v1/sessions/{sid}/participants", new { userId = other.Id }), HttpStatusCode.NotFound, "session-not-found");
         var admitted = await ProblemAssert.OkJsonAsync(await hostHttp.PostAsJsonAsync($"/v1/sessions/{sid}/participants", new { userId = friend.Id }));
         Assert.Equal("", admitted.GetProperty("token").GetString()); // the grant is the viewer's, not shown to the host
         var grant = await ProblemAssert.OkJsonAsync(await friendHttp.PostAsync($"/v1/sessions/{sid}/relay-grants", null));
@@ -59,12 +59,12 @@ public sealed class AdmissionTests(PostgresFixture postgres) : IClassFixture<Pos
 
         // Kicked: no participant any more, no grant; a viewer may also leave by themselves.
         Assert.Equal(HttpStatusCode.NoContent, (await hostHttp.DeleteAsync($"/v1/sessions/{sid}/participants/{friend.Id}")).StatusCode);
-        await ProblemAssert.IsProblemAsync(await friendHttp.PostAsync($"/v1/sessions/{sid}/relay-grants", null), HttpStatusCode.Forbidden, "not_admitted");
-        await ProblemAssert.IsProblemAsync(await hostHttp.DeleteAsync($"/v1/sessions/{sid}/participants/{friend.Id}"), HttpStatusCode.NotFound, "participant_not_found");
-        await ProblemAssert.IsProblemAsync(await friendHttp.DeleteAsync($"/v1/sessions/{sid}/participants/{host.Id}"), HttpStatusCode.Forbidden, "not_host");
+        await ProblemAssert.IsProblemAsync(await friendHttp.PostAsync($"/v1/sessions/{sid}/relay-grants", null), HttpStatusCode.Forbidden, "not-admitted");
+        await ProblemAssert.IsProblemAsync(await hostHttp.DeleteAsync($"/v1/sessions/{sid}/participants/{friend.Id}"), HttpStatusCode.NotFound, "participant-not-found");
+        await ProblemAssert.IsProblemAsync(await friendHttp.DeleteAsync($"/v1/sessions/{sid}/participants/{host.Id}"), HttpStatusCode.Forbidden, "not-host");
         await ProblemAssert.OkJsonAsync(await hostHttp.PostAsJsonAsync($"/v1/sessions/{sid}/participants", new { userId = friend.Id }));
         Assert.Equal(HttpStatusCode.NoContent, (await friendHttp.DeleteAsync($"/v1/sessions/{sid}/participants/{friend.Id}")).StatusCode);
-        await ProblemAssert.IsProblemAsync(await friendHttp.PostAsync($"/v1/sessions/{sid}/relay-grants", null), HttpStatusCode.Forbidden, "not_admitted");
+        await ProblemAssert.IsProblemAsync(await friendHttp.PostAsync($"/v1/sessions/{sid}/relay-grants", null), HttpStatusCode.Forbidden, "not-admitted");
     }
 
     [Fact]
@@ -87,17 +87,17 @@ public sealed class AdmissionTests(PostgresFixture postgres) : IClassFixture<Pos
         var missing = await BodyAsync(await strangerHttp.PostAsync($"/v1/sessions/{Guid.NewGuid()}/relay-grants", null));
         var hidden = await BodyAsync(await strangerHttp.PostAsync($"/v1/sessions/{sid}/relay-grants", null));
         var blocked = await BodyAsync(await pestHttp.PostAsync($"/v1/sessions/{sid}/relay-grants", null));
-        Assert.Equal((HttpStatusCode.NotFound, "session_not_found"), (missing.Status, missing.Code));
+        Assert.Equal((HttpStatusCode.NotFound, "session-not-found"), (missing.Status, missing.Code));
         Assert.Equal(missing, hidden);
         Assert.Equal(missing, blocked);
 
         // A blocked user cannot get in through an invite either; an unblocked invitee can.
-        await ProblemAssert.IsProblemAsync(await pestHttp.PostAsJsonAsync("/v1/invites/redeem", new { code }), HttpStatusCode.NotFound, "invite_not_found");
+        await ProblemAssert.IsProblemAsync(await pestHttp.PostAsJsonAsync("/v1/invites/redeem", new { code }), HttpStatusCode.NotFound, "invite-not-found");
         using var inviteeHttp = invitee.Client(_server);
         await ProblemAssert.OkJsonAsync(await inviteeHttp.PostAsJsonAsync("/v1/invites/redeem", new { code }));
         await ProblemAssert.OkJsonAsync(await inviteeHttp.PostAsync($"/v1/sessions/{sid}/relay-grants", null));
         // The host cannot admit someone who is not a friend (the invitee came in by invite; the stranger may not).
-        await ProblemAssert.IsProblemAsync(await hostHttp.PostAsJsonAsync($"/v1/sessions/{sid}/participants", new { userId = stranger.Id }), HttpStatusCode.NotFound, "session_not_found");
+        await ProblemAssert.IsProblemAsync(await hostHttp.PostAsJsonAsync($"/v1/sessions/{sid}/participants", new { userId = stranger.Id }), HttpStatusCode.NotFound, "session-not-found");
     }
 
     [Fact]
@@ -113,7 +113,7 @@ public sealed class AdmissionTests(PostgresFixture postgres) : IClassFixture<Pos
         await ProblemAssert.OkJsonAsync(await friendHttp.PostAsync($"/v1/sessions/{sid}/relay-grants", null));
         Assert.Equal(HttpStatusCode.NoContent, (await friendHttp.DeleteAsync($"/v1/friends/{host.Id}")).StatusCode);
         // a former participant knows the session exists: they are told they are no longer admitted
-        await ProblemAssert.IsProblemAsync(await friendHttp.PostAsync($"/v1/sessions/{sid}/relay-grants", null), HttpStatusCode.Forbidden, "not_admitted");
+        await ProblemAssert.IsProblemAsync(await friendHttp.PostAsync($"/v1/sessions/{sid}/relay-grants", null), HttpStatusCode.Forbidden, "not-admitted");
         Assert.All((await ProblemAssert.OkJsonAsync(await hostHttp.GetAsync($"/v1/sessions/{sid}/participants"))).EnumerateArray(),
             p => Assert.True(p.GetProperty("role").GetString() == "host" || p.GetProperty("leftAt").ValueKind != JsonValueKind.Null));
     }

@@ -26,9 +26,9 @@ public sealed class AuthTests(PostgresFixture postgres) : IClassFixture<Postgres
 
         using var other = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var wrong = Convert.ToBase64String(other.SignData(Convert.FromBase64String(challenge.GetProperty("signedData").GetString()!), HashAlgorithmName.SHA256));
-        await ProblemAssert.IsProblemAsync(await http.PostAsJsonAsync("/v1/auth/token", new { challengeId = id, signature = wrong }), HttpStatusCode.Unauthorized, "invalid_signature");
+        await ProblemAssert.IsProblemAsync(await http.PostAsJsonAsync("/v1/auth/token", new { challengeId = id, signature = wrong }), HttpStatusCode.Unauthorized, "invalid-signature");
         // the right signature, too late: the challenge is gone
-        await ProblemAssert.IsProblemAsync(await http.PostAsJsonAsync("/v1/auth/token", new { challengeId = id, signature = user.Sign(challenge) }), HttpStatusCode.Unauthorized, "invalid_challenge");
+        await ProblemAssert.IsProblemAsync(await http.PostAsJsonAsync("/v1/auth/token", new { challengeId = id, signature = user.Sign(challenge) }), HttpStatusCode.Unauthorized, "invalid-challenge");
 
         var second = await user.ChallengeAsync(_server);
         var ok = await http.PostAsJsonAsync("/v1/auth/token", new { challengeId = second.GetProperty("challengeId").GetGuid(), signature = user.Sign(second) });
@@ -36,7 +36,7 @@ public sealed class AuthTests(PostgresFixture postgres) : IClassFixture<Postgres
         // replaying the accepted answer fails
         await ProblemAssert.IsProblemAsync(
             await http.PostAsJsonAsync("/v1/auth/token", new { challengeId = second.GetProperty("challengeId").GetGuid(), signature = user.Sign(second) }),
-            HttpStatusCode.Unauthorized, "invalid_challenge");
+            HttpStatusCode.Unauthorized, "invalid-challenge");
     }
 
     [Fact]
@@ -60,15 +60,15 @@ public sealed class AuthTests(PostgresFixture postgres) : IClassFixture<Postgres
         var bare = Convert.ToBase64String(user.Key.SignData(Convert.FromBase64String(challenge.GetProperty("nonce").GetString()!), HashAlgorithmName.SHA256));
         await ProblemAssert.IsProblemAsync(
             await http.PostAsJsonAsync("/v1/auth/token", new { challengeId = challenge.GetProperty("challengeId").GetGuid(), signature = bare }),
-            HttpStatusCode.Unauthorized, "invalid_signature");
+            HttpStatusCode.Unauthorized, "invalid-signature");
         var garbage = Convert.ToBase64String(new byte[64]);
         var c2 = await user.ChallengeAsync(_server);
         await ProblemAssert.IsProblemAsync(
             await http.PostAsJsonAsync("/v1/auth/token", new { challengeId = c2.GetProperty("challengeId").GetGuid(), signature = garbage }),
-            HttpStatusCode.Unauthorized, "invalid_signature");
+            HttpStatusCode.Unauthorized, "invalid-signature");
         await ProblemAssert.IsProblemAsync(
             await http.PostAsJsonAsync("/v1/auth/token", new { challengeId = Guid.NewGuid(), signature = "not base64!" }),
-            HttpStatusCode.BadRequest, "invalid_signature");
+            HttpStatusCode.BadRequest, "bad-request");
     }
 
     [Fact]
@@ -80,14 +80,14 @@ public sealed class AuthTests(PostgresFixture postgres) : IClassFixture<Postgres
         _clock.Advance(TimeSpan.FromSeconds(61));
         await ProblemAssert.IsProblemAsync(
             await http.PostAsJsonAsync("/v1/auth/token", new { challengeId = challenge.GetProperty("challengeId").GetGuid(), signature = user.Sign(challenge) }),
-            HttpStatusCode.Unauthorized, "invalid_challenge");
+            HttpStatusCode.Unauthorized, "invalid-challenge");
 
         using var authed = user.Client(_server);
         await ProblemAssert.OkJsonAsync(await authed.GetAsync("/v1/users/me"));
         _clock.Advance(TimeSpan.FromMinutes(16)); // past 15 min + the codec's 30 s skew (the login was 61 s earlier)
         var expired = await authed.GetAsync("/v1/users/me");
-        await ProblemAssert.IsProblemAsync(expired, HttpStatusCode.Unauthorized, "token_expired");
-        Assert.Contains("invalid_token", expired.Headers.WwwAuthenticate.ToString());
+        await ProblemAssert.IsProblemAsync(expired, HttpStatusCode.Unauthorized, "token-expired");
+        Assert.Contains("error=\"invalid_token\"", expired.Headers.WwwAuthenticate.ToString());
 
         // the refresh token still works and yields a working access token
         var refreshed = await ProblemAssert.OkJsonAsync(await http.PostAsJsonAsync("/v1/auth/refresh", new { refreshToken = user.RefreshToken }));
@@ -107,11 +107,11 @@ public sealed class AuthTests(PostgresFixture postgres) : IClassFixture<Postgres
         Assert.NotEqual(first, secondRefresh);
 
         // an attacker replays the old token: refused, and the family is revoked...
-        await ProblemAssert.IsProblemAsync(await http.PostAsJsonAsync("/v1/auth/refresh", new { refreshToken = first }), HttpStatusCode.Unauthorized, "refresh_reused");
+        await ProblemAssert.IsProblemAsync(await http.PostAsJsonAsync("/v1/auth/refresh", new { refreshToken = first }), HttpStatusCode.Unauthorized, "refresh-reused");
         // ...so the legitimate newer token stops working too
-        await ProblemAssert.IsProblemAsync(await http.PostAsJsonAsync("/v1/auth/refresh", new { refreshToken = secondRefresh }), HttpStatusCode.Unauthorized, "refresh_revoked");
+        await ProblemAssert.IsProblemAsync(await http.PostAsJsonAsync("/v1/auth/refresh", new { refreshToken = secondRefresh }), HttpStatusCode.Unauthorized, "refresh-revoked");
         // an access token is not a refresh token
-        await ProblemAssert.IsProblemAsync(await http.PostAsJsonAsync("/v1/auth/refresh", new { refreshToken = user.AccessToken }), HttpStatusCode.Unauthorized, "invalid_token");
+        await ProblemAssert.IsProblemAsync(await http.PostAsJsonAsync("/v1/auth/refresh", new { refreshToken = user.AccessToken }), HttpStatusCode.Unauthorized, "invalid-token");
     }
 
     [Fact]
@@ -125,12 +125,12 @@ public sealed class AuthTests(PostgresFixture postgres) : IClassFixture<Postgres
         await ProblemAssert.IsProblemAsync(await anon.GetAsync($"/v1/friends?access_token={user.AccessToken}"), HttpStatusCode.Unauthorized, "unauthenticated");
         // other token kinds, other schemes, forged tokens
         using var refreshAsAccess = _server.CreateClient(user.RefreshToken);
-        await ProblemAssert.IsProblemAsync(await refreshAsAccess.GetAsync("/v1/users/me"), HttpStatusCode.Unauthorized, "invalid_token");
+        await ProblemAssert.IsProblemAsync(await refreshAsAccess.GetAsync("/v1/users/me"), HttpStatusCode.Unauthorized, "invalid-token");
         using var tampered = _server.CreateClient(user.AccessToken[..^2] + (user.AccessToken[^2] == 'A' ? "BA" : "AA"));
-        await ProblemAssert.IsProblemAsync(await tampered.GetAsync("/v1/users/me"), HttpStatusCode.Unauthorized, "invalid_token");
+        await ProblemAssert.IsProblemAsync(await tampered.GetAsync("/v1/users/me"), HttpStatusCode.Unauthorized, "invalid-token");
         using var basic = _server.CreateClient();
         basic.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic", "dXNlcjpwYXNz");
-        await ProblemAssert.IsProblemAsync(await basic.GetAsync("/v1/users/me"), HttpStatusCode.Unauthorized, "invalid_token");
+        await ProblemAssert.IsProblemAsync(await basic.GetAsync("/v1/users/me"), HttpStatusCode.Unauthorized, "invalid-token");
         using var otherKeys = _server.CreateClient(Lilium.Auth.TokenKeys.Generate().AccessCodec().Issue(new Lilium.Auth.AccessClaims
         {
             Subject = user.Id,
@@ -138,6 +138,6 @@ public sealed class AuthTests(PostgresFixture postgres) : IClassFixture<Postgres
             ExpiresAt = _clock.GetUtcNow().AddMinutes(5).ToUnixTimeSeconds(),
             Nickname = "x",
         }));
-        await ProblemAssert.IsProblemAsync(await otherKeys.GetAsync("/v1/users/me"), HttpStatusCode.Unauthorized, "invalid_token");
+        await ProblemAssert.IsProblemAsync(await otherKeys.GetAsync("/v1/users/me"), HttpStatusCode.Unauthorized, "invalid-token");
     }
 }

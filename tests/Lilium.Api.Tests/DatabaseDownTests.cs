@@ -39,7 +39,7 @@ public sealed class DatabaseDownTests(PostgresFixture postgres) : IClassFixture<
         foreach (var response in responses)
         {
             var problem = await ProblemAssert.IsProblemAsync(response, HttpStatusCode.ServiceUnavailable);
-            Assert.Contains(problem.GetProperty("code").GetString(), new[] { "database_unavailable" });
+            Assert.Contains(problem.GetProperty("code").GetString(), new[] { "database-unavailable" });
             Assert.True(response.Headers.RetryAfter?.Delta > TimeSpan.Zero, "Retry-After");
         }
     }
@@ -73,7 +73,7 @@ public sealed class DatabaseDownTests(PostgresFixture postgres) : IClassFixture<
         Assert.NotEmpty(failed);
         Assert.Contains(results, r => r.StatusCode == HttpStatusCode.Created); // the crash really came mid-stream
         Assert.All(failed, r => Assert.NotNull(r.Headers.RetryAfter));
-        await ProblemAssert.IsProblemAsync(await http.GetAsync("/health"), HttpStatusCode.ServiceUnavailable, "database_unavailable");
+        await ProblemAssert.IsProblemAsync(await http.GetAsync("/health"), HttpStatusCode.ServiceUnavailable, "database-unavailable");
 
         await pg.StartServerAsync();
         var deadline = DateTime.UtcNow.AddSeconds(30);

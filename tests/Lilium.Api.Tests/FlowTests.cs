@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using Lilium.Auth;
 using Lilium.Testing;
+using Lilium.Protocol;
 
 namespace Lilium.Api.Tests;
 
@@ -61,14 +62,14 @@ public sealed class FlowTests(PostgresFixture postgres) : IClassFixture<Postgres
         // grants to a non-friend are refused
         await ProblemAssert.IsProblemAsync(
             await hostHttp.PutAsJsonAsync($"/v1/friends/{stranger.Id}/grants", new { keyboard = true, mouse = true, controller = true, immersion = true }),
-            HttpStatusCode.NotFound, "friend_not_found");
+            HttpStatusCode.NotFound, "friend-not-found");
 
         // session
         var session = await ProblemAssert.OkJsonAsync(await hostHttp.PostAsJsonAsync("/v1/sessions", new { maxViewers = 2 }), HttpStatusCode.Created);
         var sid = session.GetProperty("id").GetGuid();
         Assert.Equal("active", session.GetProperty("state").GetString());
         await ProblemAssert.OkJsonAsync(await friendHttp.GetAsync($"/v1/sessions/{sid}")); // a friend of the host sees it
-        await ProblemAssert.IsProblemAsync(await strangerHttp.GetAsync($"/v1/sessions/{sid}"), HttpStatusCode.NotFound, "session_not_found");
+        await ProblemAssert.IsProblemAsync(await strangerHttp.GetAsync($"/v1/sessions/{sid}"), HttpStatusCode.NotFound, "session-not-found");
 
         // relay grants: host, friend (with the host's grant), stranger refused
         var relay = _server.Keys.RelayCodec();
@@ -87,16 +88,16 @@ public sealed class FlowTests(PostgresFixture postgres) : IClassFixture<Postgres
         // an access-token codec must not accept a relay grant
         Assert.Equal(TokenError.WrongKind, _server.Keys.AccessCodec().TryRead(friendGrant.GetProperty("token").GetString(), out AccessClaims? _));
 
-        await ProblemAssert.IsProblemAsync(await strangerHttp.PostAsync($"/v1/sessions/{sid}/relay-grants", null), HttpStatusCode.NotFound, "session_not_found");
+        await ProblemAssert.IsProblemAsync(await strangerHttp.PostAsync($"/v1/sessions/{sid}/relay-grants", null), HttpStatusCode.NotFound, "session-not-found");
 
         // invite: guest (not a friend) redeems, then gets a viewer grant with no input
         var invite = await ProblemAssert.OkJsonAsync(await hostHttp.PostAsJsonAsync($"/v1/sessions/{sid}/invites", new { expiresInSeconds = 600, maxUses = 1 }), HttpStatusCode.Created);
         var code = invite.GetProperty("code").GetString()!;
-        await ProblemAssert.IsProblemAsync(await friendHttp.PostAsJsonAsync($"/v1/sessions/{sid}/invites", new { }), HttpStatusCode.Forbidden, "not_host");
+        await ProblemAssert.IsProblemAsync(await friendHttp.PostAsJsonAsync($"/v1/sessions/{sid}/invites", new { }), HttpStatusCode.Forbidden, "not-host");
         var redeemed = await ProblemAssert.OkJsonAsync(await guestHttp.PostAsJsonAsync("/v1/invites/redeem", new { code }));
         Assert.Equal(sid, redeemed.GetProperty("sessionId").GetGuid());
         Assert.Equal("joined", redeemed.GetProperty("outcome").GetString());
-        await ProblemAssert.IsProblemAsync(await strangerHttp.PostAsJsonAsync("/v1/invites/redeem", new { code }), HttpStatusCode.Gone, "invite_exhausted");
+        await ProblemAssert.IsProblemAsync(await strangerHttp.PostAsJsonAsync("/v1/invites/redeem", new { code }), HttpStatusCode.Gone, "invite-exhausted");
 
         var guestGrant = await ProblemAssert.OkJsonAsync(await guestHttp.PostAsync($"/v1/sessions/{sid}/relay-grants", null));
         Assert.Equal(TokenError.None, relay.TryRead(guestGrant.GetProperty("token").GetString(), out RelayGrantClaims? guestClaims));
@@ -110,10 +111,10 @@ public sealed class FlowTests(PostgresFixture postgres) : IClassFixture<Postgres
         Assert.Equal(new[] { friend.Id, guest.Id }.Order(), participants.Skip(1).Select(p => p.GetProperty("userId").GetGuid()).Order());
 
         // end: only the host; afterwards no grants
-        await ProblemAssert.IsProblemAsync(await friendHttp.PostAsync($"/v1/sessions/{sid}/end", null), HttpStatusCode.Forbidden, "not_host");
+        await ProblemAssert.IsProblemAsync(await friendHttp.PostAsync($"/v1/sessions/{sid}/end", null), HttpStatusCode.Forbidden, "not-host");
         var ended = await ProblemAssert.OkJsonAsync(await hostHttp.PostAsync($"/v1/sessions/{sid}/end", null));
         Assert.Equal("ended", ended.GetProperty("state").GetString());
-        await ProblemAssert.IsProblemAsync(await friendHttp.PostAsync($"/v1/sessions/{sid}/relay-grants", null), HttpStatusCode.Gone, "session_ended");
+        await ProblemAssert.IsProblemAsync(await friendHttp.PostAsync($"/v1/sessions/{sid}/relay-grants", null), HttpStatusCode.Gone, "session-ended");
         var after = (await ProblemAssert.OkJsonAsync(await hostHttp.GetAsync($"/v1/sessions/{sid}/participants"))).EnumerateArray();
         Assert.All(after, p => Assert.NotEqual(System.Text.Json.JsonValueKind.Null, p.GetProperty("leftAt").ValueKind));
     }
@@ -140,13 +141,13 @@ public sealed class FlowTests(PostgresFixture postgres) : IClassFixture<Postgres
         using var bHttp = b.Client(_server);
         await ProblemAssert.OkJsonAsync(await hostHttp.PostAsJsonAsync($"/v1/sessions/{sid}/participants", new { userId = a.Id }));
         await ProblemAssert.OkJsonAsync(await aHttp.PostAsync($"/v1/sessions/{sid}/relay-grants", null));
-        await ProblemAssert.IsProblemAsync(await hostHttp.PostAsJsonAsync($"/v1/sessions/{sid}/participants", new { userId = b.Id }), HttpStatusCode.Conflict, "session_full");
-        await ProblemAssert.IsProblemAsync(await bHttp.PostAsync($"/v1/sessions/{sid}/relay-grants", null), HttpStatusCode.Forbidden, "not_admitted");
+        await ProblemAssert.IsProblemAsync(await hostHttp.PostAsJsonAsync($"/v1/sessions/{sid}/participants", new { userId = b.Id }), HttpStatusCode.Conflict, "session-full");
+        await ProblemAssert.IsProblemAsync(await bHttp.PostAsync($"/v1/sessions/{sid}/relay-grants", null), HttpStatusCode.Forbidden, "not-admitted");
 
         // block: the grant row goes, the pair is blocked, a's next relay grant is refused
         await ProblemAssert.OkJsonAsync(await hostHttp.PostAsync($"/v1/friends/{a.Id}/block", null));
-        await ProblemAssert.IsProblemAsync(await hostHttp.GetAsync($"/v1/friends/{a.Id}/grants"), HttpStatusCode.NotFound, "friend_not_found");
-        await ProblemAssert.IsProblemAsync(await aHttp.PostAsync($"/v1/sessions/{sid}/relay-grants", null), HttpStatusCode.NotFound, "session_not_found");
+        await ProblemAssert.IsProblemAsync(await hostHttp.GetAsync($"/v1/friends/{a.Id}/grants"), HttpStatusCode.NotFound, "friend-not-found");
+        await ProblemAssert.IsProblemAsync(await aHttp.PostAsync($"/v1/sessions/{sid}/relay-grants", null), HttpStatusCode.NotFound, "session-not-found");
         await ProblemAssert.IsProblemAsync(await aHttp.PostAsJsonAsync("/v1/friends/requests", new { userId = host.Id }), HttpStatusCode.Forbidden, "blocked");
         // the blocked user does not see the block in their list, and cannot lift it
         Assert.Empty((await ProblemAssert.OkJsonAsync(await aHttp.GetAsync("/v1/friends"))).EnumerateArray());
@@ -164,7 +165,7 @@ public sealed class FlowTests(PostgresFixture postgres) : IClassFixture<Postgres
         using var xHttp = x.Client(_server);
         using var yHttp = y.Client(_server);
         await ProblemAssert.OkJsonAsync(await xHttp.PostAsJsonAsync("/v1/friends/requests", new { userId = y.Id }), HttpStatusCode.Created);
-        await ProblemAssert.IsProblemAsync(await xHttp.PostAsync($"/v1/friends/{y.Id}/accept", null), HttpStatusCode.NotFound, "request_not_found"); // not your request to accept
+        await ProblemAssert.IsProblemAsync(await xHttp.PostAsync($"/v1/friends/{y.Id}/accept", null), HttpStatusCode.NotFound, "request-not-found"); // not your request to accept
         var declined = await ProblemAssert.OkJsonAsync(await yHttp.PostAsync($"/v1/friends/{x.Id}/decline", null));
         Assert.Equal("declined", declined.GetProperty("status").GetString());
         await ProblemAssert.IsProblemAsync(await yHttp.PostAsync($"/v1/friends/{x.Id}/accept", null), HttpStatusCode.NotFound);

@@ -54,7 +54,7 @@ public sealed class HostileInputTests(PostgresFixture postgres) : IClassFixture<
     {
         using var http = _user.Client(_server);
         using var request = new HttpRequestMessage(new HttpMethod(method), path) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
-        await ProblemAssert.IsProblemAsync(await http.SendAsync(request), HttpStatusCode.BadRequest, "malformed_request");
+        await ProblemAssert.IsProblemAsync(await http.SendAsync(request), HttpStatusCode.BadRequest, "malformed-request");
     }
 
     [Fact]
@@ -62,7 +62,7 @@ public sealed class HostileInputTests(PostgresFixture postgres) : IClassFixture<
     {
         using var http = _user.Client(_server);
         var big = "{\"publicKey\":\"" + new string('A', 17 * 1024) + "\",\"nickname\":\"x\"}";
-        await ProblemAssert.IsProblemAsync(await http.PostAsync("/v1/users", new StringContent(big, Encoding.UTF8, "application/json")), HttpStatusCode.RequestEntityTooLarge, "body_too_large");
+        await ProblemAssert.IsProblemAsync(await http.PostAsync("/v1/users", new StringContent(big, Encoding.UTF8, "application/json")), HttpStatusCode.RequestEntityTooLarge, "too-large");
 
         // Chunked, no Content-Length: the server must stop while reading. It answers 413 and may close
         // before the client has written everything, so write over a raw socket, tolerate the early close,
@@ -95,7 +95,7 @@ public sealed class HostileInputTests(PostgresFixture postgres) : IClassFixture<
         var response = await reader.ReadToEndAsync();
         Assert.StartsWith("HTTP/1.1 413", response, StringComparison.Ordinal);
         Assert.Contains("application/problem+json", response, StringComparison.OrdinalIgnoreCase);
-        Assert.Contains("body_too_large", response, StringComparison.Ordinal);
+        Assert.Contains("too-large", response, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -114,36 +114,36 @@ public sealed class HostileInputTests(PostgresFixture postgres) : IClassFixture<
     {
         using var http = _user.Client(_server);
         var id = Guid.NewGuid();
-        await ProblemAssert.IsProblemAsync(await http.GetAsync($"/v1/users/{id}"), HttpStatusCode.NotFound, "user_not_found");
-        await ProblemAssert.IsProblemAsync(await http.GetAsync($"/v1/sessions/{id}"), HttpStatusCode.NotFound, "session_not_found");
-        await ProblemAssert.IsProblemAsync(await http.GetAsync($"/v1/sessions/{id}/participants"), HttpStatusCode.NotFound, "session_not_found");
-        await ProblemAssert.IsProblemAsync(await http.PostAsync($"/v1/sessions/{id}/end", null), HttpStatusCode.NotFound, "session_not_found");
-        await ProblemAssert.IsProblemAsync(await http.PostAsync($"/v1/sessions/{id}/relay-grants", null), HttpStatusCode.NotFound, "session_not_found");
-        await ProblemAssert.IsProblemAsync(await http.PostAsJsonAsync($"/v1/sessions/{id}/invites", new { }), HttpStatusCode.NotFound, "session_not_found");
-        await ProblemAssert.IsProblemAsync(await http.PostAsJsonAsync("/v1/friends/requests", new { userId = id }), HttpStatusCode.NotFound, "user_not_found");
-        await ProblemAssert.IsProblemAsync(await http.PostAsync($"/v1/friends/{id}/accept", null), HttpStatusCode.NotFound, "request_not_found");
-        await ProblemAssert.IsProblemAsync(await http.PostAsync($"/v1/friends/{id}/block", null), HttpStatusCode.NotFound, "user_not_found");
+        await ProblemAssert.IsProblemAsync(await http.GetAsync($"/v1/users/{id}"), HttpStatusCode.NotFound, "user-not-found");
+        await ProblemAssert.IsProblemAsync(await http.GetAsync($"/v1/sessions/{id}"), HttpStatusCode.NotFound, "session-not-found");
+        await ProblemAssert.IsProblemAsync(await http.GetAsync($"/v1/sessions/{id}/participants"), HttpStatusCode.NotFound, "session-not-found");
+        await ProblemAssert.IsProblemAsync(await http.PostAsync($"/v1/sessions/{id}/end", null), HttpStatusCode.NotFound, "session-not-found");
+        await ProblemAssert.IsProblemAsync(await http.PostAsync($"/v1/sessions/{id}/relay-grants", null), HttpStatusCode.NotFound, "session-not-found");
+        await ProblemAssert.IsProblemAsync(await http.PostAsJsonAsync($"/v1/sessions/{id}/invites", new { }), HttpStatusCode.NotFound, "session-not-found");
+        await ProblemAssert.IsProblemAsync(await http.PostAsJsonAsync("/v1/friends/requests", new { userId = id }), HttpStatusCode.NotFound, "user-not-found");
+        await ProblemAssert.IsProblemAsync(await http.PostAsync($"/v1/friends/{id}/accept", null), HttpStatusCode.NotFound, "request-not-found");
+        await ProblemAssert.IsProblemAsync(await http.PostAsync($"/v1/friends/{id}/block", null), HttpStatusCode.NotFound, "user-not-found");
         await ProblemAssert.IsProblemAsync(await http.DeleteAsync($"/v1/friends/{id}"), HttpStatusCode.NotFound);
-        await ProblemAssert.IsProblemAsync(await http.GetAsync($"/v1/friends/{id}/grants"), HttpStatusCode.NotFound, "friend_not_found");
-        await ProblemAssert.IsProblemAsync(await http.PostAsJsonAsync("/v1/invites/redeem", new { code = "nope" }), HttpStatusCode.NotFound, "invite_not_found");
-        await ProblemAssert.IsProblemAsync(await http.PostAsJsonAsync("/v1/invites/redeem", new { code = new string('x', 5000) }), HttpStatusCode.NotFound, "invite_not_found");
-        await ProblemAssert.IsProblemAsync(await http.PostAsJsonAsync("/v1/auth/challenge", new { userId = id }), HttpStatusCode.NotFound, "user_not_found");
-        await ProblemAssert.IsProblemAsync(await http.PostAsJsonAsync("/v1/friends/requests", new { userId = _user.Id }), HttpStatusCode.BadRequest, "self_request");
+        await ProblemAssert.IsProblemAsync(await http.GetAsync($"/v1/friends/{id}/grants"), HttpStatusCode.NotFound, "friend-not-found");
+        await ProblemAssert.IsProblemAsync(await http.PostAsJsonAsync("/v1/invites/redeem", new { code = "nope" }), HttpStatusCode.NotFound, "invite-not-found");
+        await ProblemAssert.IsProblemAsync(await http.PostAsJsonAsync("/v1/invites/redeem", new { code = new string('x', 5000) }), HttpStatusCode.NotFound, "invite-not-found");
+        await ProblemAssert.IsProblemAsync(await http.PostAsJsonAsync("/v1/auth/challenge", new { userId = id }), HttpStatusCode.NotFound, "user-not-found");
+        await ProblemAssert.IsProblemAsync(await http.PostAsJsonAsync("/v1/friends/requests", new { userId = _user.Id }), HttpStatusCode.BadRequest, "self-request");
     }
 
     [Fact]
     public async Task Out_of_range_values_are_400_problems()
     {
         using var http = _user.Client(_server);
-        await ProblemAssert.IsProblemAsync(await http.PostAsJsonAsync("/v1/sessions", new { maxViewers = 0 }), HttpStatusCode.BadRequest, "invalid_max_viewers");
-        await ProblemAssert.IsProblemAsync(await http.PostAsJsonAsync("/v1/sessions", new { maxViewers = 65 }), HttpStatusCode.BadRequest, "invalid_max_viewers");
+        await ProblemAssert.IsProblemAsync(await http.PostAsJsonAsync("/v1/sessions", new { maxViewers = 0 }), HttpStatusCode.BadRequest, "invalid-max-viewers");
+        await ProblemAssert.IsProblemAsync(await http.PostAsJsonAsync("/v1/sessions", new { maxViewers = 65 }), HttpStatusCode.BadRequest, "invalid-max-viewers");
         var sid = (await ProblemAssert.OkJsonAsync(await http.PostAsJsonAsync("/v1/sessions", new { }), HttpStatusCode.Created)).GetProperty("id").GetGuid();
-        await ProblemAssert.IsProblemAsync(await http.PostAsJsonAsync($"/v1/sessions/{sid}/invites", new { expiresInSeconds = 5 }), HttpStatusCode.BadRequest, "invalid_expiry");
-        await ProblemAssert.IsProblemAsync(await http.PostAsJsonAsync($"/v1/sessions/{sid}/invites", new { expiresInSeconds = int.MaxValue }), HttpStatusCode.BadRequest, "invalid_expiry");
-        await ProblemAssert.IsProblemAsync(await http.PostAsJsonAsync($"/v1/sessions/{sid}/invites", new { maxUses = -1 }), HttpStatusCode.BadRequest, "invalid_max_uses");
-        await ProblemAssert.IsProblemAsync(await http.GetAsync("/v1/users"), HttpStatusCode.BadRequest, "missing_query");
-        await ProblemAssert.IsProblemAsync(await http.GetAsync("/v1/users?fingerprint=zz"), HttpStatusCode.BadRequest, "invalid_fingerprint");
-        await ProblemAssert.IsProblemAsync(await http.PostAsJsonAsync("/v1/auth/challenge", new { }), HttpStatusCode.BadRequest, "invalid_request");
+        await ProblemAssert.IsProblemAsync(await http.PostAsJsonAsync($"/v1/sessions/{sid}/invites", new { expiresInSeconds = 5 }), HttpStatusCode.BadRequest, "invalid-expiry");
+        await ProblemAssert.IsProblemAsync(await http.PostAsJsonAsync($"/v1/sessions/{sid}/invites", new { expiresInSeconds = int.MaxValue }), HttpStatusCode.BadRequest, "invalid-expiry");
+        await ProblemAssert.IsProblemAsync(await http.PostAsJsonAsync($"/v1/sessions/{sid}/invites", new { maxUses = -1 }), HttpStatusCode.BadRequest, "invalid-max-uses");
+        await ProblemAssert.IsProblemAsync(await http.GetAsync("/v1/users"), HttpStatusCode.BadRequest, "missing-query");
+        await ProblemAssert.IsProblemAsync(await http.GetAsync("/v1/users?fingerprint=zz"), HttpStatusCode.BadRequest, "invalid-fingerprint");
+        await ProblemAssert.IsProblemAsync(await http.PostAsJsonAsync("/v1/auth/challenge", new { }), HttpStatusCode.BadRequest, "invalid-request");
     }
 
     public static TheoryData<string> BadKeys()
@@ -172,7 +172,7 @@ public sealed class HostileInputTests(PostgresFixture postgres) : IClassFixture<
     public async Task Keys_that_are_not_P256_points_are_refused(string publicKey)
     {
         using var http = _server.CreateClient();
-        await ProblemAssert.IsProblemAsync(await http.PostAsJsonAsync("/v1/users", new { publicKey, nickname = "k" }), HttpStatusCode.BadRequest, "invalid_public_key");
+        await ProblemAssert.IsProblemAsync(await http.PostAsJsonAsync("/v1/users", new { publicKey, nickname = "k" }), HttpStatusCode.BadRequest, "invalid-public-key");
     }
 
     public static TheoryData<string> BadNicknames => new()
@@ -205,7 +205,7 @@ public sealed class HostileInputTests(PostgresFixture postgres) : IClassFixture<
         var body = $"{{\"publicKey\":\"{Convert.ToBase64String(key.ExportSubjectPublicKeyInfo())}\",\"nickname\":\"{escaped}\"}}";
         var response = await http.PostAsync("/v1/users", new StringContent(body, Encoding.UTF8, "application/json"));
         var problem = await ProblemAssert.IsProblemAsync(response, HttpStatusCode.BadRequest);
-        Assert.Contains(problem.GetProperty("code").GetString(), new[] { "invalid_nickname", "malformed_request" });
+        Assert.Contains(problem.GetProperty("code").GetString(), new[] { "invalid-nickname", "malformed-request" });
     }
 
     [Theory]
@@ -215,7 +215,7 @@ public sealed class HostileInputTests(PostgresFixture postgres) : IClassFixture<
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         using var http = _server.CreateClient();
         var response = await http.PostAsJsonAsync("/v1/users", new { publicKey = Convert.ToBase64String(key.ExportSubjectPublicKeyInfo()), nickname });
-        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.BadRequest, "invalid_nickname");
+        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.BadRequest, "invalid-nickname");
     }
 
     public static TheoryData<string, string> GoodNicknames => new()

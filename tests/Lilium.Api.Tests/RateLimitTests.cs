@@ -22,7 +22,7 @@ public sealed class RateLimitTests(PostgresFixture postgres) : IClassFixture<Pos
         }
 
         Assert.Equal(Enumerable.Repeat(HttpStatusCode.NotFound, 5).Concat(Enumerable.Repeat(HttpStatusCode.TooManyRequests, 2)), statuses);
-        await ProblemAssert.IsProblemAsync(limited!, HttpStatusCode.TooManyRequests, "rate_limited");
+        await ProblemAssert.IsProblemAsync(limited!, HttpStatusCode.TooManyRequests, "rate-limited");
         Assert.InRange(limited!.Headers.RetryAfter!.Delta!.Value, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1));
 
         // authenticated endpoints are not under the auth limit
@@ -50,12 +50,12 @@ public sealed class RateLimitTests(PostgresFixture postgres) : IClassFixture<Pos
         {
             var challenge = await user.ChallengeAsync(server);
             var wrong = await http.PostAsJsonAsync("/v1/auth/token", new { challengeId = challenge.GetProperty("challengeId").GetGuid(), signature = Convert.ToBase64String(new byte[64]) });
-            await ProblemAssert.IsProblemAsync(wrong, HttpStatusCode.Unauthorized, "invalid_signature");
+            await ProblemAssert.IsProblemAsync(wrong, HttpStatusCode.Unauthorized, "invalid-signature");
         }
 
         var next = await user.ChallengeAsync(server);
         var blocked = await http.PostAsJsonAsync("/v1/auth/token", new { challengeId = next.GetProperty("challengeId").GetGuid(), signature = user.Sign(next) });
-        await ProblemAssert.IsProblemAsync(blocked, HttpStatusCode.TooManyRequests, "rate_limited");
+        await ProblemAssert.IsProblemAsync(blocked, HttpStatusCode.TooManyRequests, "rate-limited");
         Assert.NotNull(blocked.Headers.RetryAfter);
         await other.LoginAsync(server); // another user from the same address is unaffected
     }

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Lilium.Auth;
+using Lilium.Protocol;
 using Lilium.Testing;
 
 namespace Lilium.Api.Tests;
@@ -55,19 +56,19 @@ public sealed class RelayFeedTests(PostgresFixture postgres) : IClassFixture<Pos
         // Only a relay credential reads the feed: no token, a user's token and a relay grant are all refused.
         using (var anonymous = _server.CreateClient())
         {
-            await ProblemAssert.IsProblemAsync(await anonymous.GetAsync($"/v1/relay/revocations?since={since}"), HttpStatusCode.Unauthorized, "invalid_relay_credential");
+            await ProblemAssert.IsProblemAsync(await anonymous.GetAsync($"/v1/relay/revocations?since={since}"), HttpStatusCode.Unauthorized, "invalid-relay-credential");
         }
 
-        await ProblemAssert.IsProblemAsync(await hostHttp.GetAsync($"/v1/relay/revocations?since={since}"), HttpStatusCode.Unauthorized, "invalid_relay_credential");
+        await ProblemAssert.IsProblemAsync(await hostHttp.GetAsync($"/v1/relay/revocations?since={since}"), HttpStatusCode.Unauthorized, "invalid-relay-credential");
         var grant = (await ProblemAssert.OkJsonAsync(await hostHttp.PostAsync($"/v1/sessions/{sid}/relay-grants", null))).GetProperty("token").GetString();
         using (var withGrant = _server.CreateClient(grant))
         {
-            await ProblemAssert.IsProblemAsync(await withGrant.GetAsync($"/v1/relay/revocations?since={since}"), HttpStatusCode.Unauthorized, "invalid_relay_credential");
+            await ProblemAssert.IsProblemAsync(await withGrant.GetAsync($"/v1/relay/revocations?since={since}"), HttpStatusCode.Unauthorized, "invalid-relay-credential");
         }
 
         using (var relay = Relay())
         {
-            await ProblemAssert.IsProblemAsync(await relay.GetAsync("/v1/relay/revocations?since=soon"), HttpStatusCode.BadRequest, "invalid_since");
+            await ProblemAssert.IsProblemAsync(await relay.GetAsync("/v1/relay/revocations?since=soon"), HttpStatusCode.BadRequest, "invalid-since");
         }
 
         // kick
@@ -85,25 +86,25 @@ public sealed class RelayFeedTests(PostgresFixture postgres) : IClassFixture<Pos
         // a relay reports a departure: the participation ends
         await ProblemAssert.OkJsonAsync(await hostHttp.PostAsJsonAsync($"/v1/sessions/{sid}/participants", new { userId = viewer.Id }));
         await ProblemAssert.OkJsonAsync(await viewerHttp.PostAsync($"/v1/sessions/{sid}/relay-grants", null));
-        await ProblemAssert.IsProblemAsync(await hostHttp.PostAsJsonAsync("/v1/relay/departures", new { session = sid, user = viewer.Id }), HttpStatusCode.Unauthorized, "invalid_relay_credential");
+        await ProblemAssert.IsProblemAsync(await hostHttp.PostAsJsonAsync("/v1/relay/departures", new { session = sid, user = viewer.Id }), HttpStatusCode.Unauthorized, "invalid-relay-credential");
         using (var relay = Relay())
         {
-            await ProblemAssert.IsProblemAsync(await relay.PostAsJsonAsync("/v1/relay/departures", new { session = sid }), HttpStatusCode.BadRequest, "invalid_departure");
+            await ProblemAssert.IsProblemAsync(await relay.PostAsJsonAsync("/v1/relay/departures", new { session = sid }), HttpStatusCode.BadRequest, "invalid-departure");
             Assert.Equal(HttpStatusCode.NoContent, (await relay.PostAsJsonAsync("/v1/relay/departures", new { session = sid, user = viewer.Id })).StatusCode);
         }
 
-        await ProblemAssert.IsProblemAsync(await viewerHttp.PostAsync($"/v1/sessions/{sid}/relay-grants", null), HttpStatusCode.Forbidden, "not_admitted");
+        await ProblemAssert.IsProblemAsync(await viewerHttp.PostAsync($"/v1/sessions/{sid}/relay-grants", null), HttpStatusCode.Forbidden, "not-admitted");
 
         // session end
         await ProblemAssert.OkJsonAsync(await hostHttp.PostAsync($"/v1/sessions/{sid}/end", null));
         Assert.Contains(await FeedAsync(since), e => e.GetProperty("kind").GetString() == "session-ended" && e.GetProperty("session").GetGuid() == sid);
 
         // logout: the login's refresh tokens stop working, the feed tells the relays to drop the user's peers
-        await ProblemAssert.IsProblemAsync(await viewerHttp.PostAsJsonAsync("/v1/auth/logout", new { refreshToken = host.RefreshToken }), HttpStatusCode.BadRequest, "invalid_token");
+        await ProblemAssert.IsProblemAsync(await viewerHttp.PostAsJsonAsync("/v1/auth/logout", new { refreshToken = host.RefreshToken }), HttpStatusCode.BadRequest, "invalid-request");
         Assert.Equal(HttpStatusCode.NoContent, (await viewerHttp.PostAsJsonAsync("/v1/auth/logout", new { refreshToken = viewer.RefreshToken })).StatusCode);
         using (var anonymous = _server.CreateClient())
         {
-            await ProblemAssert.IsProblemAsync(await anonymous.PostAsJsonAsync("/v1/auth/refresh", new { refreshToken = viewer.RefreshToken }), HttpStatusCode.Unauthorized, "refresh_revoked");
+            await ProblemAssert.IsProblemAsync(await anonymous.PostAsJsonAsync("/v1/auth/refresh", new { refreshToken = viewer.RefreshToken }), HttpStatusCode.Unauthorized, "refresh-revoked");
         }
 
         Assert.Contains(await FeedAsync(since), e => e.GetProperty("kind").GetString() == "user-revoked" && e.GetProperty("user").GetGuid() == viewer.Id);

@@ -1,5 +1,6 @@
 using System.Text;
 using Lilium.Auth;
+using Lilium.Protocol;
 
 namespace Lilium.Auth.Tests;
 

@@ -1,12 +1,13 @@
 using System.Text;
 using System.Text.Json.Nodes;
-using Lilium.Auth;
+using Lilium.Protocol;
 using Lilium.Client.Api;
 using Lilium.Client.Chat;
 using Lilium.Client.Media;
 using Lilium.Client.Signaling;
 using Lilium.Input;
 using Lilium.Testing;
+using Lilium.Protocol.Signaling;
 
 namespace Lilium.Client.Tests;
 
@@ -101,13 +102,7 @@ public sealed class EndToEndTests(LocalStack stack, Xunit.Abstractions.ITestOutp
 
         // Grants: persisted and pushed over signaling, enforced at the relay over the control channel.
         Assert.Equal(InputPermissions.Mouse, await alice.Api.SetGrantsAsync(bob.Id, InputPermissions.Mouse));
-        var updated = await alice.Signaling.RequestAsync(new JsonObject
-        {
-            ["action"] = "grant.update",
-            ["session"] = session.Id.ToString(),
-            ["viewer"] = bob.Id.ToString(),
-            ["mouse"] = true,
-        });
+        var updated = await alice.Signaling.RequestAsync(new ToServer.GrantUpdate(bob.Id, new PermissionSet(Mouse: true), session.Id));
         output.WriteLine("host got " + updated);
         Assert.Equal("grant.updated", updated.Action);
         Assert.Equal(1, updated.Int("delivered"));

@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using Lilium.Auth;
+using Lilium.Protocol;
 using Lilium.Client.Api;
 using Lilium.Client.Media;
 using Lilium.Client.Signaling;

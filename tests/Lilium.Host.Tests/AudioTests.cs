@@ -2,6 +2,7 @@ using Lilium.Auth;
 using Lilium.Client.Capture;
 using Lilium.Client.Codecs;
 using Lilium.Client.Media;
+using Lilium.Protocol;
 
 namespace Lilium.Host.Tests;
 

@@ -1,5 +1,5 @@
-using Lilium.Auth;
 using Lilium.Cli;
+using Lilium.Protocol;
 using Spectre.Console;
 
 namespace Lilium.Host.Tests;

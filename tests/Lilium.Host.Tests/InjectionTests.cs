@@ -3,6 +3,7 @@ using Lilium.Client.Capture;
 using Lilium.Client.Injection;
 using Lilium.Client.Media;
 using Lilium.Input;
+using Lilium.Protocol;
 
 namespace Lilium.Host.Tests;
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Amazon.CDK.Assertions;
+using Lilium.Protocol.Signaling;
 
 namespace Lilium.Infra.Tests;
 
@@ -305,5 +306,21 @@ public sealed class StackTemplateTests(SynthesizedStack stack) : IClassFixture<S
         {
             File.Delete(file);
         }
+    }
+
+    // Here, not in a class of its own: a second SynthesizedStack fixture would drive the one jsii runtime from two
+    // threads at once, which breaks it.
+    [Fact]
+    public void The_websocket_routes_are_the_protocols_client_actions_plus_connect_disconnect_and_default()
+    {
+        var api = stack.OfType("AWS::ApiGatewayV2::Api").Single(a => a.Properties.GetProperty("ProtocolType").GetString() == "WEBSOCKET");
+        Assert.Equal("$request.body.action", api.Properties.GetProperty("RouteSelectionExpression").GetString());
+        var routes = stack.OfType("AWS::ApiGatewayV2::Route")
+            .Where(r => r.Properties.GetProperty("ApiId").GetProperty("Ref").GetString() == api.Id)
+            .Select(r => r.Properties.GetProperty("RouteKey").GetString()!)
+            .Order(StringComparer.Ordinal)
+            .ToArray();
+        string[] expected = [.. SignalingProtocol.ClientActions.Concat(["$connect", "$disconnect", "$default"]).Order(StringComparer.Ordinal)];
+        Assert.Equal(expected, routes);
     }
 }

@@ -1,4 +1,4 @@
-using Lilium.Auth;
+using Lilium.Protocol;
 using Lilium.Input;
 
 namespace Lilium.Input.Tests;

@@ -1,4 +1,5 @@
 using Lilium.Input;
+using Lilium.Protocol;
 
 namespace Lilium.Input.Tests;
 
@@ -51,14 +52,14 @@ public sealed class InputWireTests
         Assert.False(InputWire.TryValidate(bytes, out _));
         Assert.False(InputEvent.TryRead(bytes, out var e, out _));
         Assert.Null(e);
-        Assert.Equal(InputVerdict.Malformed, new InputGate(Auth.InputPermissionsExtensions.ValidMask).Check(bytes));
+        Assert.Equal(InputVerdict.Malformed, new InputGate(InputPermissionsExtensions.ValidMask).Check(bytes));
     }
 
     [Fact]
     public void Random_bytes_never_throw()
     {
         var rng = new Random(3);
-        var gate = new InputGate(Auth.InputPermissionsExtensions.ValidMask);
+        var gate = new InputGate(InputPermissionsExtensions.ValidMask);
         for (var i = 0; i < 100_000; i++)
         {
             var bytes = new byte[rng.Next(0, 24)];

@@ -6,6 +6,7 @@ using System.Text;
 using System.Text.Json;
 using Lilium.Auth;
 using Lilium.Testing;
+using Lilium.Protocol;
 
 namespace Lilium.Lambda.Tests;
 

@@ -4,6 +4,7 @@ using Lilium.Auth;
 using Lilium.Client.Media;
 using Lilium.Input;
 using Lilium.Testing;
+using Lilium.Protocol;
 
 namespace Lilium.Relay.Tests;
 
@@ -46,7 +47,7 @@ public sealed class AiortcInputInteropTests(RelayFixture relay, Xunit.Abstractio
         Assert.Contains("grant.applied", control);
         var applied = root.GetProperty("grant_applied");
         Assert.Equal(viewerUser.ToString(), applied.GetProperty("viewer").GetString());
-        Assert.False(applied.GetProperty("mouse").GetBoolean());
+        Assert.False(applied.GetProperty("permissions").GetProperty("mouse").GetBoolean());
         Assert.Equal(1, applied.GetProperty("peers").GetInt32());
         Assert.Equal(InputPermissions.None, relay.Registry.FindSession(session)?.PermissionsFor(viewerUser, InputPermissions.Mouse) ?? InputPermissions.None);
     }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Lilium.Auth;
 using Lilium.Client.Media;
 using Lilium.Input;
+using Lilium.Protocol;
 
 namespace Lilium.Relay.Tests;
 

@@ -5,6 +5,7 @@ using Lilium.Relay.Sessions;
 using Lilium.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
+using Lilium.Protocol;
 
 namespace Lilium.Relay.Tests;
 

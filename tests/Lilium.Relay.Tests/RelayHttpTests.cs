@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using Lilium.Auth;
+using Lilium.Protocol;
 
 namespace Lilium.Relay.Tests;
 

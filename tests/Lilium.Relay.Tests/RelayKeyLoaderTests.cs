@@ -1,4 +1,5 @@
 using Lilium.Auth;
+using Lilium.Protocol;
 using Lilium.Relay.Auth;
 using Microsoft.Extensions.Configuration;
 

@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using Lilium.Auth;
 using Lilium.WebRtc.Rtp;
 using Lilium.WebRtc.Srtp;
+using Lilium.WebRtc;
 
 namespace Lilium.Relay.Tests;
 
@@ -116,7 +117,7 @@ public sealed class RelayLoadTests(RelayFixture relay, Xunit.Abstractions.ITestO
             {
                 var n = await viewer.Socket.ReceiveAsync(buffer, SocketFlags.None, stop);
                 var now = Stopwatch.GetTimestamp();
-                if (!RtpHeader.IsRtpOrRtcp(buffer.AsSpan(0, n)) || RtpHeader.IsRtcp(buffer.AsSpan(0, n))
+                if (PacketDemux.Classify(buffer.AsSpan(0, n)) != PacketKind.Rtp
                     || !srtp.TryUnprotectRtp(buffer, n, out var plain) || !RtpHeader.TryParse(buffer.AsSpan(0, plain), out var header))
                 {
                     continue;

@@ -2,6 +2,7 @@ using Lilium.Auth;
 using Lilium.Data.Friends;
 using Lilium.Data.Sessions;
 using Lilium.Testing;
+using Lilium.Protocol;
 
 namespace Lilium.Signaling.Tests;
 
@@ -212,7 +213,7 @@ public sealed class SessionSignalingTests(PostgresFixture postgres, AwsEndpointF
         await using var pair = await HostAndFriendAsync();
         var (host, viewer, session, h, v) = pair;
 
-        await h.SendAsync(new { v = 1, action = "grant.update", id = "g", session = session.Id, viewer = viewer.Id, keyboard = true, mouse = true, controller = false, immersion = false });
+        await h.SendAsync(new { v = 1, action = "grant.update", id = "g", session = session.Id, viewer = viewer.Id, permissions = new { keyboard = true, mouse = true, controller = false, immersion = false } });
         var ack = await h.WaitForAsync("grant.updated", "g");
         Assert.Equal(1, ack.GetProperty("delivered").GetInt32());
         var pushed = await v.WaitForAsync("grant.updated");
@@ -225,12 +226,12 @@ public sealed class SessionSignalingTests(PostgresFixture postgres, AwsEndpointF
         Assert.Equal(InputPermissions.Keyboard | InputPermissions.Mouse, await new FriendGrantRepository(_world.Data).GetAsync(host.Id, viewer.Id));
 
         // The viewer is not the host; wrong types are refused; strangers get no grants.
-        await v.SendAsync(new { v = 1, action = "grant.update", id = "g2", session = session.Id, viewer = host.Id, keyboard = true });
+        await v.SendAsync(new { v = 1, action = "grant.update", id = "g2", session = session.Id, viewer = host.Id, permissions = new { keyboard = true } });
         Assert.Equal("not-host", TestClient.Str(await v.WaitForAsync("error", "g2"), "code"));
-        await h.SendAsync(new { v = 1, action = "grant.update", id = "g3", viewer = viewer.Id, keyboard = "yes" });
+        await h.SendAsync(new { v = 1, action = "grant.update", id = "g3", viewer = viewer.Id, permissions = new { keyboard = "yes" } });
         Assert.Equal("bad-request", TestClient.Str(await h.WaitForAsync("error", "g3"), "code"));
         var stranger = await _world.NewUserAsync("stranger");
-        await h.SendAsync(new { v = 1, action = "grant.update", id = "g4", viewer = stranger.Id, mouse = true });
+        await h.SendAsync(new { v = 1, action = "grant.update", id = "g4", viewer = stranger.Id, permissions = new { mouse = true } });
         Assert.Equal("not-friends", TestClient.Str(await h.WaitForAsync("error", "g4"), "code"));
         Assert.Equal(InputPermissions.Keyboard | InputPermissions.Mouse, await new FriendGrantRepository(_world.Data).GetAsync(host.Id, viewer.Id));
     }

@@ -1,11 +1,12 @@
 using System.Text.Json.Nodes;
+using Lilium.Auth;
 using Lilium.Client;
 using Lilium.Client.Api;
 using Lilium.Client.Chat;
 using Lilium.Client.Media;
 using Lilium.Client.Signaling;
 using Lilium.Input;
-using Lilium.Auth;
+using Lilium.Protocol;
 using Microsoft.Playwright;
 using MouseButton = Lilium.Input.MouseButton;
 

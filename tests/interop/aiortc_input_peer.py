@@ -83,7 +83,7 @@ async def host(args):
     try:
         await asyncio.wait_for(enough.wait(), args.seconds)
         control.send(json.dumps({"type": "grant", "viewer": result["viewers"][0],
-                                 "keyboard": False, "mouse": False, "controller": False, "immersion": False}))
+                                 "permissions": {"keyboard": False, "mouse": False, "controller": False, "immersion": False}}))
         await asyncio.wait_for(applied.wait(), 5)
     except asyncio.TimeoutError:
         pass

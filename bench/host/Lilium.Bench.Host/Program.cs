@@ -1,12 +1,13 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json;
 using Lilium.Auth;
 using Lilium.Client.Capture;
 using Lilium.Client.Codecs;
 using Lilium.Client.Media;
+using Lilium.Protocol;
 using Lilium.Testing;
 
 // make bench-host: an Xvfb screen at 1920x1080 with moving colour blocks (painted from a second X

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Lilium.Auth;
+using Lilium.Protocol;
 using Lilium.Client.Media;
 using Lilium.Input;
 using Lilium.Testing;

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Lilium.WebRtc.Dtls;
 using Lilium.WebRtc.Ice;
+using Lilium.WebRtc;
 
 /// <summary>
 /// A connected synthetic peer of either SFU under test: its UDP socket, its SRTP keys, the SFU's media address, and
@@ -13,7 +14,7 @@ internal sealed record BenchPeer(Socket Socket, SrtpKeyingMaterial Keys, IPEndPo
     /// <summary>Answers a Binding request from the SFU, if this peer has an answerer and the datagram is one.</summary>
     public void AnswerIfCheck(ReadOnlySpan<byte> datagram)
     {
-        if (Answerer is null || datagram.Length == 0 || datagram[0] > 3)
+        if (Answerer is null || PacketDemux.Classify(datagram) != PacketKind.Stun)
         {
             return;
         }

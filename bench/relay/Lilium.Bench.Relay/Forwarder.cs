@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using Lilium.WebRtc.Native;
+using Lilium.WebRtc;
 
 /// <summary>
 /// The floor (<c>Lilium.Bench.Relay.dll --forwarder PORT</c>, pinned to the SFU's core like the SFUs): a process that
@@ -92,7 +93,7 @@ internal sealed unsafe partial class Forwarder : IDisposable
             {
                 Register(first);
             }
-            else if (first is >= 0x80 and < 0xC0 && _hasPublisher && new ReadOnlySpan<byte>(_from, SockAddrSize).SequenceEqual(new ReadOnlySpan<byte>(_publisher, SockAddrSize)))
+            else if (PacketDemux.Classify(new ReadOnlySpan<byte>(_buffer, n)) is PacketKind.Rtp or PacketKind.Rtcp && _hasPublisher && new ReadOnlySpan<byte>(_from, SockAddrSize).SequenceEqual(new ReadOnlySpan<byte>(_publisher, SockAddrSize)))
             {
                 FanOut(n);
             }

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Collections;
 using Lilium.WebRtc.Rtp;
 using Lilium.WebRtc.Srtp;
+using Lilium.WebRtc;
 
 /// <summary>
 /// One subscriber: marks every publisher sequence number it receives and samples latency. The <see cref="ReceivePool"/>
@@ -48,7 +49,7 @@ internal sealed class Subscriber(BenchPeer peer, SendLog sent) : IDisposable
     public void OnDatagram(Span<byte> datagram, long arrivalUnixNs)
     {
         peer.AnswerIfCheck(datagram);
-        if (datagram.Length < 12 || !RtpHeader.IsRtpOrRtcp(datagram) || RtpHeader.IsRtcp(datagram))
+        if (datagram.Length < 12 || PacketDemux.Classify(datagram) != PacketKind.Rtp)
         {
             return;
         }

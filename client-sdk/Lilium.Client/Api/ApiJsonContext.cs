@@ -17,7 +17,7 @@ namespace Lilium.Client.Api;
 [JsonSerializable(typeof(RegisterBody))]
 [JsonSerializable(typeof(FriendRequestBody))]
 [JsonSerializable(typeof(FriendshipReply))]
-[JsonSerializable(typeof(GrantsWire))]
+[JsonSerializable(typeof(Lilium.Protocol.PermissionSet))]
 [JsonSerializable(typeof(CreateSessionBody))]
 [JsonSerializable(typeof(CreateInviteBody))]
 [JsonSerializable(typeof(RedeemBody))]

@@ -1,4 +1,4 @@
-using Lilium.Auth;
+using Lilium.Protocol;
 
 namespace Lilium.Client.Api;
 
@@ -61,16 +61,6 @@ internal sealed record FriendRequestBody(Guid UserId);
 
 internal sealed record FriendshipReply(Guid UserId, string Status);
 
-internal sealed record GrantsWire(bool Keyboard, bool Mouse, bool Controller, bool Immersion)
-{
-    public InputPermissions ToPermissions() =>
-        (Keyboard ? InputPermissions.Keyboard : 0) | (Mouse ? InputPermissions.Mouse : 0)
-        | (Controller ? InputPermissions.Controller : 0) | (Immersion ? InputPermissions.Immersion : 0);
-
-    public static GrantsWire From(InputPermissions p) => new(
-        p.HasFlag(InputPermissions.Keyboard), p.HasFlag(InputPermissions.Mouse), p.HasFlag(InputPermissions.Controller), p.HasFlag(InputPermissions.Immersion));
-}
-
 internal sealed record CreateSessionBody(int? MaxViewers);
 
 internal sealed record CreateInviteBody(int? ExpiresInSeconds, int? MaxUses);
@@ -79,6 +69,6 @@ internal sealed record RedeemBody(string Code);
 
 internal sealed record RedeemReply(Guid SessionId, string Outcome);
 
-internal sealed record RelayGrantReply(string Token, Guid SessionId, string Role, GrantsWire Permissions, DateTimeOffset ExpiresAt);
+internal sealed record RelayGrantReply(string Token, Guid SessionId, string Role, PermissionSet Permissions, DateTimeOffset ExpiresAt);
 
 internal sealed record EmptyBody;

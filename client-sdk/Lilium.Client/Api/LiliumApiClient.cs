@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json.Serialization.Metadata;
-using Lilium.Auth;
+using Lilium.Protocol;
 
 namespace Lilium.Client.Api;
 
@@ -114,11 +114,11 @@ public sealed class LiliumApiClient : IDisposable
 
     /// <summary>The input the caller lets this friend use in the caller's sessions.</summary>
     public async Task<InputPermissions> GetGrantsAsync(Guid friendId, CancellationToken cancellationToken = default) =>
-        (await GetAsync($"v1/friends/{friendId}/grants", ApiJsonContext.Default.GrantsWire, cancellationToken)).ToPermissions();
+        (await GetAsync($"v1/friends/{friendId}/grants", ApiJsonContext.Default.PermissionSet, cancellationToken)).ToFlags();
 
     /// <summary>Sets the input the caller lets this friend use.</summary>
     public async Task<InputPermissions> SetGrantsAsync(Guid friendId, InputPermissions permissions, CancellationToken cancellationToken = default) =>
-        (await SendAsync(HttpMethod.Put, $"v1/friends/{friendId}/grants", GrantsWire.From(permissions), ApiJsonContext.Default.GrantsWire, ApiJsonContext.Default.GrantsWire, true, cancellationToken))!.ToPermissions();
+        (await SendAsync(HttpMethod.Put, $"v1/friends/{friendId}/grants", PermissionSet.From(permissions), ApiJsonContext.Default.PermissionSet, ApiJsonContext.Default.PermissionSet, true, cancellationToken))!.ToFlags();
 
     /// <summary>Starts hosting a session.</summary>
     public async Task<SessionInfo> CreateSessionAsync(int? maxViewers = null, CancellationToken cancellationToken = default) =>
@@ -144,12 +144,12 @@ public sealed class LiliumApiClient : IDisposable
     /// <summary>
     /// A relay grant for the session: host for its host, viewer (with the host's input grant) for someone the host
     /// admitted (<c>join.accept</c>, <see cref="AdmitViewerAsync"/>) or who redeemed an invite, while still a participant;
-    /// otherwise a <see cref="LiliumProblemException"/> (403 <c>not_admitted</c>, or 404 <c>session_not_found</c>).
+    /// otherwise a <see cref="LiliumProblemException"/> (403 <c>not-admitted</c>, or 404 <c>session-not-found</c>).
     /// </summary>
     public async Task<RelayGrant> IssueRelayGrantAsync(Guid sessionId, CancellationToken cancellationToken = default)
     {
         var reply = (await SendAsync(HttpMethod.Post, $"v1/sessions/{sessionId}/relay-grants", new EmptyBody(), ApiJsonContext.Default.EmptyBody, ApiJsonContext.Default.RelayGrantReply, true, cancellationToken))!;
-        return new RelayGrant(reply.Token, reply.SessionId, reply.Role, reply.Permissions.ToPermissions(), reply.ExpiresAt);
+        return new RelayGrant(reply.Token, reply.SessionId, reply.Role, reply.Permissions.ToFlags(), reply.ExpiresAt);
     }
 
     /// <summary>
@@ -158,7 +158,7 @@ public sealed class LiliumApiClient : IDisposable
     /// </summary>
     public async Task<InputPermissions> AdmitViewerAsync(Guid sessionId, Guid userId, CancellationToken cancellationToken = default) =>
         (await SendAsync(HttpMethod.Post, $"v1/sessions/{sessionId}/participants", new FriendRequestBody(userId), ApiJsonContext.Default.FriendRequestBody,
-            ApiJsonContext.Default.RelayGrantReply, true, cancellationToken))!.Permissions.ToPermissions();
+            ApiJsonContext.Default.RelayGrantReply, true, cancellationToken))!.Permissions.ToFlags();
 
     /// <summary>The host removes (kicks) a viewer; with the caller's own id, the caller leaves. The relay drops their media within a second.</summary>
     public Task RemoveParticipantAsync(Guid sessionId, Guid userId, CancellationToken cancellationToken = default) =>

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using Lilium.Client.Signaling;
+using Lilium.Protocol.Signaling;
 
 namespace Lilium.Client.Chat;
 
@@ -62,7 +63,7 @@ public sealed class ChatClient(SignalingClient signaling, ChatIdentity me, Func<
         _opening[friend] = (pending, done);
         try
         {
-            await signaling.RequestAsync(new JsonObject { ["action"] = "chat.hello", ["to"] = friend.ToString(), ["key"] = Convert.ToBase64String(pending.Hello.ToBytes()) }, cancellationToken: cancellationToken);
+            await signaling.RequestAsync(new ToServer.ChatHello(friend, Convert.ToBase64String(pending.Hello.ToBytes())), cancellationToken: cancellationToken);
             _sessions[friend] = await done.Task.WaitAsync(TimeSpan.FromSeconds(10), cancellationToken);
         }
         catch (TimeoutException ex)
@@ -82,24 +83,19 @@ public sealed class ChatClient(SignalingClient signaling, ChatIdentity me, Func<
         await OpenAsync(friend, cancellationToken);
         var session = _sessions[friend];
         var ciphertext = session.Seal(Encoding.UTF8.GetBytes(text));
-        var receipt = await signaling.RequestAsync(new JsonObject { ["action"] = "chat.msg", ["to"] = friend.ToString(), ["ciphertext"] = Convert.ToBase64String(ciphertext) }, cancellationToken: cancellationToken);
-        return (int)(receipt.Int("delivered") ?? 0);
+        var receipt = await signaling.RequestAsync(new ToServer.ChatMsg(friend, Convert.ToBase64String(ciphertext)), cancellationToken: cancellationToken);
+        return receipt.As<ToClient.ChatReceipt>()?.Delivered ?? 0;
     }
 
     private void OnMessage(SignalingMessage message)
     {
-        if (message.Guid("from") is not { } from)
-        {
-            return;
-        }
-
         switch (message.Action)
         {
-            case "chat.hello" when message.String("key") is { } key:
-                _background.Enqueue(OnHandshakeAsync(from, key));
+            case Actions.ChatHello when message.As<ToClient.ChatHello>() is { } hello:
+                _background.Enqueue(OnHandshakeAsync(hello.From, hello.Key));
                 break;
-            case "chat.msg" when message.String("ciphertext") is { } ciphertext:
-                OnCiphertext(from, ciphertext, message.String("msgId"));
+            case Actions.ChatMsg when message.As<ToClient.ChatMsg>() is { } chat:
+                OnCiphertext(chat.From, chat.Ciphertext, chat.MsgId);
                 break;
         }
     }
@@ -143,7 +139,7 @@ public sealed class ChatClient(SignalingClient signaling, ChatIdentity me, Func<
                 }
 
                 _sessions[from] = answer.Session;
-                await signaling.SendAsync(new JsonObject { ["action"] = "chat.hello", ["to"] = from.ToString(), ["key"] = Convert.ToBase64String(answer.Ack.ToBytes()) });
+                await signaling.SendAsync(new ToServer.ChatHello(from, Convert.ToBase64String(answer.Ack.ToBytes())));
             }
             catch (LiliumException)
             {
@@ -182,7 +178,7 @@ public sealed class ChatClient(SignalingClient signaling, ChatIdentity me, Func<
     {
         try
         {
-            await signaling.SendAsync(new JsonObject { ["action"] = "chat.ack", ["to"] = to.ToString(), ["msgId"] = messageId });
+            await signaling.SendAsync(new ToServer.ChatAck(to, messageId));
         }
         catch (LiliumException)
         {

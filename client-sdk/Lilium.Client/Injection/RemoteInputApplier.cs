@@ -1,4 +1,5 @@
 using Lilium.Client.Media;
+using Lilium.Protocol;
 
 namespace Lilium.Client.Injection;
 
@@ -28,9 +29,9 @@ public sealed class RemoteInputApplier : IAsyncDisposable
     public long Applied => Interlocked.Read(ref _applied);
 
     /// <summary>Call after changing a viewer's grant: a narrowed grant drops whatever it no longer allows (held keys are released).</summary>
-    public void OnGrantChanged(Guid viewer, Auth.InputPermissions now)
+    public void OnGrantChanged(Guid viewer, InputPermissions now)
     {
-        if (now != (Auth.InputPermissions.Keyboard | Auth.InputPermissions.Mouse | Auth.InputPermissions.Controller | Auth.InputPermissions.Immersion))
+        if (now != (InputPermissions.Keyboard | InputPermissions.Mouse | InputPermissions.Controller | InputPermissions.Immersion))
         {
             _injector.Release(viewer);
         }

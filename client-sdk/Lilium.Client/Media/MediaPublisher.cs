@@ -4,7 +4,8 @@ using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Threading.Channels;
-using Lilium.Auth;
+using Lilium.Protocol;
+using Lilium.Protocol.Control;
 using Lilium.Input;
 using Lilium.WebRtc.DataChannels;
 using Lilium.WebRtc.Rtcp;
@@ -111,8 +112,8 @@ public sealed class MediaPublisher : IAsyncDisposable
             DataChannel? control = null;
             if (peer.DataChannels is { } channels)
             {
-                input = await channels.OpenAsync(new DataChannelParameters { Label = "input", Protocol = "lilium-input/1" }, cancellationToken);
-                control = await channels.OpenAsync(new DataChannelParameters { Label = "control", Protocol = "lilium-control/1" }, cancellationToken);
+                input = await channels.OpenAsync(new DataChannelParameters { Label = DataChannels.InputLabel, Protocol = DataChannels.InputProtocol }, cancellationToken);
+                control = await channels.OpenAsync(new DataChannelParameters { Label = DataChannels.ControlLabel, Protocol = DataChannels.ControlProtocol }, cancellationToken);
             }
 
             var publisher = new MediaPublisher(peer, spec, input, control);
@@ -227,15 +228,7 @@ public sealed class MediaPublisher : IAsyncDisposable
 
         var waiter = new TaskCompletionSource<GrantApplied>(TaskCreationOptions.RunContinuationsAsynchronously);
         _pendingGrants[viewer] = waiter;
-        var json = JsonSerializer.Serialize(new ControlWire
-        {
-            Type = "grant",
-            Viewer = viewer,
-            Keyboard = permissions.HasFlag(InputPermissions.Keyboard),
-            Mouse = permissions.HasFlag(InputPermissions.Mouse),
-            Controller = permissions.HasFlag(InputPermissions.Controller),
-            Immersion = permissions.HasFlag(InputPermissions.Immersion),
-        }, ClientJsonContext.Default.ControlWire);
+        var json = ControlMessage.WithPermissions(ControlTypes.Grant, viewer, permissions).ToJson();
         if (!channels.Send(_control, json))
         {
             throw new LiliumException("The control channel is closed.");
@@ -257,31 +250,21 @@ public sealed class MediaPublisher : IAsyncDisposable
         }
         else if (ReferenceEquals(channel, _control) && message.IsText)
         {
-            ControlWire? control;
-            try
-            {
-                control = JsonSerializer.Deserialize(message.Data, ClientJsonContext.Default.ControlWire);
-            }
-            catch (JsonException)
+            if (ControlMessage.TryParse(message.Data) is not { Viewer: { } who } control)
             {
                 return;
             }
 
-            if (control?.Viewer is not { } who)
-            {
-                return;
-            }
-
-            var permissions = control.Permissions;
+            var permissions = control.Permissions?.ToFlags() ?? InputPermissions.None;
             switch (control.Type)
             {
-                case "grant.applied" when _pendingGrants.TryRemove(who, out var waiter):
+                case ControlTypes.GrantApplied when _pendingGrants.TryRemove(who, out var waiter):
                     waiter.TrySetResult(new GrantApplied(who, permissions, control.Peers ?? 0, control.Released ?? 0));
                     break;
-                case "viewer.joined":
+                case ControlTypes.ViewerJoined:
                     ViewerJoined?.Invoke(new ViewerPresence(who, control.Peer ?? Guid.Empty, permissions));
                     break;
-                case "viewer.left":
+                case ControlTypes.ViewerLeft:
                     ViewerLeft?.Invoke(new ViewerPresence(who, control.Peer ?? Guid.Empty, permissions));
                     break;
             }

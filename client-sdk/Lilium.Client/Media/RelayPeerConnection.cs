@@ -13,6 +13,7 @@ using Lilium.WebRtc.Sctp;
 using Lilium.WebRtc.Sdp;
 using Lilium.WebRtc.Srtp;
 using Lilium.WebRtc.Stun;
+using Lilium.WebRtc;
 
 namespace Lilium.Client.Media;
 
@@ -305,9 +306,9 @@ internal sealed class RelayPeerConnection : IAsyncDisposable
     private void Dispatch(byte[] buffer, int length)
     {
         var datagram = buffer.AsSpan(0, length);
-        switch (datagram[0])
+        switch (PacketDemux.Classify(datagram))
         {
-            case <= 3:
+            case PacketKind.Stun:
                 if (StunMessage.TryParse(datagram, out var message)
                     && message.Type is StunMessageType.BindingSuccess or StunMessageType.BindingError
                     && _checks.TryGetValue(Key(message.TransactionId), out var waiter))
@@ -316,17 +317,17 @@ internal sealed class RelayPeerConnection : IAsyncDisposable
                 }
 
                 break;
-            case >= 20 and <= 63:
+            case PacketKind.Dtls:
                 _dtls.Feed(datagram);
                 break;
-            case >= 128 and <= 191:
+            case PacketKind.Rtp or PacketKind.Rtcp:
                 var inbound = Volatile.Read(ref _inbound);
                 if (inbound is null)
                 {
                     return;
                 }
 
-                if (RtpHeader.IsRtcp(datagram))
+                if (PacketDemux.Classify(datagram) == PacketKind.Rtcp)
                 {
                     if (inbound.TryUnprotectRtcp(buffer, length, out var plain))
                     {

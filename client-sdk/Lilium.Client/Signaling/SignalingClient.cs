@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
+using Lilium.Protocol.Signaling;
 
 namespace Lilium.Client.Signaling;
 
@@ -11,7 +12,7 @@ namespace Lilium.Client.Signaling;
 /// The WebSocket API client: connects with a fresh access token, keeps the connection alive
 /// (<c>ping</c> every 30 s), reconnects after a drop with exponential backoff and jitter (a new
 /// token each time), delivers server messages in order on <see cref="Messages"/>, and correlates
-/// requests with their replies by <c>id</c> (<see cref="RequestAsync"/>).
+/// requests with their replies by <c>id</c> (<see cref="RequestAsync(WireMessage, TimeSpan?, CancellationToken)"/>).
 /// </summary>
 public sealed class SignalingClient : IAsyncDisposable
 {
@@ -73,11 +74,19 @@ public sealed class SignalingClient : IAsyncDisposable
         return client;
     }
 
-    /// <summary>Sends a message (an object with <c>action</c>); fire and forget.</summary>
-    public async Task SendAsync(JsonObject message, CancellationToken cancellationToken = default)
+    /// <summary>Sends a protocol message (<see cref="ToServer"/>); fire and forget.</summary>
+    public Task SendAsync(WireMessage message, CancellationToken cancellationToken = default) =>
+        SendBytesAsync(SignalingJson.ToUtf8(message), cancellationToken);
+
+    /// <summary>Sends a message given as JSON (an object with <c>action</c>); fire and forget.</summary>
+    public Task SendAsync(JsonObject message, CancellationToken cancellationToken = default)
     {
-        message["v"] = 1;
-        var bytes = Encoding.UTF8.GetBytes(message.ToJsonString());
+        message["v"] = SignalingProtocol.Version;
+        return SendBytesAsync(Encoding.UTF8.GetBytes(message.ToJsonString()), cancellationToken);
+    }
+
+    private async Task SendBytesAsync(byte[] bytes, CancellationToken cancellationToken)
+    {
         await _sendGate.WaitAsync(cancellationToken);
         try
         {
@@ -100,20 +109,33 @@ public sealed class SignalingClient : IAsyncDisposable
     }
 
     /// <summary>
-    /// Sends a request with a fresh <c>id</c> and waits for the reply carrying it; an <c>error</c>
+    /// Sends a protocol request (<see cref="ToServer"/>) with a fresh <c>id</c> and waits for the reply carrying it;
+    /// an <c>error</c> reply throws <see cref="SignalingErrorException"/>.
+    /// </summary>
+    public Task<SignalingMessage> RequestAsync(WireMessage message, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        RequestAsync(id => SendAsync(message with { Id = id }, cancellationToken), timeout, cancellationToken);
+
+    /// <summary>
+    /// Sends a request given as JSON with a fresh <c>id</c> and waits for the reply carrying it; an <c>error</c>
     /// reply throws <see cref="SignalingErrorException"/>.
     /// </summary>
-    public async Task<SignalingMessage> RequestAsync(JsonObject message, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    public Task<SignalingMessage> RequestAsync(JsonObject message, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        RequestAsync(id =>
+        {
+            message["id"] = id;
+            return SendAsync(message, cancellationToken);
+        }, timeout, cancellationToken);
+
+    private async Task<SignalingMessage> RequestAsync(Func<string, Task> send, TimeSpan? timeout, CancellationToken cancellationToken)
     {
         var id = "c" + Interlocked.Increment(ref _nextId);
-        message["id"] = id;
         var reply = new TaskCompletionSource<SignalingMessage>(TaskCreationOptions.RunContinuationsAsynchronously);
         _pending[id] = reply;
         try
         {
-            await SendAsync(message, cancellationToken);
+            await send(id);
             var answer = await reply.Task.WaitAsync(timeout ?? TimeSpan.FromSeconds(10), cancellationToken);
-            return answer.Action == "error"
+            return answer.Action == Actions.Error
                 ? throw new SignalingErrorException(answer.ErrorCode ?? "error", answer.String("message") ?? "The server refused the request.")
                 : answer;
         }
@@ -159,7 +181,7 @@ public sealed class SignalingClient : IAsyncDisposable
     {
         var token = await _token(cancellationToken);
         var socket = new ClientWebSocket();
-        socket.Options.AddSubProtocol("lilium.v1");
+        socket.Options.AddSubProtocol(SignalingProtocol.Subprotocol);
         socket.Options.AddSubProtocol("token." + token);
         socket.Options.KeepAliveInterval = TimeSpan.Zero; // our own ping: API Gateway ignores WebSocket pings for idleness
         await socket.ConnectAsync(_endpoint, cancellationToken);
@@ -214,7 +236,7 @@ public sealed class SignalingClient : IAsyncDisposable
             while (true)
             {
                 await Task.Delay(KeepAlive, cancellationToken);
-                await SendAsync(new JsonObject { ["action"] = "ping" }, cancellationToken);
+                await SendAsync(new ToServer.Ping(), cancellationToken);
             }
         }
         catch (Exception ex) when (ex is OperationCanceledException or LiliumException)
@@ -270,7 +292,7 @@ public sealed class SignalingClient : IAsyncDisposable
         }
 
         var message = new SignalingMessage(json);
-        if (message.Action == "pong")
+        if (message.Action == Actions.Pong)
         {
             return;
         }

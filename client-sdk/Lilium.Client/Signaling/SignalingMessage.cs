@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Lilium.Protocol.Signaling;
 
 namespace Lilium.Client.Signaling;
 
@@ -25,7 +26,13 @@ public sealed class SignalingMessage
     public JsonElement Json { get; }
 
     /// <summary>For <c>error</c>: the machine-readable code.</summary>
-    public string? ErrorCode => Action == "error" ? String("code") : null;
+    public string? ErrorCode => Action == Actions.Error ? String("code") : null;
+
+    /// <summary>
+    /// The message as its protocol record (a <see cref="ToClient"/> type such as <see cref="ToClient.JoinAccepted"/>),
+    /// or null when its fields do not fit that record.
+    /// </summary>
+    public T? As<T>() where T : WireMessage => SignalingJson.TryRead(Json, out T? message) ? message : null;
 
     /// <summary>A string field, or null.</summary>
     public string? String(string name) => Json.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;

@@ -6,6 +6,7 @@ using Lilium.Auth;
 using Lilium.Data.Auth;
 using Lilium.Data.Users;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Lilium.Protocol;
 
 namespace Lilium.Api.Endpoints;
 
@@ -37,19 +38,19 @@ internal static class AuthEndpoints
         {
             if (!UserKey.TryParse(request.PublicKey, out var key) || key is null)
             {
-                return Problems.BadRequest("invalid_public_key", "publicKey must be base64 SubjectPublicKeyInfo DER of an ECDSA P-256 key.");
+                return Problems.Of(ErrorCode.InvalidPublicKey, "publicKey must be base64 SubjectPublicKeyInfo DER of an ECDSA P-256 key.");
             }
 
             user = await users.GetByFingerprintAsync(key.Fingerprint, ct);
         }
         else
         {
-            return Problems.BadRequest("invalid_request", "Give exactly one of userId and publicKey.");
+            return Problems.Of(ErrorCode.InvalidRequest, "Give exactly one of userId and publicKey.");
         }
 
         if (user is null)
         {
-            return Problems.NotFound("user_not_found", "No user is registered with this id or key.");
+            return Problems.Of(ErrorCode.UserNotFound, "No user is registered with this id or key.");
         }
 
         var now = time.GetUtcNow();
@@ -66,7 +67,7 @@ internal static class AuthEndpoints
         var signature = TryBase64(request.Signature, 128);
         if (signature is null)
         {
-            return Problems.BadRequest("invalid_signature", "signature must be base64 (P1363 r‖s or DER).");
+            return Problems.Of(ErrorCode.BadRequest, "signature must be base64 (P1363 r‖s or DER).");
         }
 
         // Consumed before anything is checked: a challenge can be answered once, right or wrong.
@@ -74,7 +75,7 @@ internal static class AuthEndpoints
         var now = tokens.Time.GetUtcNow();
         if (challenge is null || challenge.ExpiresAt <= now)
         {
-            return Problems.Unauthorized("invalid_challenge", "The challenge is unknown, used or expired; request a new one.");
+            return Problems.Of(ErrorCode.InvalidChallenge, "The challenge is unknown, used or expired; request a new one.");
         }
 
         if (limiter.Check(context, challenge.UserId) is { } limited)
@@ -86,7 +87,7 @@ internal static class AuthEndpoints
         if (user is null || !UserKey.TryFromSpki(user.PublicKey, out var key) || key is null || !key.Verify(challenge.SignedData(), signature))
         {
             limiter.TryAcquire(context, challenge.UserId); // only a failed proof counts against the user
-            return Problems.Unauthorized("invalid_signature", "The signature does not verify with the user's public key.");
+            return Problems.Of(ErrorCode.InvalidSignature, "The signature does not verify with the user's public key.");
         }
 
         var family = Guid.NewGuid();
@@ -101,7 +102,7 @@ internal static class AuthEndpoints
         var error = tokens.Refresh.TryRead(request.RefreshToken, out RefreshClaims? claims);
         if (error != TokenError.None || claims is null)
         {
-            return Problems.Unauthorized(error == TokenError.Expired ? "token_expired" : "invalid_token", "The refresh token is not valid; log in again.");
+            return Problems.Of(error == TokenError.Expired ? ErrorCode.TokenExpired : ErrorCode.InvalidToken, "The refresh token is not valid; log in again.");
         }
 
         if (limiter.TryAcquire(context, claims.Subject) is { } limited)
@@ -113,8 +114,8 @@ internal static class AuthEndpoints
         var rotation = await families.RotateAsync(claims.Family, claims.Subject, claims.Id, newTokenId, tokens.Time.GetUtcNow(), ct);
         if (rotation != RefreshRotation.Rotated)
         {
-            return Problems.Unauthorized(
-                rotation == RefreshRotation.ReuseDetected ? "refresh_reused" : "refresh_revoked",
+            return Problems.Of(
+                rotation == RefreshRotation.ReuseDetected ? ErrorCode.RefreshReused : ErrorCode.RefreshRevoked,
                 rotation == RefreshRotation.ReuseDetected
                     ? "This refresh token was already used; the login is revoked. Log in again."
                     : "The login was revoked; log in again.");
@@ -122,7 +123,7 @@ internal static class AuthEndpoints
 
         var user = await users.GetAsync(claims.Subject, ct);
         return user is null
-            ? Problems.Unauthorized("user_not_found", "The user no longer exists.")
+            ? Problems.Of(ErrorCode.InvalidToken, "The user no longer exists.")
             : TypedResults.Ok(tokens.IssuePair(user, claims.Family, newTokenId));
     }
 
@@ -133,7 +134,7 @@ internal static class AuthEndpoints
         var error = tokens.Refresh.TryRead(request.RefreshToken, out RefreshClaims? claims);
         if (error != TokenError.None || claims is null || claims.Subject != context.User.UserId())
         {
-            return Problems.BadRequest("invalid_token", "refreshToken must be a refresh token of this user.");
+            return Problems.Of(ErrorCode.InvalidRequest, "refreshToken must be a refresh token of this user.");
         }
 
         await families.RevokeAsync(claims.Family, claims.Subject, tokens.Time.GetUtcNow(), ct); // idempotent

@@ -3,6 +3,7 @@ using Lilium.Api.Infrastructure;
 using Lilium.Api.Security;
 using Lilium.Data.Friends;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Lilium.Protocol;
 
 namespace Lilium.Api.Endpoints;
 
@@ -36,9 +37,9 @@ internal static class FriendEndpoints
             FriendRequestOutcome.Requested => TypedResults.Created($"/v1/friends/{body.UserId}", new FriendshipResponse(body.UserId, "pending")),
             FriendRequestOutcome.AlreadyPending => TypedResults.Ok(new FriendshipResponse(body.UserId, "pending")),
             FriendRequestOutcome.Accepted or FriendRequestOutcome.AlreadyFriends => TypedResults.Ok(new FriendshipResponse(body.UserId, "accepted")),
-            FriendRequestOutcome.Self => Problems.BadRequest("self_request", "You cannot befriend yourself."),
-            FriendRequestOutcome.UserNotFound => Problems.NotFound("user_not_found", "No user has this id."),
-            _ => Problems.Forbidden("blocked", "You cannot send a request to this user."),
+            FriendRequestOutcome.Self => Problems.Of(ErrorCode.SelfRequest, "You cannot befriend yourself."),
+            FriendRequestOutcome.UserNotFound => Problems.Of(ErrorCode.UserNotFound, "No user has this id."),
+            _ => Problems.Of(ErrorCode.Blocked, "You cannot send a request to this user."),
         };
     }
 
@@ -46,13 +47,13 @@ internal static class FriendEndpoints
         Guid userId, HttpContext context, FriendshipRepository friendships, TimeProvider time, CancellationToken ct) =>
         await friendships.AcceptAsync(context.User.UserId(), userId, time.GetUtcNow(), ct)
             ? TypedResults.Ok(new FriendshipResponse(userId, "accepted"))
-            : Problems.NotFound("request_not_found", "This user has no pending request to you.");
+            : Problems.Of(ErrorCode.RequestNotFound, "This user has no pending request to you.");
 
     private static async Task<Results<Ok<FriendshipResponse>, ProblemHttpResult>> Decline(
         Guid userId, HttpContext context, FriendshipRepository friendships, TimeProvider time, CancellationToken ct) =>
         await friendships.DeclineAsync(context.User.UserId(), userId, time.GetUtcNow(), ct)
             ? TypedResults.Ok(new FriendshipResponse(userId, "declined"))
-            : Problems.NotFound("request_not_found", "This user has no pending request to you.");
+            : Problems.Of(ErrorCode.RequestNotFound, "This user has no pending request to you.");
 
     private static async Task<Results<Ok<FriendshipResponse>, ProblemHttpResult>> Block(
         Guid userId, HttpContext context, FriendshipRepository friendships, TimeProvider time, CancellationToken ct)
@@ -60,19 +61,19 @@ internal static class FriendEndpoints
         var me = context.User.UserId();
         if (me == userId)
         {
-            return Problems.BadRequest("self_block", "You cannot block yourself.");
+            return Problems.Of(ErrorCode.SelfBlock, "You cannot block yourself.");
         }
 
         return await friendships.BlockAsync(me, userId, time.GetUtcNow(), ct)
             ? TypedResults.Ok(new FriendshipResponse(userId, "blocked"))
-            : Problems.NotFound("user_not_found", "No user has this id.");
+            : Problems.Of(ErrorCode.UserNotFound, "No user has this id.");
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> Remove(
         Guid userId, HttpContext context, FriendshipRepository friendships, TimeProvider time, CancellationToken ct) =>
         await friendships.RemoveAsync(context.User.UserId(), userId, time.GetUtcNow(), ct)
             ? TypedResults.NoContent()
-            : Problems.NotFound("friendship_not_found", "There is nothing between you and this user to remove.");
+            : Problems.Of(ErrorCode.FriendshipNotFound, "There is nothing between you and this user to remove.");
 
     private static async Task<Results<Ok<GrantsBody>, ProblemHttpResult>> GetGrants(
         Guid userId, HttpContext context, FriendshipRepository friendships, FriendGrantRepository grants, CancellationToken ct)
@@ -80,7 +81,7 @@ internal static class FriendEndpoints
         var me = context.User.UserId();
         if (!await friendships.AreFriendsAsync(me, userId, ct))
         {
-            return Problems.NotFound("friend_not_found", "This user is not your friend.");
+            return Problems.Of(ErrorCode.FriendNotFound, "This user is not your friend.");
         }
 
         return TypedResults.Ok((await grants.GetAsync(me, userId, ct)).ToBody());
@@ -90,5 +91,5 @@ internal static class FriendEndpoints
         Guid userId, GrantsBody body, HttpContext context, FriendGrantRepository grants, TimeProvider time, CancellationToken ct) =>
         await grants.SetAsync(context.User.UserId(), userId, body.ToPermissions(), time.GetUtcNow(), ct)
             ? TypedResults.Ok(body)
-            : Problems.NotFound("friend_not_found", "This user is not your friend.");
+            : Problems.Of(ErrorCode.FriendNotFound, "This user is not your friend.");
 }

@@ -2,6 +2,7 @@ using Lilium.Api.Contracts;
 using Lilium.Api.Infrastructure;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
+using Lilium.Protocol;
 
 namespace Lilium.Api.Endpoints;
 
@@ -25,7 +26,7 @@ internal static class HealthEndpoints
         catch (Exception e) when (Lilium.Data.PostgresErrors.IsUnavailable(e) || (e is OperationCanceledException && !ct.IsCancellationRequested))
         {
             context.Response.Headers.RetryAfter = ApiExceptionHandler.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            return Problems.Create(StatusCodes.Status503ServiceUnavailable, "database_unavailable", "The database does not answer.");
+            return Problems.Of(ErrorCode.DatabaseUnavailable, "The database does not answer.");
         }
     }
 }

@@ -3,6 +3,7 @@ using Lilium.Data.Friends;
 using Lilium.Data.Sessions;
 using Lilium.Data.Users;
 using Lilium.Auth;
+using Lilium.Protocol;
 
 namespace Lilium.Api.Endpoints;
 

@@ -3,6 +3,7 @@ using Lilium.Api.Security;
 using Lilium.Auth;
 using Lilium.Data.Revocations;
 using Lilium.Data.Sessions;
+using Lilium.Protocol;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Lilium.Api.Endpoints;
@@ -40,7 +41,7 @@ internal static class RelayFeedEndpoints
 
         if (departure is null || departure.Session == Guid.Empty || departure.User == Guid.Empty)
         {
-            return Problems.BadRequest("invalid_departure", "The body must be {\"session\":\"<id>\",\"user\":\"<id>\"}.");
+            return Problems.Of(ErrorCode.InvalidDeparture, "The body must be {\"session\":\"<id>\",\"user\":\"<id>\"}.");
         }
 
         await sessions.LeaveAsync(departure.Session, departure.User, tokens.Time.GetUtcNow(), ct); // idempotent
@@ -55,7 +56,7 @@ internal static class RelayFeedEndpoints
     }
 
     private static ProblemHttpResult RelayOnly() =>
-        Problems.Unauthorized("invalid_relay_credential", "This endpoint is for media relays: Authorization: Bearer <relay service token>.");
+        Problems.Of(ErrorCode.InvalidRelayCredential, "This endpoint is for media relays: Authorization: Bearer <relay service token>.");
 
     private static async Task<IResult> Revocations(HttpContext context, TokenService tokens, RevocationRepository revocations, CancellationToken ct)
     {
@@ -66,7 +67,7 @@ internal static class RelayFeedEndpoints
 
         if (!long.TryParse(context.Request.Query["since"], out var sinceMs) || sinceMs < 0 || sinceMs > 253402300799999)
         {
-            return Problems.BadRequest("invalid_since", "since must be a Unix time in milliseconds.");
+            return Problems.Of(ErrorCode.InvalidSince, "since must be a Unix time in milliseconds.");
         }
 
         var now = tokens.Time.GetUtcNow();

@@ -6,6 +6,7 @@ using Lilium.Data.Friends;
 using Lilium.Data.Grants;
 using Lilium.Data.Sessions;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Lilium.Protocol;
 
 namespace Lilium.Api.Endpoints;
 
@@ -35,7 +36,7 @@ internal static class SessionEndpoints
         var max = request.MaxViewers ?? DefaultMaxViewers;
         if (max is < 1 or > Session.ViewerLimit)
         {
-            return Problems.BadRequest("invalid_max_viewers", $"maxViewers must be 1–{Session.ViewerLimit}.");
+            return Problems.Of(ErrorCode.InvalidMaxViewers, $"maxViewers must be 1–{Session.ViewerLimit}.");
         }
 
         var session = await sessions.CreateAsync(context.User.UserId(), max, time.GetUtcNow(), ct);
@@ -67,7 +68,7 @@ internal static class SessionEndpoints
         return outcome switch
         {
             EndOutcome.Ended or EndOutcome.AlreadyEnded => TypedResults.Ok((await sessions.GetAsync(id, ct))!.ToResponse()),
-            EndOutcome.NotHost => Problems.Forbidden("not_host", "Only the host can end the session."),
+            EndOutcome.NotHost => Problems.Of(ErrorCode.NotHost, "Only the host can end the session."),
             _ => SessionNotFound(),
         };
     }
@@ -78,13 +79,13 @@ internal static class SessionEndpoints
         var lifetime = request.ExpiresInSeconds is { } s ? TimeSpan.FromSeconds(s) : DefaultInviteLifetime;
         if (lifetime < MinInviteLifetime || lifetime > Invite.MaxLifetime)
         {
-            return Problems.BadRequest("invalid_expiry", $"expiresInSeconds must be {MinInviteLifetime.TotalSeconds}–{Invite.MaxLifetime.TotalSeconds}.");
+            return Problems.Of(ErrorCode.InvalidExpiry, $"expiresInSeconds must be {MinInviteLifetime.TotalSeconds}–{Invite.MaxLifetime.TotalSeconds}.");
         }
 
         var maxUses = request.MaxUses ?? 1;
         if (maxUses is < 1 or > Invite.MaxUsesLimit)
         {
-            return Problems.BadRequest("invalid_max_uses", $"maxUses must be 1–{Invite.MaxUsesLimit}.");
+            return Problems.Of(ErrorCode.InvalidMaxUses, $"maxUses must be 1–{Invite.MaxUsesLimit}.");
         }
 
         var now = time.GetUtcNow();
@@ -93,8 +94,8 @@ internal static class SessionEndpoints
         return outcome switch
         {
             CreateInviteOutcome.Created => TypedResults.Created($"/v1/sessions/{id}/invites/{invite!.Id}", new InviteResponse(invite.Id, id, code, invite.ExpiresAt, maxUses)),
-            CreateInviteOutcome.NotHost => Problems.Forbidden("not_host", "Only the host can invite to the session."),
-            CreateInviteOutcome.SessionEnded => Problems.Conflict("session_ended", "The session has ended."),
+            CreateInviteOutcome.NotHost => Problems.Of(ErrorCode.NotHost, "Only the host can invite to the session."),
+            CreateInviteOutcome.SessionEnded => Problems.Of(ErrorCode.SessionEnded, "The session has ended."),
             _ => SessionNotFound(),
         };
     }
@@ -104,7 +105,7 @@ internal static class SessionEndpoints
     {
         if (InviteCode.Hash(request.Code) is not { } hash)
         {
-            return Problems.NotFound("invite_not_found", "No invite has this code.");
+            return Problems.Of(ErrorCode.InviteNotFound, "No invite has this code.");
         }
 
         var (outcome, sessionId) = await invites.RedeemAsync(hash, context.User.UserId(), time.GetUtcNow(), ct);
@@ -112,11 +113,11 @@ internal static class SessionEndpoints
         {
             RedeemOutcome.Joined => TypedResults.Ok(new RedeemInviteResponse(sessionId!.Value, "joined")),
             RedeemOutcome.AlreadyJoined => TypedResults.Ok(new RedeemInviteResponse(sessionId!.Value, "alreadyJoined")),
-            RedeemOutcome.Expired => Problems.Gone("invite_expired", "The invite has expired."),
-            RedeemOutcome.Exhausted => Problems.Gone("invite_exhausted", "The invite has been used up."),
-            RedeemOutcome.SessionEnded => Problems.Gone("session_ended", "The session has ended."),
-            RedeemOutcome.SessionFull => Problems.Conflict("session_full", "The session has no free viewer place."),
-            _ => Problems.NotFound("invite_not_found", "No invite has this code."),
+            RedeemOutcome.Expired => Problems.Of(ErrorCode.InviteExpired, "The invite has expired."),
+            RedeemOutcome.Exhausted => Problems.Of(ErrorCode.InviteExhausted, "The invite has been used up."),
+            RedeemOutcome.SessionEnded => Problems.Of(ErrorCode.SessionEnded, "The session has ended."),
+            RedeemOutcome.SessionFull => Problems.Of(ErrorCode.SessionFull, "The session has no free viewer place."),
+            _ => Problems.Of(ErrorCode.InviteNotFound, "No invite has this code."),
         };
     }
 
@@ -129,7 +130,7 @@ internal static class SessionEndpoints
     {
         if (request.UserId == context.User.UserId())
         {
-            return Problems.BadRequest("self_admit", "The host is already in the session.");
+            return Problems.Of(ErrorCode.SelfAdmit, "The host is already in the session.");
         }
 
         // The grant is the viewer's: the host learns only that the admission succeeded (and with which permissions).
@@ -153,9 +154,9 @@ internal static class SessionEndpoints
         return await sessions.KickAsync(id, me, userId, time.GetUtcNow(), ct) switch
         {
             KickOutcome.Kicked => TypedResults.NoContent(),
-            KickOutcome.NotHost => Problems.Forbidden("not_host", "Only the host removes a viewer."),
-            KickOutcome.SessionEnded => Problems.Gone("session_ended", "The session has ended."),
-            KickOutcome.NotParticipant => Problems.NotFound("participant_not_found", "This user is not a viewer in the session."),
+            KickOutcome.NotHost => Problems.Of(ErrorCode.NotHost, "Only the host removes a viewer."),
+            KickOutcome.SessionEnded => Problems.Of(ErrorCode.SessionEnded, "The session has ended."),
+            KickOutcome.NotParticipant => Problems.Of(ErrorCode.ParticipantNotFound, "This user is not a viewer in the session."),
             _ => SessionNotFound(),
         };
     }
@@ -165,9 +166,9 @@ internal static class SessionEndpoints
     {
         (RelayGrantOutcome.Issued, { } grant) => TypedResults.Ok(new RelayGrantResponse(
             grant.Token, grant.SessionId, grant.Role == RelayRole.Host ? "host" : "viewer", grant.Permissions.ToBody(), grant.ExpiresAt)),
-        (RelayGrantOutcome.SessionEnded, _) => Problems.Gone("session_ended", "The session has ended."),
-        (RelayGrantOutcome.SessionFull, _) => Problems.Conflict("session_full", "The session has no free viewer place."),
-        (RelayGrantOutcome.NotAdmitted, _) => Problems.Forbidden("not_admitted", "The host has not admitted you: ask to join (join.request) or redeem an invite."),
+        (RelayGrantOutcome.SessionEnded, _) => Problems.Of(ErrorCode.SessionEnded, "The session has ended."),
+        (RelayGrantOutcome.SessionFull, _) => Problems.Of(ErrorCode.SessionFull, "The session has no free viewer place."),
+        (RelayGrantOutcome.NotAdmitted, _) => Problems.Of(ErrorCode.NotAdmitted, "The host has not admitted you: ask to join (join.request) or redeem an invite."),
         _ => SessionNotFound(),
     };
 
@@ -183,5 +184,5 @@ internal static class SessionEndpoints
         return await sessions.IsActiveParticipantAsync(id, me, ct) || await friendships.AreFriendsAsync(session.HostId, me, ct) ? session : null;
     }
 
-    private static ProblemHttpResult SessionNotFound() => Problems.NotFound("session_not_found", "No session with this id is visible to you.");
+    private static ProblemHttpResult SessionNotFound() => Problems.Of(ErrorCode.SessionNotFound, "No session with this id is visible to you.");
 }

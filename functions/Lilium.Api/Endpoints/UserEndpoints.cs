@@ -3,6 +3,7 @@ using Lilium.Api.Infrastructure;
 using Lilium.Api.Security;
 using Lilium.Data.Users;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Lilium.Protocol;
 
 namespace Lilium.Api.Endpoints;
 
@@ -25,13 +26,13 @@ internal static class UserEndpoints
     {
         if (!UserKey.TryParse(request.PublicKey, out var key) || key is null)
         {
-            return Problems.BadRequest("invalid_public_key", "publicKey must be base64 SubjectPublicKeyInfo DER of an ECDSA P-256 key.");
+            return Problems.Of(ErrorCode.InvalidPublicKey, "publicKey must be base64 SubjectPublicKeyInfo DER of an ECDSA P-256 key.");
         }
 
         var (nickname, error) = await users.NormalizeNicknameAsync(request.Nickname, ct);
         if (nickname is null)
         {
-            return Problems.BadRequest("invalid_nickname", error!);
+            return Problems.Of(ErrorCode.InvalidNickname, error!);
         }
 
         var (user, created) = await users.RegisterAsync(key, nickname, time.GetUtcNow(), ct);
@@ -43,12 +44,12 @@ internal static class UserEndpoints
     private static async Task<Results<Ok<UserResponse>, ProblemHttpResult>> Me(HttpContext context, UserRepository users, CancellationToken ct) =>
         await users.GetAsync(context.User.UserId(), ct) is { } user
             ? TypedResults.Ok(user.ToResponse())
-            : Problems.NotFound("user_not_found", "The token's user no longer exists.");
+            : Problems.Of(ErrorCode.UserNotFound, "The token's user no longer exists.");
 
     private static async Task<Results<Ok<UserResponse>, ProblemHttpResult>> Get(Guid id, UserRepository users, CancellationToken ct) =>
         await users.GetAsync(id, ct) is { } user
             ? TypedResults.Ok(user.ToResponse())
-            : Problems.NotFound("user_not_found", "No user has this id.");
+            : Problems.Of(ErrorCode.UserNotFound, "No user has this id.");
 
     private static async Task<Results<Ok<UserResponse[]>, ProblemHttpResult>> Search(
         string? nickname, string? fingerprint, UserRepository users, CancellationToken ct)
@@ -58,7 +59,7 @@ internal static class UserEndpoints
             var fp = fingerprint.Trim().ToLowerInvariant();
             if (fp.Length != 64 || !fp.All(char.IsAsciiHexDigitLower))
             {
-                return Problems.BadRequest("invalid_fingerprint", "fingerprint must be 64 hex characters (SHA-256 of the SPKI).");
+                return Problems.Of(ErrorCode.InvalidFingerprint, "fingerprint must be 64 hex characters (SHA-256 of the SPKI).");
             }
 
             return TypedResults.Ok(await users.GetByFingerprintAsync(fp, ct) is { } u ? [u.ToResponse()] : Array.Empty<UserResponse>());
@@ -66,7 +67,7 @@ internal static class UserEndpoints
 
         if (string.IsNullOrEmpty(nickname))
         {
-            return Problems.BadRequest("missing_query", "Give ?nickname=<prefix> or ?fingerprint=<hex>.");
+            return Problems.Of(ErrorCode.MissingQuery, "Give ?nickname=<prefix> or ?fingerprint=<hex>.");
         }
 
         if ((await users.NormalizeNicknameAsync(nickname, ct)).Nickname is not { } prefix)

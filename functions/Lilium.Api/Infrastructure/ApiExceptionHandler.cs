@@ -1,6 +1,7 @@
 using Lilium.Data;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
+using Lilium.Protocol;
 
 namespace Lilium.Api.Infrastructure;
 
@@ -25,27 +26,27 @@ internal sealed class ApiExceptionHandler(IProblemDetailsService problems, ILogg
                 status = bad.StatusCode;
                 (code, detail) = status switch
                 {
-                    StatusCodes.Status413PayloadTooLarge => ("body_too_large", $"Request bodies are limited to {ApiSettings.MaxRequestBodyBytes} bytes."),
-                    StatusCodes.Status415UnsupportedMediaType => ("unsupported_media_type", "Send the body as application/json."),
-                    _ => ("malformed_request", DescribeBadRequest(bad)),
+                    StatusCodes.Status413PayloadTooLarge => (ErrorCode.TooLarge.WireName(), $"Request bodies are limited to {ApiSettings.MaxRequestBodyBytes} bytes."),
+                    StatusCodes.Status415UnsupportedMediaType => (ErrorCode.UnsupportedMediaType.WireName(), "Send the body as application/json."),
+                    _ => (ErrorCode.MalformedRequest.WireName(), DescribeBadRequest(bad)),
                 };
                 break;
             case var e when PostgresErrors.IsUnavailable(e):
                 logger.LogWarning(e, "Database unavailable");
                 status = StatusCodes.Status503ServiceUnavailable;
-                code = "database_unavailable";
+                code = ErrorCode.DatabaseUnavailable.WireName();
                 detail = "The database is unavailable; retry later.";
                 context.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
                 break;
             case OperationCanceledException when context.RequestAborted.IsCancellationRequested:
                 status = 499; // The client went away; nobody reads this.
-                code = "client_closed_request";
+                code = ErrorCode.ClientClosedRequest.WireName();
                 detail = "The client closed the request.";
                 break;
             default:
                 logger.LogError(exception, "Unhandled exception");
                 status = StatusCodes.Status500InternalServerError;
-                code = "internal_error";
+                code = ErrorCode.InternalError.WireName();
                 detail = "An unexpected error occurred.";
                 break;
         }

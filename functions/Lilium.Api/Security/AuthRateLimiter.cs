@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Threading.RateLimiting;
 using Lilium.Api.Infrastructure;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Lilium.Protocol;
 
 namespace Lilium.Api.Security;
 
@@ -39,7 +40,7 @@ internal sealed class AuthRateLimiter(RateLimitSettings settings) : IDisposable
 
         var retry = lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : TimeSpan.FromMinutes(1);
         context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retry.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-        return Problems.Create(StatusCodes.Status429TooManyRequests, "rate_limited", "Too many login attempts for this user; retry later.");
+        return Problems.Of(ErrorCode.RateLimited, "Too many login attempts for this user; retry later.");
     }
 
     public void Dispose() => _perUser.Dispose();

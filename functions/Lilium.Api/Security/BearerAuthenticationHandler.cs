@@ -4,6 +4,7 @@ using Lilium.Auth;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
+using Lilium.Protocol;
 
 namespace Lilium.Api.Security;
 
@@ -34,7 +35,7 @@ internal sealed class BearerAuthenticationHandler(
 
         if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
         {
-            return Fail("invalid_token", "Use the Authorization: Bearer scheme.");
+            return Fail(ErrorCode.InvalidToken.WireName(), "Use the Authorization: Bearer scheme.");
         }
 
         var error = tokens.Access.TryRead(header["Bearer ".Length..].Trim(), out AccessClaims? claims);
@@ -42,11 +43,11 @@ internal sealed class BearerAuthenticationHandler(
         {
             return error switch
             {
-                TokenError.Expired => Fail("token_expired", "The access token has expired; refresh it."),
-                TokenError.WrongKind => Fail("invalid_token", "This is not an access token."),
-                TokenError.BadSignature => Fail("invalid_token", "The access token's signature is not valid."),
-                TokenError.NotYetValid => Fail("invalid_token", "The access token is not valid yet."),
-                _ => Fail("invalid_token", "The access token is malformed."),
+                TokenError.Expired => Fail(ErrorCode.TokenExpired.WireName(), "The access token has expired; refresh it."),
+                TokenError.WrongKind => Fail(ErrorCode.InvalidToken.WireName(), "This is not an access token."),
+                TokenError.BadSignature => Fail(ErrorCode.InvalidToken.WireName(), "The access token's signature is not valid."),
+                TokenError.NotYetValid => Fail(ErrorCode.InvalidToken.WireName(), "The access token is not valid yet."),
+                _ => Fail(ErrorCode.InvalidToken.WireName(), "The access token is malformed."),
             };
         }
 
@@ -58,9 +59,9 @@ internal sealed class BearerAuthenticationHandler(
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
-        var (code, detail) = Context.Items[FailureKey] as (string, string)? ?? ("unauthenticated", "Send an access token: Authorization: Bearer <token>.");
+        var (code, detail) = Context.Items[FailureKey] as (string, string)? ?? (ErrorCode.Unauthenticated.WireName(), "Send an access token: Authorization: Bearer <token>.");
         Response.StatusCode = StatusCodes.Status401Unauthorized;
-        Response.Headers.WWWAuthenticate = code == "unauthenticated" ? "Bearer" : $"Bearer error=\"invalid_token\", error_description=\"{detail}\"";
+        Response.Headers.WWWAuthenticate = code == ErrorCode.Unauthenticated.WireName() ? "Bearer" : $"Bearer error=\"invalid_token\", error_description=\"{detail}\"";
         await problems.WriteAsync(new ProblemDetailsContext
         {
             HttpContext = Context,

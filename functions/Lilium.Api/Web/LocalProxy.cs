@@ -1,5 +1,6 @@
 using System.Net.WebSockets;
 using Lilium.Api.Infrastructure;
+using Lilium.Protocol;
 
 namespace Lilium.Api.Web;
 
@@ -44,7 +45,7 @@ internal static class LocalProxy
     {
         if (!context.WebSockets.IsWebSocketRequest)
         {
-            await Problems.BadRequest("websocket_required", "This endpoint speaks WebSocket only.").ExecuteAsync(context);
+            await Problems.Of(ErrorCode.BadRequest, "This endpoint speaks WebSocket only.").ExecuteAsync(context);
             return;
         }
 
@@ -70,7 +71,7 @@ internal static class LocalProxy
                 return;
             }
 
-            await Problems.Create(StatusCodes.Status502BadGateway, "signaling_unavailable", "The signaling service does not answer.").ExecuteAsync(context);
+            await Problems.Of(ErrorCode.SignalingUnavailable, "The signaling service does not answer.").ExecuteAsync(context);
             return;
         }
 
@@ -130,7 +131,7 @@ internal static class LocalProxy
         var request = context.Request;
         if (request.ContentLength > MaxBodyBytes)
         {
-            await Problems.Create(StatusCodes.Status413PayloadTooLarge, "too_large", $"Bodies are limited to {MaxBodyBytes} bytes.").ExecuteAsync(context);
+            await Problems.Of(ErrorCode.TooLarge, $"Bodies are limited to {MaxBodyBytes} bytes.").ExecuteAsync(context);
             return;
         }
 
@@ -154,7 +155,7 @@ internal static class LocalProxy
             await request.Body.CopyToAsync(body, context.RequestAborted);
             if (body.Length > MaxBodyBytes)
             {
-                await Problems.Create(StatusCodes.Status413PayloadTooLarge, "too_large", $"Bodies are limited to {MaxBodyBytes} bytes.").ExecuteAsync(context);
+                await Problems.Of(ErrorCode.TooLarge, $"Bodies are limited to {MaxBodyBytes} bytes.").ExecuteAsync(context);
                 return;
             }
 
@@ -173,7 +174,7 @@ internal static class LocalProxy
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !context.RequestAborted.IsCancellationRequested)
         {
             context.Response.Headers.RetryAfter = "5";
-            await Problems.Create(StatusCodes.Status502BadGateway, "relay_unavailable", "The media relay does not answer.").ExecuteAsync(context);
+            await Problems.Of(ErrorCode.RelayUnavailable, "The media relay does not answer.").ExecuteAsync(context);
             return;
         }
 

@@ -1,5 +1,6 @@
 using Lilium.Auth;
 using Npgsql;
+using Lilium.Protocol;
 
 namespace Lilium.Data.Friends;
 

@@ -1,4 +1,5 @@
 using Lilium.Auth;
+using Lilium.Protocol;
 
 namespace Lilium.Data.Grants;
 

@@ -1,6 +1,7 @@
 using Lilium.Auth;
 using Lilium.Data.Sessions;
 using Npgsql;
+using Lilium.Protocol;
 
 namespace Lilium.Data.Grants;
 

@@ -1,4 +1,4 @@
-using Lilium.Auth;
+using Lilium.Protocol;
 
 namespace Lilium.Data.Revocations;
 

@@ -1,4 +1,5 @@
 using Lilium.Auth;
+using Lilium.Protocol;
 using Npgsql;
 
 namespace Lilium.Data.Revocations;

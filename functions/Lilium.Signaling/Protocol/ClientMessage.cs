@@ -1,16 +1,17 @@
 using System.Text.Json;
+using Lilium.Protocol;
+using Lilium.Protocol.Signaling;
 
 namespace Lilium.Signaling.Protocol;
 
 /// <summary>
-/// A parsed client message: <c>{"v":1,"action":"…","id":"…", …}</c>. Parsing never throws:
+/// The envelope of a client message, <c>{"v":1,"action":"…","id":"…", …}</c>; the fields of each action are read
+/// into its <see cref="ToServer"/> record with <see cref="SignalingJson.TryRead"/>. Parsing never throws:
 /// <see cref="TryParse"/> reports the error code to send back instead. The message owns the parsed document (its
 /// buffers are pooled); dispose it once the message has been handled.
 /// </summary>
 public sealed class ClientMessage : IDisposable
 {
-    public const int CurrentVersion = 1;
-    private const int MaxIdLength = 64;
     private static readonly JsonDocumentOptions Options = new() { MaxDepth = 8 };
 
     private readonly JsonDocument _document;
@@ -29,7 +30,7 @@ public sealed class ClientMessage : IDisposable
 
     public JsonElement Root => _document.RootElement;
 
-    public static bool TryParse(string json, out ClientMessage? message, out string? errorCode, out string? errorId)
+    public static bool TryParse(string json, out ClientMessage? message, out ErrorCode? errorCode, out string? errorId)
     {
         message = null;
         errorId = null;
@@ -52,8 +53,8 @@ public sealed class ClientMessage : IDisposable
             return false;
         }
 
-        errorId = TryString(root, "id") is { Length: <= MaxIdLength } id ? id : null;
-        if (root.TryGetProperty("v", out var v) && (v.ValueKind != JsonValueKind.Number || !v.TryGetInt32(out var version) || version != CurrentVersion))
+        errorId = TryString(root, "id") is { Length: <= SignalingProtocol.MaxIdLength } id ? id : null;
+        if (root.TryGetProperty("v", out var v) && (v.ValueKind != JsonValueKind.Number || !v.TryGetInt32(out var version) || version != SignalingProtocol.Version))
         {
             document.Dispose();
             errorCode = ErrorCode.UnsupportedVersion;
@@ -74,15 +75,7 @@ public sealed class ClientMessage : IDisposable
 
     public void Dispose() => _document.Dispose();
 
-    public string? String(string name) => TryString(Root, name);
-
     public bool Has(string name) => Root.TryGetProperty(name, out _);
-
-    public bool TryGuid(string name, out Guid value)
-    {
-        value = default;
-        return String(name) is { } s && Guid.TryParse(s, out value);
-    }
 
     private static string? TryString(JsonElement root, string name) =>
         root.TryGetProperty(name, out var p) && p.ValueKind == JsonValueKind.String ? p.GetString() : null;

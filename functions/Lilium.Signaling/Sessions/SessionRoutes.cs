@@ -1,9 +1,9 @@
 using System.Text.Json;
-using System.Text.Json.Nodes;
-using Lilium.Auth;
 using Lilium.Data.Friends;
 using Lilium.Data.Grants;
 using Lilium.Data.Sessions;
+using Lilium.Protocol;
+using Lilium.Protocol.Signaling;
 using Lilium.Signaling.Connections;
 using Lilium.Signaling.Protocol;
 
@@ -27,7 +27,7 @@ public sealed class SessionRoutes(SignalingData data, JoinRequestStore joins, Fa
         Actions.GrantUpdate => GrantUpdateAsync(me, message, cancellationToken),
         Actions.SessionEnd => SessionEndAsync(me, message, cancellationToken),
         Actions.SessionKick => SessionKickAsync(me, message, cancellationToken),
-        _ => Task.FromResult(ServerMessages.Error(ErrorCode.UnknownAction, "Unknown action.", message.Id)),
+        _ => Task.FromResult(Error(ErrorCode.UnknownAction, "Unknown action.", message.Id)),
     };
 
     /// <summary>True for the actions this class serves.</summary>
@@ -36,21 +36,21 @@ public sealed class SessionRoutes(SignalingData data, JoinRequestStore joins, Fa
 
     private async Task<byte[]> JoinRequestAsync(ConnectionRecord me, ClientMessage message, CancellationToken cancellationToken)
     {
-        if (!message.TryGuid("session", out var sessionId))
+        if (!SignalingJson.TryRead(message.Root, out ToServer.JoinRequest? join))
         {
-            return ServerMessages.Error(ErrorCode.BadRequest, "'session' must be a session id.", message.Id);
+            return Error(ErrorCode.BadRequest, "'session' must be a session id (and 'to', if present, a user id).", message.Id);
         }
 
+        var sessionId = join.Session;
         var session = await data.Sessions.GetAsync(sessionId, cancellationToken);
-        if (session is null || session.State == SessionState.Ended
-            || (message.Has("to") && (!message.TryGuid("to", out var to) || to != session.HostId)))
+        if (session is null || session.State == SessionState.Ended || (join.To is { } to && to != session.HostId))
         {
             return Denied(message.Id, sessionId, null, DenialReason.NoSession);
         }
 
         if (session.HostId == me.UserId)
         {
-            return ServerMessages.Error(ErrorCode.BadRequest, "You host this session.", message.Id);
+            return Error(ErrorCode.BadRequest, "You host this session.", message.Id);
         }
 
         // Who may not know of the session (no accepted friendship and not a participant, or a blocked pair) hears
@@ -74,49 +74,35 @@ public sealed class SessionRoutes(SignalingData data, JoinRequestStore joins, Fa
         }
 
         var request = await joins.CreateAsync(sessionId, session.HostId, me.UserId, me.Nickname, cancellationToken);
-        var incoming = ServerMessages.Build(Actions.JoinIncoming, null, new JsonObject
-        {
-            ["requestId"] = request.RequestId,
-            ["session"] = sessionId.ToString(),
-            ["from"] = me.UserId.ToString(),
-            ["nick"] = me.Nickname,
-            ["expiresAt"] = request.ExpiresAt.ToUnixTimeSeconds(),
-        });
-        if (await fanout.SendToUserAsync(session.HostId, incoming, cancellationToken) == 0)
+        var incoming = new ToClient.JoinIncoming(request.RequestId, sessionId, me.UserId, me.Nickname, request.ExpiresAt.ToUnixTimeSeconds());
+        if (await fanout.SendToUserAsync(session.HostId, SignalingJson.ToUtf8(incoming), cancellationToken) == 0)
         {
             return Denied(message.Id, sessionId, request.RequestId, DenialReason.HostOffline);
         }
 
-        return ServerMessages.Build(Actions.JoinPending, message.Id, new JsonObject
-        {
-            ["requestId"] = request.RequestId,
-            ["session"] = sessionId.ToString(),
-            ["host"] = session.HostId.ToString(),
-        });
+        return SignalingJson.ToUtf8(new ToClient.JoinPending(request.RequestId, sessionId, session.HostId) { Id = message.Id });
     }
 
     private async Task<byte[]> JoinAnswerAsync(ConnectionRecord me, ClientMessage message, bool accept, CancellationToken cancellationToken)
     {
-        if (message.String("requestId") is not { Length: > 0 and <= 64 } requestId)
+        var requestId = accept
+            ? (SignalingJson.TryRead(message.Root, out ToServer.JoinAccept? a) ? a.RequestId : null)
+            : (SignalingJson.TryRead(message.Root, out ToServer.JoinDecline? d) ? d.RequestId : null);
+        if (requestId is not { Length: > 0 and <= SignalingProtocol.MaxIdLength })
         {
-            return ServerMessages.Error(ErrorCode.BadRequest, "'requestId' is required.", message.Id);
+            return Error(ErrorCode.BadRequest, "'requestId' is required.", message.Id);
         }
 
         var request = await joins.TakeAsync(requestId, me.UserId, cancellationToken);
         if (request is null)
         {
-            return ServerMessages.Error(ErrorCode.UnknownRequest, "No pending join request with this id for you (answered, expired or unknown).", message.Id);
+            return Error(ErrorCode.UnknownRequest, "No pending join request with this id for you (answered, expired or unknown).", message.Id);
         }
 
         if (!accept)
         {
             await fanout.SendToUserAsync(request.ViewerId, Denied(null, request.SessionId, requestId, DenialReason.Declined), cancellationToken);
-            return ServerMessages.Build(Actions.JoinDeclined, message.Id, new JsonObject
-            {
-                ["requestId"] = requestId,
-                ["session"] = request.SessionId.ToString(),
-                ["viewer"] = request.ViewerId.ToString(),
-            });
+            return SignalingJson.ToUtf8(new ToClient.JoinDeclined(requestId, request.SessionId, request.ViewerId) { Id = message.Id });
         }
 
         // The host's accept is the admission: the one rule (RelayGrantIssuer) makes the viewer a participant and signs.
@@ -125,75 +111,76 @@ public sealed class SessionRoutes(SignalingData data, JoinRequestStore joins, Fa
         {
             var reason = outcome == RelayGrantOutcome.SessionFull ? DenialReason.SessionFull : DenialReason.NoSession;
             await fanout.SendToUserAsync(request.ViewerId, Denied(null, request.SessionId, requestId, reason), cancellationToken);
-            return ServerMessages.Error(ErrorCode.JoinFailed, $"The viewer could not be admitted: {reason}.", message.Id);
+            return Error(ErrorCode.JoinFailed, $"The viewer could not be admitted: {reason.WireName()}.", message.Id);
         }
 
-        var accepted = new JsonObject
+        var permissions = PermissionSet.From(grant.Permissions);
+        var toViewer = new ToClient.JoinAccepted(requestId, request.SessionId, permissions)
         {
-            ["requestId"] = requestId,
-            ["session"] = request.SessionId.ToString(),
-            ["host"] = me.UserId.ToString(),
-            ["grant"] = grant.Token,
-            ["expiresAt"] = grant.ExpiresAt.ToUnixTimeSeconds(),
-            ["permissions"] = PermissionsJson(grant.Permissions),
+            Host = me.UserId,
+            Grant = grant.Token,
+            ExpiresAt = grant.ExpiresAt.ToUnixTimeSeconds(),
+            RelayUrl = options.RelayUrl?.ToString(),
         };
-        if (options.RelayUrl is { } relay)
+        var delivered = await fanout.SendToUserAsync(request.ViewerId, SignalingJson.ToUtf8(toViewer), cancellationToken);
+        return SignalingJson.ToUtf8(new ToClient.JoinAccepted(requestId, request.SessionId, permissions)
         {
-            accepted["relayUrl"] = relay.ToString();
-        }
-
-        var delivered = await fanout.SendToUserAsync(request.ViewerId, ServerMessages.Build(Actions.JoinAccepted, null, accepted), cancellationToken);
-        return ServerMessages.Build(Actions.JoinAccepted, message.Id, new JsonObject
-        {
-            ["requestId"] = requestId,
-            ["session"] = request.SessionId.ToString(),
-            ["viewer"] = request.ViewerId.ToString(),
-            ["nick"] = request.ViewerNickname,
-            ["permissions"] = PermissionsJson(grant.Permissions),
-            ["delivered"] = delivered,
+            Id = message.Id,
+            Viewer = request.ViewerId,
+            Nick = request.ViewerNickname,
+            Delivered = delivered,
         });
     }
 
     /// <summary>Relays an offer/answer/candidate to <c>to</c>, only when both are active members of <c>session</c>.</summary>
     private async Task<byte[]> RtcAsync(ConnectionRecord me, ClientMessage message, CancellationToken cancellationToken)
     {
-        if (!message.TryGuid("to", out var to) || !message.TryGuid("session", out var sessionId))
+        WireMessage? forward = null;
+        Guid to = default, sessionId = default;
+        var size = 0;
+        switch (message.Action)
         {
-            return ServerMessages.Error(ErrorCode.BadRequest, "'to' and 'session' must be ids.", message.Id);
+            case Actions.RtcIce when SignalingJson.TryRead(message.Root, out ToServer.RtcIce? ice)
+                && ice.Candidate.ValueKind is JsonValueKind.String or JsonValueKind.Object or JsonValueKind.Null:
+                (to, sessionId, size) = (ice.To, ice.Session, ice.Candidate.GetRawText().Length);
+                forward = new ToClient.RtcIce(me.UserId, ice.Session, ice.Candidate);
+                break;
+            case Actions.RtcOffer when SignalingJson.TryRead(message.Root, out ToServer.RtcOffer? offer):
+                (to, sessionId, size) = (offer.To, offer.Session, offer.Sdp.Length);
+                forward = new ToClient.RtcOffer(me.UserId, offer.Session, offer.Sdp);
+                break;
+            case Actions.RtcAnswer when SignalingJson.TryRead(message.Root, out ToServer.RtcAnswer? answer):
+                (to, sessionId, size) = (answer.To, answer.Session, answer.Sdp.Length);
+                forward = new ToClient.RtcAnswer(me.UserId, answer.Session, answer.Sdp);
+                break;
         }
 
         var field = message.Action == Actions.RtcIce ? "candidate" : "sdp";
-        if (!message.Root.TryGetProperty(field, out var payload)
-            || (field == "sdp" && payload.ValueKind != JsonValueKind.String)
-            || (field == "candidate" && payload.ValueKind is not (JsonValueKind.String or JsonValueKind.Object or JsonValueKind.Null)))
+        if (forward is null)
         {
-            return ServerMessages.Error(ErrorCode.BadRequest, field == "sdp" ? "'sdp' must be a string." : "'candidate' must be a string, an object or null (end of candidates).", message.Id);
+            return Error(ErrorCode.BadRequest, field == "sdp"
+                ? "'to' and 'session' must be ids and 'sdp' a string."
+                : "'to' and 'session' must be ids and 'candidate' a string, an object or null (end of candidates).", message.Id);
         }
 
-        if (payload.GetRawText().Length > options.MaxSdpBytes)
+        if (size > options.MaxSdpBytes)
         {
-            return ServerMessages.Error(ErrorCode.TooLarge, $"'{field}' exceeds {options.MaxSdpBytes} bytes.", message.Id);
+            return Error(ErrorCode.TooLarge, $"'{field}' exceeds {options.MaxSdpBytes} bytes.", message.Id);
         }
 
         if (to == me.UserId
             || !await data.Sessions.IsActiveParticipantAsync(sessionId, me.UserId, cancellationToken)
             || !await data.Sessions.IsActiveParticipantAsync(sessionId, to, cancellationToken))
         {
-            return ServerMessages.Error(ErrorCode.NotMember, "Both peers must be active members of the session.", message.Id);
+            return Error(ErrorCode.NotMember, "Both peers must be active members of the session.", message.Id);
         }
 
-        var forward = new JsonObject
+        if (await fanout.SendToUserAsync(to, SignalingJson.ToUtf8(forward), cancellationToken) == 0)
         {
-            ["from"] = me.UserId.ToString(),
-            ["session"] = sessionId.ToString(),
-            [field] = JsonNode.Parse(payload.GetRawText()),
-        };
-        if (await fanout.SendToUserAsync(to, ServerMessages.Build(message.Action, null, forward), cancellationToken) == 0)
-        {
-            return ServerMessages.Error(ErrorCode.PeerOffline, "The peer has no open connection.", message.Id);
+            return Error(ErrorCode.PeerOffline, "The peer has no open connection.", message.Id);
         }
 
-        return ServerMessages.Build(Actions.RtcSent, message.Id, new JsonObject { ["to"] = to.ToString(), ["session"] = sessionId.ToString() });
+        return SignalingJson.ToUtf8(new ToClient.RtcSent(to, sessionId) { Id = message.Id });
     }
 
     /// <summary>
@@ -202,83 +189,57 @@ public sealed class SessionRoutes(SignalingData data, JoinRequestStore joins, Fa
     /// </summary>
     private async Task<byte[]> GrantUpdateAsync(ConnectionRecord me, ClientMessage message, CancellationToken cancellationToken)
     {
-        if (!message.TryGuid("viewer", out var viewer))
+        if (!SignalingJson.TryRead(message.Root, out ToServer.GrantUpdate? update))
         {
-            return ServerMessages.Error(ErrorCode.BadRequest, "'viewer' must be a user id.", message.Id);
+            return Error(ErrorCode.BadRequest,
+                "'viewer' must be a user id, 'permissions' an object whose 'keyboard', 'mouse', 'controller' and 'immersion' are booleans when present, and 'session', if present, a session id.",
+                message.Id);
         }
 
-        if (!TryReadPermissions(message.Root, out var permissions))
+        var viewer = update.Viewer;
+        if (update.Session is { } s && (await data.Sessions.GetAsync(s, cancellationToken) is not { } session || session.HostId != me.UserId))
         {
-            return ServerMessages.Error(ErrorCode.BadRequest, "'keyboard', 'mouse', 'controller' and 'immersion' must be booleans when present.", message.Id);
+            return Error(ErrorCode.NotHost, "Only the session's host changes its grants.", message.Id);
         }
 
-        Guid? sessionId = null;
-        if (message.Has("session"))
-        {
-            if (!message.TryGuid("session", out var s))
-            {
-                return ServerMessages.Error(ErrorCode.BadRequest, "'session' must be a session id.", message.Id);
-            }
-
-            if (await data.Sessions.GetAsync(s, cancellationToken) is not { } session || session.HostId != me.UserId)
-            {
-                return ServerMessages.Error(ErrorCode.NotHost, "Only the session's host changes its grants.", message.Id);
-            }
-
-            sessionId = s;
-        }
-
+        var permissions = update.Permissions.ToFlags();
         if (viewer == me.UserId || !await data.Grants.SetAsync(me.UserId, viewer, permissions, time.GetUtcNow(), cancellationToken))
         {
-            return ServerMessages.Error(ErrorCode.NotFriends, "Grants are given to accepted friends.", message.Id);
+            return Error(ErrorCode.NotFriends, "Grants are given to accepted friends.", message.Id);
         }
 
-        var pushed = new JsonObject { ["host"] = me.UserId.ToString(), ["permissions"] = PermissionsJson(permissions) };
-        if (sessionId is { } id)
-        {
-            pushed["session"] = id.ToString();
-        }
-
-        var delivered = await fanout.SendToUserAsync(viewer, ServerMessages.Build(Actions.GrantUpdated, null, pushed), cancellationToken);
-        return ServerMessages.Build(Actions.GrantUpdated, message.Id, new JsonObject
-        {
-            ["viewer"] = viewer.ToString(),
-            ["permissions"] = PermissionsJson(permissions),
-            ["delivered"] = delivered,
-        });
+        var pushed = new ToClient.GrantUpdated(update.Permissions) { Host = me.UserId, Session = update.Session };
+        var delivered = await fanout.SendToUserAsync(viewer, SignalingJson.ToUtf8(pushed), cancellationToken);
+        return SignalingJson.ToUtf8(new ToClient.GrantUpdated(update.Permissions) { Id = message.Id, Viewer = viewer, Delivered = delivered });
     }
 
     /// <summary>The host ends a session; every member still in it hears <c>session.ended</c>.</summary>
     private async Task<byte[]> SessionEndAsync(ConnectionRecord me, ClientMessage message, CancellationToken cancellationToken)
     {
-        if (!message.TryGuid("session", out var sessionId))
+        if (!SignalingJson.TryRead(message.Root, out ToServer.SessionEnd? end))
         {
-            return ServerMessages.Error(ErrorCode.BadRequest, "'session' must be a session id.", message.Id);
+            return Error(ErrorCode.BadRequest, "'session' must be a session id.", message.Id);
         }
 
+        var sessionId = end.Session;
         var members = await data.Sessions.ListParticipantsAsync(sessionId, cancellationToken);
         switch (await data.Sessions.EndAsync(sessionId, me.UserId, time.GetUtcNow(), cancellationToken))
         {
             case EndOutcome.NotFound or EndOutcome.NotHost:
-                return ServerMessages.Error(ErrorCode.NotHost, "Only the session's host ends it.", message.Id);
+                return Error(ErrorCode.NotHost, "Only the session's host ends it.", message.Id);
             case EndOutcome.AlreadyEnded:
-                return ServerMessages.Build(Actions.SessionEnded, message.Id, new JsonObject { ["session"] = sessionId.ToString() });
+                return SignalingJson.ToUtf8(new ToClient.SessionEnded(sessionId) { Id = message.Id });
         }
 
-        await TellEndedAsync(sessionId, me.UserId, EndReason.Host, members.Where(m => m.LeftAt is null && m.UserId != me.UserId).Select(m => m.UserId), cancellationToken);
+        await TellEndedAsync(sessionId, me.UserId, EndReason.Host.WireName(), members.Where(m => m.LeftAt is null && m.UserId != me.UserId).Select(m => m.UserId), cancellationToken);
 
-        return ServerMessages.Build(Actions.SessionEnded, message.Id, new JsonObject { ["session"] = sessionId.ToString() });
+        return SignalingJson.ToUtf8(new ToClient.SessionEnded(sessionId) { Id = message.Id });
     }
 
-    /// <summary>Tells each of <paramref name="members"/> that the session ended, and why (<see cref="EndReason"/>).</summary>
+    /// <summary>Tells each of <paramref name="members"/> that the session ended, and why (the wire name of an <see cref="EndReason"/>).</summary>
     internal async Task TellEndedAsync(Guid sessionId, Guid hostId, string reason, IEnumerable<Guid> members, CancellationToken cancellationToken)
     {
-        var ended = ServerMessages.Build(Actions.SessionEnded, null, new JsonObject
-        {
-            ["session"] = sessionId.ToString(),
-            ["host"] = hostId.ToString(),
-            ["reason"] = reason,
-        });
+        var ended = SignalingJson.ToUtf8(new ToClient.SessionEnded(sessionId, hostId, reason));
         foreach (var member in members)
         {
             await fanout.SendToUserAsync(member, ended, cancellationToken);
@@ -288,84 +249,30 @@ public sealed class SessionRoutes(SignalingData data, JoinRequestStore joins, Fa
     /// <summary>The host removes a viewer: the participation ends, the viewer hears <c>session.kicked</c>.</summary>
     private async Task<byte[]> SessionKickAsync(ConnectionRecord me, ClientMessage message, CancellationToken cancellationToken)
     {
-        if (!message.TryGuid("session", out var sessionId) || !message.TryGuid("viewer", out var viewer))
+        if (!SignalingJson.TryRead(message.Root, out ToServer.SessionKick? kick))
         {
-            return ServerMessages.Error(ErrorCode.BadRequest, "'session' and 'viewer' must be ids.", message.Id);
+            return Error(ErrorCode.BadRequest, "'session' and 'viewer' must be ids.", message.Id);
         }
 
+        var (sessionId, viewer) = (kick.Session, kick.Viewer);
         switch (await data.Sessions.KickAsync(sessionId, me.UserId, viewer, time.GetUtcNow(), cancellationToken))
         {
             case KickOutcome.NotFound or KickOutcome.NotHost:
-                return ServerMessages.Error(ErrorCode.NotHost, "Only the session's host removes a viewer.", message.Id);
+                return Error(ErrorCode.NotHost, "Only the session's host removes a viewer.", message.Id);
             case KickOutcome.SessionEnded or KickOutcome.NotParticipant:
-                return ServerMessages.Error(ErrorCode.NotMember, "This user is not a viewer in the session.", message.Id);
+                return Error(ErrorCode.NotMember, "This user is not a viewer in the session.", message.Id);
         }
 
-        var delivered = await fanout.SendToUserAsync(viewer, ServerMessages.Build(Actions.SessionKicked, null, new JsonObject
-        {
-            ["session"] = sessionId.ToString(),
-            ["host"] = me.UserId.ToString(),
-        }), cancellationToken);
-        return ServerMessages.Build(Actions.SessionKicked, message.Id, new JsonObject
-        {
-            ["session"] = sessionId.ToString(),
-            ["viewer"] = viewer.ToString(),
-            ["delivered"] = delivered,
-        });
+        var delivered = await fanout.SendToUserAsync(viewer, SignalingJson.ToUtf8(new ToClient.SessionKicked(sessionId) { Host = me.UserId }), cancellationToken);
+        return SignalingJson.ToUtf8(new ToClient.SessionKicked(sessionId) { Id = message.Id, Viewer = viewer, Delivered = delivered });
     }
 
-    /// <summary>Tells a host that a viewer left their session (the viewer's last signaling connection closed).</summary>
+    /// <summary>Tells a host that a viewer left their session (<paramref name="reason"/>: one of <see cref="LeaveReasons"/>).</summary>
     internal Task<int> TellLeftAsync(Guid sessionId, Guid hostId, Guid viewer, string reason, CancellationToken cancellationToken) =>
-        fanout.SendToUserAsync(hostId, ServerMessages.Build(Actions.SessionLeft, null, new JsonObject
-        {
-            ["session"] = sessionId.ToString(),
-            ["viewer"] = viewer.ToString(),
-            ["reason"] = reason,
-        }), cancellationToken);
+        fanout.SendToUserAsync(hostId, SignalingJson.ToUtf8(new ToClient.SessionLeft(sessionId, viewer, reason)), cancellationToken);
 
-    private static byte[] Denied(string? id, Guid sessionId, string? requestId, string reason)
-    {
-        var fields = new JsonObject { ["session"] = sessionId.ToString(), ["reason"] = reason };
-        if (requestId is not null)
-        {
-            fields["requestId"] = requestId;
-        }
+    private static byte[] Error(ErrorCode code, string text, string? id) => SignalingHandler.Error(code, text, id);
 
-        return ServerMessages.Build(Actions.JoinDenied, id, fields);
-    }
-
-    internal static JsonObject PermissionsJson(InputPermissions p) => new()
-    {
-        ["keyboard"] = p.HasFlag(InputPermissions.Keyboard),
-        ["mouse"] = p.HasFlag(InputPermissions.Mouse),
-        ["controller"] = p.HasFlag(InputPermissions.Controller),
-        ["immersion"] = p.HasFlag(InputPermissions.Immersion),
-    };
-
-    /// <summary>Absent flags are false; a present flag that is not a boolean is an error.</summary>
-    internal static bool TryReadPermissions(JsonElement root, out InputPermissions permissions)
-    {
-        permissions = InputPermissions.None;
-        foreach (var (name, flag) in (ReadOnlySpan<(string, InputPermissions)>)
-            [("keyboard", InputPermissions.Keyboard), ("mouse", InputPermissions.Mouse), ("controller", InputPermissions.Controller), ("immersion", InputPermissions.Immersion)])
-        {
-            if (!root.TryGetProperty(name, out var value))
-            {
-                continue;
-            }
-
-            switch (value.ValueKind)
-            {
-                case JsonValueKind.True:
-                    permissions |= flag;
-                    break;
-                case JsonValueKind.False:
-                    break;
-                default:
-                    return false;
-            }
-        }
-
-        return true;
-    }
+    private static byte[] Denied(string? id, Guid sessionId, string? requestId, DenialReason reason) =>
+        SignalingJson.ToUtf8(new ToClient.JoinDenied(sessionId, reason.WireName(), requestId) { Id = id });
 }

@@ -1,5 +1,5 @@
-using Lilium.Auth;
 using Lilium.Input;
+using Lilium.Protocol;
 
 namespace Lilium.Fuzz.Targets;
 

@@ -1,3 +1,4 @@
+using Lilium.WebRtc;
 using Lilium.WebRtc.Rtp;
 
 namespace Lilium.Fuzz.Targets;
@@ -7,8 +8,7 @@ internal sealed class RtpTarget : IFuzzTarget
 {
     public void Run(ReadOnlySpan<byte> input)
     {
-        RtpHeader.IsRtpOrRtcp(input);
-        RtpHeader.IsRtcp(input);
+        PacketDemux.Classify(input);
         RtpHeader.TryGetHeaderLength(input, out _);
         if (!RtpHeader.TryParse(input, out var header))
         {

@@ -7,6 +7,7 @@ using LambdaFunctionTarget = Amazon.CDK.AWS.Events.Targets.LambdaFunction;
 using Amazon.CDK.AWS.Lambda;
 using Amazon.CDK.AWS.Logs;
 using Constructs;
+using Lilium.Protocol.Signaling;
 
 namespace Lilium.Infra.Constructs;
 
@@ -23,13 +24,6 @@ public sealed record ControlPlaneProps(IVpc Vpc, Data Data, string ApiBundle, st
 /// </summary>
 public sealed class ControlPlane : Construct
 {
-    /// <summary>The signaling protocol's actions (docs/signaling.md); each is its own route for per-route metrics.</summary>
-    private static readonly string[] Actions =
-    [
-        "ping", "chat.hello", "chat.ack", "chat.msg", "join.request", "join.accept", "join.decline",
-        "rtc.offer", "rtc.answer", "rtc.ice", "grant.update", "session.event",
-    ];
-
     public ControlPlane(Construct scope, string id, ControlPlaneProps props) : base(scope, id)
     {
         var functionsSg = new SecurityGroup(this, "FunctionsSg", new SecurityGroupProps
@@ -103,7 +97,9 @@ public sealed class ControlPlane : Construct
             DisconnectRouteOptions = new WebSocketRouteOptions { Integration = integration },
             DefaultRouteOptions = new WebSocketRouteOptions { Integration = integration },
         });
-        foreach (var action in Actions)
+        // Every client action of the protocol is its own route (per-route metrics and throttling); anything else reaches
+        // $default, where the handler answers unknown-action.
+        foreach (var action in SignalingProtocol.ClientActions)
         {
             WebSocketApi.AddRoute(action, new WebSocketRouteOptions { Integration = integration });
         }

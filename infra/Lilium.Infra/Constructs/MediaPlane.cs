@@ -7,7 +7,6 @@ using Amazon.CDK.AWS.ElasticLoadBalancingV2;
 using Amazon.CDK.AWS.Logs;
 using Amazon.CDK.AWS.SecretsManager;
 using Constructs;
-using Protocol = Amazon.CDK.AWS.ECS.Protocol;
 
 namespace Lilium.Infra.Constructs;
 
@@ -80,8 +79,8 @@ public sealed class MediaPlane : Construct
             StopTimeout = Duration.Seconds(60),
         });
         container.AddPortMappings(
-            new PortMapping { ContainerPort = HttpPort, Protocol = Protocol.TCP },
-            new PortMapping { ContainerPort = MediaPort, Protocol = Protocol.UDP });
+            new PortMapping { ContainerPort = HttpPort, Protocol = global::Amazon.CDK.AWS.ECS.Protocol.TCP },
+            new PortMapping { ContainerPort = MediaPort, Protocol = global::Amazon.CDK.AWS.ECS.Protocol.UDP });
 
         var taskSg = new SecurityGroup(this, "RelaySg", new SecurityGroupProps { Vpc = props.Vpc, Description = "Relay tasks: media from anywhere, HTTP from the load balancer", AllowAllOutbound = true });
         taskSg.AddIngressRule(Peer.AnyIpv4(), Port.Udp(MediaPort), "WebRTC media (ICE, DTLS, SRTP, SCTP)");

@@ -1,25 +1,33 @@
+using Lilium.Protocol;
+
 namespace Lilium.Relay.Http;
 
-/// <summary>RFC 9457 problem details for every error the WHIP/WHEP endpoints return.</summary>
+/// <summary>
+/// RFC 9457 problem details for every error the WHIP/WHEP endpoints return, in the style the REST API uses: status and
+/// title from the protocol's error table, a machine-readable <c>code</c>, and the detail saying what to do.
+/// </summary>
 internal static class Problems
 {
-    public static IResult Of(int status, string title, string detail, string type, IReadOnlyDictionary<string, string>? headers = null) =>
-        new ProblemWithHeaders(Results.Problem(detail: detail, statusCode: status, title: title, type: "urn:lilium:relay:problem:" + type), headers);
+    public static IResult Of(ErrorCode code, string detail, IReadOnlyDictionary<string, string>? headers = null)
+    {
+        var row = code.Info();
+        return new ProblemWithHeaders(Results.Problem(detail: detail, statusCode: row.Status, title: row.Title, type: "urn:lilium:relay:problem:" + row.Name,
+            extensions: new Dictionary<string, object?> { ["code"] = row.Name }), headers);
+    }
 
-    public static IResult UnsupportedMediaType(string expected) =>
-        Of(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type", $"Send the body as {expected}.", "unsupported-media-type");
+    public static IResult UnsupportedMediaType(string expected) => Of(ErrorCode.UnsupportedMediaType, $"Send the body as {expected}.");
 
-    public static IResult BadSdp(string detail) => Of(StatusCodes.Status400BadRequest, "Bad SDP", detail, "bad-sdp");
+    public static IResult BadSdp(string detail) => Of(ErrorCode.BadSdp, detail);
 
-    public static IResult NotFound(string what) => Of(StatusCodes.Status404NotFound, "Not found", what, "not-found");
+    public static IResult NotFound(string what) => Of(ErrorCode.NotFound, what);
 
     public static IResult Unauthorized(string detail) =>
-        Of(StatusCodes.Status401Unauthorized, "Unauthorized", detail, "unauthorized", new Dictionary<string, string> { ["WWW-Authenticate"] = "Bearer" });
+        Of(ErrorCode.Unauthenticated, detail, new Dictionary<string, string> { ["WWW-Authenticate"] = "Bearer" });
 
-    public static IResult Forbidden(string detail) => Of(StatusCodes.Status403Forbidden, "Forbidden", detail, "forbidden");
+    public static IResult Forbidden(string detail) => Of(ErrorCode.Forbidden, detail);
 
     public static IResult Draining() =>
-        Of(StatusCodes.Status503ServiceUnavailable, "Draining", "This relay is shutting down; retry on another.", "draining", new Dictionary<string, string> { ["Retry-After"] = "5" });
+        Of(ErrorCode.Draining, "This relay is shutting down; retry on another.", new Dictionary<string, string> { ["Retry-After"] = "5" });
 
     /// <summary>Wraps a result to add response headers (Retry-After, WWW-Authenticate).</summary>
     private sealed class ProblemWithHeaders(IResult inner, IReadOnlyDictionary<string, string>? headers) : IResult

@@ -1,5 +1,6 @@
 using System.Text;
 using Lilium.Auth;
+using Lilium.Protocol;
 using Lilium.Relay.Auth;
 using Lilium.Relay.Media;
 using Lilium.Relay.Sessions;
@@ -80,21 +81,21 @@ internal static partial class WhipWhepEndpoints
         var limits = services.GetRequiredService<IOptions<RelayOptions>>().Value;
         if (registry.PeerCount >= limits.MaxPeers)
         {
-            return Problems.Of(StatusCodes.Status503ServiceUnavailable, "Relay full", $"This relay serves its maximum of {limits.MaxPeers} peers; retry shortly.", "relay-full",
+            return Problems.Of(ErrorCode.RelayFull, $"This relay serves its maximum of {limits.MaxPeers} peers; retry shortly.",
                 new Dictionary<string, string> { ["Retry-After"] = "5" });
         }
 
         if (registry.FindSession(sessionId) is { } existing
             && existing.Subscribers.Count(p => p.User == grant!.Subject && !p.IsClosed) >= limits.MaxPeersPerUser)
         {
-            return Problems.Of(StatusCodes.Status429TooManyRequests, "Too many peers", $"You already hold {limits.MaxPeersPerUser} peers in this session; DELETE one first.", "too-many-peers",
+            return Problems.Of(ErrorCode.TooManyPeers, $"You already hold {limits.MaxPeersPerUser} peers in this session; DELETE one first.",
                 new Dictionary<string, string> { ["Retry-After"] = "5" });
         }
 
         var body = await ReadBodyAsync(http.Request, http.RequestAborted);
         if (body is null)
         {
-            return Problems.Of(StatusCodes.Status413PayloadTooLarge, "Offer too large", $"Offers are limited to {MaxBody} bytes.", "too-large");
+            return Problems.Of(ErrorCode.TooLarge, $"Offers are limited to {MaxBody} bytes.");
         }
 
         if (!SdpParser.TryParse(body, out var offer, out var sdpError))
@@ -113,7 +114,7 @@ internal static partial class WhipWhepEndpoints
             {
                 registry.RemoveIfEmpty(session);
                 return error == "conflict"
-                    ? Problems.Of(StatusCodes.Status409Conflict, "Already publishing", "This session already has a live publisher; DELETE it first.", "conflict")
+                    ? Problems.Of(ErrorCode.AlreadyPublishing, "This session already has a live publisher; DELETE it first.")
                     : Problems.BadSdp(error!);
             }
         }
@@ -122,7 +123,7 @@ internal static partial class WhipWhepEndpoints
             // WHEP "Session Management": no live publisher yet → 409 + Retry-After.
             if (registry.FindSession(sessionId) is not { Publisher: { IsClosed: false } publisher } session)
             {
-                return Problems.Of(StatusCodes.Status409Conflict, "No publisher", "The session has no live publisher yet.", "no-publisher",
+                return Problems.Of(ErrorCode.NoPublisher, "The session has no live publisher yet.",
                     new Dictionary<string, string> { ["Retry-After"] = "2" });
             }
 
@@ -159,28 +160,28 @@ internal static partial class WhipWhepEndpoints
         var ifMatch = http.Request.Headers.IfMatch.ToString();
         if (string.IsNullOrEmpty(ifMatch))
         {
-            return Problems.Of(StatusCodes.Status428PreconditionRequired, "If-Match required", "PATCH needs If-Match with the session's ETag.", "precondition-required");
+            return Problems.Of(ErrorCode.PreconditionRequired, "PATCH needs If-Match with the session's ETag.");
         }
 
         var body = await ReadBodyAsync(http.Request, http.RequestAborted);
         if (body is null)
         {
-            return Problems.Of(StatusCodes.Status413PayloadTooLarge, "Fragment too large", $"Fragments are limited to {MaxBody} bytes.", "too-large");
+            return Problems.Of(ErrorCode.TooLarge, $"Fragments are limited to {MaxBody} bytes.");
         }
 
         if (!SdpParser.TryParseFragment(body, out var fragment, out var error))
         {
-            return Problems.Of(StatusCodes.Status400BadRequest, "Bad SDP fragment", error!, "bad-sdp-fragment");
+            return Problems.Of(ErrorCode.BadSdpFragment, error!);
         }
 
         if (ifMatch.Trim() == "*")
         {
-            return Problems.Of(StatusCodes.Status422UnprocessableEntity, "ICE restart not supported", "This relay supports trickle only; start a new session instead.", "ice-restart-unsupported");
+            return Problems.Of(ErrorCode.IceRestartUnsupported, "This relay supports trickle only; start a new session instead.");
         }
 
         if (ifMatch.Trim() != peer!.ETag)
         {
-            return Problems.Of(StatusCodes.Status412PreconditionFailed, "Stale ETag", "The ICE session changed; fetch a new ETag.", "precondition-failed");
+            return Problems.Of(ErrorCode.PreconditionFailed, "The ICE session changed; fetch a new ETag.");
         }
 
         _ = fragment; // candidates are not needed by a lite agent (RFC 8445 §2.5)

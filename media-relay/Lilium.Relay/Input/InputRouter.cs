@@ -1,5 +1,5 @@
-using Lilium.Auth;
 using Lilium.Input;
+using Lilium.Protocol.Control;
 using Lilium.Relay.Media;
 using Lilium.Relay.Observability;
 using Lilium.Relay.Sessions;
@@ -7,6 +7,7 @@ using Lilium.WebRtc.DataChannels;
 using Lilium.WebRtc.Dtls;
 using Lilium.WebRtc.Sctp;
 using Lilium.WebRtc.Sdp;
+using Lilium.Protocol;
 
 namespace Lilium.Relay.Input;
 
@@ -20,8 +21,6 @@ namespace Lilium.Relay.Input;
 /// </summary>
 internal sealed partial class InputRouter(RelayMetrics metrics, ILogger<InputRouter> log)
 {
-    public const string InputLabel = "input";
-
     /// <summary>
     /// When the datagram now being processed reached the media loop (Stopwatch ticks). Written and
     /// read only on the media loop thread, where DTLS records are fed and input is routed.
@@ -67,7 +66,7 @@ internal sealed partial class InputRouter(RelayMetrics metrics, ILogger<InputRou
                 ApplyGrant(peer.Session, channels, InputPermissions.None);
                 if (channels.Input is not null)
                 {
-                    SendControl(peer.Session, new ControlMessage { Type = "viewer.left", Viewer = channels.User, Peer = peer.Id });
+                    SendControl(peer.Session, new ControlMessage { Type = ControlTypes.ViewerLeft, Viewer = channels.User, Peer = peer.Id });
                 }
             });
         }
@@ -80,7 +79,7 @@ internal sealed partial class InputRouter(RelayMetrics metrics, ILogger<InputRou
         LogChannelOpened(peer.Id, peer.Role, channel.Label);
         switch (peer.Role, channel.Label)
         {
-            case (PeerRole.Subscriber, InputLabel):
+            case (PeerRole.Subscriber, DataChannels.InputLabel):
                 channels.Input = channel;
                 InputPermissions granted;
                 lock (channels.GateLock)
@@ -88,12 +87,12 @@ internal sealed partial class InputRouter(RelayMetrics metrics, ILogger<InputRou
                     granted = channels.Gate.Permissions;
                 }
 
-                SendControl(peer.Session, ControlMessage.WithPermissions("viewer.joined", channels.User, granted) with { Peer = peer.Id });
+                SendControl(peer.Session, ControlMessage.WithPermissions(ControlTypes.ViewerJoined, channels.User, granted) with { Peer = peer.Id });
                 break;
-            case (PeerRole.Publisher, InputLabel):
+            case (PeerRole.Publisher, DataChannels.InputLabel):
                 channels.Input = channel;
                 break;
-            case (PeerRole.Publisher, ControlMessage.Label):
+            case (PeerRole.Publisher, DataChannels.ControlLabel):
                 channels.Control = channel;
                 foreach (var viewer in peer.Session.Subscribers)
                 {
@@ -105,7 +104,7 @@ internal sealed partial class InputRouter(RelayMetrics metrics, ILogger<InputRou
                             current = v.Gate.Permissions;
                         }
 
-                        Send(channels, ControlMessage.WithPermissions("viewer.joined", v.User, current) with { Peer = viewer.Id });
+                        Send(channels, ControlMessage.WithPermissions(ControlTypes.ViewerJoined, v.User, current) with { Peer = viewer.Id });
                     }
                 }
 
@@ -174,25 +173,25 @@ internal sealed partial class InputRouter(RelayMetrics metrics, ILogger<InputRou
         var control = message.IsText ? ControlMessage.TryParse(message.Data) : null;
         if (control is null)
         {
-            Send(host, ControlMessage.Error("malformed", "Control messages are JSON text objects (docs/input.md)."));
+            Send(host, ControlMessage.Failure(ErrorCode.BadJson, "Control messages are JSON text objects with a type (docs/input.md)."));
             return;
         }
 
-        if (control.Type != "grant")
+        if (control.Type != ControlTypes.Grant)
         {
-            Send(host, ControlMessage.Error("unknown-type", $"Unknown control message type '{control.Type}'."));
+            Send(host, ControlMessage.Failure(ErrorCode.UnknownType, $"Unknown control message type '{control.Type}'."));
             return;
         }
 
-        if (control.Viewer is not { } viewer || viewer == Guid.Empty)
+        if (control.Viewer is not { } viewer || viewer == Guid.Empty || control.Permissions is not { } granted)
         {
-            Send(host, ControlMessage.Error("malformed", "grant needs a viewer (the viewer's user id)."));
+            Send(host, ControlMessage.Failure(ErrorCode.BadRequest, "grant needs a viewer (the viewer's user id) and permissions."));
             return;
         }
 
-        var permissions = control.Permissions;
+        var permissions = granted.ToFlags();
         var (peers, released) = SetViewerPermissions(session, viewer, permissions);
-        Send(host, ControlMessage.WithPermissions("grant.applied", viewer, permissions) with { Peers = peers, Released = released });
+        Send(host, ControlMessage.WithPermissions(ControlTypes.GrantApplied, viewer, permissions) with { Peers = peers, Released = released });
     }
 
     /// <summary>

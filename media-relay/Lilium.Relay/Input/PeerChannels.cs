@@ -1,6 +1,7 @@
 using Lilium.Auth;
 using Lilium.Input;
 using Lilium.WebRtc.DataChannels;
+using Lilium.Protocol;
 
 namespace Lilium.Relay.Input;
 

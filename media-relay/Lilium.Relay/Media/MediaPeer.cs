@@ -6,6 +6,7 @@ using Lilium.WebRtc.Dtls;
 using Lilium.WebRtc.Ice;
 using Lilium.WebRtc.Sdp;
 using Lilium.WebRtc.Srtp;
+using Lilium.Protocol;
 
 namespace Lilium.Relay.Media;
 

@@ -2,6 +2,7 @@ using System.Net;
 using Lilium.Relay.Sessions;
 using Lilium.WebRtc.Rtcp;
 using Lilium.WebRtc.Rtp;
+using Lilium.WebRtc;
 
 namespace Lilium.Relay.Media;
 
@@ -23,7 +24,7 @@ internal sealed partial class MediaServer
         }
 
         var span = buffer.AsSpan(0, length);
-        if (RtpHeader.IsRtcp(span))
+        if (PacketDemux.Classify(span) == PacketKind.Rtcp)
         {
             if (!inbound.TryUnprotectRtcp(span, length, out var plain))
             {

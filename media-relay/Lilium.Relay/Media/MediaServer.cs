@@ -9,6 +9,7 @@ using Lilium.WebRtc.Dtls;
 using Lilium.WebRtc.Ice;
 using Lilium.WebRtc.Stun;
 using Microsoft.Extensions.Options;
+using Lilium.WebRtc;
 
 namespace Lilium.Relay.Media;
 
@@ -137,18 +138,12 @@ internal sealed partial class MediaServer : BackgroundService
     {
         _input.DatagramArrived = System.Diagnostics.Stopwatch.GetTimestamp();
         _metrics.In(length);
-        if (length < 1)
+        switch (PacketDemux.Classify(buffer.AsSpan(0, length)))
         {
-            return;
-        }
-
-        var first = buffer[0];
-        switch (first)
-        {
-            case <= 3:
+            case PacketKind.Stun:
                 HandleStun(buffer.AsSpan(0, length), remote);
                 break;
-            case >= 20 and <= 63:
+            case PacketKind.Dtls:
                 var peer = _registry.FindByEndpoint(remote);
                 if (peer is { Dtls: { } dtls } && !peer.IsClosed)
                 {
@@ -160,7 +155,7 @@ internal sealed partial class MediaServer : BackgroundService
                 }
 
                 break;
-            case >= 128 and <= 191:
+            case PacketKind.Rtp or PacketKind.Rtcp:
                 HandleSrtp(buffer, length, remote);
                 break;
             default:

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using Lilium.Auth;
 using Lilium.Relay.Media;
+using Lilium.Protocol;
 
 namespace Lilium.Relay.Sessions;
 

@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using Lilium.Auth;
+using Lilium.Protocol;
 using Lilium.Relay.Media;
 using Microsoft.Extensions.Options;
 

@@ -119,12 +119,6 @@ public readonly record struct RtpHeader
         return at <= packet.Length;
     }
 
-    /// <summary>True for RTP/RTCP by the first byte (RFC 7983 §7: 128–191).</summary>
-    public static bool IsRtpOrRtcp(ReadOnlySpan<byte> datagram) => datagram.Length >= 2 && datagram[0] is >= 128 and <= 191;
-
-    /// <summary>True for RTCP among RTP/RTCP on one port: PT 64–95 with the marker bit, i.e. 192–223 (RFC 5761 §4).</summary>
-    public static bool IsRtcp(ReadOnlySpan<byte> datagram) => datagram.Length >= 2 && datagram[1] is >= 192 and <= 223;
-
     // In-place rewriting, as an SFU does per subscriber.
     public static void WriteSequenceNumber(Span<byte> packet, ushort value) => BinaryPrimitives.WriteUInt16BigEndian(packet[2..], value);
 

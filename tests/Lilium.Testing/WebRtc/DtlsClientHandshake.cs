@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Lilium.WebRtc.Dtls;
+using Lilium.WebRtc;
 
 namespace Lilium.Testing.WebRtc;
 
@@ -23,7 +24,7 @@ public static class DtlsClientHandshake
                 while (!stop.IsCancellationRequested)
                 {
                     var k = await socket.ReceiveAsync(b, SocketFlags.None, stop.Token);
-                    if (b[0] is >= 20 and <= 63)
+                    if (PacketDemux.Classify(b.AsSpan(0, k)) == PacketKind.Dtls)
                     {
                         dtls.Feed(b.AsSpan(0, k));
                     }

@@ -25,7 +25,7 @@ export interface ProblemDetails {
   status?: number;
   detail?: string;
   instance?: string;
-  /** The machine-readable code, e.g. `not_friends`. */
+  /** The machine-readable code from the shared error table ({@link ErrorCode}), e.g. `not-friends`. */
   code?: string;
   [extension: string]: unknown;
 }

@@ -20,7 +20,7 @@ import { LiliumError, RelayRejectedError, RelayUnavailableError } from "./errors
 import { Emitter } from "./events.js";
 import { decodeForwarded, InputSender, type InputEvent } from "./input.js";
 import {
-  CONTROL_CHANNEL, INPUT_CHANNEL, parseControlMessage,
+  CONTROL_CHANNEL, controlGrantMessage, INPUT_CHANNEL, parseControlMessage,
   type ControlErrorMessage, type ControlGrantAppliedMessage, type ControlViewerJoinedMessage, type ControlViewerLeftMessage,
   type InputPermissions, type Uuid,
 } from "./protocol.js";
@@ -192,8 +192,7 @@ export class MediaPublisher extends Emitter<PublisherEvents> {
         resolve(m);
       });
       this.pendingGrants.set(viewer, list);
-      const { keyboard, mouse, controller, immersion } = permissions;
-      this.controlChannel.send(JSON.stringify({ type: "grant", viewer, keyboard, mouse, controller, immersion }));
+      this.controlChannel.send(JSON.stringify(controlGrantMessage(viewer, permissions)));
     });
   }
 

@@ -159,14 +159,44 @@ export const SIGNALING_VERSION = 1;
 /** The WebSocket subprotocol the server echoes when offered. */
 export const SIGNALING_SUBPROTOCOL = "lilium.v1";
 
-/** Error codes of `{"action":"error"}` (functions/Lilium.Signaling/Protocol/ErrorCode.cs). */
-export type SignalingErrorCode =
-  | "bad-json" | "bad-request" | "unknown-action" | "unsupported-version" | "too-large" | "impersonation"
-  | "not-friends" | "friend-offline" | "peer-offline" | "not-member" | "not-host" | "unknown-request"
-  | "join-failed" | "rate-limited" | "internal";
+/**
+ * The shared error table (`ErrorCodes` in client-sdk/Lilium.Protocol; `$defs.ErrorCode` of
+ * client-sdk/protocol/lilium-protocol.schema.json): the `code` of every REST and relay problem
+ * details document, every signaling `error` and every control-channel `error`, in the table's
+ * order. The unit test `protocol-schema.test.ts` fails while this list and the schema differ.
+ */
+export const ERROR_CODES = [
+  "bad-json", "bad-request", "too-large", "rate-limited", "internal-error", "unauthenticated", "forbidden",
+  "not-found", "unavailable", "unknown-action", "unsupported-version", "impersonation", "not-friends",
+  "friend-offline", "peer-offline", "not-member", "not-host", "unknown-request", "join-failed", "unknown-type",
+  "malformed-request", "invalid-request", "method-not-allowed", "unsupported-media-type", "client-closed-request",
+  "database-unavailable", "invalid-token", "token-expired", "refresh-reused", "refresh-revoked", "invalid-challenge",
+  "invalid-signature", "invalid-public-key", "invalid-nickname", "invalid-fingerprint", "invalid-max-viewers",
+  "invalid-max-uses", "invalid-expiry", "missing-query", "self-request", "self-block", "user-not-found",
+  "request-not-found", "friend-not-found", "friendship-not-found", "session-not-found", "session-ended",
+  "session-full", "not-allowed", "blocked", "invite-not-found", "invite-expired", "invite-exhausted", "bad-sdp",
+  "bad-sdp-fragment", "already-publishing", "no-publisher", "precondition-required", "precondition-failed",
+  "ice-restart-unsupported", "draining",
+] as const;
+
+/** One code of the shared error table ({@link ERROR_CODES}). */
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+const ERROR_CODE_SET: ReadonlySet<string> = new Set<string>(ERROR_CODES);
+
+/** True when `code` is in the shared error table. */
+export function isErrorCode(code: unknown): code is ErrorCode {
+  return typeof code === "string" && ERROR_CODE_SET.has(code);
+}
+
+/** The code of a signaling `{"action":"error"}`: any code of the shared table (docs/signaling.md lists the usual ones). */
+export type SignalingErrorCode = ErrorCode;
+
+/** The `reason` of `join.denied`, in the order the server checks them (`DenialReason`). */
+export const JOIN_DENIAL_REASONS = ["no-session", "blocked", "not-friends", "session-full", "host-offline", "declined"] as const;
 
 /** Why a join was denied. */
-export type JoinDenialReason = "no-session" | "blocked" | "not-friends" | "session-full" | "host-offline" | "declined";
+export type JoinDenialReason = (typeof JOIN_DENIAL_REASONS)[number];
 
 /** An ICE candidate as relayed by `rtc.ice`: a string, an `RTCIceCandidateInit`-like object, or null (end of candidates). */
 export type RtcCandidate = string | { candidate: string; sdpMid?: string | null; sdpMLineIndex?: number | null; usernameFragment?: string | null } | null;
@@ -186,8 +216,16 @@ export type ClientMessage =
   | { action: "rtc.offer"; to: Uuid; session: Uuid; sdp: string }
   | { action: "rtc.answer"; to: Uuid; session: Uuid; sdp: string }
   | { action: "rtc.ice"; to: Uuid; session: Uuid; candidate: RtcCandidate }
-  | ({ action: "grant.update"; viewer: Uuid; session?: Uuid } & InputPermissions)
-  | { action: "session.end"; session: Uuid };
+  | { action: "grant.update"; viewer: Uuid; session?: Uuid; permissions: InputPermissions }
+  | { action: "session.end"; session: Uuid }
+  | { action: "session.kick"; session: Uuid; viewer: Uuid };
+
+/** The `grant.update` a host sends: the viewer, the grant under `permissions`, and `session` when given. */
+export function grantUpdateMessage(viewer: Uuid, permissions: InputPermissions, session?: Uuid): Extract<ClientMessage, { action: "grant.update" }> {
+  return session === undefined
+    ? { action: "grant.update", viewer, permissions: permissionsToWire(permissions) }
+    : { action: "grant.update", viewer, session, permissions: permissionsToWire(permissions) };
+}
 
 /** The `action` of a client message. */
 export type ClientAction = ClientMessage["action"];
@@ -235,11 +273,14 @@ export interface RtcIceMessage extends Envelope { action: "rtc.ice"; from: Uuid;
 export interface RtcSentMessage extends Envelope { action: "rtc.sent"; to: Uuid; session: Uuid }
 /** `grant.updated`. To the viewer: `host` (and `session`). To the host (reply): `viewer`, `delivered`. */
 export interface GrantUpdatedMessage extends Envelope { action: "grant.updated"; host?: Uuid; session?: Uuid; viewer?: Uuid; delivered?: number; permissions: InputPermissions }
-/** `session.ended`: the host ended the session. */
+/**
+ * `session.ended`: the session is over (`reason` `host`: the host ended it; otherwise e.g. the host
+ * was gone past the grace period). The reply to the host's `session.end` carries only `session`.
+ */
 export interface SessionEndedMessage extends Envelope { action: "session.ended"; session: Uuid; host: Uuid; reason?: string }
-/** `session.kicked`. To the removed viewer (no `id`): `session`, `host`. To the host (reply): `session`, `viewer`, `delivered`. */
+/** `session.kicked`. To the viewer: `host` removed it. To the host (reply to `session.kick`): `viewer`, `delivered`. */
 export interface SessionKickedMessage extends Envelope { action: "session.kicked"; session: Uuid; host?: Uuid; viewer?: Uuid; delivered?: number }
-/** `session.left`: to the host, a viewer left the session (`reason`). */
+/** `session.left` (to the host): a viewer's last connection is gone. */
 export interface SessionLeftMessage extends Envelope { action: "session.left"; session: Uuid; viewer: Uuid; reason?: string }
 
 /** Every message the server sends. */
@@ -256,12 +297,25 @@ export type ServerAction = ServerMessage["action"];
 /** The server message type for an action. */
 export type ServerMessageOf<A extends ServerAction> = Extract<ServerMessage, { action: A }>;
 
-const SERVER_ACTIONS: ReadonlySet<string> = new Set<ServerAction>([
-  "error", "pong", "presence", "presence.list", "chat.hello", "chat.msg", "chat.ack", "chat.receipt",
-  "join.pending", "join.incoming", "join.accepted", "join.declined", "join.denied",
-  "rtc.offer", "rtc.answer", "rtc.ice", "rtc.sent", "grant.updated", "session.ended",
-  "session.kicked", "session.left",
-]);
+// Each a record over the action union, so the compiler refuses a list that misses or invents one.
+const CLIENT_ACTION_KEYS: { readonly [A in ClientAction]: true } = {
+  "ping": true, "presence.list": true, "chat.hello": true, "chat.msg": true, "chat.ack": true,
+  "join.request": true, "join.accept": true, "join.decline": true, "rtc.offer": true, "rtc.answer": true, "rtc.ice": true,
+  "grant.update": true, "session.end": true, "session.kick": true,
+};
+const SERVER_ACTION_KEYS: { readonly [A in ServerAction]: true } = {
+  "error": true, "pong": true, "presence": true, "presence.list": true, "chat.hello": true, "chat.msg": true, "chat.ack": true,
+  "chat.receipt": true, "join.pending": true, "join.incoming": true, "join.accepted": true, "join.declined": true,
+  "join.denied": true, "rtc.offer": true, "rtc.answer": true, "rtc.ice": true, "rtc.sent": true, "grant.updated": true,
+  "session.ended": true, "session.kicked": true, "session.left": true,
+};
+
+/** Every action the SDK sends (client → server). */
+export const CLIENT_ACTIONS: readonly ClientAction[] = Object.freeze(Object.keys(CLIENT_ACTION_KEYS) as ClientAction[]);
+/** Every action the SDK understands from the server (server → client). */
+export const SERVER_ACTIONS: readonly ServerAction[] = Object.freeze(Object.keys(SERVER_ACTION_KEYS) as ServerAction[]);
+
+const SERVER_ACTION_SET: ReadonlySet<string> = new Set<string>(SERVER_ACTIONS);
 
 /**
  * Parses one text frame from the server; null (never an exception) when it is not a JSON object
@@ -276,7 +330,7 @@ export function parseServerMessage(text: string): ServerMessage | null {
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) return null;
   const m = value as Record<string, unknown>;
-  if (typeof m.action !== "string" || !SERVER_ACTIONS.has(m.action)) return null;
+  if (typeof m.action !== "string" || !SERVER_ACTION_SET.has(m.action)) return null;
   if (m.id !== undefined && typeof m.id !== "string") return null;
   const str = (k: string) => typeof m[k] === "string";
   const ok = (() => {
@@ -291,13 +345,13 @@ export function parseServerMessage(text: string): ServerMessage | null {
       case "chat.receipt": return typeof m.delivered === "number";
       case "join.pending": return str("requestId") && str("session");
       case "join.incoming": return str("requestId") && str("session") && str("from");
-      case "join.accepted": return str("requestId") && str("session") && isPermissions(m.permissions);
+      case "join.accepted": return str("requestId") && str("session") && normalizePermissions(m);
       case "join.declined": return str("requestId") && str("session");
       case "join.denied": return str("session") && str("reason");
       case "rtc.offer": case "rtc.answer": return str("from") && str("session") && str("sdp");
       case "rtc.ice": return str("from") && str("session") && "candidate" in m;
       case "rtc.sent": return true;
-      case "grant.updated": return isPermissions(m.permissions);
+      case "grant.updated": return normalizePermissions(m);
       case "session.ended": return str("session");
       case "session.kicked": return str("session");
       case "session.left": return str("session") && str("viewer");
@@ -306,11 +360,39 @@ export function parseServerMessage(text: string): ServerMessage | null {
   return ok ? (m as unknown as ServerMessage) : null;
 }
 
-/** True for an object with the four boolean grant flags. */
+/**
+ * True for a permissions object in the one JSON form (`PermissionSet`): an object whose grant
+ * flags, where present, are booleans; an absent flag means false ({@link readPermissions}).
+ */
 export function isPermissions(value: unknown): value is InputPermissions {
-  if (typeof value !== "object" || value === null) return false;
+  return readPermissions(value) !== null;
+}
+
+/**
+ * Reads the one JSON form of a grant, `{"keyboard":bool,"mouse":bool,"controller":bool,"immersion":bool}`,
+ * with absent flags false; null when it is not an object or a flag present is not a boolean.
+ */
+export function readPermissions(value: unknown): InputPermissions | null {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return null;
   const p = value as Record<string, unknown>;
-  return typeof p.keyboard === "boolean" && typeof p.mouse === "boolean" && typeof p.controller === "boolean" && typeof p.immersion === "boolean";
+  const flag = (k: keyof InputPermissions): boolean | null => (p[k] === undefined ? false : typeof p[k] === "boolean" ? (p[k] as boolean) : null);
+  const keyboard = flag("keyboard"), mouse = flag("mouse"), controller = flag("controller"), immersion = flag("immersion");
+  if (keyboard === null || mouse === null || controller === null || immersion === null) return null;
+  return { keyboard, mouse, controller, immersion };
+}
+
+/** The wire form of a grant the SDK sends: exactly the four flags (extra properties of the caller's object dropped). */
+export function permissionsToWire(permissions: InputPermissions): InputPermissions {
+  const { keyboard, mouse, controller, immersion } = permissions;
+  return { keyboard: keyboard === true, mouse: mouse === true, controller: controller === true, immersion: immersion === true };
+}
+
+/** Replaces `m.permissions` with its full four-flag form; false when it is missing or malformed. */
+function normalizePermissions(m: Record<string, unknown>): boolean {
+  const p = readPermissions(m.permissions);
+  if (p === null) return false;
+  m.permissions = p;
+  return true;
 }
 
 // ───────────────────────────── Data channels (docs/input.md) ─────────────────────────────
@@ -320,19 +402,27 @@ export const INPUT_CHANNEL = { label: "input", protocol: "lilium-input/1" } as c
 /** The host's control data channel's label and protocol. */
 export const CONTROL_CHANNEL = { label: "control", protocol: "lilium-control/1" } as const;
 
+/** The `type` of every message on `control` (`ControlTypes`). */
+export const CONTROL_TYPES = { toRelay: ["grant"], toHost: ["grant.applied", "viewer.joined", "viewer.left", "error"] } as const;
+
 /** Host → relay on `control`: set a viewer's grant now. */
-export interface ControlGrantMessage extends InputPermissions { type: "grant"; viewer: Uuid }
+export interface ControlGrantMessage { type: "grant"; viewer: Uuid; permissions: InputPermissions }
 /** Relay → host: the grant is in force; `released` releases were sent first. */
-export interface ControlGrantAppliedMessage extends InputPermissions { type: "grant.applied"; viewer: Uuid; peers: number; released: number }
-/** Relay → host: a viewer opened its input channel. */
-export interface ControlViewerJoinedMessage extends InputPermissions { type: "viewer.joined"; viewer: Uuid; peer: Uuid }
+export interface ControlGrantAppliedMessage { type: "grant.applied"; viewer: Uuid; permissions: InputPermissions; peers: number; released: number }
+/** Relay → host: a viewer opened its input channel, with the grant in force for it. */
+export interface ControlViewerJoinedMessage { type: "viewer.joined"; viewer: Uuid; peer: Uuid; permissions: InputPermissions }
 /** Relay → host: a viewer's connection ended. */
 export interface ControlViewerLeftMessage { type: "viewer.left"; viewer: Uuid; peer: Uuid }
-/** Relay → host: the host's message was refused. */
-export interface ControlErrorMessage { type: "error"; code: "malformed" | "unknown-type" | (string & {}); detail?: string }
+/** Relay → host: the host's message was refused (`bad-json`, `bad-request`, `unknown-type`, ...). */
+export interface ControlErrorMessage { type: "error"; code: ErrorCode | (string & {}); detail?: string }
 
 /** Every message the relay sends on `control`. */
 export type ControlServerMessage = ControlGrantAppliedMessage | ControlViewerJoinedMessage | ControlViewerLeftMessage | ControlErrorMessage;
+
+/** The host's `grant` message for the control channel (one JSON text message). */
+export function controlGrantMessage(viewer: Uuid, permissions: InputPermissions): ControlGrantMessage {
+  return { type: "grant", viewer, permissions: permissionsToWire(permissions) };
+}
 
 /** Parses one relay → host control message; null when malformed. */
 export function parseControlMessage(text: string): ControlServerMessage | null {
@@ -344,11 +434,13 @@ export function parseControlMessage(text: string): ControlServerMessage | null {
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) return null;
   const m = value as Record<string, unknown>;
+  // An absent `permissions` is the empty grant; a malformed one makes the message malformed.
+  const permissions = m.permissions === undefined || m.permissions === null ? { ...NO_PERMISSIONS } : readPermissions(m.permissions);
   switch (m.type) {
     case "grant.applied":
-      return typeof m.viewer === "string" ? ({ ...defaultFlags(m), type: "grant.applied", viewer: m.viewer, peers: num(m.peers), released: num(m.released) }) : null;
+      return typeof m.viewer === "string" && permissions !== null ? { type: "grant.applied", viewer: m.viewer, permissions, peers: num(m.peers), released: num(m.released) } : null;
     case "viewer.joined":
-      return typeof m.viewer === "string" && typeof m.peer === "string" ? ({ ...defaultFlags(m), type: "viewer.joined", viewer: m.viewer, peer: m.peer }) : null;
+      return typeof m.viewer === "string" && typeof m.peer === "string" && permissions !== null ? { type: "viewer.joined", viewer: m.viewer, peer: m.peer, permissions } : null;
     case "viewer.left":
       return typeof m.viewer === "string" && typeof m.peer === "string" ? { type: "viewer.left", viewer: m.viewer, peer: m.peer } : null;
     case "error":
@@ -356,10 +448,6 @@ export function parseControlMessage(text: string): ControlServerMessage | null {
     default:
       return null;
   }
-}
-
-function defaultFlags(m: Record<string, unknown>): InputPermissions {
-  return { keyboard: m.keyboard === true, mouse: m.mouse === true, controller: m.controller === true, immersion: m.immersion === true };
 }
 
 function num(v: unknown): number {

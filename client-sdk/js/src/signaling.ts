@@ -9,7 +9,7 @@
 import { LiliumError, LiliumUnavailableError, SignalingError, SignalingTimeoutError } from "./errors.js";
 import { Emitter } from "./events.js";
 import {
-  parseServerMessage, SIGNALING_SUBPROTOCOL, SIGNALING_VERSION,
+  grantUpdateMessage, parseServerMessage, SIGNALING_SUBPROTOCOL, SIGNALING_VERSION,
   type ClientMessage, type InputPermissions, type JoinAcceptedMessage, type JoinDeniedMessage, type JoinPendingMessage,
   type RtcCandidate, type ServerAction, type ServerMessage, type ServerMessageOf, type Uuid,
 } from "./protocol.js";
@@ -263,11 +263,14 @@ export class SignalingClient extends Emitter<SignalingEvents> {
 
   /** Host: persists a friend's input grant and tells the viewer's devices (`grant.updated`); returns how many were reached. */
   async updateGrant(viewer: Uuid, permissions: InputPermissions, session?: Uuid): Promise<number> {
-    const { keyboard, mouse, controller, immersion } = permissions;
-    const reply = await this.request(session === undefined
-      ? { action: "grant.update", viewer, keyboard, mouse, controller, immersion }
-      : { action: "grant.update", viewer, session, keyboard, mouse, controller, immersion });
+    const reply = await this.request(grantUpdateMessage(viewer, permissions, session));
     return reply.action === "grant.updated" ? reply.delivered ?? 0 : 0;
+  }
+
+  /** Host: removes a viewer from the session (`session.kick`); returns how many of the viewer's devices heard `session.kicked`. */
+  async kick(session: Uuid, viewer: Uuid): Promise<number> {
+    const reply = await this.request({ action: "session.kick", session, viewer });
+    return reply.action === "session.kicked" ? reply.delivered ?? 0 : 0;
   }
 
   /** Host: ends the session; every member hears `session.ended`. */

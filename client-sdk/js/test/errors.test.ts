@@ -4,10 +4,10 @@ import { LiliumProblemError, RelayRejectedError, LiliumError } from "../src/inde
 
 // The same reading as Lilium.Client's LiliumProblemException.Read.
 test("problem code comes from `code`, else the last segment of `type`, else the status", () => {
-  const withCode = LiliumProblemError.fromBody(409, JSON.stringify({ type: "https://x/problems/conflict", title: "Conflict", detail: "Full.", code: "session_full" }), "fallback");
-  assert.equal(withCode.code, "session_full");
+  const withCode = LiliumProblemError.fromBody(409, JSON.stringify({ type: "https://x/problems/conflict", title: "Conflict", detail: "Full.", code: "session-full" }), "fallback");
+  assert.equal(withCode.code, "session-full");
   assert.equal(withCode.status, 409);
-  assert.equal(withCode.message, "Conflict: Full. (HTTP 409, session_full)");
+  assert.equal(withCode.message, "Conflict: Full. (HTTP 409, session-full)");
   assert.equal(withCode.problem?.detail, "Full.");
 
   assert.equal(LiliumProblemError.fromBody(400, JSON.stringify({ type: "urn:lilium:bad-thing", title: "Bad" }), "f").code, "bad-thing");

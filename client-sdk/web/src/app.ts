@@ -5,9 +5,9 @@
  * CryptoKey in IndexedDB; no key or token ever goes into a URL.
  */
 import {
-  ChatClient, LiliumApiClient, LiliumIdentity, LiliumProblemError, RelayUnavailableError, SignalingClient, apiKeyLookup, indexedDbIdentityStore,
+  ChatClient, isErrorCode, LiliumApiClient, LiliumIdentity, LiliumProblemError, RelayUnavailableError, SignalingClient, apiKeyLookup, indexedDbIdentityStore,
   indexedDbPinStore, publish, subscribe, NO_PERMISSIONS, type MediaPublisher, type MediaViewer,
-  type FriendInfo, type InputPermissions, type JoinIncomingMessage, type SessionInfo, type SignalingState, type UserInfo, type Uuid,
+  type ErrorCode, type FriendInfo, type InputPermissions, type JoinIncomingMessage, type SessionInfo, type SignalingState, type UserInfo, type Uuid,
 } from "@lilium/sdk";
 import type { AppConfig } from "./config";
 import { InputCapture, type InputCounters } from "./input";
@@ -238,14 +238,15 @@ export class App {
         if (!m.permissions.keyboard || !m.permissions.mouse) this.capture?.releaseAll();
       }
     });
-    s.on("session.ended", (m) => this.onSessionEnded(m.session, (m as { reason?: string }).reason));
-    s.on("message", (m) => {
-      // Lifecycle messages newer than this SDK's typings (docs/signaling.md): session.kicked, session.left.
-      const msg = m as unknown as { action: string; session?: string; viewer?: string; id?: string };
-      if (msg.action === "session.kicked" && msg.id === undefined && msg.session === this.state.viewer?.session) {
+    s.on("session.ended", (m) => this.onSessionEnded(m.session, m.reason));
+    s.on("session.kicked", (m) => {
+      if (m.id === undefined && m.session === this.state.viewer?.session) {
         this.endViewer("removed", `${this.state.viewer?.hostNick ?? "The host"} removed you from the session.`);
-      } else if (msg.action === "session.left" && msg.session === this.state.host?.session.id) {
-        this.setHost({ viewers: (this.state.host?.viewers ?? []).filter((v) => v.userId !== msg.viewer) });
+      }
+    });
+    s.on("session.left", (m) => {
+      if (m.session === this.state.host?.session.id) {
+        this.setHost({ viewers: (this.state.host?.viewers ?? []).filter((v) => v.userId !== m.viewer) });
       }
     });
 
@@ -412,7 +413,7 @@ export class App {
       }
       this.publisher = publisher;
       await setVideoBitrate(publisher.pc, q.bitrate).catch(() => undefined);
-      publisher.on("viewerJoined", (m) => this.onViewerJoined(m.viewer, { keyboard: m.keyboard, mouse: m.mouse, controller: m.controller, immersion: m.immersion }));
+      publisher.on("viewerJoined", (m) => this.onViewerJoined(m.viewer, m.permissions));
       publisher.on("viewerLeft", (m) => this.setHost({ viewers: (this.state.host?.viewers ?? []).map((v) => (v.userId === m.viewer ? { ...v, connected: false } : v)) }));
       publisher.on("closed", () => {
         if (this.publisher === publisher) this.setHost({ status: "failed", error: "Lost the connection to the media relay. End the session and share again." });
@@ -513,7 +514,7 @@ export class App {
     // the revocations feed makes the relay drop the peer) must not wait up to the grant's 5 s timeout.
     void this.publisher?.setViewerGrant(userId, NO_PERMISSIONS).catch(() => undefined);
     try {
-      await this.signaling!.request({ action: "session.kick", session: h.session.id, viewer: userId } as never);
+      await this.signaling!.kick(h.session.id, userId);
       this.setHost({ viewers: h.viewers.filter((v) => v.userId !== userId) });
     } catch (error) {
       this.toast(`Could not remove the viewer: ${describe(error)}`, "bad");
@@ -754,19 +755,37 @@ export function parseRoute(path: string): Route {
   return { page: "home" };
 }
 
+/**
+ * Sentences for the codes of the shared error table (REST, relay and signaling use the same names)
+ * a person can act on; keyed by the SDK's `ErrorCode` union, so a renamed code fails the build.
+ */
+const ERROR_SENTENCES: { readonly [C in ErrorCode]?: string } = {
+  "friend-offline": "Your friend is offline; the message was not delivered.",
+  "not-friends": "You are not friends (any more).",
+  "rate-limited": "Too many requests; wait a moment.",
+  "session-ended": "This session has ended.",
+  "session-full": "This session is full.",
+  "invite-expired": "This invite has expired; ask for a new one.",
+  "invite-exhausted": "This invite has been used up; ask for a new one.",
+  "blocked": "This user cannot be reached.",
+  "refresh-reused": "Your login was used elsewhere and has been revoked; sign in again.",
+  "refresh-revoked": "Your login was revoked; sign in again.",
+  "database-unavailable": "The service is briefly unavailable; try again in a few seconds.",
+  "draining": "The media server is restarting; try again in a few seconds.",
+};
+
 /** A sentence a person understands, for any error the SDK or the browser throws. */
 export function describe(error: unknown): string {
   if (error instanceof LiliumProblemError) {
-    if (error.code === "friend-offline") return "Your friend is offline; the message was not delivered.";
-    if (error.code === "not-friends") return "You are not friends (any more).";
-    if (error.code === "rate-limited" || error.status === 429) return "Too many requests; wait a moment.";
+    const sentence = isErrorCode(error.code) ? ERROR_SENTENCES[error.code] : undefined;
+    if (sentence !== undefined) return sentence;
+    if (error.status === 429) return ERROR_SENTENCES["rate-limited"]!;
     return error.message;
   }
   if (error instanceof Error) {
-    const code = (error as { code?: string }).code;
-    if (code === "friend-offline") return "Your friend is offline; the message was not delivered.";
-    if (code === "not-friends") return "You are not friends (any more).";
-    return error.message;
+    const code = (error as { code?: unknown }).code;
+    const sentence = isErrorCode(code) ? ERROR_SENTENCES[code] : undefined;
+    return sentence ?? error.message;
   }
   return String(error);
 }

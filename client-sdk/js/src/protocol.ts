@@ -277,7 +277,7 @@ export interface GrantUpdatedMessage extends Envelope { action: "grant.updated";
  * `session.ended`: the session is over (`reason` `host`: the host ended it; otherwise e.g. the host
  * was gone past the grace period). The reply to the host's `session.end` carries only `session`.
  */
-export interface SessionEndedMessage extends Envelope { action: "session.ended"; session: Uuid; host: Uuid; reason?: string }
+export interface SessionEndedMessage extends Envelope { action: "session.ended"; session: Uuid; host?: Uuid; reason?: string }
 /** `session.kicked`. To the viewer: `host` removed it. To the host (reply to `session.kick`): `viewer`, `delivered`. */
 export interface SessionKickedMessage extends Envelope { action: "session.kicked"; session: Uuid; host?: Uuid; viewer?: Uuid; delivered?: number }
 /** `session.left` (to the host): a viewer's last connection is gone. */

@@ -174,9 +174,11 @@ export const ERROR_CODES = [
   "invalid-signature", "invalid-public-key", "invalid-nickname", "invalid-fingerprint", "invalid-max-viewers",
   "invalid-max-uses", "invalid-expiry", "missing-query", "self-request", "self-block", "user-not-found",
   "request-not-found", "friend-not-found", "friendship-not-found", "session-not-found", "session-ended",
-  "session-full", "not-allowed", "blocked", "invite-not-found", "invite-expired", "invite-exhausted", "bad-sdp",
-  "bad-sdp-fragment", "already-publishing", "no-publisher", "precondition-required", "precondition-failed",
-  "ice-restart-unsupported", "draining",
+  "session-full", "not-allowed", "blocked", "self-admit", "not-admitted", "participant-not-found",
+  "invalid-departure", "invalid-relay-credential", "invalid-since", "invite-not-found", "invite-expired",
+  "invite-exhausted", "bad-sdp", "bad-sdp-fragment", "already-publishing", "no-publisher", "precondition-required",
+  "precondition-failed", "ice-restart-unsupported", "draining", "relay-full", "too-many-peers",
+  "signaling-unavailable", "relay-unavailable",
 ] as const;
 
 /** One code of the shared error table ({@link ERROR_CODES}). */
@@ -193,7 +195,7 @@ export function isErrorCode(code: unknown): code is ErrorCode {
 export type SignalingErrorCode = ErrorCode;
 
 /** The `reason` of `join.denied`, in the order the server checks them (`DenialReason`). */
-export const JOIN_DENIAL_REASONS = ["no-session", "blocked", "not-friends", "session-full", "host-offline", "declined"] as const;
+export const JOIN_DENIAL_REASONS = ["no-session", "session-full", "host-offline", "declined"] as const;
 
 /** Why a join was denied. */
 export type JoinDenialReason = (typeof JOIN_DENIAL_REASONS)[number];

@@ -23,12 +23,6 @@ const schema = JSON.parse(readFileSync(schemaPath, "utf8")) as Schema;
 const defs = schema.$defs as Record<string, Schema>;
 const signaling = schema["x-lilium-signaling"] as { version: number; subprotocol: string; clientActions: string[]; serverActions: string[] };
 
-/**
- * Actions the signaling server on main speaks (docs/signaling.md: lifecycle) that the generated schema does not
- * describe yet. Each must be ABSENT from the schema: once the schema gains one, the last test here fails until it
- * is removed from this list, so from then on it is checked like every other action.
- */
-const NOT_YET_IN_SCHEMA = { client: ["session.kick"], server: ["session.kicked", "session.left"] };
 
 const WS = WebSocket as unknown as WebSocketConstructor;
 const HOST = "6f1c2a9e-3b7d-4e21-9a55-0c8d7e6f5a41";
@@ -60,8 +54,8 @@ test("the validator refuses what the schema refuses (so the checks below can fai
 test("every action the SDK sends or reads is in the schema, in the same direction, and vice versa", () => {
   assert.equal(signaling.version, SIGNALING_VERSION);
   assert.equal(signaling.subprotocol, SIGNALING_SUBPROTOCOL);
-  const sdkClient = CLIENT_ACTIONS.filter((a) => !NOT_YET_IN_SCHEMA.client.includes(a));
-  const sdkServer = SERVER_ACTIONS.filter((a) => !NOT_YET_IN_SCHEMA.server.includes(a));
+  const sdkClient = CLIENT_ACTIONS;
+  const sdkServer = SERVER_ACTIONS;
   assert.deepEqual([...sdkClient].sort(), [...signaling.clientActions].sort(), "client → server actions");
   assert.deepEqual([...sdkServer].sort(), [...signaling.serverActions].sort(), "server → client actions");
   for (const a of sdkClient) {
@@ -190,14 +184,12 @@ test("the frames SignalingClient sends validate against the schema; the replies 
   for (const m of grantUpdates) for (const flag of Object.keys(GRANT)) assert.ok(!(flag in m), `no flat ${flag}`);
   for (const m of received) {
     const action = m.action as string;
-    if (NOT_YET_IN_SCHEMA.client.includes(action)) continue;
     assertValid("ClientMessage", m);
     assertValid(`toServer.${action}`, m);
   }
   for (const m of replies) {
     const action = m.action as string;
     assert.ok(parseServerMessage(JSON.stringify(m)), `the SDK reads ${action}`);
-    if (NOT_YET_IN_SCHEMA.server.includes(action)) continue;
     assertValid("ServerMessage", m);
     assertValid(`toClient.${action}`, m);
   }
@@ -216,11 +208,3 @@ test("server messages: permissions nested and normalised, the old flat form refu
   assert.ok(parseServerMessage(JSON.stringify(error)));
 });
 
-test("actions listed as not yet in the schema are really absent from it", () => {
-  for (const a of NOT_YET_IN_SCHEMA.client) {
-    assert.ok(!signaling.clientActions.includes(a) && !defs[`toServer.${a}`], `${a} is in the schema now: remove it from NOT_YET_IN_SCHEMA`);
-  }
-  for (const a of NOT_YET_IN_SCHEMA.server) {
-    assert.ok(!signaling.serverActions.includes(a) && !defs[`toClient.${a}`], `${a} is in the schema now: remove it from NOT_YET_IN_SCHEMA`);
-  }
-});

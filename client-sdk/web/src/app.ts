@@ -91,8 +91,6 @@ const SESSION_LINK = /\/s\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9
 
 const DENIALS: Record<string, string> = {
   "no-session": "That session has ended or does not exist.",
-  blocked: "You cannot join this session.",
-  "not-friends": "Only the host's friends (or people with an invite) can join.",
   "session-full": "The session is full. Ask the host to make room, then try again.",
   "host-offline": "The host is offline right now.",
   declined: "The host declined your request.",
@@ -772,6 +770,11 @@ const ERROR_SENTENCES: { readonly [C in ErrorCode]?: string } = {
   "refresh-revoked": "Your login was revoked; sign in again.",
   "database-unavailable": "The service is briefly unavailable; try again in a few seconds.",
   "draining": "The media server is restarting; try again in a few seconds.",
+  "relay-full": "The media server is full right now; try again in a minute.",
+  "relay-unavailable": "The media server does not answer; try again in a few seconds.",
+  "signaling-unavailable": "The service does not answer; try again in a few seconds.",
+  "too-many-peers": "You already have this session open elsewhere; close one first.",
+  "not-admitted": "The host has not let you in (yet).",
 };
 
 /** A sentence a person understands, for any error the SDK or the browser throws. */

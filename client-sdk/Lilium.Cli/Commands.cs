@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
-using Lilium.Protocol;
 using Lilium.Client;
 using Lilium.Client.Api;
 using Lilium.Client.Capture;
@@ -10,8 +9,9 @@ using Lilium.Client.Injection;
 using Lilium.Client.Media;
 using Lilium.Client.Signaling;
 using Lilium.Input;
-using Spectre.Console;
+using Lilium.Protocol;
 using Lilium.Protocol.Signaling;
+using Spectre.Console;
 
 namespace Lilium.Cli;
 
@@ -288,25 +288,16 @@ internal sealed class Commands(CliProfile profile, IAnsiConsole console)
     {
         public async Task AcceptAsync(string requestId, Guid viewer, InputPermissions grant, CancellationToken ct)
         {
-            await signaling.RequestAsync(new JsonObject { ["action"] = "join.accept", ["requestId"] = requestId }, cancellationToken: ct);
+            await signaling.RequestAsync(new ToServer.JoinAccept(requestId), cancellationToken: ct);
             await SetGrantAsync(viewer, grant, ct);
         }
 
         public Task DeclineAsync(string requestId, CancellationToken ct) =>
-            signaling.RequestAsync(new JsonObject { ["action"] = "join.decline", ["requestId"] = requestId }, cancellationToken: ct);
+            signaling.RequestAsync(new ToServer.JoinDecline(requestId), cancellationToken: ct);
 
         public async Task SetGrantAsync(Guid viewer, InputPermissions grant, CancellationToken ct)
         {
-            await signaling.RequestAsync(new JsonObject
-            {
-                ["action"] = "grant.update",
-                ["session"] = session.ToString(),
-                ["viewer"] = viewer.ToString(),
-                ["keyboard"] = grant.HasFlag(InputPermissions.Keyboard),
-                ["mouse"] = grant.HasFlag(InputPermissions.Mouse),
-                ["controller"] = grant.HasFlag(InputPermissions.Controller),
-                ["immersion"] = grant.HasFlag(InputPermissions.Immersion),
-            }, cancellationToken: ct);
+            await signaling.RequestAsync(new ToServer.GrantUpdate(viewer, PermissionSet.From(grant), session), cancellationToken: ct);
             await publisher.SetViewerGrantAsync(viewer, grant, ct);
             applier?.OnGrantChanged(viewer, grant);
         }

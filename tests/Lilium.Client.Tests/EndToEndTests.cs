@@ -1,13 +1,13 @@
 using System.Text;
 using System.Text.Json.Nodes;
-using Lilium.Protocol;
 using Lilium.Client.Api;
 using Lilium.Client.Chat;
 using Lilium.Client.Media;
 using Lilium.Client.Signaling;
 using Lilium.Input;
-using Lilium.Testing;
+using Lilium.Protocol;
 using Lilium.Protocol.Signaling;
+using Lilium.Testing;
 
 namespace Lilium.Client.Tests;
 
@@ -58,10 +58,10 @@ public sealed class EndToEndTests(LocalStack stack, Xunit.Abstractions.ITestOutp
         var relayUrl = stack.RelayUrl;
 
         // Bob asks to join over signaling; alice accepts; bob gets a relay grant and the relay's URL.
-        var pending = await bob.Signaling.RequestAsync(new JsonObject { ["action"] = "join.request", ["session"] = session.Id.ToString(), ["to"] = alice.Id.ToString() });
+        var pending = await bob.Signaling.RequestAsync(new ToServer.JoinRequest(session.Id, alice.Id));
         Assert.Equal("join.pending", pending.Action);
         var incoming = await alice.Signaling.WaitForAsync(m => m.Action == "join.incoming" && m.Guid("from") == bob.Id, Wait);
-        var accepted = await alice.Signaling.RequestAsync(new JsonObject { ["action"] = "join.accept", ["requestId"] = incoming.String("requestId") });
+        var accepted = await alice.Signaling.RequestAsync(new ToServer.JoinAccept(incoming.String("requestId")!));
         Assert.Equal("join.accepted", accepted.Action);
         var admitted = await bob.Signaling.WaitForAsync(m => m.Action == "join.accepted" && m.Guid("session") == session.Id, Wait);
         var viewerGrant = admitted.String("grant")!;
@@ -122,7 +122,7 @@ public sealed class EndToEndTests(LocalStack stack, Xunit.Abstractions.ITestOutp
 
         await stopPublishing.CancelAsync();
         await publishing;
-        await alice.Signaling.RequestAsync(new JsonObject { ["action"] = "session.end", ["session"] = session.Id.ToString() });
+        await alice.Signaling.RequestAsync(new ToServer.SessionEnd(session.Id));
         await bob.Signaling.WaitForAsync(m => m.Action == "session.ended" && m.Guid("session") == session.Id, Wait);
         Assert.Equal("ended", (await alice.Api.GetSessionAsync(session.Id)).State);
     }
@@ -201,7 +201,7 @@ public sealed class EndToEndTests(LocalStack stack, Xunit.Abstractions.ITestOutp
                     Assert.True(DateTime.UtcNow < deadline, "the departure never reached the control plane");
                     await Task.Delay(100);
                 }
-                catch (LiliumProblemException e) when (e.Code == "not_admitted")
+                catch (LiliumProblemException e) when (e.Code == ErrorCode.NotAdmitted.WireName())
                 {
                     break;
                 }
@@ -258,20 +258,20 @@ public sealed class EndToEndTests(LocalStack stack, Xunit.Abstractions.ITestOutp
 
         // Host offline: the host has no signaling connection.
         await guest.ConnectSignalingAsync();
-        var offline = await guest.Signaling.RequestAsync(new JsonObject { ["action"] = "join.request", ["session"] = session.Id.ToString() });
+        var offline = await guest.Signaling.RequestAsync(new ToServer.JoinRequest(session.Id));
         Assert.Equal(("join.denied", "host-offline"), (offline.Action, offline.String("reason")));
 
         // Declined.
         await host.ConnectSignalingAsync();
-        await guest.Signaling.RequestAsync(new JsonObject { ["action"] = "join.request", ["session"] = session.Id.ToString() });
+        await guest.Signaling.RequestAsync(new ToServer.JoinRequest(session.Id));
         var incoming = await host.Signaling.WaitForAsync(m => m.Action == "join.incoming", Wait);
-        await host.Signaling.RequestAsync(new JsonObject { ["action"] = "join.decline", ["requestId"] = incoming.String("requestId") });
+        await host.Signaling.RequestAsync(new ToServer.JoinDecline(incoming.String("requestId")!));
         var denied = await guest.Signaling.WaitForAsync(m => m.Action == "join.denied", Wait);
         Assert.Equal("declined", denied.String("reason"));
 
         // A signaling error is typed too.
         var error = await Assert.ThrowsAsync<SignalingErrorException>(() =>
-            guest.Signaling.RequestAsync(new JsonObject { ["action"] = "chat.msg", ["to"] = Guid.NewGuid().ToString(), ["ciphertext"] = "AAAA" }));
+            guest.Signaling.RequestAsync(new ToServer.ChatMsg(Guid.NewGuid(), "AAAA")));
         Assert.Equal("not-friends", error.Code);
     }
 

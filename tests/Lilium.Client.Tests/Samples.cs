@@ -1,9 +1,10 @@
 using System.Text.Json.Nodes;
-using Lilium.Protocol;
 using Lilium.Client.Api;
 using Lilium.Client.Media;
 using Lilium.Client.Signaling;
 using Lilium.Input;
+using Lilium.Protocol;
+using Lilium.Protocol.Signaling;
 
 namespace Lilium.Client.Tests;
 
@@ -25,7 +26,7 @@ internal static class Samples
 
         await using var signaling = await SignalingClient.ConnectAsync(webSocket, client.GetAccessTokenAsync, cancellationToken: cancellationToken);
         var request = await signaling.WaitForAsync(m => m.Action == "join.incoming", TimeSpan.FromMinutes(5), cancellationToken);
-        await signaling.RequestAsync(new JsonObject { ["action"] = "join.accept", ["requestId"] = request.String("requestId") }, cancellationToken: cancellationToken);
+        await signaling.RequestAsync(new ToServer.JoinAccept(request.String("requestId")!), cancellationToken: cancellationToken);
 
         using var http = new HttpClient();
         await using var publisher = await MediaPublisher.ConnectAsync(http, relay, session.Id, grant.Token, cancellationToken: cancellationToken);
@@ -56,7 +57,7 @@ internal static class Samples
         await client.LoginAsync(cancellationToken);
 
         await using var signaling = await SignalingClient.ConnectAsync(webSocket, client.GetAccessTokenAsync, cancellationToken: cancellationToken);
-        await signaling.RequestAsync(new JsonObject { ["action"] = "join.request", ["session"] = session.ToString(), ["to"] = host.ToString() }, cancellationToken: cancellationToken);
+        await signaling.RequestAsync(new ToServer.JoinRequest(session, host), cancellationToken: cancellationToken);
         var admitted = await signaling.WaitForAsync(m => m.Action is "join.accepted" or "join.denied", TimeSpan.FromMinutes(2), cancellationToken);
         if (admitted.Action == "join.denied")
         {

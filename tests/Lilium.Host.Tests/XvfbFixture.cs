@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using Lilium.Testing;
 
 namespace Lilium.Host.Tests;
 
@@ -11,51 +12,23 @@ public sealed partial class XvfbFixture : IAsyncLifetime
 {
     public const int Width = 1280;
     public const int Height = 720;
-    private Process? _xvfb;
+    private XvfbServer? _xvfb;
     private nint _display;
 
     public string Display { get; private set; } = "";
 
     public async Task InitializeAsync()
     {
-        for (var n = 90 + Random.Shared.Next(0, 200); ; n++)
+        _xvfb = await XvfbServer.StartAsync(Width, Height);
+        Display = _xvfb.Display;
+        _display = XOpenDisplay(Display);
+        for (var i = 0; _display == 0 && i < 50; i++)
         {
-            if (File.Exists($"/tmp/.X{n}-lock") || File.Exists($"/tmp/.X11-unix/X{n}"))
-            {
-                continue;
-            }
-
-            var start = new ProcessStartInfo("Xvfb") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
-            foreach (var a in new[] { $":{n}", "-screen", "0", $"{Width}x{Height}x24", "-nolisten", "tcp", "-noreset", "-br" })
-            {
-                start.ArgumentList.Add(a);
-            }
-
-            _xvfb = Process.Start(start)!;
-            _xvfb.BeginErrorReadLine();
-            _xvfb.BeginOutputReadLine();
-            var deadline = DateTime.UtcNow.AddSeconds(10);
-            while (DateTime.UtcNow < deadline && !_xvfb.HasExited && !File.Exists($"/tmp/.X11-unix/X{n}"))
-            {
-                await Task.Delay(50);
-            }
-
-            if (_xvfb.HasExited)
-            {
-                continue; // lost a race for that number
-            }
-
-            Display = $":{n}";
+            await Task.Delay(100);
             _display = XOpenDisplay(Display);
-            for (var i = 0; _display == 0 && i < 50; i++)
-            {
-                await Task.Delay(100);
-                _display = XOpenDisplay(Display);
-            }
-
-            Assert.NotEqual(0, _display);
-            return;
         }
+
+        Assert.NotEqual(0, _display);
     }
 
     /// <summary>Fills a rectangle of the root window with an RGB colour (0xRRGGBB) and waits until the server did it.</summary>
@@ -109,12 +82,6 @@ public sealed partial class XvfbFixture : IAsyncLifetime
         if (_display != 0)
         {
             XCloseDisplay(_display);
-        }
-
-        if (_xvfb is { HasExited: false })
-        {
-            _xvfb.Kill();
-            _xvfb.WaitForExit();
         }
 
         _xvfb?.Dispose();

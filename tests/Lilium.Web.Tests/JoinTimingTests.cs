@@ -5,6 +5,7 @@ using Lilium.Client;
 using Lilium.Client.Api;
 using Lilium.Client.Media;
 using Lilium.Client.Signaling;
+using Lilium.Protocol.Signaling;
 using Microsoft.Playwright;
 
 namespace Lilium.Web.Tests;
@@ -57,7 +58,7 @@ public sealed class JoinTimingTests(WebStack stack, Browser browser)
             while (!ct.IsCancellationRequested)
             {
                 var request = await signaling.WaitForAsync(m => m.Action == "join.incoming", TimeSpan.FromMinutes(4), ct);
-                await signaling.RequestAsync(new JsonObject { ["action"] = "join.accept", ["requestId"] = request.String("requestId") }, cancellationToken: ct);
+                await signaling.RequestAsync(new ToServer.JoinAccept(request.String("requestId")!), cancellationToken: ct);
             }
         }, ct);
 

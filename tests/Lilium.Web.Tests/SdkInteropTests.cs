@@ -7,6 +7,7 @@ using Lilium.Client.Media;
 using Lilium.Client.Signaling;
 using Lilium.Input;
 using Lilium.Protocol;
+using Lilium.Protocol.Signaling;
 using Microsoft.Playwright;
 using MouseButton = Lilium.Input.MouseButton;
 
@@ -84,17 +85,9 @@ public sealed class SdkInteropTests(WebStack stack, Browser browser)
         await erin.Page.GotoAsync($"/s/{session.Id}");
         var request = await incoming;
         Assert.Equal(erinId, request.Guid("from"));
-        await signaling.RequestAsync(new JsonObject
-        {
-            ["action"] = "grant.update",
-            ["session"] = session.Id.ToString(),
-            ["viewer"] = erinId.ToString(),
-            ["keyboard"] = true,
-            ["mouse"] = true,
-            ["controller"] = true,
-            ["immersion"] = false,
-        }, cancellationToken: ct);
-        await signaling.RequestAsync(new JsonObject { ["action"] = "join.accept", ["requestId"] = request.String("requestId") }, cancellationToken: ct);
+        var granted = InputPermissions.Keyboard | InputPermissions.Mouse | InputPermissions.Controller;
+        await signaling.RequestAsync(new ToServer.GrantUpdate(erinId, PermissionSet.From(granted), session.Id), cancellationToken: ct);
+        await signaling.RequestAsync(new ToServer.JoinAccept(request.String("requestId")!), cancellationToken: ct);
 
         await Assertions.Expect(erin.Page.GetByTestId("viewer")).ToHaveAttributeAsync("data-phase", "watching");
         await erin.WaitForStateAsync("viewer.stats", s => s.GetProperty("framesDecoded").GetInt32() >= 30 ? 1 : (int?)null, TimeSpan.FromSeconds(30), "decode the SDK host's frames");

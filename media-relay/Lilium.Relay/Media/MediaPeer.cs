@@ -157,6 +157,9 @@ internal sealed class MediaPeer
 
     private long _reportedLost;
 
+    /// <summary>A subscriber's loss-based bandwidth estimate, from its receiver reports (the relay's REMB to the publisher).</summary>
+    public LossBasedEstimate Bandwidth { get; } = new();
+
     /// <summary>Records the cumulative loss from this subscriber's latest receiver report.</summary>
     public void ReportedLost(int cumulative, Observability.RelayMetrics metrics)
     {

@@ -69,7 +69,7 @@ internal sealed partial class MediaServer
         }
 
         var seq = header.SequenceNumber;
-        stream.OnPacket(seq);
+        stream.OnPacket(seq, packet.Length);
         stream.Cache.Store(seq, packet);
         var keyframe = stream.IsVideo && Keyframes.StartsKeyframe(stream.Media.Codec.EncodingName, packet.Slice(header.HeaderLength, header.PayloadLength));
         foreach (var subscriber in publisher.Session.Subscribers)
@@ -196,6 +196,13 @@ internal sealed partial class MediaServer
                 if (ReceiverReport.TryParse(packet, out var rr) && rr!.Reports.Count > 0)
                 {
                     subscriber.ReportedLost(rr.Reports[0].CumulativeLost, _metrics);
+                    foreach (var block in rr.Reports)
+                    {
+                        if (TrackBySsrc(subscriber, block.Ssrc) is { Kind: "video", Source: { } source })
+                        {
+                            subscriber.Bandwidth.OnReport(block.FractionLost, source.IncomingBps);
+                        }
+                    }
                 }
 
                 continue;
@@ -335,8 +342,10 @@ internal sealed partial class MediaServer
     private void SendReceiverReports(MediaPeer publisher)
     {
         Span<byte> rr = stackalloc byte[32 + MaxSrtcpTrailer];
+        var now = Environment.TickCount64;
         foreach (var stream in publisher.Streams)
         {
+            stream.SampleBitrate(now);
             if (stream.Ssrc == 0 || stream.Received == 0 || publisher.Endpoint is not { } endpoint)
             {
                 continue;
@@ -350,6 +359,39 @@ internal sealed partial class MediaServer
             {
                 SendRaw(rr[..length], endpoint);
             }
+        }
+    }
+
+    /// <summary>
+    /// Tells a publisher the lowest constraint among its subscribers' loss-based estimates for its video stream (REMB,
+    /// draft-alvestrand-rmcat-remb-03), or <see cref="LossBasedEstimate.UnconstrainedBps"/> when none is constrained,
+    /// while it has a secured subscriber. On the housekeeping thread, once a second, as Janus and mediasoup send theirs.
+    /// </summary>
+    private void SendBitrateEstimate(MediaPeer publisher)
+    {
+        var watched = false;
+        var bitrate = LossBasedEstimate.UnconstrainedBps;
+        foreach (var subscriber in publisher.Session.Subscribers)
+        {
+            if (subscriber.State == PeerState.Secured)
+            {
+                watched = true;
+                bitrate = Math.Min(bitrate, subscriber.Bandwidth.Bps ?? LossBasedEstimate.UnconstrainedBps);
+            }
+        }
+
+        var video = Array.Find(publisher.Streams, s => s.IsVideo && s.Ssrc != 0);
+        if (!watched || video is null || publisher.Endpoint is not { } endpoint)
+        {
+            return;
+        }
+
+        Span<byte> remb = stackalloc byte[24 + MaxSrtcpTrailer];
+        var length = new ReceiverEstimatedMaxBitrate(publisher.RelaySsrc, bitrate, [video.Ssrc]).WriteTo(remb);
+        if (TryProtectRtcp(publisher, remb, ref length))
+        {
+            _metrics.BitrateEstimateSent();
+            SendRaw(remb[..length], endpoint);
         }
     }
 

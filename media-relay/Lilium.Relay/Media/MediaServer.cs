@@ -384,6 +384,7 @@ internal sealed partial class MediaServer : BackgroundService
                         else if (peer is { State: PeerState.Secured, Role: PeerRole.Publisher })
                         {
                             SendReceiverReports(peer);
+                            SendBitrateEstimate(peer);
                         }
                     }
                     catch (Exception ex) when (ex is not OutOfMemoryException)

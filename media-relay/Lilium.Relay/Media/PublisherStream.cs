@@ -28,15 +28,42 @@ internal sealed class PublisherStream(SdpNegotiatedMedia media, int index)
 
     public long Received { get; private set; }
 
+    /// <summary>Payload and header bytes received (all packets, for the incoming bitrate).</summary>
+    public long Bytes { get; private set; }
+
+    /// <summary>The bitrate measured over the last housekeeping interval (bits/s; see <see cref="SampleBitrate"/>).</summary>
+    public ulong IncomingBps
+    {
+        get => (ulong)Volatile.Read(ref _incomingBps);
+        private set => Volatile.Write(ref _incomingBps, (long)value);
+    }
+
+    private long _incomingBps;
+    private long _sampledBytes;
+    private long _sampledAtMs;
+
+    /// <summary>On the housekeeping thread: measures <see cref="IncomingBps"/> since the previous call.</summary>
+    public void SampleBitrate(long nowMs)
+    {
+        var bytes = Bytes;
+        if (_sampledAtMs > 0 && nowMs > _sampledAtMs)
+        {
+            IncomingBps = (ulong)((bytes - _sampledBytes) * 8_000 / (nowMs - _sampledAtMs));
+        }
+
+        (_sampledBytes, _sampledAtMs) = (bytes, nowMs);
+    }
+
     /// <summary>Extended highest sequence number received (RFC 3550 §6.4.1).</summary>
     public uint ExtendedMax => _cycles | _maxSequence;
 
     /// <summary>Packets expected minus received, from sequence gaps (RFC 3550 appendix A.3).</summary>
     public long Lost => _baseSequence < 0 ? 0 : Math.Max(0, (long)ExtendedMax - _baseSequence + 1 - Received);
 
-    public void OnPacket(ushort sequence)
+    public void OnPacket(ushort sequence, int length)
     {
         Received++;
+        Bytes += length;
         if (_baseSequence < 0)
         {
             _baseSequence = sequence;

@@ -15,6 +15,7 @@ internal sealed class RelayMetrics
     private long _nacksReceived;
     private long _retransmissions;
     private long _plisSent;
+    private long _bitrateEstimatesSent;
     private long _keyframeRequestsReceived;
     private long _dropped;
     private long _sendDropped;
@@ -55,6 +56,8 @@ internal sealed class RelayMetrics
 
     public void PliSent() => Interlocked.Increment(ref _plisSent);
 
+    public void BitrateEstimateSent() => Interlocked.Increment(ref _bitrateEstimatesSent);
+
     public void KeyframeRequested() => Interlocked.Increment(ref _keyframeRequestsReceived);
 
     public void Dropped() => Interlocked.Increment(ref _dropped);
@@ -82,6 +85,8 @@ internal sealed class RelayMetrics
 
     public long PlisSent => Interlocked.Read(ref _plisSent);
 
+    public long BitrateEstimatesSent => Interlocked.Read(ref _bitrateEstimatesSent);
+
     public long Retransmissions => Interlocked.Read(ref _retransmissions);
 
     public long NacksReceived => Interlocked.Read(ref _nacksReceived);
@@ -103,6 +108,7 @@ internal sealed class RelayMetrics
         Counter(sb, "lilium_relay_nacked_packets_total", "Sequence numbers subscribers reported lost in generic NACKs.", NacksReceived);
         Counter(sb, "lilium_relay_retransmissions_total", "Packets resent from the NACK cache.", Retransmissions);
         Counter(sb, "lilium_relay_plis_sent_total", "Keyframe requests (PLI) sent to publishers.", PlisSent);
+        Counter(sb, "lilium_relay_remb_sent_total", "Bandwidth estimates (REMB) sent to publishers.", BitrateEstimatesSent);
         Counter(sb, "lilium_relay_keyframe_requests_received_total", "PLI/FIR received from subscribers.", Interlocked.Read(ref _keyframeRequestsReceived));
         Counter(sb, "lilium_relay_dropped_total", "Datagrams dropped: unknown sender, failed authentication, malformed.", DroppedCount);
         Counter(sb, "lilium_relay_send_dropped_total", "Datagrams the kernel refused to send (full send buffer, queued ICMP error).", SendDroppedCount);

@@ -4,7 +4,7 @@ using Lilium.Testing;
 namespace Lilium.Client.Tests;
 
 /// <summary>
-/// <c>lilium host --screen</c> as a process against the whole local stack: it captures an Xvfb
+/// <c>lilium host --screen</c> as a process against the whole local stack, with its default codec (H.264): it captures an Xvfb
 /// screen, admits a friend by <c>--auto-accept friends</c> without a terminal, and the friend's
 /// <c>lilium view --input</c> receives frames and moves the host's pointer.
 /// </summary>
@@ -27,7 +27,7 @@ public sealed partial class HostCliTests(LocalStack stack, Xunit.Abstractions.IT
         await _cli.RunAsync("ben", "friends", "accept", ann);
         var pointerBefore = await Xdotool(display, "getmouselocation");
 
-        var host = _cli.Start("ann", "host", "--screen", display, "--codec", "vp8", "--preset", "720p", "--auto-accept", "friends", "--grant", "mouse", "--seconds", "60");
+        var host = _cli.Start("ann", "host", "--screen", display, "--preset", "720p", "--auto-accept", "friends", "--grant", "mouse", "--seconds", "60");
         var session = Guid.Parse((await host.WaitForAsync(SessionLine(), TimeSpan.FromSeconds(90))).Groups[1].Value);
 
         var view = await _cli.RunAsync("ben", "view", session.ToString(), "--frames", "30", "--input");

@@ -40,21 +40,26 @@ internal sealed record ClientOfferSpec(bool Publish, uint VideoSsrc, uint AudioS
             Line("a=setup:actpass");
         }
 
-        var pt = VideoPayloadType;
-        Line($"m=video 9 UDP/TLS/RTP/SAVPF {pt}");
+        // A publisher offers the codec it encodes; a viewer offers both, and the relay answers with the publisher's.
+        byte[] payloadTypes = Publish ? [VideoPayloadType] : [Vp8PayloadType, H264PayloadType];
+        Line($"m=video 9 UDP/TLS/RTP/SAVPF {string.Join(' ', payloadTypes)}");
         Transport("0");
         Line("a=" + direction);
         Line("a=rtcp-mux");
-        Line(IsH264 ? $"a=rtpmap:{pt} H264/90000" : $"a=rtpmap:{pt} VP8/90000");
-        if (IsH264)
+        foreach (var pt in payloadTypes)
         {
-            Line($"a=fmtp:{pt} {H264Fmtp}");
+            Line(pt == H264PayloadType ? $"a=rtpmap:{pt} H264/90000" : $"a=rtpmap:{pt} VP8/90000");
+            if (pt == H264PayloadType)
+            {
+                Line($"a=fmtp:{pt} {H264Fmtp}");
+            }
+
+            Line($"a=rtcp-fb:{pt} goog-remb");
+            Line($"a=rtcp-fb:{pt} nack");
+            Line($"a=rtcp-fb:{pt} nack pli");
+            Line($"a=rtcp-fb:{pt} ccm fir");
         }
 
-        Line($"a=rtcp-fb:{pt} goog-remb");
-        Line($"a=rtcp-fb:{pt} nack");
-        Line($"a=rtcp-fb:{pt} nack pli");
-        Line($"a=rtcp-fb:{pt} ccm fir");
         if (Publish)
         {
             Line($"a=msid:{StreamId} video");

@@ -8,7 +8,8 @@ using Lilium.WebRtc.Sdp;
 namespace Lilium.Client.Media;
 
 /// <summary>
-/// The viewer's media connection: subscribes through WHEP, reassembles VP8 frames (reorder buffer,
+/// The viewer's media connection: subscribes through WHEP (offering VP8 and H.264; the relay answers with the
+/// publisher's codec), reassembles its frames (reorder buffer,
 /// NACK, PLI — see <see cref="VideoFrameAssembler"/>), delivers Opus packets, and sends input on an
 /// unordered, unreliable <c>input</c> channel (a late pointer move is worthless), which the relay
 /// checks against the viewer's grant.
@@ -34,8 +35,9 @@ public sealed class MediaViewer : IAsyncDisposable
     {
         _peer = peer;
         _input = input;
-        _assembler = new VideoFrameAssembler(time);
-        _videoPt = PayloadType(peer.Answer, "video") ?? ClientOfferSpec.Vp8PayloadType;
+        var video = peer.Answer.Media.FirstOrDefault(m => m.Kind == "video" && m.Port != 0)?.RtpMaps.FirstOrDefault();
+        _assembler = new VideoFrameAssembler(VideoDepacketizer.For(video?.EncodingName ?? "VP8") ?? new Vp8Depacketizer(), time);
+        _videoPt = video is null ? ClientOfferSpec.Vp8PayloadType : (byte)video.PayloadType;
         _audioPt = PayloadType(peer.Answer, "audio") ?? ClientOfferSpec.OpusPayloadType;
         peer.RtpReceived = OnRtp;
         _ticker = Task.Run(TickAsync);

@@ -1,13 +1,14 @@
 namespace Lilium.Client.Media;
 
 /// <summary>
-/// The viewer's receive side for one VP8 stream: a small reorder (jitter) buffer keyed by extended
-/// sequence number, frame assembly (S bit … marker, one timestamp, no gaps), NACK for missing
+/// The viewer's receive side for one video stream (VP8 or H.264, by its <see cref="VideoDepacketizer"/>): a small
+/// reorder (jitter) buffer keyed by extended sequence number, frame assembly (a frame start … marker, one timestamp,
+/// no gaps), NACK for missing
 /// packets (RFC 4585, at most three times each), and a keyframe request (PLI) when the decoder
 /// could not continue: at start, or after a packet stayed lost past <see cref="GiveUpMs"/>.
 /// Not thread-safe: fed by one receive loop and its timer under the owner's lock.
 /// </summary>
-internal sealed class VideoFrameAssembler(TimeProvider time)
+internal sealed class VideoFrameAssembler(VideoDepacketizer depacketizer, TimeProvider time)
 {
     public const int GiveUpMs = 400;
     private const int NackIntervalMs = 60;
@@ -33,7 +34,7 @@ internal sealed class VideoFrameAssembler(TimeProvider time)
     /// <summary>Adds a packet; returns complete frames that became ready, in order.</summary>
     public void Add(ushort sequence, uint timestamp, bool marker, ReadOnlySpan<byte> payload, List<VideoFrame> ready)
     {
-        if (!Vp8Packetizer.TryReadDescriptor(payload, out var header, out var start))
+        if (!depacketizer.TryRead(payload, out var start, out var data))
         {
             return;
         }
@@ -45,7 +46,7 @@ internal sealed class VideoFrameAssembler(TimeProvider time)
             return; // late duplicate or already given up
         }
 
-        _packets.TryAdd(ext, new Packet(timestamp, marker, start, payload[header..].ToArray()));
+        _packets.TryAdd(ext, new Packet(timestamp, marker, start, data));
         _missing.Remove(ext);
         var now = Now;
         if (_highest >= 0 && ext > _highest + 1)
@@ -161,7 +162,7 @@ internal sealed class VideoFrameAssembler(TimeProvider time)
             }
 
             _next = end + 1;
-            var keyframe = Vp8Packetizer.IsKeyframe(data);
+            var keyframe = depacketizer.IsKeyframe(data);
             if (_needKeyframe && !keyframe)
             {
                 continue; // undecodable until a keyframe arrives
@@ -169,7 +170,7 @@ internal sealed class VideoFrameAssembler(TimeProvider time)
 
             _needKeyframe = false;
             FramesEmitted++;
-            ready.Add(new VideoFrame("VP8", data, first.Timestamp, keyframe, time.GetUtcNow()));
+            ready.Add(new VideoFrame(depacketizer.Codec, data, first.Timestamp, keyframe, time.GetUtcNow()));
         }
     }
 

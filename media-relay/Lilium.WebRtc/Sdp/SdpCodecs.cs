@@ -3,8 +3,11 @@ namespace Lilium.WebRtc.Sdp;
 /// <summary>The codecs the relay forwards: VP8, H.264 with packetization-mode 1, and Opus.</summary>
 public static class SdpCodecs
 {
-    /// <summary>Feedback types we act on; others (transport-cc, goog-remb) are not echoed.</summary>
-    public static readonly IReadOnlyList<string> SupportedFeedback = ["nack", "nack pli", "ccm fir"];
+    /// <summary>
+    /// Feedback types we act on (NACK, PLI, FIR) or send (REMB, to publishers: the relay's loss-based estimate);
+    /// transport-cc is not echoed until the relay generates it.
+    /// </summary>
+    public static readonly IReadOnlyList<string> SupportedFeedback = ["nack", "nack pli", "ccm fir", "goog-remb"];
 
     public static bool IsSupported(string kind, SdpRtpMap map) => kind switch
     {

@@ -13,7 +13,7 @@ public sealed partial class XvfbFixture : IAsyncLifetime
     public const int Width = 1280;
     public const int Height = 720;
     private XvfbServer? _xvfb;
-    private nint _display;
+    private XDrawing? _drawing;
 
     public string Display { get; private set; } = "";
 
@@ -21,45 +21,32 @@ public sealed partial class XvfbFixture : IAsyncLifetime
     {
         _xvfb = await XvfbServer.StartAsync(Width, Height);
         Display = _xvfb.Display;
-        _display = XOpenDisplay(Display);
-        for (var i = 0; _display == 0 && i < 50; i++)
-        {
-            await Task.Delay(100);
-            _display = XOpenDisplay(Display);
-        }
-
-        Assert.NotEqual(0, _display);
+        _drawing = await XDrawing.OpenAsync(Display);
     }
+
+    private nint Connection => _drawing!.Handle;
 
     /// <summary>Fills a rectangle of the root window with an RGB colour (0xRRGGBB) and waits until the server did it.</summary>
-    public void Fill(int x, int y, int width, int height, uint rgb)
-    {
-        var root = XDefaultRootWindow(_display);
-        var gc = XCreateGC(_display, root, 0, 0);
-        XSetForeground(_display, gc, rgb);
-        XFillRectangle(_display, root, gc, x, y, (uint)width, (uint)height);
-        XFreeGC(_display, gc);
-        XSync(_display, 0);
-    }
+    public void Fill(int x, int y, int width, int height, uint rgb) => _drawing!.Fill(x, y, width, height, rgb);
 
     /// <summary>True while the server has <paramref name="keycode"/> down (XQueryKeymap).</summary>
     public unsafe bool IsKeyDown(int keycode)
     {
         var keys = stackalloc byte[32];
-        XQueryKeymap(_display, keys);
+        XQueryKeymap(Connection, keys);
         return (keys[keycode / 8] & (1 << (keycode % 8))) != 0;
     }
 
     /// <summary>The pointer position and button mask (Button1Mask = 0x100 …) on the root window.</summary>
     public (int X, int Y, uint Mask) Pointer()
     {
-        var root = XDefaultRootWindow(_display);
-        XQueryPointer(_display, root, out _, out _, out var x, out var y, out _, out _, out var mask);
+        var root = XDefaultRootWindow(Connection);
+        XQueryPointer(Connection, root, out _, out _, out var x, out var y, out _, out _, out var mask);
         return (x, y, mask);
     }
 
     /// <summary>The keysym the layout gives a keycode (no modifiers).</summary>
-    public ulong Keysym(int keycode) => XkbKeycodeToKeysym(_display, (byte)keycode, 0, 0);
+    public ulong Keysym(int keycode) => XkbKeycodeToKeysym(Connection, (byte)keycode, 0, 0);
 
     /// <summary>Runs a program against this display and returns its standard output.</summary>
     public async Task<string> RunAsync(string program, params string[] args)
@@ -79,38 +66,20 @@ public sealed partial class XvfbFixture : IAsyncLifetime
 
     public Task DisposeAsync()
     {
-        if (_display != 0)
-        {
-            XCloseDisplay(_display);
-        }
-
+        _drawing?.Dispose();
         _xvfb?.Dispose();
         return Task.CompletedTask;
     }
 
-    [LibraryImport("libX11.so.6", StringMarshalling = StringMarshalling.Utf8)]
-    private static partial nint XOpenDisplay(string name);
 
-    [LibraryImport("libX11.so.6")]
-    private static partial int XCloseDisplay(nint display);
 
     [LibraryImport("libX11.so.6")]
     private static partial nint XDefaultRootWindow(nint display);
 
-    [LibraryImport("libX11.so.6")]
-    private static partial nint XCreateGC(nint display, nint drawable, ulong mask, nint values);
 
-    [LibraryImport("libX11.so.6")]
-    private static partial int XSetForeground(nint display, nint gc, ulong pixel);
 
-    [LibraryImport("libX11.so.6")]
-    private static partial int XFillRectangle(nint display, nint drawable, nint gc, int x, int y, uint width, uint height);
 
-    [LibraryImport("libX11.so.6")]
-    private static partial int XFreeGC(nint display, nint gc);
 
-    [LibraryImport("libX11.so.6")]
-    private static partial int XSync(nint display, int discard);
 
     [LibraryImport("libX11.so.6")]
     private static unsafe partial int XQueryKeymap(nint display, byte* keys);

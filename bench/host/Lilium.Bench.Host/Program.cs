@@ -4,6 +4,7 @@ using System.Runtime.InteropServices;
 using System.Text.Json.Nodes;
 using System.Text.Json;
 using Lilium.Auth;
+using Lilium.Bench;
 using Lilium.Client.Capture;
 using Lilium.Client.Codecs;
 using Lilium.Client.Media;
@@ -15,13 +16,15 @@ using Lilium.Testing;
 // published to a relay process on loopback. capture-to-send = the grab's timestamp to the return of
 // SendVideoFrame, i.e. the frame's last RTP packet handed to the socket. CPU = this process's CPU
 // time over the measured window (the painter's client side is included; it is a few X requests a frame).
-var seconds = Arg("--seconds", 8);
-var warmup = Arg("--warmup", 2);
-var output = ArgS("--out", "bench/results/host.json");
-var relayDll = ArgS("--relay", "media-relay/Lilium.Relay/bin/Release/net10.0/Lilium.Relay.dll");
+var cli = new BenchArgs(args);
+var seconds = cli.Number("--seconds", 8);
+var warmup = cli.Number("--warmup", 2);
+var output = cli.Text("--out", "bench/results/host.json");
+var relayDll = cli.Text("--relay", "media-relay/Lilium.Relay/bin/Release/net10.0/Lilium.Relay.dll");
 const int Width = 1920, Height = 1080, Fps = 30;
 
-var display = StartXvfb(out var xvfb);
+using var xvfb = await XvfbServer.StartAsync(Width, Height);
+var display = xvfb.Display;
 var keys = TokenKeys.Generate();
 var httpPort = Ports.FreeTcp();
 var mediaPort = Ports.FreeUdp();
@@ -44,7 +47,8 @@ var baseUri = new Uri($"http://127.0.0.1:{httpPort}");
 using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
 var result = new JsonObject();
 using var stopPainter = new CancellationTokenSource();
-var painter = new Thread(() => Paint(display, stopPainter.Token)) { IsBackground = true };
+using var drawing = await XDrawing.OpenAsync(display);
+var painter = new Thread(() => Paint(drawing, stopPainter.Token)) { IsBackground = true };
 try
 {
     await WaitHealthyAsync();
@@ -68,7 +72,7 @@ finally
         relay.Kill(entireProcessTree: true);
     }
 
-    xvfb.Kill();
+    painter.Join();
 }
 
 result["screen"] = $"Xvfb {Width}x{Height}x24, {Fps} fps, moving blocks";
@@ -100,65 +104,26 @@ async Task<(double P50, double P99, double Cores, long Frames)> RunAsync(string 
         throw new InvalidOperationException("the streamer failed", failure);
     }
 
-    return (Percentile(samples, 0.50), Percentile(samples, 0.99), cpu, streamer.FramesSent - frames0);
+    return (Percentiles.NearestRank(samples, 0.50), Percentiles.NearestRank(samples, 0.99), cpu, streamer.FramesSent - frames0);
 }
 
-static double Percentile(double[] sorted, double p) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
-
-static string StartXvfb(out Process process)
+static void Paint(XDrawing drawing, CancellationToken stop)
 {
-    for (var n = 300 + Random.Shared.Next(0, 200); ; n++)
-    {
-        if (File.Exists($"/tmp/.X{n}-lock"))
-        {
-            continue;
-        }
-
-        var psi = new ProcessStartInfo("Xvfb") { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var a in new[] { $":{n}", "-screen", "0", $"{Width}x{Height}x24", "-nolisten", "tcp", "-br" })
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        process = Process.Start(psi)!;
-        process.BeginErrorReadLine();
-        process.BeginOutputReadLine();
-        for (var i = 0; i < 100 && !process.HasExited && !File.Exists($"/tmp/.X11-unix/X{n}"); i++)
-        {
-            Thread.Sleep(50);
-        }
-
-        if (!process.HasExited)
-        {
-            Thread.Sleep(200);
-            return $":{n}";
-        }
-    }
-}
-
-static void Paint(string display, CancellationToken stop)
-{
-    var dpy = X.XOpenDisplay(display);
-    var root = X.XDefaultRootWindow(dpy);
-    var gc = X.XCreateGC(dpy, root, 0, 0);
     var frame = 0;
+    var rectangles = new FilledRectangle[25];
     while (!stop.IsCancellationRequested)
     {
         // A window-sized area that scrolls (like a document), and a block that moves (like a pointer drag).
         for (var i = 0; i < 24; i++)
         {
-            X.XSetForeground(dpy, gc, (ulong)((((i + frame) * 2654435761u) >> 8) & 0xFFFFFF));
-            X.XFillRectangle(dpy, root, gc, 200, 100 + (i * 32), 1200, 28);
+            rectangles[i] = new FilledRectangle(200, 100 + (i * 32), 1200, 28, (((uint)(i + frame) * 2654435761u) >> 8) & 0xFFFFFF);
         }
 
-        X.XSetForeground(dpy, gc, 0xFFFFFF);
-        X.XFillRectangle(dpy, root, gc, (frame * 13) % 1700, 900, 200, 150);
-        X.XSync(dpy, 0);
+        rectangles[24] = new FilledRectangle((frame * 13) % 1700, 900, 200, 150, 0xFFFFFF);
+        drawing.Fill(rectangles);
         frame++;
         Thread.Sleep(1000 / Fps);
     }
-
-    X.XCloseDisplay(dpy);
 }
 
 async Task WaitHealthyAsync()
@@ -196,34 +161,5 @@ string Grant(Guid session, RelayRole role)
     });
 }
 
-int Arg(string name, int fallback) => int.TryParse(ArgS(name, ""), CultureInfo.InvariantCulture, out var v) ? v : fallback;
 
-string ArgS(string name, string fallback)
-{
-    var i = Array.IndexOf(args, name);
-    return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
-}
 
-internal static partial class X
-{
-    [LibraryImport("libX11.so.6", StringMarshalling = StringMarshalling.Utf8)]
-    public static partial nint XOpenDisplay(string name);
-
-    [LibraryImport("libX11.so.6")]
-    public static partial int XCloseDisplay(nint display);
-
-    [LibraryImport("libX11.so.6")]
-    public static partial nint XDefaultRootWindow(nint display);
-
-    [LibraryImport("libX11.so.6")]
-    public static partial nint XCreateGC(nint display, nint drawable, ulong mask, nint values);
-
-    [LibraryImport("libX11.so.6")]
-    public static partial int XSetForeground(nint display, nint gc, ulong pixel);
-
-    [LibraryImport("libX11.so.6")]
-    public static partial int XFillRectangle(nint display, nint drawable, nint gc, int x, int y, uint width, uint height);
-
-    [LibraryImport("libX11.so.6")]
-    public static partial int XSync(nint display, int discard);
-}

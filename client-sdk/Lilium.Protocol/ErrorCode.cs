@@ -80,6 +80,8 @@ public enum ErrorCode
     InvalidSignature,
     /// <summary>The public key is not base64 SubjectPublicKeyInfo DER of an ECDSA P-256 key.</summary>
     InvalidPublicKey,
+    /// <summary>A signed timestamp is too far from the server's clock (registration proof); fix the clock.</summary>
+    ClockSkew,
     /// <summary>The nickname is empty, too long or has forbidden characters.</summary>
     InvalidNickname,
     /// <summary>The fingerprint is not hexadecimal of the right length.</summary>
@@ -210,6 +212,7 @@ public static class ErrorCodes
         new(ErrorCode.InvalidChallenge, "invalid-challenge", 401, "Invalid challenge"),
         new(ErrorCode.InvalidSignature, "invalid-signature", 401, "Invalid signature"),
         new(ErrorCode.InvalidPublicKey, "invalid-public-key", 400, "Invalid public key"),
+        new(ErrorCode.ClockSkew, "clock-skew", 400, "Clock skew"),
         new(ErrorCode.InvalidNickname, "invalid-nickname", 400, "Invalid nickname"),
         new(ErrorCode.InvalidFingerprint, "invalid-fingerprint", 400, "Invalid fingerprint"),
         new(ErrorCode.InvalidMaxViewers, "invalid-max-viewers", 400, "Invalid maxViewers"),

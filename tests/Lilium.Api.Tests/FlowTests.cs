@@ -172,7 +172,7 @@ public sealed class FlowTests(PostgresFixture postgres) : IClassFixture<Postgres
 
         // same key again: 200 with the same user, nickname unchanged
         using var anon = _server.CreateClient();
-        var again = await ProblemAssert.OkJsonAsync(await anon.PostAsJsonAsync("/v1/users", new { publicKey = x.PublicKeyBase64, nickname = "another name" }));
+        var again = await ProblemAssert.OkJsonAsync(await anon.PostAsJsonAsync("/v1/users", Registration.For(x.Key, "another name")));
         Assert.Equal(x.Id, again.GetProperty("id").GetGuid());
         Assert.Equal("decl-x", again.GetProperty("nickname").GetString());
     }

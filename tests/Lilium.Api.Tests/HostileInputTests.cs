@@ -235,7 +235,7 @@ public sealed class HostileInputTests(PostgresFixture postgres) : IClassFixture<
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         using var http = _server.CreateClient();
         var created = await ProblemAssert.OkJsonAsync(
-            await http.PostAsJsonAsync("/v1/users", new { publicKey = Convert.ToBase64String(key.ExportSubjectPublicKeyInfo()), nickname }), HttpStatusCode.Created);
+            await http.PostAsJsonAsync("/v1/users", Registration.For(key, nickname)), HttpStatusCode.Created);
         Assert.Equal(stored, created.GetProperty("nickname").GetString());
 
         // search by the exact text finds it (LIKE wildcards in it match literally)

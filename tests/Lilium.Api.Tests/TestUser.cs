@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text.Json;
+using Lilium.Testing;
 
 namespace Lilium.Api.Tests;
 
@@ -31,7 +32,7 @@ internal sealed class TestUser : IDisposable
     {
         var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         using var http = server.CreateClient();
-        var response = await http.PostAsJsonAsync("/v1/users", new { publicKey = Convert.ToBase64String(key.ExportSubjectPublicKeyInfo()), nickname });
+        var response = await http.PostAsJsonAsync("/v1/users", Registration.For(key, nickname));
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         var body = await response.Content.ReadFromJsonAsync<JsonElement>();
         var user = new TestUser(key, body.GetProperty("id").GetGuid(), body.GetProperty("nickname").GetString()!);

@@ -159,7 +159,7 @@ public sealed class BootstrapFlowTests(PostgresFixture postgres, AwsEndpointFixt
     {
         var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         using var http = Client();
-        var user = await Json(await http.PostAsJsonAsync("/v1/users", new { publicKey = Convert.ToBase64String(key.ExportSubjectPublicKeyInfo()), nickname }), HttpStatusCode.Created);
+        var user = await Json(await http.PostAsJsonAsync("/v1/users", Registration.For(key, nickname)), HttpStatusCode.Created);
         var id = user.GetProperty("id").GetGuid();
         var challenge = await Json(await http.PostAsJsonAsync("/v1/auth/challenge", new { userId = id }));
         var signature = key.SignData(Convert.FromBase64String(challenge.GetProperty("signedData").GetString()!), HashAlgorithmName.SHA256);

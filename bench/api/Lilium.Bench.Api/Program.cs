@@ -6,6 +6,7 @@ using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Lilium.Protocol;
 
 // Load generator for `make bench-api`: authenticated GET /v1/friends against a running API.
 // usage: Lilium.Bench.Api --url <baseUrl> --out <out.json> [--seconds 10] [--concurrency 32] [--friends 20] [--warmup 15]
@@ -28,10 +29,19 @@ var path = Environment.GetEnvironmentVariable("BENCH_PATH") is { Length: > 0 } p
 using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = concurrency, PooledConnectionLifetime = Timeout.InfiniteTimeSpan, UseProxy = false };
 using var http = new HttpClient(handler) { BaseAddress = baseUrl, Timeout = TimeSpan.FromSeconds(30) };
 
+// POST /v1/users with the proof of key ownership (RegistrationProof), as the SDKs send it.
+static object Registration(ECDsa key, string nickname)
+{
+    var publicKey = Convert.ToBase64String(key.ExportSubjectPublicKeyInfo());
+    var timestamp = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+    var signature = key.SignData(RegistrationProof.Message(publicKey, nickname, timestamp), HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
+    return new { publicKey, nickname, timestamp, signature = Convert.ToBase64String(signature) };
+}
+
 async Task<(Guid Id, string Token)> RegisterAndLogin(string nickname)
 {
     using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-    var user = await Json(await http.PostAsJsonAsync("/v1/users", new { publicKey = Convert.ToBase64String(key.ExportSubjectPublicKeyInfo()), nickname }));
+    var user = await Json(await http.PostAsJsonAsync("/v1/users", Registration(key, nickname)));
     var id = user["id"]!.GetValue<Guid>();
     var challenge = await Json(await http.PostAsJsonAsync("/v1/auth/challenge", new { userId = id }));
     var signature = key.SignData(Convert.FromBase64String(challenge["signedData"]!.GetValue<string>()), HashAlgorithmName.SHA256);

@@ -55,7 +55,7 @@ internal sealed record RefreshBody(string RefreshToken);
 
 internal sealed record TokenReply(string TokenType, string AccessToken, DateTimeOffset AccessTokenExpiresAt, string RefreshToken, DateTimeOffset RefreshTokenExpiresAt, Guid UserId);
 
-internal sealed record RegisterBody(string PublicKey, string Nickname);
+internal sealed record RegisterBody(string PublicKey, string Nickname, long Timestamp, string Signature);
 
 internal sealed record FriendRequestBody(Guid UserId);
 

@@ -44,10 +44,18 @@ public sealed class LiliumApiClient : IDisposable
     /// <summary>The logged-in user's id (after <see cref="LoginAsync"/>).</summary>
     public Guid UserId => _tokens?.UserId ?? Guid.Empty;
 
-    /// <summary>Registers the identity's public key with a nickname (idempotent for the same key).</summary>
-    public async Task<UserInfo> RegisterAsync(string nickname, CancellationToken cancellationToken = default) =>
-        (await SendAsync(HttpMethod.Post, "v1/users", new RegisterBody(Convert.ToBase64String(_identity.PublicKey), nickname),
+    /// <summary>
+    /// Registers the identity's public key with a nickname (idempotent for the same key), signing the registration
+    /// proof (<see cref="RegistrationProof"/>) with the identity's key and this machine's clock.
+    /// </summary>
+    public async Task<UserInfo> RegisterAsync(string nickname, CancellationToken cancellationToken = default)
+    {
+        var publicKey = Convert.ToBase64String(_identity.PublicKey);
+        var timestamp = _time.GetUtcNow().ToUnixTimeSeconds();
+        var signature = Convert.ToBase64String(_identity.Sign(RegistrationProof.Message(publicKey, nickname, timestamp)));
+        return (await SendAsync(HttpMethod.Post, "v1/users", new RegisterBody(publicKey, nickname, timestamp, signature),
             ApiJsonContext.Default.RegisterBody, ApiJsonContext.Default.UserInfo, authenticated: false, cancellationToken))!;
+    }
 
     /// <summary>Logs in: asks for a challenge by public key and signs it.</summary>
     public async Task LoginAsync(CancellationToken cancellationToken = default)

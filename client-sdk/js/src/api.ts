@@ -78,9 +78,17 @@ export class LiliumApiClient {
     return this.send("GET", "/health", undefined, false);
   }
 
-  /** Registers the identity's public key with a nickname (idempotent for the same key). */
-  register(nickname: string): Promise<UserInfo> {
-    return this.send("POST", "/v1/users", { publicKey: toBase64(this.identity.publicKey), nickname }, false);
+  /**
+   * Registers the identity's public key with a nickname (idempotent for the same key), with the proof that this
+   * identity holds the key: a signature over `lilium-register\n{publicKey}\n{nickname}\n{timestamp}` (the C#
+   * `RegistrationProof`), timestamp in Unix seconds from this machine's clock.
+   */
+  async register(nickname: string): Promise<UserInfo> {
+    const publicKey = toBase64(this.identity.publicKey);
+    const timestamp = Math.floor(Date.now() / 1000);
+    const proof = new TextEncoder().encode(`lilium-register\n${publicKey}\n${nickname}\n${timestamp}`);
+    const signature = toBase64(await this.identity.sign(proof));
+    return this.send("POST", "/v1/users", { publicKey, nickname, timestamp, signature }, false);
   }
 
   /** Logs in: asks for a challenge by public key and signs it. */

@@ -14,8 +14,8 @@ export type IsoDateTime = string;
 
 // ───────────────────────────── REST: identity and users ─────────────────────────────
 
-/** `POST /v1/users` body. `publicKey` is base64 SubjectPublicKeyInfo (DER). */
-export interface CreateUserRequest { publicKey: string; nickname: string }
+/** `POST /v1/users` body. `publicKey` is base64 SubjectPublicKeyInfo (DER); `signature` proves the key (see `ApiClient.register`). */
+export interface CreateUserRequest { publicKey: string; nickname: string; timestamp: number; signature: string }
 
 /** A user as the API shows it (`UserResponse`). */
 export interface UserInfo {
@@ -171,10 +171,10 @@ export const ERROR_CODES = [
   "friend-offline", "peer-offline", "not-member", "not-host", "unknown-request", "join-failed", "unknown-type",
   "malformed-request", "invalid-request", "method-not-allowed", "unsupported-media-type", "client-closed-request",
   "database-unavailable", "invalid-token", "token-expired", "refresh-reused", "refresh-revoked", "invalid-challenge",
-  "invalid-signature", "invalid-public-key", "invalid-nickname", "invalid-fingerprint", "invalid-max-viewers",
-  "invalid-max-uses", "invalid-expiry", "missing-query", "self-request", "self-block", "user-not-found",
-  "request-not-found", "friend-not-found", "friendship-not-found", "session-not-found", "session-ended",
-  "session-full", "not-allowed", "blocked", "self-admit", "not-admitted", "participant-not-found",
+  "invalid-signature", "invalid-public-key", "clock-skew", "invalid-nickname", "invalid-fingerprint",
+  "invalid-max-viewers", "invalid-max-uses", "invalid-expiry", "missing-query", "self-request", "self-block",
+  "user-not-found", "request-not-found", "friend-not-found", "friendship-not-found", "session-not-found",
+  "session-ended", "session-full", "not-allowed", "blocked", "self-admit", "not-admitted", "participant-not-found",
   "invalid-departure", "invalid-relay-credential", "invalid-since", "invite-not-found", "invite-expired",
   "invite-exhausted", "bad-sdp", "bad-sdp-fragment", "already-publishing", "no-publisher", "precondition-required",
   "precondition-failed", "ice-restart-unsupported", "draining", "relay-full", "too-many-peers",

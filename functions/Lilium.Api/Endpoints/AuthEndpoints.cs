@@ -5,8 +5,8 @@ using Lilium.Api.Security;
 using Lilium.Auth;
 using Lilium.Data.Auth;
 using Lilium.Data.Users;
-using Microsoft.AspNetCore.Http.HttpResults;
 using Lilium.Protocol;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Lilium.Api.Endpoints;
 
@@ -64,7 +64,7 @@ internal static class AuthEndpoints
         TokenRequest request, HttpContext context, UserRepository users, ChallengeRepository challenges, RefreshFamilyRepository families,
         TokenService tokens, AuthRateLimiter limiter, CancellationToken ct)
     {
-        var signature = TryBase64(request.Signature, 128);
+        var signature = Base64Field.TryDecode(request.Signature, 128);
         if (signature is null)
         {
             return Problems.Of(ErrorCode.BadRequest, "signature must be base64 (P1363 r‖s or DER).");
@@ -141,14 +141,4 @@ internal static class AuthEndpoints
         return TypedResults.NoContent();
     }
 
-    private static byte[]? TryBase64(string text, int maxBytes)
-    {
-        if (text.Length == 0 || text.Length > (maxBytes + 2) / 3 * 4)
-        {
-            return null;
-        }
-
-        var buffer = new byte[text.Length];
-        return Convert.TryFromBase64String(text, buffer, out var n) ? buffer[..n] : null;
-    }
 }

@@ -2,8 +2,8 @@ using Lilium.Api.Contracts;
 using Lilium.Api.Infrastructure;
 using Lilium.Api.Security;
 using Lilium.Data.Users;
-using Microsoft.AspNetCore.Http.HttpResults;
 using Lilium.Protocol;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Lilium.Api.Endpoints;
 
@@ -33,6 +33,24 @@ internal static class UserEndpoints
         if (nickname is null)
         {
             return Problems.Of(ErrorCode.InvalidNickname, error!);
+        }
+
+        // Proof of key ownership: only the holder of the private key registers it (docs/security.md).
+        if (request.Timestamp is not { } timestamp || Base64Field.TryDecode(request.Signature, 128) is not { } signature)
+        {
+            return Problems.Of(ErrorCode.BadRequest, "timestamp (Unix seconds) and signature (base64) must prove you hold the key: sign \"lilium-register\\n{publicKey}\\n{nickname}\\n{timestamp}\".");
+        }
+
+        var now = time.GetUtcNow().ToUnixTimeSeconds();
+        var skew = (long)RegistrationProof.MaxSkew.TotalSeconds;
+        if (timestamp < now - skew || timestamp > now + skew)
+        {
+            return Problems.Of(ErrorCode.ClockSkew, $"timestamp is more than {RegistrationProof.MaxSkew.TotalMinutes:0} minutes from the server's clock; set your clock and sign again.");
+        }
+
+        if (!key.Verify(RegistrationProof.Message(request.PublicKey, request.Nickname, timestamp), signature))
+        {
+            return Problems.Of(ErrorCode.InvalidSignature, "The signature does not verify with the public key being registered.");
         }
 
         var (user, created) = await users.RegisterAsync(key, nickname, time.GetUtcNow(), ct);

@@ -13,10 +13,19 @@ bash scripts/aws-endpoint.sh ensure >/dev/null
 # up front instead of failing half-way through the deploy.
 if ! curl -sf -o /dev/null "$LOCALSTACK_ENDPOINT/_localstack/health"; then
   port="${LOCALSTACK_ENDPOINT##*:}"; port="${port%%/*}"
-  if ! pgrep -f "moto_local.py .*-p $port" >/dev/null; then
+  pid="$(pgrep -f "moto_local.py .*-p $port" | head -n 1 || true)"
+  if [ -z "$pid" ]; then
     echo "deploy-local.sh: $LOCALSTACK_ENDPOINT is neither LocalStack nor scripts/moto_local.py (a plain moto_server?)." >&2
     echo "  Stop it (e.g. pkill -f moto_server) and rerun: scripts/aws-endpoint.sh will start moto_local.py there." >&2
     exit 3
+  fi
+  # moto_local.py's fixes take effect when moto starts: say so when the running one serves other or older code.
+  script="$(tr '\0' '\n' < "/proc/$pid/cmdline" 2>/dev/null | grep -m1 'moto_local.py$' || true)"
+  started="$(date -d "$(ps -o lstart= -p "$pid")" +%s 2>/dev/null || echo 0)"
+  if [ -n "$script" ] && { ! cmp -s "$script" scripts/moto_local.py || [ "$(stat -c %Y "$script" 2>/dev/null || echo 0)" -gt "$started" ]; }; then
+    echo "deploy-local.sh: warning: the moto on $LOCALSTACK_ENDPOINT (pid $pid, $script) was started before scripts/moto_local.py" \
+      "took its current form; the deploy may meet moto bugs fixed since. Restart it when nothing else uses it:" \
+      "bash scripts/aws-endpoint.sh stop (in the checkout that started it), then rerun." >&2
   fi
 fi
 export AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-test}" AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-test}"

@@ -510,13 +510,26 @@ def _deleting_what_is_gone_succeeds() -> None:
             code = getattr(error, "error_type", "") or getattr(error, "code", "") or ""
             if "NotFound" in str(code) or "does not exist" in str(error):
                 return
-            # moto's stack update loses the physical id of an EC2 instance it created (the NAT instance that minimal
-            # mode removes) and then fails on None.split; the instance is left to the endpoint, the stack moves on.
-            if isinstance(error, AttributeError) and (resource_json or {}).get("Type") == "AWS::EC2::Instance":
-                return
             raise
 
     ResourceMap._delete_resource = _delete_resource
+
+
+def _updates_keep_what_cannot_be_updated() -> None:
+    """moto's stack update replaces a modified resource by what its model's update returns, and a model without one
+    (AWS::EC2::Instance: the NAT instance, whose security group or tags change between modes) returns None: the stack
+    lost the instance (no output, no status) and the next mode that removes it failed on None ("'NoneType' object has
+    no attribute 'split'"), rolling the update back. The resource stays as it was instead (its properties are not
+    changed; what the template asserts is tested on the template)."""
+    import moto.cloudformation.parsing as parsing
+
+    original = parsing.parse_and_update_resource
+
+    def parse_and_update_resource(logical_id, resource_json, resources_map, account_id, region_name):
+        updated = original(logical_id, resource_json, resources_map, account_id, region_name)
+        return updated if updated is not None else resources_map[logical_id]
+
+    parsing.parse_and_update_resource = parse_and_update_resource
 
 
 def _previous_ssm_parameter_values() -> None:
@@ -639,7 +652,7 @@ def _serialized_dynamodb_transactions() -> None:
     DynamoDBBackend.transact_write_items = transact_write_items
 
 
-for _patch in (_previous_ssm_parameter_values, _deleting_what_is_gone_succeeds, _custom_resources_without_functions, _serialized_dynamodb_transactions, _lowercase_generated_ecr_names, _target_group_attributes, _ecs_deleted_with_their_stack, _route_tables_deleted_with_their_stack, _stack_events_not_found_message, _ssm_parameter_attributes, _change_set_outputs_and_failures):
+for _patch in (_previous_ssm_parameter_values, _updates_keep_what_cannot_be_updated, _deleting_what_is_gone_succeeds, _custom_resources_without_functions, _serialized_dynamodb_transactions, _lowercase_generated_ecr_names, _target_group_attributes, _ecs_deleted_with_their_stack, _route_tables_deleted_with_their_stack, _stack_events_not_found_message, _ssm_parameter_attributes, _change_set_outputs_and_failures):
     try:
         _patch()
     except (ImportError, AttributeError) as _error:  # another moto version: serve what it has, say what is missing

@@ -74,9 +74,9 @@ public sealed class LocalGatewayHost : IAsyncDisposable
                 return Results.Json(new { message = "Payload too large" }, statusCode: 413);
             }
 
-            return await Registry.SendAsync(id, body.ToArray(), ct) ? Results.Ok() : Gone();
+            return await Registry.SendAsync(ConnectionId(id), body.ToArray(), ct) ? Results.Ok() : Gone();
         });
-        _app.MapGet(pattern, (string id) => Registry.Find(id) is { } c
+        _app.MapGet(pattern, (string id) => Registry.Find(ConnectionId(id)) is { } c
             ? Results.Json(new
             {
                 connectedAt = c.ConnectedAt.ToString("O"),
@@ -86,7 +86,7 @@ public sealed class LocalGatewayHost : IAsyncDisposable
             : Gone());
         _app.MapDelete(pattern, async (string id) =>
         {
-            if (Registry.Find(id) is not { } c)
+            if (Registry.Find(ConnectionId(id)) is not { } c)
             {
                 return Gone();
             }
@@ -95,6 +95,14 @@ public sealed class LocalGatewayHost : IAsyncDisposable
             return Results.NoContent();
         });
     }
+
+    /// <summary>
+    /// The connection id from its route value. Routing decodes a path segment except <c>%2F</c>, which it leaves as is
+    /// (a decoded '/' would be a segment separator); ids are base64, so about one in five holds a '/', and clients
+    /// (<c>ApiGatewayManagementClient</c>, the AWS SDKs) percent-encode it. Without this, such a connection answered
+    /// 410 to every post, which the signaling handler takes as gone.
+    /// </summary>
+    internal static string ConnectionId(string routeValue) => routeValue.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase);
 
     private static IResult Gone() => Results.Json(new { message = "Gone" }, statusCode: 410);
 

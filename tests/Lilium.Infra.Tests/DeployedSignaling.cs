@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -124,14 +125,27 @@ internal static class DeployedSignaling
         await friendships.RequestAsync(alice.Id, bob.Id, DateTimeOffset.UtcNow);
         Assert.True(await friendships.AcceptAsync(bob.Id, alice.Id, DateTimeOffset.UtcNow));
 
+        // What happened when, for the failure message: every invocation the gateway makes and every client step.
+        var timeline = new Timeline();
         await using var emulator = await LambdaRuntimeEmulator.StartAsync();
         var registry = new ConnectionRegistry();
         await using var gateway = new LocalGatewayHost(new GatewayOptions { Port = Ports.FreeTcp() }, registry, async (e, ct) =>
         {
-            var result = await emulator.InvokeAsync(JsonSerializer.SerializeToUtf8Bytes(e, LambdaEventsJsonContext.Default.WebSocketEvent), cancellationToken: ct);
-            return result.IsError
-                ? throw new InvalidOperationException("the signaling function failed: " + Encoding.UTF8.GetString(result.Payload))
-                : JsonSerializer.Deserialize(result.Payload, LambdaEventsJsonContext.Default.WebSocketResponse)!;
+            var what = $"{e.RequestContext?.EventType} {e.RequestContext?.ConnectionId}";
+            var started = timeline.Add("gateway invokes " + what);
+            try
+            {
+                var result = await emulator.InvokeAsync(JsonSerializer.SerializeToUtf8Bytes(e, LambdaEventsJsonContext.Default.WebSocketEvent), cancellationToken: ct);
+                timeline.Add($"function answered {what} in {timeline.Since(started)}: {(result.IsError ? "error " : "")}{Encoding.UTF8.GetString(result.Payload)}");
+                return result.IsError
+                    ? throw new InvalidOperationException("the signaling function failed: " + Encoding.UTF8.GetString(result.Payload))
+                    : JsonSerializer.Deserialize(result.Payload, LambdaEventsJsonContext.Default.WebSocketResponse)!;
+            }
+            catch (Exception error) when (error is not InvalidOperationException)
+            {
+                timeline.Add($"no answer to {what} after {timeline.Since(started)}: {error.GetType().Name} {error.Message}");
+                throw;
+            }
         });
         await gateway.StartAsync();
 
@@ -144,14 +158,16 @@ internal static class DeployedSignaling
             ["AWS_SECRET_ACCESS_KEY"] = AwsEndpointFixture.SecretAccessKey,
         };
         await using var function = LambdaFunctionProcess.Start(emulator, bootstrap, [], env);
+        timeline.Add("function started");
+        _ = emulator.FirstPoll.ContinueWith(_ => timeline.Add("function initialised (first poll for an event)"), TaskScheduler.Default);
         var table = new ConnectionStore(
             DynamoDbClients.Create(awsEndpoint.ToString(), new BasicAWSCredentials(AwsEndpointFixture.AccessKeyId, AwsEndpointFixture.SecretAccessKey), AwsEndpointFixture.Region),
             environment["CONNECTIONS_TABLE"],
             TimeProvider.System);
         try
         {
-            await using var b = await Client.ConnectAsync(gateway.WebSocketUri, bob.Token);
-            var a = await Client.ConnectAsync(gateway.WebSocketUri, alice.Token);
+            await using var b = await Client.ConnectAsync(gateway.WebSocketUri, bob.Token, timeline, "bob");
+            var a = await Client.ConnectAsync(gateway.WebSocketUri, alice.Token, timeline, "alice");
             Assert.Single(await table.ListAsync(alice.Id, default));
 
             var ciphertext = Convert.ToBase64String(RandomNumberGenerator.GetBytes(48));
@@ -169,7 +185,25 @@ internal static class DeployedSignaling
         }
         catch (Exception e)
         {
-            throw new InvalidOperationException($"connect/chat/disconnect through the deployed stack failed: {e.Message}\nfunction output:\n{function.Output}", e);
+            // How fast the endpoint answers now tells a slow endpoint from a function that never got the event.
+            var probe = Stopwatch.StartNew();
+            string endpointProbe;
+            try
+            {
+                var alices = await table.ListAsync(alice.Id, default);
+                endpointProbe = $"a Query on the table took {probe.Elapsed.TotalSeconds:0.00} s; alice's connections there: [{string.Join(", ", alices)}], bob's: [{string.Join(", ", await table.ListAsync(bob.Id, default))}]";
+            }
+            catch (Exception error)
+            {
+                endpointProbe = $"a Query on the table failed after {probe.Elapsed.TotalSeconds:0.00} s: {error.Message}";
+            }
+
+            throw new InvalidOperationException(
+                $"connect/chat/disconnect through the deployed stack failed: {e.GetType().Name}: {e.Message}\n" +
+                $"timeline:\n{timeline}\nfunction: {(function.HasExited ? "exited" : "running")}, {emulator.Polls} polls for events, " +
+                $"{(emulator.InitError.IsCompleted ? "init error " + emulator.InitError.Result.Text : "no init error")}; {endpointProbe}\n" +
+                $"function output:\n{function.Output}",
+                e);
         }
     }
 
@@ -181,6 +215,25 @@ internal static class DeployedSignaling
             .ToDictionary(o => o.GetProperty("OutputKey").GetString()!, o => o.GetProperty("OutputValue").GetString()!);
     }
 
+    /// <summary>Timestamped lines from the test and the gateway's threads.</summary>
+    private sealed class Timeline
+    {
+        private readonly Stopwatch _clock = Stopwatch.StartNew();
+        private readonly System.Collections.Concurrent.ConcurrentQueue<string> _lines = new();
+
+        /// <summary>Records <paramref name="line"/>; returns the time it was recorded.</summary>
+        public TimeSpan Add(string line)
+        {
+            var now = _clock.Elapsed;
+            _lines.Enqueue($"  {now.TotalSeconds,7:0.000} s  {line}");
+            return now;
+        }
+
+        public string Since(TimeSpan start) => $"{(_clock.Elapsed - start).TotalSeconds:0.000} s";
+
+        public override string ToString() => string.Join('\n', _lines);
+    }
+
     /// <summary>A WebSocket client that queues the server's JSON messages.</summary>
     private sealed class Client : IAsyncDisposable
     {
@@ -189,22 +242,32 @@ internal static class DeployedSignaling
         private readonly List<JsonElement> _seen = [];
         private readonly Task _reader;
 
-        private Client(System.Net.WebSockets.ClientWebSocket socket)
+        private readonly Timeline _timeline;
+        private readonly string _who;
+
+        private Client(System.Net.WebSockets.ClientWebSocket socket, Timeline timeline, string who)
         {
             _socket = socket;
+            _timeline = timeline;
+            _who = who;
             _reader = Task.Run(ReadAsync);
         }
 
-        public static async Task<Client> ConnectAsync(Uri gateway, string token)
+        public static async Task<Client> ConnectAsync(Uri gateway, string token, Timeline timeline, string who)
         {
             var socket = new System.Net.WebSockets.ClientWebSocket();
             using var cts = new CancellationTokenSource(Timeout);
+            var started = timeline.Add(who + " connects");
             await socket.ConnectAsync(new Uri(gateway + "?token=" + Uri.EscapeDataString(token)), cts.Token);
-            return new Client(socket);
+            timeline.Add($"{who} connected in {timeline.Since(started)}");
+            return new Client(socket, timeline, who);
         }
 
-        public Task SendAsync(string json) =>
-            _socket.SendAsync(Encoding.UTF8.GetBytes(json), System.Net.WebSockets.WebSocketMessageType.Text, true, CancellationToken.None);
+        public Task SendAsync(string json)
+        {
+            _timeline.Add($"{_who} sends {(json.Length > 80 ? json[..80] + "…" : json)}");
+            return _socket.SendAsync(Encoding.UTF8.GetBytes(json), System.Net.WebSockets.WebSocketMessageType.Text, true, CancellationToken.None);
+        }
 
         public async Task<JsonElement> WaitForAsync(Func<JsonElement, bool> match)
         {
@@ -259,6 +322,8 @@ internal static class DeployedSignaling
                         break;
                     }
 
+                    var text = Encoding.UTF8.GetString(buffer, 0, count);
+                    _timeline.Add($"{_who} received {(text.Length > 160 ? text[..160] + "…" : text)}");
                     _inbox.Writer.TryWrite(JsonDocument.Parse(buffer.AsMemory(0, count)).RootElement.Clone());
                 }
             }

@@ -32,7 +32,12 @@ public sealed class LocalGatewayHost : IAsyncDisposable
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.WebHost.UseUrls($"http://127.0.0.1:{options.Port}");
         // OTLP export of the gateway's and the in-process handler's spans and metrics, when configured (docs/observability.md).
-        builder.Services.AddFunctionTelemetry(options.TelemetrySettings ?? builder.Configuration, "lilium-local-gateway", Signaling.SignalingTelemetry.Name);
+        if (options.TelemetrySettings is not null)
+        {
+            builder.Configuration.AddConfiguration(options.TelemetrySettings);
+        }
+
+        builder.Services.AddFunctionTelemetry(builder.Configuration, "lilium-local-gateway", Signaling.SignalingTelemetry.Name);
         _app = builder.Build();
         _app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.Zero });
         MapManagementApi("/@connections/{id}");

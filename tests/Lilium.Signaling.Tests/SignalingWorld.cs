@@ -33,7 +33,7 @@ public sealed class SignalingWorld(PostgresFixture postgres, AwsEndpointFixture 
 
     public SignalingHandler Handler { get; private set; } = null!;
 
-    /// <summary>The local gateway's OTLP export settings (<c>OTEL_*</c>); null: none, whatever the environment says.</summary>
+    /// <summary>The local gateway's OTLP export settings (<c>OTEL_*</c>); null: the environment's (none in tests).</summary>
     public Microsoft.Extensions.Configuration.IConfiguration? TelemetrySettings { get; init; }
 
     public async Task InitializeAsync()
@@ -55,7 +55,7 @@ public sealed class SignalingWorld(PostgresFixture postgres, AwsEndpointFixture 
         Gateway = new LocalGatewayHost(new GatewayOptions
         {
             Port = Ports.FreeTcp(),
-            TelemetrySettings = TelemetrySettings ?? new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build(),
+            TelemetrySettings = TelemetrySettings,
         }, registry, handler.HandleAsync);
         await Gateway.StartAsync();
     }

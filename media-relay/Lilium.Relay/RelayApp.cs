@@ -94,9 +94,9 @@ public static class RelayApp
         app.MapGet("/health", (SessionRegistry registry) => registry.IsDraining
             ? Results.Json(new HealthReport("draining", registry.SessionCount, registry.PeerCount), RelayJsonContext.Default.HealthReport, statusCode: StatusCodes.Status503ServiceUnavailable)
             : Results.Json(new HealthReport("ok", registry.SessionCount, registry.PeerCount), RelayJsonContext.Default.HealthReport));
-        app.MapGet("/metrics", (HttpContext context, RelayMetrics metrics, SessionRegistry registry, IOptions<RelayOptions> options) =>
+        app.MapGet("/metrics", (HttpContext context, RelayMetrics metrics, IOptions<RelayOptions> options) =>
             MetricsAccess.Allows(context, options.Value.MetricsToken)
-                ? Results.Stream(body => metrics.ExportAsync(body, registry, context.RequestAborted), "text/plain; version=0.0.4; charset=utf-8")
+                ? Results.Stream(body => metrics.ExportAsync(body, context.RequestAborted), "text/plain; version=0.0.4; charset=utf-8")
                 : Problems.Unauthorized(options.Value.MetricsToken is null
                     ? "Metrics are served to loopback only; set RELAY_METRICS_TOKEN to scrape from elsewhere."
                     : "Send the metrics bearer token (RELAY_METRICS_TOKEN)."));

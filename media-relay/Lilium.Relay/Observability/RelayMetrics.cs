@@ -41,8 +41,10 @@ internal sealed class RelayMetrics
     private long _inputNoHost;
     private readonly long[] _inputDenied = new long[Enum.GetValues<InputVerdict>().Length];
 
-    public RelayMetrics()
+    public RelayMetrics(SessionRegistry registry)
     {
+        // Scrape time: the library's collectors catch up with the plain counters and the session registry.
+        _prometheus.AddBeforeCollectCallback(() => Sync(registry));
         var factory = Metrics.WithCustomRegistry(_prometheus);
         _sessions = factory.CreateGauge("lilium_relay_sessions", "Sessions with at least one peer.");
         _peers = factory.CreateGauge("lilium_relay_peers", "WebRTC peers (publishers and subscribers).");
@@ -69,7 +71,7 @@ internal sealed class RelayMetrics
         _publisherLost = factory.CreateGauge("lilium_relay_publisher_packets_lost", "Publisher packets missing by sequence gaps (current peers).");
         _publisherLossRatio = factory.CreateGauge("lilium_relay_publisher_loss_ratio", "Publisher loss ratio (current peers).");
 
-        // Exponential buckets, ×1.25 from 1 µs to ~1.6 s: fine enough to read a p99 from bucket deltas (bench/input).
+        // 64 exponential buckets, ×1.25 from 1 µs to 1.27 s (as before the library): fine enough to read a p99 from bucket deltas (bench/input).
         _inputRoute = factory.CreateHistogram("lilium_relay_input_route_seconds",
             "Relay-added latency of forwarded input: viewer datagram in to host record out.",
             new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(1e-6, 1.25, 64) });
@@ -144,20 +146,17 @@ internal sealed class RelayMetrics
 
     /// <summary>
     /// Writes the Prometheus text exposition (version 0.0.4) of every metric to <paramref name="destination"/>. The
-    /// library's collectors are brought up to date here, at scrape time, from the plain counters above and from the
-    /// session registry: the media loop never calls into the library.
+    /// registry's before-collect callback first brings the library's collectors up to date from the plain counters
+    /// above and from the session registry: the media loop never calls into the library.
     /// </summary>
-    public Task ExportAsync(Stream destination, SessionRegistry registry, CancellationToken cancellationToken)
-    {
-        Sync(registry);
-        return _prometheus.CollectAndExportAsTextAsync(destination, cancellationToken);
-    }
+    public Task ExportAsync(Stream destination, CancellationToken cancellationToken) =>
+        _prometheus.CollectAndExportAsTextAsync(destination, cancellationToken);
 
     /// <summary>The exposition as a string (tests and load-run logs).</summary>
-    public async Task<string> RenderAsync(SessionRegistry registry, CancellationToken cancellationToken = default)
+    public async Task<string> RenderAsync(CancellationToken cancellationToken = default)
     {
         using var buffer = new MemoryStream();
-        await ExportAsync(buffer, registry, cancellationToken);
+        await ExportAsync(buffer, cancellationToken);
         return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
     }
 

@@ -123,7 +123,7 @@ public static class ApiApp
             }
 
             // Every problem names its request (the X-Request-Id response header), to match a report to the logs.
-            c.ProblemDetails.Extensions[Lilium.Protocol.Http.RequestIds.ProblemMember] = c.HttpContext.TraceIdentifier;
+            Lilium.Http.RequestIdMiddleware.AddToProblem(c);
         });
         services.AddExceptionHandler<ApiExceptionHandler>();
         services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
@@ -182,7 +182,7 @@ public static class ApiApp
 
     private static void MapPipeline(WebApplication app, WebAppSettings web)
     {
-        app.Use(RequestIdMiddleware.InvokeAsync); // first: even the exception handler's problems carry the id
+        app.Use(Lilium.Http.RequestIdMiddleware.InvokeAsync); // first: even the exception handler's problems carry the id
         app.UseExceptionHandler();
         app.UseStatusCodePages(); // 404 for unknown routes, 405 for wrong methods: problem details too.
         app.UseWebApp(web); // static files and the local /ws, /whip, /whep forwarding (docs/web.md)

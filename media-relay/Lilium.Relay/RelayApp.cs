@@ -46,8 +46,7 @@ public static class RelayApp
         builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = options.DrainTimeout + TimeSpan.FromSeconds(5));
 
         // Every problem carries the request's id (X-Request-Id) so a report can be matched to the logs.
-        builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = c =>
-            c.ProblemDetails.Extensions[Lilium.Protocol.Http.RequestIds.ProblemMember] = c.HttpContext.TraceIdentifier);
+        builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = Lilium.Http.RequestIdMiddleware.AddToProblem);
         var relayKey = RelayKeyLoader.Load(builder.Configuration);
         builder.Services.AddSingleton(relayKey);
         builder.Services.AddSingleton(new RelayGrantVerifier(relayKey));
@@ -70,7 +69,7 @@ public static class RelayApp
         builder.Services.AddSingleton(new RelayAdvertisement(address));
 
         var app = builder.Build();
-        app.Use(RequestIdMiddleware.InvokeAsync);
+        app.Use(Lilium.Http.RequestIdMiddleware.InvokeAsync);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         var allowedOrigins = options.AllowedOrigins.ToFrozenSet(StringComparer.OrdinalIgnoreCase);

@@ -1,15 +1,17 @@
 using System.Diagnostics;
 using Lilium.Protocol.Http;
+using Microsoft.AspNetCore.Http;
 
-namespace Lilium.Api.Infrastructure;
+namespace Lilium.Http;
 
 /// <summary>
 /// Gives every request its id (<see cref="RequestIds.Choose"/>): <see cref="HttpContext.TraceIdentifier"/>, the
 /// <c>X-Request-Id</c> response header (set as the response starts, so an error page written after the exception
-/// handler cleared the headers carries it too) and, through the problem-details customisation, the problem's
-/// <c>requestId</c>.
+/// handler cleared the headers carries it too) and, through <see cref="AddToProblem"/>, the problem's
+/// <c>requestId</c>. Used by the API and the relay: <c>app.Use(RequestIdMiddleware.InvokeAsync)</c> first in the
+/// pipeline, and <c>AddProblemDetails(o =&gt; o.CustomizeProblemDetails = RequestIdMiddleware.AddToProblem)</c>.
 /// </summary>
-internal static class RequestIdMiddleware
+public static class RequestIdMiddleware
 {
     public static Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
@@ -29,4 +31,8 @@ internal static class RequestIdMiddleware
         }, context);
         return next(context);
     }
+
+    /// <summary>Puts the request's id in a problem as its <c>requestId</c> extension member.</summary>
+    public static void AddToProblem(Microsoft.AspNetCore.Http.ProblemDetailsContext context) =>
+        context.ProblemDetails.Extensions[RequestIds.ProblemMember] = context.HttpContext.TraceIdentifier;
 }

@@ -12,6 +12,7 @@ using Lilium.Data.Grants;
 using Lilium.Data.Migrations;
 using Lilium.Data.Sessions;
 using Lilium.Data.Users;
+using Lilium.Lambda.Observability;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -52,6 +53,8 @@ public static class ApiApp
         configure?.Invoke(builder);
         var settings = await ApiSettings.ResolveAsync(builder.Configuration, builder.Environment.IsDevelopment(), cancellationToken);
         AddServices(builder.Services, settings);
+        // OTLP export of traces and metrics when OTEL_EXPORTER_OTLP_ENDPOINT (or a per-signal one) is set; else nothing.
+        builder.Services.AddFunctionTelemetry(builder.Configuration, "lilium-api");
         var web = WebAppSettings.From(k => builder.Configuration[k]);
 
         var app = builder.Build();
@@ -118,6 +121,9 @@ public static class ApiApp
             {
                 c.ProblemDetails.Extensions["code"] = ProblemCodes.ForStatus(c.ProblemDetails.Status ?? c.HttpContext.Response.StatusCode);
             }
+
+            // Every problem names its request (the X-Request-Id response header), to match a report to the logs.
+            Lilium.Http.RequestIdMiddleware.AddToProblem(c);
         });
         services.AddExceptionHandler<ApiExceptionHandler>();
         services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
@@ -176,6 +182,7 @@ public static class ApiApp
 
     private static void MapPipeline(WebApplication app, WebAppSettings web)
     {
+        app.Use(Lilium.Http.RequestIdMiddleware.InvokeAsync); // first: even the exception handler's problems carry the id
         app.UseExceptionHandler();
         app.UseStatusCodePages(); // 404 for unknown routes, 405 for wrong methods: problem details too.
         app.UseWebApp(web); // static files and the local /ws, /whip, /whep forwarding (docs/web.md)

@@ -14,4 +14,7 @@ public sealed record GatewayOptions
 
     /// <summary>Route keys deployed besides <c>$connect</c>/<c>$disconnect</c>; selection falls back to <c>$default</c>.</summary>
     public IReadOnlySet<string> Routes { get; init; } = new HashSet<string>(StringComparer.Ordinal) { "$default" };
+
+    /// <summary>OTLP export settings (<c>OTEL_*</c>) added over the process's configuration (environment); null: that alone.</summary>
+    public Microsoft.Extensions.Configuration.IConfiguration? TelemetrySettings { get; init; }
 }

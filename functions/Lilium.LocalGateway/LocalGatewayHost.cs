@@ -5,6 +5,7 @@ using Lilium.Lambda.Events;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Lilium.Lambda.Observability;
 using Microsoft.Extensions.Logging;
 
 namespace Lilium.LocalGateway;
@@ -30,6 +31,13 @@ public sealed class LocalGatewayHost : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.WebHost.UseUrls($"http://127.0.0.1:{options.Port}");
+        // OTLP export of the gateway's and the in-process handler's spans and metrics, when configured (docs/observability.md).
+        if (options.TelemetrySettings is not null)
+        {
+            builder.Configuration.AddConfiguration(options.TelemetrySettings);
+        }
+
+        builder.Services.AddFunctionTelemetry(builder.Configuration, "lilium-local-gateway", Signaling.SignalingTelemetry.Name);
         _app = builder.Build();
         _app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.Zero });
         MapManagementApi("/@connections/{id}");

@@ -4,9 +4,11 @@ using Lilium.Data;
 using Lilium.Data.Configuration;
 using Lilium.Lambda;
 using Lilium.Lambda.Events;
+using Lilium.Lambda.Observability;
 using Lilium.Lambda.Runtime;
 using Lilium.Signaling;
 using Lilium.Signaling.Connections;
+using Microsoft.Extensions.Configuration;
 
 // The Lambda entry point (custom runtime, "bootstrap"). Configuration:
 //   TOKEN_KEYS | TOKEN_KEYS_SECRET_ARN       the TokenKeys JSON, or the Secrets Manager secret holding it
@@ -22,7 +24,10 @@ if (LambdaEnvironment.RuntimeApi is null)
     return 2;
 }
 
-return await LambdaRuntime.FromEnvironment().RunAsync(async ct =>
+// OTEL_EXPORTER_OTLP_ENDPOINT (or its per-signal forms) switches on the OTLP export of traces and metrics
+// (docs/observability.md); without it no telemetry object is created.
+using var telemetry = FunctionTelemetry.Start(new ConfigurationBuilder().AddEnvironmentVariables().Build(), "lilium-signaling", SignalingTelemetry.Name);
+return await LambdaRuntime.FromEnvironment(telemetry is null ? null : telemetry.Flush).RunAsync(async ct =>
 {
     var secrets = new LazySecretReader();
     var keys = await TokenKeysSettings.ResolveAsync(Environment.GetEnvironmentVariable, secrets, allowGenerated: false, ct);

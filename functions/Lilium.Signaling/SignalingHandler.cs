@@ -75,12 +75,22 @@ public sealed class SignalingHandler
             return new WebSocketResponse { StatusCode = 400 };
         }
 
-        return context.EventType switch
+        var eventType = context.EventType switch
+        {
+            WebSocketEventType.Connect => "connect",
+            WebSocketEventType.Disconnect => "disconnect",
+            _ => "message",
+        };
+        using var activity = SignalingTelemetry.StartEvent(eventType, connectionId);
+        var started = SignalingTelemetry.DurationEnabled ? System.Diagnostics.Stopwatch.GetTimestamp() : 0;
+        var response = context.EventType switch
         {
             WebSocketEventType.Connect => await ConnectAsync(e, connectionId, cancellationToken),
             WebSocketEventType.Disconnect => await DisconnectAsync(connectionId, cancellationToken),
             _ => await MessageAsync(e, connectionId, cancellationToken),
         };
+        SignalingTelemetry.EventHandled(eventType, response.StatusCode, started, activity);
+        return response;
     }
 
     private async Task<WebSocketResponse> ConnectAsync(WebSocketEvent e, string connectionId, CancellationToken cancellationToken)
@@ -250,6 +260,7 @@ public sealed class SignalingHandler
         }
 
         using var message = parsed;
+        SignalingTelemetry.Message(message.Action);
         var me = await _cache.OwnerAsync(connectionId, () => _connections.GetAsync(connectionId, cancellationToken));
         if (me is null)
         {
@@ -281,8 +292,11 @@ public sealed class SignalingHandler
     }
 
     /// <summary>An <c>error</c> reply with <paramref name="code"/>'s wire name.</summary>
-    internal static byte[] Error(ErrorCode code, string text, string? id) =>
-        SignalingJson.ToUtf8(new ToClient.Error(code.WireName(), text) { Id = id });
+    internal static byte[] Error(ErrorCode code, string text, string? id)
+    {
+        SignalingTelemetry.Error(code);
+        return SignalingJson.ToUtf8(new ToClient.Error(code.WireName(), text) { Id = id });
+    }
 
     private async Task<byte[]> PresenceListAsync(ConnectionRecord me, ClientMessage message, CancellationToken cancellationToken)
     {

@@ -45,7 +45,8 @@ public static class RelayApp
         builder.Services.AddSingleton(Options.Create(options));
         builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = options.DrainTimeout + TimeSpan.FromSeconds(5));
 
-        builder.Services.AddProblemDetails();
+        // Every problem carries the request's id (X-Request-Id) so a report can be matched to the logs.
+        builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = Lilium.Http.RequestIdMiddleware.AddToProblem);
         var relayKey = RelayKeyLoader.Load(builder.Configuration);
         builder.Services.AddSingleton(relayKey);
         builder.Services.AddSingleton(new RelayGrantVerifier(relayKey));
@@ -68,6 +69,7 @@ public static class RelayApp
         builder.Services.AddSingleton(new RelayAdvertisement(address));
 
         var app = builder.Build();
+        app.Use(Lilium.Http.RequestIdMiddleware.InvokeAsync);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         var allowedOrigins = options.AllowedOrigins.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
@@ -82,7 +84,7 @@ public static class RelayApp
                 headers.AccessControlAllowOrigin = origin;
                 headers.AccessControlAllowMethods = "POST, PATCH, DELETE, OPTIONS";
                 headers.AccessControlAllowHeaders = "Authorization, Content-Type, If-Match";
-                headers.AccessControlExposeHeaders = "Location, ETag, Accept-Post, Accept-Patch, Retry-After";
+                headers.AccessControlExposeHeaders = "Location, ETag, Accept-Post, Accept-Patch, Retry-After, X-Request-Id";
             }
 
             await next(context);
@@ -91,9 +93,9 @@ public static class RelayApp
         app.MapGet("/health", (SessionRegistry registry) => registry.IsDraining
             ? Results.Json(new HealthReport("draining", registry.SessionCount, registry.PeerCount), RelayJsonContext.Default.HealthReport, statusCode: StatusCodes.Status503ServiceUnavailable)
             : Results.Json(new HealthReport("ok", registry.SessionCount, registry.PeerCount), RelayJsonContext.Default.HealthReport));
-        app.MapGet("/metrics", (HttpContext context, RelayMetrics metrics, SessionRegistry registry, IOptions<RelayOptions> options) =>
+        app.MapGet("/metrics", (HttpContext context, RelayMetrics metrics, IOptions<RelayOptions> options) =>
             MetricsAccess.Allows(context, options.Value.MetricsToken)
-                ? Results.Text(metrics.Render(registry), "text/plain; version=0.0.4")
+                ? Results.Stream(body => metrics.ExportAsync(body, context.RequestAborted), "text/plain; version=0.0.4; charset=utf-8")
                 : Problems.Unauthorized(options.Value.MetricsToken is null
                     ? "Metrics are served to loopback only; set RELAY_METRICS_TOKEN to scrape from elsewhere."
                     : "Send the metrics bearer token (RELAY_METRICS_TOKEN)."));

@@ -29,6 +29,8 @@ internal sealed class ApiServer : IAsyncDisposable
 
     public Uri BaseAddress { get; }
 
+    public IServiceProvider Services => _app.Services;
+
     public TokenKeys Keys { get; }
 
     public string ConnectionString { get; }

@@ -15,6 +15,9 @@ internal static class ProblemAssert
         var body = JsonDocument.Parse(text).RootElement.Clone();
         Assert.Equal((int)status, body.GetProperty("status").GetInt32());
         Assert.True(body.TryGetProperty("title", out _), text);
+        var requestId = response.Headers.GetValues(Lilium.Protocol.Http.RequestIds.Header).Single();
+        Assert.True(body.TryGetProperty(Lilium.Protocol.Http.RequestIds.ProblemMember, out var member) && member.GetString() == requestId,
+            $"the problem's requestId is not the response's X-Request-Id {requestId}: {text}");
         if (code is not null)
         {
             Assert.True(code == body.GetProperty("code").GetString(), $"expected code {code}: {text}");
@@ -27,6 +30,7 @@ internal static class ProblemAssert
     {
         var text = await response.Content.ReadAsStringAsync();
         Assert.True(status == response.StatusCode, $"expected {(int)status}, got {(int)response.StatusCode}: {text}");
+        Assert.True(Lilium.Protocol.Http.RequestIds.IsValid(response.Headers.GetValues(Lilium.Protocol.Http.RequestIds.Header).Single()), "X-Request-Id");
         return JsonDocument.Parse(text).RootElement.Clone();
     }
 }

@@ -304,6 +304,7 @@ public sealed class RelayHttpTests(RelayFixture relay) : IClassFixture<RelayFixt
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         Assert.Equal((int)status, json.RootElement.GetProperty("status").GetInt32());
+        Assert.Equal(response.Headers.GetValues(Lilium.Protocol.Http.RequestIds.Header).Single(), json.RootElement.GetProperty(Lilium.Protocol.Http.RequestIds.ProblemMember).GetString());
         return json.RootElement.Clone();
     }
 }

@@ -79,7 +79,7 @@ public sealed class RelayLoadTests(RelayFixture relay, Xunit.Abstractions.ITestO
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"subscribers={subscribers} seconds={seconds} sent={total} received={received}/{expected} loss={lossPct:F3}% p50={p50:F3}ms p99={p99:F3}ms"));
 
-        output.WriteLine("per subscriber: " + string.Join(' ', results.Select(r => r.Packets)) + $"; relay dropped {relay.Metrics.DroppedCount}, in/out {relay.Metrics.Render(relay.Registry).Split('\n').Where(l => l.StartsWith("lilium_relay_packets", StringComparison.Ordinal)).Aggregate((a, b) => a + " " + b)}");
+        output.WriteLine("per subscriber: " + string.Join(' ', results.Select(r => r.Packets)) + $"; relay dropped {relay.Metrics.DroppedCount}, in/out {(await relay.Metrics.RenderAsync()).Split('\n').Where(l => l.StartsWith("lilium_relay_packets", StringComparison.Ordinal)).Aggregate((a, b) => a + " " + b)}");
 
         // Loopback drops nothing by itself; the margins absorb scheduling stalls on a shared 2-core machine.
         Assert.All(results, r => Assert.True(r.Packets >= total * 0.95, $"a subscriber got {r.Packets} of {total}"));

@@ -33,6 +33,9 @@ public sealed class SignalingWorld(PostgresFixture postgres, AwsEndpointFixture 
 
     public SignalingHandler Handler { get; private set; } = null!;
 
+    /// <summary>The local gateway's OTLP export settings (<c>OTEL_*</c>); null: the environment's (none in tests).</summary>
+    public Microsoft.Extensions.Configuration.IConfiguration? TelemetrySettings { get; init; }
+
     public async Task InitializeAsync()
     {
         await postgres.InitializeAsync();
@@ -49,7 +52,11 @@ public sealed class SignalingWorld(PostgresFixture postgres, AwsEndpointFixture 
         var registry = new ConnectionRegistry();
         var handler = SignalingHandler.Create(Keys, Data, Store, registry, Options with { RelayUrl = new Uri("http://relay.test:8080") }, TimeProvider.System);
         Handler = handler;
-        Gateway = new LocalGatewayHost(new GatewayOptions { Port = Ports.FreeTcp() }, registry, handler.HandleAsync);
+        Gateway = new LocalGatewayHost(new GatewayOptions
+        {
+            Port = Ports.FreeTcp(),
+            TelemetrySettings = TelemetrySettings,
+        }, registry, handler.HandleAsync);
         await Gateway.StartAsync();
     }
 

@@ -32,7 +32,7 @@ internal sealed class ApiExceptionHandler(IProblemDetailsService problems, ILogg
                 };
                 break;
             case var e when PostgresErrors.IsUnavailable(e):
-                logger.LogWarning(e, "Database unavailable");
+                logger.LogWarning(e, "Database unavailable (request {RequestId})", context.TraceIdentifier);
                 status = StatusCodes.Status503ServiceUnavailable;
                 code = ErrorCode.DatabaseUnavailable.WireName();
                 detail = "The database is unavailable; retry later.";
@@ -44,7 +44,7 @@ internal sealed class ApiExceptionHandler(IProblemDetailsService problems, ILogg
                 detail = "The client closed the request.";
                 break;
             default:
-                logger.LogError(exception, "Unhandled exception");
+                logger.LogError(exception, "Unhandled exception (request {RequestId})", context.TraceIdentifier);
                 status = StatusCodes.Status500InternalServerError;
                 code = ErrorCode.InternalError.WireName();
                 detail = "An unexpected error occurred.";

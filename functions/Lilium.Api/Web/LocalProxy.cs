@@ -149,6 +149,8 @@ internal static class LocalProxy
             }
         }
 
+        // The relay logs and answers under the same request id as this response.
+        message.Headers.TryAddWithoutValidation(Lilium.Protocol.Http.RequestIds.Header, context.TraceIdentifier);
         if (request.ContentLength is > 0 || request.Headers.TransferEncoding.Count > 0)
         {
             using var body = new MemoryStream();

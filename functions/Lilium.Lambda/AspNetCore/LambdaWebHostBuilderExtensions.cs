@@ -18,7 +18,8 @@ public static class LambdaWebHostBuilderExtensions
             .ConfigureLogging(logging => logging.ClearProviders())
             .ConfigureServices(services =>
             {
-                services.AddSingleton(_ => LambdaRuntime.FromEnvironment());
+                // With telemetry export configured (FunctionTelemetry), flush after each invocation's response.
+                services.AddSingleton(sp => LambdaRuntime.FromEnvironment(sp.GetService<Lilium.Lambda.Observability.TelemetryFlush>() is { } telemetry ? telemetry.Flush : null));
                 services.AddSingleton<ILoggerProvider>(sp => new LambdaLoggerProvider(sp.GetRequiredService<LambdaRuntime>().Log));
                 services.AddSingleton<IServer, LambdaHttpApiServer>();
             });

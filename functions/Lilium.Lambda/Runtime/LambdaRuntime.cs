@@ -13,14 +13,20 @@ public sealed class LambdaRuntime(RuntimeApiClient client, LambdaLog log, TimePr
     public LambdaLog Log => log;
 
     /// <summary>
+    /// Runs after each invocation's response or error is posted, before the next event is fetched: e.g. the telemetry
+    /// flush (<see cref="Observability.TelemetryFlush"/>), which must not wait until Lambda thaws the process again.
+    /// </summary>
+    public Action? AfterInvocation { get; init; }
+
+    /// <summary>
     /// The runtime of this process, from <c>AWS_LAMBDA_RUNTIME_API</c>, logging to stdout.
     /// Typical <c>Main</c>: <c>return await LambdaRuntime.FromEnvironment().RunAsync(InitAsync, default);</c>
     /// </summary>
-    public static LambdaRuntime FromEnvironment()
+    public static LambdaRuntime FromEnvironment(Action? afterInvocation = null)
     {
         var api = LambdaEnvironment.RuntimeApi
             ?? throw new InvalidOperationException($"{LambdaEnvironment.RuntimeApiVariable} is not set: this process is not running on Lambda.");
-        return new LambdaRuntime(new RuntimeApiClient(api), LambdaLog.ToStdout());
+        return new LambdaRuntime(new RuntimeApiClient(api), LambdaLog.ToStdout()) { AfterInvocation = afterInvocation };
     }
 
     /// <summary>
@@ -113,6 +119,19 @@ public sealed class LambdaRuntime(RuntimeApiClient client, LambdaLog log, TimePr
         finally
         {
             log.CurrentRequestId = null;
+            RunAfterInvocation();
+        }
+    }
+
+    private void RunAfterInvocation()
+    {
+        try
+        {
+            AfterInvocation?.Invoke();
+        }
+        catch (Exception e)
+        {
+            log.Error("The after-invocation step failed", e);
         }
     }
 

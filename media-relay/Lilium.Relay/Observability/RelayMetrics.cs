@@ -1,13 +1,28 @@
-using System.Globalization;
 using System.Text;
 using Lilium.Input;
 using Lilium.Relay.Sessions;
+using Prometheus;
 
 namespace Lilium.Relay.Observability;
 
-/// <summary>Counters the relay exposes at <c>/metrics</c> in the Prometheus text format (version 0.0.4).</summary>
+/// <summary>
+/// The relay's metrics, exposed at <c>/metrics</c> through prometheus-net (docs/observability.md). The media loop counts
+/// into plain fields with <see cref="Interlocked"/> (one atomic add per packet, as before the library); a scrape copies
+/// them into the library's counters (<see cref="Counter.IncTo"/>). Each instance has its own registry, so relays in one
+/// process (tests) do not share numbers.
+/// </summary>
 internal sealed class RelayMetrics
 {
+    private readonly CollectorRegistry _prometheus = Metrics.NewCustomRegistry();
+    private readonly Gauge _sessions;
+    private readonly Gauge _peers;
+    private readonly Gauge _draining;
+    private readonly Gauge _publisherLost;
+    private readonly Gauge _publisherLossRatio;
+    private readonly Histogram _inputRoute;
+    private readonly (Counter Counter, Func<long> Read)[] _counters;
+    private readonly Counter.Child?[] _inputDeniedByReason = new Counter.Child?[Enum.GetValues<InputVerdict>().Length];
+
     private long _packetsIn;
     private long _bytesIn;
     private long _packetsOut;
@@ -25,8 +40,49 @@ internal sealed class RelayMetrics
     private long _inputReceived;
     private long _inputForwarded;
     private long _inputNoHost;
-    private readonly LatencyHistogram _inputRoute = new();
     private readonly long[] _inputDenied = new long[Enum.GetValues<InputVerdict>().Length];
+
+    public RelayMetrics(SessionRegistry registry)
+    {
+        // Scrape time: the library's collectors catch up with the plain counters and the session registry.
+        _prometheus.AddBeforeCollectCallback(() => Sync(registry));
+        var factory = Metrics.WithCustomRegistry(_prometheus);
+        _sessions = factory.CreateGauge("lilium_relay_sessions", "Sessions with at least one peer.");
+        _peers = factory.CreateGauge("lilium_relay_peers", "WebRTC peers (publishers and subscribers).");
+        _draining = factory.CreateGauge("lilium_relay_draining", "1 while the relay drains after SIGTERM.");
+        _counters =
+        [
+            (factory.CreateCounter("lilium_relay_packets_in_total", "UDP datagrams received."), () => Interlocked.Read(ref _packetsIn)),
+            (factory.CreateCounter("lilium_relay_bytes_in_total", "UDP bytes received."), () => Interlocked.Read(ref _bytesIn)),
+            (factory.CreateCounter("lilium_relay_packets_out_total", "UDP datagrams sent."), () => Interlocked.Read(ref _packetsOut)),
+            (factory.CreateCounter("lilium_relay_bytes_out_total", "UDP bytes sent."), () => Interlocked.Read(ref _bytesOut)),
+            (factory.CreateCounter("lilium_relay_nacked_packets_total", "Sequence numbers subscribers reported lost in generic NACKs."), () => NacksReceived),
+            (factory.CreateCounter("lilium_relay_retransmissions_total", "Packets resent from the NACK cache."), () => Retransmissions),
+            (factory.CreateCounter("lilium_relay_plis_sent_total", "Keyframe requests (PLI) sent to publishers."), () => PlisSent),
+            (factory.CreateCounter("lilium_relay_remb_sent_total", "Bandwidth estimates (REMB) sent to publishers."), () => BitrateEstimatesSent),
+            (factory.CreateCounter("lilium_relay_keyframe_requests_received_total", "PLI/FIR received from subscribers."), () => Interlocked.Read(ref _keyframeRequestsReceived)),
+            (factory.CreateCounter("lilium_relay_dropped_total", "Datagrams dropped: unknown sender, failed authentication, malformed."), () => DroppedCount),
+            (factory.CreateCounter("lilium_relay_send_dropped_total", "Datagrams the kernel refused to send (full send buffer, queued ICMP error)."), () => SendDroppedCount),
+            (factory.CreateCounter("lilium_relay_test_dropped_total", "Packets dropped by the test-only send-loss option."), () => Interlocked.Read(ref _testDropped)),
+            (factory.CreateCounter("lilium_relay_subscriber_reported_lost_total", "Cumulative loss subscribers reported in receiver reports."), () => Interlocked.Read(ref _subscriberReportedLost)),
+            (factory.CreateCounter("lilium_relay_datachannel_messages_in_total", "Data-channel messages received from peers."), () => Interlocked.Read(ref _dataChannelMessages)),
+            (factory.CreateCounter("lilium_relay_input_events_received_total", "Input events received on viewers' input channels."), () => Interlocked.Read(ref _inputReceived)),
+            (factory.CreateCounter("lilium_relay_input_events_forwarded_total", "Input events forwarded to hosts (including releases on revoke)."), () => InputForwardedCount),
+            (factory.CreateCounter("lilium_relay_input_events_no_host_total", "Allowed input events with no host input channel to take them."), () => Interlocked.Read(ref _inputNoHost)),
+        ];
+        _publisherLost = factory.CreateGauge("lilium_relay_publisher_packets_lost", "Publisher packets missing by sequence gaps (current peers).");
+        _publisherLossRatio = factory.CreateGauge("lilium_relay_publisher_loss_ratio", "Publisher loss ratio (current peers).");
+
+        // 64 exponential buckets, ×1.25 from 1 µs to 1.27 s (as before the library): fine enough to read a p99 from bucket deltas (bench/input).
+        _inputRoute = factory.CreateHistogram("lilium_relay_input_route_seconds",
+            "Relay-added latency of forwarded input: viewer datagram in to host record out.",
+            new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(1e-6, 1.25, 64) });
+        var denied = factory.CreateCounter("lilium_relay_input_events_denied_total", "Input events the relay refused, by reason.", "reason");
+        foreach (var verdict in Enum.GetValues<InputVerdict>().Where(v => v != InputVerdict.Allowed))
+        {
+            _inputDeniedByReason[(int)verdict] = denied.WithLabels(ReasonLabel(verdict));
+        }
+    }
 
     public void In(int bytes)
     {
@@ -73,7 +129,8 @@ internal sealed class RelayMetrics
     public void InputForwarded() => Interlocked.Increment(ref _inputForwarded);
 
     /// <summary>Time from a viewer's datagram reaching the media loop to its event leaving for the host.</summary>
-    public void InputRouted(long elapsedTicks) => _inputRoute.Record(elapsedTicks);
+    /// <remarks>Per forwarded input event (a person's keystroke or mouse move, not per media packet): the library's histogram directly.</remarks>
+    public void InputRouted(long elapsedTicks) => _inputRoute.Observe(elapsedTicks / (double)System.Diagnostics.Stopwatch.Frequency);
 
     public void InputNoHost() => Interlocked.Increment(ref _inputNoHost);
 
@@ -93,44 +150,48 @@ internal sealed class RelayMetrics
 
     public long DroppedCount => Interlocked.Read(ref _dropped);
 
-    public string Render(SessionRegistry registry)
+    /// <summary>
+    /// Writes the Prometheus text exposition (version 0.0.4) of every metric to <paramref name="destination"/>. The
+    /// registry's before-collect callback first brings the library's collectors up to date from the plain counters
+    /// above and from the session registry: the media loop never calls into the library.
+    /// </summary>
+    public Task ExportAsync(Stream destination, CancellationToken cancellationToken) =>
+        _prometheus.CollectAndExportAsTextAsync(destination, cancellationToken);
+
+    /// <summary>The exposition as a string (tests and load-run logs).</summary>
+    public async Task<string> RenderAsync(CancellationToken cancellationToken = default)
     {
-        var publisherLost = registry.Peers.SelectMany(p => p.Streams).Sum(s => s.Lost);
-        var publisherReceived = registry.Peers.SelectMany(p => p.Streams).Sum(s => s.Received);
-        var sb = new StringBuilder();
-        Gauge(sb, "lilium_relay_sessions", "Sessions with at least one peer.", registry.SessionCount);
-        Gauge(sb, "lilium_relay_peers", "WebRTC peers (publishers and subscribers).", registry.PeerCount);
-        Gauge(sb, "lilium_relay_draining", "1 while the relay drains after SIGTERM.", registry.IsDraining ? 1 : 0);
-        Counter(sb, "lilium_relay_packets_in_total", "UDP datagrams received.", Interlocked.Read(ref _packetsIn));
-        Counter(sb, "lilium_relay_bytes_in_total", "UDP bytes received.", Interlocked.Read(ref _bytesIn));
-        Counter(sb, "lilium_relay_packets_out_total", "UDP datagrams sent.", Interlocked.Read(ref _packetsOut));
-        Counter(sb, "lilium_relay_bytes_out_total", "UDP bytes sent.", Interlocked.Read(ref _bytesOut));
-        Counter(sb, "lilium_relay_nacked_packets_total", "Sequence numbers subscribers reported lost in generic NACKs.", NacksReceived);
-        Counter(sb, "lilium_relay_retransmissions_total", "Packets resent from the NACK cache.", Retransmissions);
-        Counter(sb, "lilium_relay_plis_sent_total", "Keyframe requests (PLI) sent to publishers.", PlisSent);
-        Counter(sb, "lilium_relay_remb_sent_total", "Bandwidth estimates (REMB) sent to publishers.", BitrateEstimatesSent);
-        Counter(sb, "lilium_relay_keyframe_requests_received_total", "PLI/FIR received from subscribers.", Interlocked.Read(ref _keyframeRequestsReceived));
-        Counter(sb, "lilium_relay_dropped_total", "Datagrams dropped: unknown sender, failed authentication, malformed.", DroppedCount);
-        Counter(sb, "lilium_relay_send_dropped_total", "Datagrams the kernel refused to send (full send buffer, queued ICMP error).", SendDroppedCount);
-        Counter(sb, "lilium_relay_test_dropped_total", "Packets dropped by the test-only send-loss option.", Interlocked.Read(ref _testDropped));
-        Gauge(sb, "lilium_relay_publisher_packets_lost", "Publisher packets missing by sequence gaps (current peers).", publisherLost);
-        Gauge(sb, "lilium_relay_publisher_loss_ratio", "Publisher loss ratio (current peers).",
-            publisherReceived + publisherLost == 0 ? 0 : (double)publisherLost / (publisherReceived + publisherLost));
-        Counter(sb, "lilium_relay_subscriber_reported_lost_total", "Cumulative loss subscribers reported in receiver reports.", Interlocked.Read(ref _subscriberReportedLost));
-        Counter(sb, "lilium_relay_datachannel_messages_in_total", "Data-channel messages received from peers.", Interlocked.Read(ref _dataChannelMessages));
-        Counter(sb, "lilium_relay_input_events_received_total", "Input events received on viewers' input channels.", Interlocked.Read(ref _inputReceived));
-        Counter(sb, "lilium_relay_input_events_forwarded_total", "Input events forwarded to hosts (including releases on revoke).", InputForwardedCount);
-        Counter(sb, "lilium_relay_input_events_no_host_total", "Allowed input events with no host input channel to take them.", Interlocked.Read(ref _inputNoHost));
-        _inputRoute.Render(sb, "lilium_relay_input_route_seconds", "Relay-added latency of forwarded input: viewer datagram in to host record out.");
-        const string denied = "lilium_relay_input_events_denied_total";
-        sb.Append("# HELP ").Append(denied).Append(" Input events the relay refused, by reason.\n# TYPE ").Append(denied).Append(" counter\n");
-        foreach (var verdict in Enum.GetValues<InputVerdict>().Where(v => v != InputVerdict.Allowed))
+        using var buffer = new MemoryStream();
+        await ExportAsync(buffer, cancellationToken);
+        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+    }
+
+    private void Sync(SessionRegistry registry)
+    {
+        long publisherLost = 0, publisherReceived = 0;
+        foreach (var stream in registry.Peers.SelectMany(p => p.Streams))
         {
-            sb.Append(denied).Append("{reason=\"").Append(ReasonLabel(verdict)).Append("\"} ")
-              .Append(InputDeniedCount(verdict).ToString(CultureInfo.InvariantCulture)).Append('\n');
+            publisherLost += stream.Lost;
+            publisherReceived += stream.Received;
         }
 
-        return sb.ToString();
+        _sessions.Set(registry.SessionCount);
+        _peers.Set(registry.PeerCount);
+        _draining.Set(registry.IsDraining ? 1 : 0);
+        _publisherLost.Set(publisherLost);
+        _publisherLossRatio.Set(publisherReceived + publisherLost == 0 ? 0 : (double)publisherLost / (publisherReceived + publisherLost));
+        foreach (var (counter, read) in _counters)
+        {
+            counter.IncTo(read());
+        }
+
+        foreach (var verdict in Enum.GetValues<InputVerdict>())
+        {
+            if (verdict != InputVerdict.Allowed)
+            {
+                _inputDeniedByReason[(int)verdict]!.IncTo(InputDeniedCount(verdict));
+            }
+        }
     }
 
     /// <summary>snake_case of the verdict: <c>NoKeyboardGrant</c> → <c>no_keyboard_grant</c>.</summary>
@@ -150,13 +211,4 @@ internal sealed class RelayMetrics
 
         return sb.ToString();
     }
-
-    private static void Gauge(StringBuilder sb, string name, string help, double value) => Write(sb, name, help, "gauge", value);
-
-    private static void Counter(StringBuilder sb, string name, string help, double value) => Write(sb, name, help, "counter", value);
-
-    private static void Write(StringBuilder sb, string name, string help, string type, double value) =>
-        sb.Append("# HELP ").Append(name).Append(' ').Append(help).Append('\n')
-          .Append("# TYPE ").Append(name).Append(' ').Append(type).Append('\n')
-          .Append(name).Append(' ').Append(value.ToString(CultureInfo.InvariantCulture)).Append('\n');
 }

@@ -72,7 +72,7 @@ public sealed class ObservabilityTests(PostgresFixture postgres) : IClassFixture
         Assert.Equal(traceId.ToHexString(), health.Headers.GetValues(RequestIds.Header).Single());
 
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        using var created = await http.PostAsJsonAsync("/v1/users", new { publicKey = Convert.ToBase64String(key.ExportSubjectPublicKeyInfo()), nickname = "otel" });
+        using var created = await http.PostAsJsonAsync("/v1/users", Registration.For(key, "otel"));
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
 
         server.Services.GetRequiredService<TelemetryFlush>().Flush(); // what the Lambda loop runs after each response

@@ -2,12 +2,17 @@ using Lilium.Testing;
 
 namespace Lilium.Client.Tests;
 
-/// <summary>The <c>lilium</c> CLI as a person uses it: two profiles, identity, registration, friends, chat.</summary>
-[Collection(nameof(EndToEndCollection))]
-[Trait("Category", "Integration")]
-public sealed class CliTests(LocalStack stack, Xunit.Abstractions.ITestOutputHelper output) : IClassFixture<LocalStack>, IDisposable
+/// <summary>
+/// The <c>lilium</c> CLI as a person uses it: two profiles, identity, registration, friends, chat. Run twice: through
+/// the JIT build (<see cref="CliTests"/>, <c>dotnet lilium.dll</c>) and through the Native AOT executable users
+/// download (<see cref="NativeCliTests"/>, <c>artifacts/cli/lilium</c>).
+/// </summary>
+public abstract class CliFlowTests(LocalStack stack, Xunit.Abstractions.ITestOutputHelper output) : IDisposable
 {
     private readonly string _root = Directory.CreateTempSubdirectory("lilium-cli-").FullName;
+
+    /// <summary>The program to start and the arguments before the command's own (the .dll for the JIT build).</summary>
+    protected abstract (string FileName, string[] Prefix) Command { get; }
 
     [Fact]
     public async Task Two_profiles_register_befriend_and_chat_through_the_cli()
@@ -43,18 +48,24 @@ public sealed class CliTests(LocalStack stack, Xunit.Abstractions.ITestOutputHel
     public async Task A_wrong_endpoint_is_a_clear_error()
     {
         await Lilium("solo", "id", "new");
-        var result = await ProcessRunner.RunAsync("dotnet", [Cli(), "register", "solo", "--home", Path.Combine(_root, "solo")], TimeSpan.FromSeconds(60),
-            environment: new Dictionary<string, string?> { ["LILIUM_API_URL"] = $"http://127.0.0.1:{Ports.FreeTcp()}/", ["NO_COLOR"] = "1", ["COLUMNS"] = "400" });
+        var result = await Run(["register", "solo", "--home", Path.Combine(_root, "solo")],
+            new Dictionary<string, string?> { ["LILIUM_API_URL"] = $"http://127.0.0.1:{Ports.FreeTcp()}/", ["NO_COLOR"] = "1", ["COLUMNS"] = "400" });
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("unreachable", result.StdOut);
+    }
+
+    protected Task<ProcessResult> Run(string[] args, IReadOnlyDictionary<string, string?> environment)
+    {
+        var (fileName, prefix) = Command;
+        return ProcessRunner.RunAsync(fileName, [.. prefix, .. args], TimeSpan.FromSeconds(60), environment: environment);
     }
 
     private Task<ProcessResult> Lilium(string profile, params string[] args) => Lilium(profile, args, expectSuccess: true);
 
     private async Task<ProcessResult> Lilium(string profile, string[] args, bool expectSuccess)
     {
-        var result = await ProcessRunner.RunAsync("dotnet", [Cli(), .. args, "--home", Path.Combine(_root, profile)], TimeSpan.FromSeconds(60),
-            environment: new Dictionary<string, string?>
+        var result = await Run([.. args, "--home", Path.Combine(_root, profile)],
+            new Dictionary<string, string?>
             {
                 ["LILIUM_API_URL"] = stack.ApiUrl.ToString(),
                 ["LILIUM_WS_URL"] = stack.WebSocketUrl.ToString(),
@@ -70,11 +81,74 @@ public sealed class CliTests(LocalStack stack, Xunit.Abstractions.ITestOutputHel
         return result;
     }
 
-    private static string Cli()
+    public void Dispose()
+    {
+        Directory.Delete(_root, recursive: true);
+        GC.SuppressFinalize(this);
+    }
+}
+
+/// <summary>The CLI's JIT build, as <c>dotnet lilium.dll</c> (built with this test project).</summary>
+[Collection(nameof(EndToEndCollection))]
+[Trait("Category", "Integration")]
+public sealed class CliTests(LocalStack stack, Xunit.Abstractions.ITestOutputHelper output) : CliFlowTests(stack, output), IClassFixture<LocalStack>
+{
+    protected override (string FileName, string[] Prefix) Command => ("dotnet", [Dll()]);
+
+    private static string Dll()
     {
         var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
         return Path.Combine(RepoPaths.Root, "client-sdk", "Lilium.Cli", "bin", configuration, "net10.0", "lilium.dll");
     }
+}
 
-    public void Dispose() => Directory.Delete(_root, recursive: true);
+/// <summary>
+/// The Native AOT executable (<c>make cli</c> → <c>artifacts/cli/lilium</c>) through the same flow, plus what makes
+/// it worth shipping: it starts with no .NET runtime to be found.
+/// </summary>
+[Collection(nameof(EndToEndCollection))]
+[Trait("Category", "Integration")]
+public sealed class NativeCliTests(LocalStack stack, PublishedCli cli, Xunit.Abstractions.ITestOutputHelper output)
+    : CliFlowTests(stack, output), IClassFixture<LocalStack>, IClassFixture<PublishedCli>
+{
+    protected override (string FileName, string[] Prefix) Command => (cli.Path, []);
+
+    [Fact]
+    public async Task The_executable_needs_no_dotnet_runtime()
+    {
+        // One file: no managed assembly and no runtime library beside it.
+        var dir = Path.GetDirectoryName(cli.Path)!;
+        Assert.Empty(Directory.GetFiles(dir, "*.dll"));
+        Assert.False(File.Exists(Path.Combine(dir, "libcoreclr.so")), "a libcoreclr.so beside lilium: not a Native AOT build");
+        var header = new byte[4];
+        await using (var file = File.OpenRead(cli.Path))
+        {
+            await file.ReadExactlyAsync(header);
+        }
+
+        Assert.Equal("\u007fELF"u8.ToArray(), header);
+
+        // No dotnet on PATH and no DOTNET_ROOT: a JIT app's host would stop with "You must install .NET".
+        var home = Directory.CreateTempSubdirectory("lilium-native-").FullName;
+        try
+        {
+            var environment = new Dictionary<string, string?> { ["PATH"] = "/usr/bin:/bin", ["DOTNET_ROOT"] = null, ["NO_COLOR"] = "1", ["COLUMNS"] = "400" };
+            var help = await Run(["--help"], environment);
+            Assert.True(help.ExitCode == 0, $"lilium --help exited {help.ExitCode}: {help.StdOut}{help.StdErr}");
+            Assert.Contains("register", help.StdOut);
+            Assert.Contains("friends", help.StdOut);
+
+            var id = await Run(["id", "new", "--home", home], environment);
+            Assert.True(id.ExitCode == 0, $"lilium id new exited {id.ExitCode}: {id.StdOut}{id.StdErr}");
+            Assert.Contains("fingerprint", id.StdOut);
+            Assert.True(File.Exists(Path.Combine(home, "identity.pem")));
+
+            var bad = await Run(["friends", "add"], environment);
+            Assert.Equal(2, bad.ExitCode);
+        }
+        finally
+        {
+            Directory.Delete(home, recursive: true);
+        }
+    }
 }

@@ -75,7 +75,10 @@ public sealed class PublishedRelay : IAsyncLifetime, IRelayEndpoints
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         while (DateTime.UtcNow < deadline)
         {
-            Assert.False(_process.HasExited, $"the relay exited ({_process.ExitCode}) before it was ready:\n{Log}");
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"the relay exited ({_process.ExitCode}) before it was ready:\n{Log}");
+            }
             try
             {
                 using var health = await Http.GetAsync(new Uri(BaseUri, "/health"));

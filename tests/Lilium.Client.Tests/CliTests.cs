@@ -54,6 +54,17 @@ public abstract class CliFlowTests(LocalStack stack, Xunit.Abstractions.ITestOut
         Assert.Contains("unreachable", result.StdOut);
     }
 
+    [Fact]
+    public async Task A_command_line_that_does_not_parse_is_a_usage_error()
+    {
+        var environment = new Dictionary<string, string?> { ["NO_COLOR"] = "1", ["COLUMNS"] = "400" };
+        var missing = await Run(["friends", "add", "--home", Path.Combine(_root, "usage")], environment);
+        Assert.Equal(2, missing.ExitCode);
+        Assert.Contains("Required argument 'user' missing", missing.StdErr + missing.StdOut);
+        var unknown = await Run(["--no-such-option"], environment);
+        Assert.Equal(2, unknown.ExitCode);
+    }
+
     protected Task<ProcessResult> Run(string[] args, IReadOnlyDictionary<string, string?> environment)
     {
         var (fileName, prefix) = Command;
@@ -143,8 +154,6 @@ public sealed class NativeCliTests(LocalStack stack, PublishedCli cli, Xunit.Abs
             Assert.Contains("fingerprint", id.StdOut);
             Assert.True(File.Exists(Path.Combine(home, "identity.pem")));
 
-            var bad = await Run(["friends", "add"], environment);
-            Assert.Equal(2, bad.ExitCode);
         }
         finally
         {

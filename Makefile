@@ -63,7 +63,7 @@ lambdas: | deps ## publish the Lambda bootstraps (provided.al2023, Native AOT; L
 cli: | deps ## the lilium command as one Native AOT executable -> artifacts/cli/lilium (CLI_RID=linux-arm64, ...)
 	bash scripts/publish-cli.sh $(ARTIFACTS)/cli
 
-relay-bin: | deps ## publish the relay as the image ships it (Native AOT; RELAY_BUILD=jit: self-contained JIT) -> artifacts/relay-aot
+relay-bin: | deps ## publish the relay as the image ships it (Native AOT; RELAY_BUILD=jit: self-contained JIT) -> artifacts/relay-$RELAY_BUILD
 	bash scripts/publish-relay.sh
 
 protocol-schema: ## regenerate client-sdk/protocol/lilium-protocol.schema.json from Lilium.Protocol (commit the result)

@@ -10,7 +10,7 @@ export DOTNET_NOLOGO := 1
 .PHONY: help deps build test test-unit test-integration test-interop run demo migrate db db-stop db-prune aws-endpoint lambdas format \
         bench-api bench-lambda-init bench-signaling bench-relay bench-input bench-host fuzz \
         synth diff deploy destroy deploy-local destroy-local pause resume status cost clean \
-        relay-image push-relay-image web bench-web cli protocol-schema
+        relay-image push-relay-image web bench-web cli relay-bin bench-cli protocol-schema
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -24,16 +24,16 @@ build: ## build the whole solution
 web: ## build the web app (client-sdk/web -> dist; npm ci on a fresh clone)
 	bash scripts/build-web.sh
 
-test: deps lambdas web ## every test (Postgres, :4566 endpoint, real peers, Chromium) and the format check; installs what is missing first
+test: deps lambdas cli relay-bin web ## every test (Postgres, :4566 endpoint, real peers, Chromium) and the format check; installs what is missing first
 	bash scripts/test.sh
 
 test-unit: deps ## the fast inner loop: tests that need no process, socket, database or AWS endpoint (Category=Unit)
 	bash scripts/test.sh --category Unit
 
-test-integration: deps lambdas web ## tests against Postgres, the :4566 endpoint, local processes and sockets (Category=Integration)
+test-integration: deps lambdas cli web ## tests against Postgres, the :4566 endpoint, local processes and sockets (Category=Integration)
 	bash scripts/test.sh --category Integration
 
-test-interop: deps ## tests against aiortc, libsrtp and ffmpeg peers (Category=Interop)
+test-interop: deps relay-bin ## tests against aiortc, libsrtp and ffmpeg peers (Category=Interop)
 	bash scripts/test.sh --category Interop
 
 run: deps web ## the whole stack on this machine; open the web app at http://127.0.0.1:5080/
@@ -60,8 +60,11 @@ migrate: ## apply database migrations (DATABASE_URL, else the local cluster)
 lambdas: | deps ## publish the Lambda bootstraps (provided.al2023, Native AOT; LAMBDA_BUILD=r2r: trimmed composite ReadyToRun)
 	bash scripts/publish-lambdas.sh $(ARTIFACTS)/lambda
 
-cli: | deps ## the lilium command as one Native AOT executable -> artifacts/cli/lilium
+cli: | deps ## the lilium command as one Native AOT executable -> artifacts/cli/lilium (CLI_RID=linux-arm64, ...)
 	bash scripts/publish-cli.sh $(ARTIFACTS)/cli
+
+relay-bin: | deps ## publish the relay as the image ships it (Native AOT; RELAY_BUILD=jit: self-contained JIT) -> artifacts/relay-$RELAY_BUILD
+	bash scripts/publish-relay.sh
 
 protocol-schema: ## regenerate client-sdk/protocol/lilium-protocol.schema.json from Lilium.Protocol (commit the result)
 	LILIUM_WRITE_PROTOCOL_SCHEMA=1 $(DOTNET) test tests/Lilium.Protocol.Tests -c $(CONFIG) --nologo --filter FullyQualifiedName~ProtocolSchemaTests
@@ -91,10 +94,13 @@ fuzz: ## libFuzzer + SharpFuzz on our parsers, 1M runs per target (FUZZ_RUNS, FU
 bench-host: ## host capture-to-send latency and CPU at 1080p30, H.264 and VP8, on Xvfb -> bench/results/host.json
 	bash bench/run.sh host
 
+bench-cli: cli ## the lilium executable's size and `lilium --help` start, Native AOT vs JIT, median of 10 -> bench/results/cli.json
+	bash bench/run.sh cli
+
 bench-web: web ## web app size and viewer join -> first frame, median of 10 -> bench/results/web.json
 	bash bench/web/run.sh
 
-relay-image: ## the relay's OCI image without Docker (Debian .debs + self-contained publish, umoci) -> artifacts/relay-image
+relay-image: ## the relay's OCI image without Docker (Debian .debs + Native AOT publish, umoci; RELAY_BUILD=jit) -> artifacts/relay-image; prints size and start-to-ready
 	bash scripts/relay-image.sh build $(ARTIFACTS)/relay-image
 
 push-relay-image: relay-image ## build and push it: IMAGE=uri[:tag], default the stack's RelayRepositoryUri:latest (skopeo)

@@ -21,6 +21,16 @@ case "$BUILD" in
   r2r) props=(-p:PublishAot=false --self-contained true -p:PublishTrimmed=true -p:PublishReadyToRun=true -p:PublishReadyToRunComposite=true) ;;
   *) echo "publish-lambdas: LAMBDA_BUILD must be aot or r2r, not '$BUILD'" >&2; exit 2 ;;
 esac
+# Native AOT for linux-arm64 on an x64 machine is a cross-compile: the native compiler emits arm64 code itself, and
+# clang links it with lld against an arm64 C library (Debian's cross packages; docs/lambda.md, "linux-arm64").
+if [ "$BUILD" = aot ] && [ "$RID" = linux-arm64 ] && [ "$(uname -m)" != aarch64 ]; then
+  if ! command -v clang >/dev/null || ! command -v ld.lld >/dev/null || [ ! -f /usr/aarch64-linux-gnu/lib/crt1.o ] \
+      || ! ls /usr/lib/gcc-cross/aarch64-linux-gnu/*/crtbeginS.o >/dev/null 2>&1; then
+    echo "publish-lambdas: cross-compiling Native AOT for linux-arm64 needs clang, lld and an arm64 C library:" >&2
+    echo "  sudo apt-get install clang lld gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu libc6-dev-arm64-cross" >&2
+    exit 1
+  fi
+fi
 cd "$ROOT"
 for fn in api:functions/Lilium.Api signaling:functions/Lilium.Signaling; do
   name="${fn%%:*}"; proj="${fn#*:}"; asm="$(basename "$proj")"

@@ -5,9 +5,15 @@
 #   relay-image.sh push [URI[:TAG]] [--layout DIR]  copy it to a registry (default: the stack's RelayRepositoryUri, tag latest)
 #   relay-image.sh pin                              rewrite scripts/relay-image.debs to the versions apt offers now
 # build: base layer = the pinned Debian .debs (scripts/relay-image.debs) extracted with dpkg-deb, the way distroless
-# images are made, plus passwd/group with the non-root user `app` (1654); app layer = the self-contained relay in /app.
+# images are made, plus passwd/group with the non-root user `app` (1654); app layer = the published relay in /app.
 # Both layers are tars with fixed owners, order and times, so the same inputs give the same digests and a rebuild of
 # the app reuses the base layer (the registry already has that blob). umoci writes the image; skopeo pushes it.
+# The app layer is the relay as scripts/publish-relay.sh publishes it: RELAY_BUILD=aot (default; Native AOT, one
+# executable that needs only libc, libm and OpenSSL, so the base layer leaves out the C++ runtime) or RELAY_BUILD=jit
+# (self-contained JIT build, for comparison). build prints the image's size and the relay's start time (process start
+# to the first 200 from /health, median of RELAY_READY_RUNS, default 10, on this machine) and records both per build in
+# bench/results/relay-image.json (RELAY_IMAGE_RESULTS: another file), printing the other build's figures too when an
+# earlier run recorded them.
 # Environment: SOURCE_DATE_EPOCH (image creation time; default: the HEAD commit's), RELAY_IMAGE_CACHE (.deb cache,
 # default .local/relay-image), LILIUM_STACK (push's stack, default LiliumShare), RELAY_IMAGE_TLS_VERIFY=false (push
 # to a plain-HTTP registry).
@@ -16,6 +22,7 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 PINS="$ROOT/scripts/relay-image.debs"
 CACHE="${RELAY_IMAGE_CACHE:-$ROOT/.local/relay-image}"
 TAG=latest
+BUILD="${RELAY_BUILD:-aot}"
 APP_UID=1654
 HTTP_PORT=8080
 MEDIA_PORT=7882
@@ -28,8 +35,15 @@ need() {
   done
 }
 
-# Pinned packages as "name version sha256" lines.
-pins() { grep -Ev '^[[:space:]]*(#|$)' "$PINS"; }
+# Pinned packages as "name version sha256" lines; `pins base` only those the selected build loads (the Native AOT
+# relay has no C++ runtime to load).
+pins() {
+  if [ "${1:-}" = base ] && [ "$BUILD" = aot ]; then
+    grep -Ev '^[[:space:]]*(#|$)' "$PINS" | grep -Ev '^(libstdc\+\+6|libgcc-s1|gcc-12-base) '
+  else
+    grep -Ev '^[[:space:]]*(#|$)' "$PINS"
+  fi
+}
 
 # Downloads name=version for amd64 into the cache unless there; prints the file's path. Checks the hash either way.
 # When Debian no longer serves the pinned version (the archive keeps only the newest, and security updates replace
@@ -79,7 +93,7 @@ make_base() { # rootfs
     echo "$name=$(dpkg-deb -f "$deb" Version)" >> "$(dirname "$rootfs")/versions"
     # A dpkg status database, so image scanners (ECR's scan on push) see which packages and versions are inside.
     { dpkg-deb -f "$deb" | sed '1a Status: install ok installed'; echo; } >> "$rootfs/var/lib/dpkg/status"
-  done < <(pins)
+  done < <(pins base)
 
   # Documentation (keeping each package's copyright), debugger scripts, iconv modules (.NET never calls iconv),
   # and the scripts that would need a shell.
@@ -126,16 +140,16 @@ build() {
   case "$source_url" in https://*) ;; git@github.com:*) source_url="https://github.com/${source_url#git@github.com:}" ;; *) source_url="" ;; esac
   source_url="${source_url%.git}"
 
-  echo "relay-image: base root filesystem from $(pins | wc -l) pinned Debian packages" >&2
+  case "$BUILD" in aot|jit) ;; *) die "RELAY_BUILD must be aot or jit, not '$BUILD'" ;; esac
+  echo "relay-image: base root filesystem from $(pins base | wc -l) pinned Debian packages ($BUILD build)" >&2
   make_base "$work/rootfs"
   layer_tar "$work/base.tar" "$work/rootfs" --exclude=./home/app .
   tar --append --file "$work/base.tar" --directory "$work/rootfs" --format=posix --no-recursion \
     --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime \
     --mtime=@0 --numeric-owner --owner="$APP_UID" --group="$APP_UID" ./home/app
 
-  echo "relay-image: dotnet publish (self-contained, linux-x64)" >&2
-  dotnet publish "$ROOT/media-relay/Lilium.Relay" -c Release -r linux-x64 --self-contained true \
-    -o "$work/app/app" --nologo -v q -clp:ErrorsOnly >&2
+  echo "relay-image: dotnet publish ($BUILD, linux-x64)" >&2
+  RELAY_BUILD="$BUILD" bash "$ROOT/scripts/publish-relay.sh" "$work/app/app"
   [ -x "$work/app/app/Lilium.Relay" ] || die "dotnet publish left no $work/app/app/Lilium.Relay"
 
   layer_tar "$work/app.tar" "$work/app" app
@@ -147,7 +161,7 @@ build() {
   umoci raw add-layer --image "$out:$TAG" --history.created "$created" \
     --history.created_by "relay-image.sh: Debian bookworm $(tr '\n' ' ' < "$work/versions" | sed 's/ $//')" "$work/base.tar"
   umoci raw add-layer --image "$out:$TAG" --history.created "$created" \
-    --history.created_by "relay-image.sh: dotnet publish media-relay/Lilium.Relay -r linux-x64 --self-contained" "$work/app.tar"
+    --history.created_by "relay-image.sh: publish-relay.sh ($BUILD) media-relay/Lilium.Relay -r linux-x64" "$work/app.tar"
   local labels=(
     --config.label "org.opencontainers.image.title=lilium-relay"
     --config.label "org.opencontainers.image.description=LiliumShare media relay (WHIP/WHEP SFU)"
@@ -162,9 +176,10 @@ build() {
     --config.exposedports "$HTTP_PORT/tcp" --config.exposedports "$MEDIA_PORT/udp" "${labels[@]}"
   umoci gc --layout "$out"
 
-  python3 - "$out" "$work/base.tar" "$work/app.tar" <<'PY'
+  python3 "$ROOT/scripts/relay-ready.py" "$work/app/app/Lilium.Relay" --runs "${RELAY_READY_RUNS:-10}" > "$work/ready.json"
+  python3 - "$out" "$work/base.tar" "$work/app.tar" "$BUILD" "$work/ready.json" "${RELAY_IMAGE_RESULTS:-$ROOT/bench/results/relay-image.json}" <<'PY'
 import json, os, sys
-out, base_tar, app_tar = sys.argv[1:]
+out, base_tar, app_tar, build, ready_file, results_file = sys.argv[1:]
 blob = lambda d: os.path.join(out, "blobs", *d.split(":"))
 manifest = json.load(open(os.path.join(out, "index.json")))["manifests"][0]
 layers = json.load(open(blob(manifest["digest"])))["layers"]
@@ -174,6 +189,24 @@ print(f"relay-image: {out} (tag latest)", file=sys.stderr)
 for name, layer, tar in zip(("base", "app"), layers, (base_tar, app_tar)):
     print(f"  {name} layer {layer['digest']}  {mb(layer['size'])} compressed, {mb(os.path.getsize(tar))} unpacked", file=sys.stderr)
 print(f"  size {mb(total)} compressed (what a pull transfers)", file=sys.stderr)
+ready = json.load(open(ready_file))
+results = json.load(open(results_file)) if os.path.exists(results_file) else {}
+results[build] = {
+    "image_mb": round(total / 1e6, 1),
+    "app_layer_mb": round(layers[1]["size"] / 1e6, 1),
+    "app_unpacked_mb": round(os.path.getsize(app_tar) / 1e6, 1),
+    "ready_ms_median": ready["median_ms"],
+    "ready_ms": ready["runs_ms"],
+    "loadavg": round(os.getloadavg()[0], 2),
+}
+os.makedirs(os.path.dirname(results_file), exist_ok=True)
+json.dump(results, open(results_file, "w"), indent=2)
+print(f"  relay start to ready (first 200 from /health): {ready['median_ms']} ms median of {len(ready['runs_ms'])}", file=sys.stderr)
+for b in ("aot", "jit"):
+    if b in results:
+        r = results[b]
+        print(f"relay-image [{b}]: image {r['image_mb']} MB compressed, app {r['app_unpacked_mb']} MB unpacked,"
+              f" start to ready {r['ready_ms_median']} ms{'  (this build)' if b == build else '  (earlier run)'}", file=sys.stderr)
 print(f"digest {manifest['digest']}")
 PY
 }

@@ -64,7 +64,10 @@ host.SetAction((r, ct) => Run(r, c => c.HostAsync(HostOptionsFrom(r), ct)));
 view.SetAction((r, ct) => Run(r, c => c.ViewAsync(r.GetValue(session), r.GetValue(frames), r.GetValue(input), r.GetValue(open), ct)));
 demo.SetAction((r, ct) => Run(r, _ => new Demo(CliProfile.Load(r.GetValue(home)), AnsiConsole.Console).RunAsync(ct)));
 
-return await root.Parse(args).InvokeAsync();
+// A command line that does not parse is a usage error: exit 2 (docs/cli.md), after System.CommandLine's message and help.
+var parsed = root.Parse(args);
+var exitCode = await parsed.InvokeAsync();
+return parsed.Errors.Count > 0 ? 2 : exitCode;
 
 async Task<int> Run(ParseResult result, Func<Commands, Task> action)
 {

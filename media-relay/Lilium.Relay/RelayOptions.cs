@@ -68,5 +68,9 @@ public sealed class RelayOptions
     /// </summary>
     public double TestSendLossPercent { get; set; }
 
-    public IPAddress BindIPAddress => IPAddress.TryParse(BindAddress, out var ip) ? ip : IPAddress.Loopback;
+    /// <summary>
+    /// <see cref="BindAddress"/> parsed; loopback when it is not an address. A method, not a property: the
+    /// configuration binder (source-generated under Native AOT) would otherwise try to bind an <see cref="IPAddress"/>.
+    /// </summary>
+    public IPAddress BindIPAddress() => IPAddress.TryParse(BindAddress, out var ip) ? ip : IPAddress.Loopback;
 }

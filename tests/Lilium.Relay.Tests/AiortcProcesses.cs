@@ -11,7 +11,7 @@ internal static class AiortcProcesses
     private const string Python = "/usr/bin/python3";
 
     /// <summary>Starts a WHIP publisher; dispose to stop it (the process tree is killed).</summary>
-    public static AiortcPublisher Publish(RelayFixture relay, Guid session, int maxSeconds = 40)
+    public static AiortcPublisher Publish(IRelayEndpoints relay, Guid session, int maxSeconds = 40)
     {
         var stop = new CancellationTokenSource();
         var run = ProcessRunner.RunAsync(
@@ -23,7 +23,7 @@ internal static class AiortcProcesses
     }
 
     /// <summary>Runs a WHEP viewer to completion and parses its JSON summary.</summary>
-    public static async Task<ViewerResult> ViewAsync(RelayFixture relay, Guid session, int seconds, int minVideo, bool testLoss = false)
+    public static async Task<ViewerResult> ViewAsync(IRelayEndpoints relay, Guid session, int seconds, int minVideo, bool testLoss = false)
     {
         var args = new List<string>
         {
@@ -45,6 +45,16 @@ internal static class AiortcProcesses
     }
 
     private static string Script(string name) => Path.Combine(RepoPaths.Root, "tests", "interop", name);
+}
+
+/// <summary>A relay the aiortc scripts can reach: in-process (<see cref="RelayFixture"/>) or a published process (<see cref="PublishedRelay"/>).</summary>
+public interface IRelayEndpoints
+{
+    Uri Whip(Guid session);
+
+    Uri Whep(Guid session);
+
+    string Grant(Guid session, RelayRole role, TimeSpan? lifetime = null, DateTimeOffset? issuedAt = null);
 }
 
 internal sealed record ViewerResult(int VideoFrames, int AudioFrames, int? FirstVideoMs, int? Width, string Json, string StdErr)

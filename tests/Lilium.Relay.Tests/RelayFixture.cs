@@ -14,7 +14,7 @@ namespace Lilium.Relay.Tests;
 /// port, fresh token keys. The test-only send-loss option is on (5%) but applies only to viewers
 /// that ask for it with the X-Lilium-Test-Loss header.
 /// </summary>
-public sealed class RelayFixture : IAsyncLifetime
+public sealed class RelayFixture : IAsyncLifetime, IRelayEndpoints
 {
     private readonly Action<RelayOptions>? _configure;
 

@@ -14,6 +14,7 @@ namespace Lilium.Testing;
 public sealed partial class LiliumCli : IDisposable
 {
     private readonly Dictionary<string, string?> _environment;
+    private readonly (string FileName, string[] Prefix) _command;
     private readonly Action<string> _log;
     private readonly List<Process> _processes = [];
     private readonly string _root = Directory.CreateTempSubdirectory("lilium-cli-").FullName;
@@ -22,9 +23,12 @@ public sealed partial class LiliumCli : IDisposable
     /// <param name="webSocket">The signaling WebSocket URL.</param>
     /// <param name="relay">The media relay's base URL, when the command needs one without asking signaling.</param>
     /// <param name="log">Where each command and its output go (a test's output helper).</param>
-    public LiliumCli(Uri api, Uri webSocket, Uri? relay, Action<string> log)
+    /// <param name="command">The program and the arguments before the command's own: by default the JIT build
+    /// (<c>dotnet lilium.dll</c>); the Native AOT executable's path with no prefix for that build.</param>
+    public LiliumCli(Uri api, Uri webSocket, Uri? relay, Action<string> log, (string FileName, string[] Prefix)? command = null)
     {
         _log = log;
+        _command = command ?? ("dotnet", [DllPath]);
         _environment = new()
         {
             ["LILIUM_API_URL"] = api.ToString(),
@@ -57,7 +61,7 @@ public sealed partial class LiliumCli : IDisposable
             env[k] = v;
         }
 
-        var result = await ProcessRunner.RunAsync("dotnet", [DllPath, .. args, "--home", Home(profile)], timeout ?? TimeSpan.FromSeconds(90), environment: env);
+        var result = await ProcessRunner.RunAsync(_command.FileName, [.. _command.Prefix, .. args, "--home", Home(profile)], timeout ?? TimeSpan.FromSeconds(90), environment: env);
         _log($"$ lilium {string.Join(' ', args)}  [{profile}] -> {result.ExitCode}\n{result.StdOut}{result.StdErr}");
         return result;
     }
@@ -80,8 +84,8 @@ public sealed partial class LiliumCli : IDisposable
     /// <summary>Starts a long-running command; its output, without colour codes, goes to <see cref="RunningCommand.Output"/>.</summary>
     public RunningCommand Start(string profile, params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
-        foreach (var a in new[] { DllPath }.Concat(args).Concat(["--home", Home(profile)]))
+        var start = new ProcessStartInfo(_command.FileName) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
+        foreach (var a in _command.Prefix.Concat(args).Concat(["--home", Home(profile)]))
         {
             start.ArgumentList.Add(a);
         }
@@ -91,7 +95,7 @@ public sealed partial class LiliumCli : IDisposable
             start.Environment[k] = v;
         }
 
-        var process = Process.Start(start) ?? throw new InvalidOperationException("could not start dotnet lilium.dll");
+        var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {_command.FileName}");
         _processes.Add(process);
         var command = new RunningCommand(process, $"lilium {string.Join(' ', args)}  [{profile}]");
         process.OutputDataReceived += (_, e) => command.Append(e.Data);

@@ -32,7 +32,7 @@ internal static class AdvertisedAddress
             log.LogWarning("STUN query to {StunServer} failed; advertising the bind address", options.StunServer);
         }
 
-        var bind = options.BindIPAddress;
+        var bind = options.BindIPAddress();
         return bind.Equals(IPAddress.Any) ? IPAddress.Loopback : bind.Equals(IPAddress.IPv6Any) ? IPAddress.IPv6Loopback : bind;
     }
 

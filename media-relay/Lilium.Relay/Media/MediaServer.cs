@@ -45,7 +45,7 @@ internal sealed partial class MediaServer : BackgroundService
         _input = input;
         _options = options.Value;
         _log = log;
-        var bind = _options.BindIPAddress;
+        var bind = _options.BindIPAddress();
         _socket = new Socket(bind.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         _socket.Bind(new IPEndPoint(bind, _options.MediaPort));
         _socket.ReceiveBufferSize = 4 * 1024 * 1024;

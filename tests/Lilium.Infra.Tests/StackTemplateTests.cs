@@ -166,6 +166,40 @@ public sealed class StackTemplateTests(SynthesizedStack stack) : IClassFixture<S
     }
 
     [Fact]
+    public void Anonymous_rest_routes_and_costly_websocket_routes_have_throttles_of_their_own()
+    {
+        var http = stack.OfType("AWS::ApiGatewayV2::Api").Single(a => a.Properties.GetProperty("ProtocolType").GetString() == "HTTP");
+        var httpRoutes = stack.OfType("AWS::ApiGatewayV2::Route")
+            .Where(r => r.Properties.GetProperty("ApiId").GetProperty("Ref").GetString() == http.Id)
+            .ToDictionary(r => r.Properties.GetProperty("RouteKey").GetString()!, r => r.Id);
+        var stages = stack.OfType("AWS::ApiGatewayV2::Stage").ToList();
+        var httpStage = stages.Single(s => s.Properties.GetProperty("ApiId").GetProperty("Ref").GetString() == http.Id);
+        var wsStage = stages.Single(s => s.Id != httpStage.Id);
+
+        foreach (var (path, rate, burst) in Lilium.Infra.Constructs.ControlPlane.HttpRouteThrottles)
+        {
+            var key = $"POST {path}";
+            Assert.True(httpRoutes.ContainsKey(key), $"no route {key}: it would share $default's throttle");
+            Assert.Contains(httpRoutes[key], DependsOn(httpStage.Id)); // the stage's settings name a route that exists
+            AssertThrottle(httpStage, key, rate, burst);
+        }
+
+        foreach (var (route, rate, burst) in Lilium.Infra.Constructs.ControlPlane.WebSocketRouteThrottles)
+        {
+            AssertThrottle(wsStage, route, rate, burst);
+        }
+
+        static void AssertThrottle((string Id, System.Text.Json.JsonElement Properties) stage, string key, int rate, int burst)
+        {
+            var settings = stage.Properties.GetProperty("RouteSettings").GetProperty(key);
+            var stageDefault = stage.Properties.GetProperty("DefaultRouteSettings");
+            Assert.Equal(rate, settings.GetProperty("ThrottlingRateLimit").GetInt32());
+            Assert.Equal(burst, settings.GetProperty("ThrottlingBurstLimit").GetInt32());
+            Assert.True(rate < stageDefault.GetProperty("ThrottlingRateLimit").GetDouble(), $"{key}: tighter than the stage");
+        }
+    }
+
+    [Fact]
     public void Outputs_name_every_endpoint_the_tools_need()
     {
         foreach (var name in new[] { "AppUrl", "Mode", "HttpApiUrl", "WebSocketUrl", "AlbUrl", "ClusterName", "ServiceName", "DatabaseClusterId", "RelayKeySecretArn" })

@@ -80,13 +80,26 @@ public sealed class ControlPlane : Construct
         props.Data.Connections.GrantReadWriteData(SignalingFunction);
         props.Data.Connections.GrantReadWriteData(Sweeper);
 
+        var apiIntegration = new HttpLambdaIntegration("ApiIntegration", ApiFunction);
         HttpApi = new HttpApi(this, "HttpApi", new HttpApiProps
         {
             Description = "LiliumShare REST API",
-            DefaultIntegration = new HttpLambdaIntegration("ApiIntegration", ApiFunction),
+            DefaultIntegration = apiIntegration,
         });
-        ConfigureStage((CfnStage)HttpApi.DefaultStage!.Node.DefaultChild!, "HttpApiAccess", props.Retention, rate: 200, burst: 400,
+
+        // The anonymous routes that cost a signature check or a database write are routes of their own, so each has a
+        // throttle of its own: a flood of registrations or sign-ins cannot spend the budget of everything else.
+        var throttledRoutes = new List<IDependable>();
+        foreach (var (path, _, _) in HttpRouteThrottles)
+        {
+            throttledRoutes.AddRange(HttpApi.AddRoutes(new AddRoutesOptions { Path = path, Methods = [Amazon.CDK.AWS.Apigatewayv2.HttpMethod.POST], Integration = apiIntegration }));
+        }
+
+        var httpStage = (CfnStage)HttpApi.DefaultStage!.Node.DefaultChild!;
+        ConfigureStage(httpStage, "HttpApiAccess", props.Retention, rate: 200, burst: 400,
             "{\"requestId\":\"$context.requestId\",\"ip\":\"$context.identity.sourceIp\",\"method\":\"$context.httpMethod\",\"path\":\"$context.path\",\"status\":\"$context.status\",\"latencyMs\":\"$context.responseLatency\"}");
+        httpStage.RouteSettings = RouteSettings(HttpRouteThrottles.Select(t => ($"POST {t.Path}", t.Rate, t.Burst)));
+        httpStage.Node.AddDependency([.. throttledRoutes]);
 
         var integration = new WebSocketLambdaIntegration("SignalingIntegration", SignalingFunction);
         WebSocketApi = new WebSocketApi(this, "WebSocketApi", new WebSocketApiProps
@@ -110,8 +123,10 @@ public sealed class ControlPlane : Construct
             StageName = WebSocketStageName,
             AutoDeploy = true,
         });
-        ConfigureStage((CfnStage)WebSocketStage.Node.DefaultChild!, "WebSocketAccess", props.Retention, rate: 500, burst: 1000,
+        var wsStage = (CfnStage)WebSocketStage.Node.DefaultChild!;
+        ConfigureStage(wsStage, "WebSocketAccess", props.Retention, rate: 500, burst: 1000,
             "{\"requestId\":\"$context.requestId\",\"ip\":\"$context.identity.sourceIp\",\"route\":\"$context.routeKey\",\"event\":\"$context.eventType\",\"connection\":\"$context.connectionId\",\"status\":\"$context.status\"}");
+        wsStage.RouteSettings = RouteSettings(WebSocketRouteThrottles);
         foreach (var fn in new[] { SignalingFunction, Sweeper })
         {
             WebSocketStage.GrantManagementApiAccess(fn);
@@ -170,6 +185,32 @@ public sealed class ControlPlane : Construct
         using var bootstrap = File.OpenRead(Path.Combine(folder, "bootstrap"));
         return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bootstrap));
     }
+
+    /// <summary>
+    /// REST routes with a throttle of their own (requests per second, burst), tighter than the stage's 200/400: the
+    /// anonymous ones that verify a signature or write (the API's own per-address and per-user limiters sit behind them).
+    /// </summary>
+    public static readonly (string Path, int Rate, int Burst)[] HttpRouteThrottles =
+    [
+        ("/v1/users", 10, 20),
+        ("/v1/auth/challenge", 50, 100),
+        ("/v1/auth/token", 50, 100),
+        ("/v1/auth/refresh", 50, 100),
+    ];
+
+    /// <summary>
+    /// WebSocket routes with a throttle of their own, tighter than the stage's 500/1000: opening a connection verifies a
+    /// token and writes the table; asking to join and opening chats fan out to other users.
+    /// </summary>
+    public static readonly (string Route, int Rate, int Burst)[] WebSocketRouteThrottles =
+    [
+        ("$connect", 50, 100),
+        (Actions.JoinRequest, 50, 100),
+        (Actions.ChatHello, 100, 200),
+    ];
+
+    private static Dictionary<string, object> RouteSettings(IEnumerable<(string Route, int Rate, int Burst)> throttles) =>
+        throttles.ToDictionary(t => t.Route, t => (object)new Dictionary<string, object> { ["ThrottlingRateLimit"] = t.Rate, ["ThrottlingBurstLimit"] = t.Burst });
 
     private void ConfigureStage(CfnStage stage, string logName, RetentionDays retention, int rate, int burst, string format)
     {

@@ -51,7 +51,7 @@ using var drawing = await XDrawing.OpenAsync(display);
 var painter = new Thread(() => Paint(drawing, stopPainter.Token)) { IsBackground = true };
 try
 {
-    await WaitHealthyAsync();
+    await RelayHealth.WaitAsync(http, baseUri);
     painter.Start();
     foreach (var codec in new[] { "H264", "VP8" })
     {
@@ -126,26 +126,6 @@ static void Paint(XDrawing drawing, CancellationToken stop)
     }
 }
 
-async Task WaitHealthyAsync()
-{
-    for (var i = 0; i < 200; i++)
-    {
-        try
-        {
-            if ((await http.GetAsync(new Uri(baseUri, "/health"))).IsSuccessStatusCode)
-            {
-                return;
-            }
-        }
-        catch (HttpRequestException)
-        {
-        }
-
-        await Task.Delay(100);
-    }
-
-    throw new InvalidOperationException("the relay did not become healthy");
-}
 
 string Grant(Guid session, RelayRole role)
 {

@@ -37,7 +37,7 @@ using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
 var results = new List<StepResult>();
 try
 {
-    await WaitHealthyAsync();
+    await RelayHealth.WaitAsync(http, baseUri);
     foreach (var viewers in steps)
     {
         results.Add(await RunStepAsync(viewers));
@@ -252,26 +252,6 @@ double RelayCpuSeconds()
     }
 }
 
-async Task WaitHealthyAsync()
-{
-    for (var i = 0; i < 200; i++)
-    {
-        try
-        {
-            if ((await http.GetAsync(new Uri(baseUri, "/health"))).IsSuccessStatusCode)
-            {
-                return;
-            }
-        }
-        catch (HttpRequestException)
-        {
-        }
-
-        await Task.Delay(100);
-    }
-
-    throw new InvalidOperationException("the relay did not become healthy");
-}
 
 string Grant(Guid session, RelayRole role, Guid user, InputPermissions permissions)
 {

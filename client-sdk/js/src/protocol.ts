@@ -319,19 +319,24 @@ export const SERVER_ACTIONS: readonly ServerAction[] = Object.freeze(Object.keys
 
 const SERVER_ACTION_SET: ReadonlySet<string> = new Set<string>(SERVER_ACTIONS);
 
-/**
- * Parses one text frame from the server; null (never an exception) when it is not a JSON object
- * with a known `action` and the fields that action needs.
- */
-export function parseServerMessage(text: string): ServerMessage | null {
+/** One text frame as a JSON object; null (never an exception) for anything else. */
+function parseJsonObject(text: string): Record<string, unknown> | null {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
     return null;
   }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return null;
-  const m = value as Record<string, unknown>;
+  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+}
+
+/**
+ * Parses one text frame from the server; null (never an exception) when it is not a JSON object
+ * with a known `action` and the fields that action needs.
+ */
+export function parseServerMessage(text: string): ServerMessage | null {
+  const m = parseJsonObject(text);
+  if (m === null) return null;
   if (typeof m.action !== "string" || !SERVER_ACTION_SET.has(m.action)) return null;
   if (m.id !== undefined && typeof m.id !== "string") return null;
   const str = (k: string) => typeof m[k] === "string";
@@ -428,14 +433,8 @@ export function controlGrantMessage(viewer: Uuid, permissions: InputPermissions)
 
 /** Parses one relay → host control message; null when malformed. */
 export function parseControlMessage(text: string): ControlServerMessage | null {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return null;
-  }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return null;
-  const m = value as Record<string, unknown>;
+  const m = parseJsonObject(text);
+  if (m === null) return null;
   // An absent `permissions` is the empty grant; a malformed one makes the message malformed.
   const permissions = m.permissions === undefined || m.permissions === null ? { ...NO_PERMISSIONS } : readPermissions(m.permissions);
   switch (m.type) {

@@ -140,6 +140,17 @@ public static class RelayApp
             options.MaxPeers = maxPeers;
         }
 
+        if (int.TryParse(configuration["RELAY_MAX_PEERS_PER_ADDRESS"], out var perAddress) && perAddress > 0)
+        {
+            options.MaxPeersPerAddress = perAddress;
+        }
+
+        if (configuration["RELAY_TRUSTED_PROXIES"] is { Length: > 0 } proxies)
+        {
+            options.SetTrustedProxies(proxies.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(p => IPNetwork.TryParse(p, out var network) ? network : throw new InvalidOperationException($"RELAY_TRUSTED_PROXIES: '{p}' is not a CIDR (like 10.0.0.0/16).")));
+        }
+
         if (int.TryParse(configuration["RELAY_REVOCATION_POLL_MS"], out var pollMs) && pollMs is >= 50 and <= 500)
         {
             options.RevocationPollInterval = TimeSpan.FromMilliseconds(pollMs);

@@ -44,6 +44,27 @@ public sealed class RelayOptions
     /// <summary>Live peers one user may hold in one session (several devices, a reconnect overlapping the old peer); more get 429.</summary>
     public int MaxPeersPerUser { get; set; } = 4;
 
+    /// <summary>Live peers one user may hold on this relay across sessions; more get 429.</summary>
+    public int MaxPeersPerUserOnRelay { get; set; } = 16;
+
+    /// <summary>
+    /// Live peers one source address may hold on this relay (<c>RELAY_MAX_PEERS_PER_ADDRESS</c>); more get 429. Generous,
+    /// since a household or an office shares one address; it stops one machine from filling the relay.
+    /// </summary>
+    public int MaxPeersPerAddress { get; set; } = 64;
+
+    private IReadOnlyList<IPNetwork> _trustedProxies = [];
+
+    /// <summary>
+    /// Proxies whose <c>X-Forwarded-For</c> this relay believes (<c>RELAY_TRUSTED_PROXIES</c>, comma-separated CIDRs: the
+    /// VPC on AWS, where the load balancer connects from). Empty: the connection's own address counts. Methods, not a
+    /// property, for the same reason as <see cref="BindIPAddress"/>.
+    /// </summary>
+    public IReadOnlyList<IPNetwork> TrustedProxies() => _trustedProxies;
+
+    /// <inheritdoc cref="TrustedProxies"/>
+    public void SetTrustedProxies(IEnumerable<IPNetwork> networks) => _trustedProxies = [.. networks];
+
     /// <summary>
     /// Bearer token for <c>/metrics</c> (<c>RELAY_METRICS_TOKEN</c>). Unset: <c>/metrics</c> answers loopback
     /// clients only. Set: it answers any client sending <c>Authorization: Bearer</c> this token, and nobody else.

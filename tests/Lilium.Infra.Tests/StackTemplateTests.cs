@@ -115,6 +115,7 @@ public sealed class StackTemplateTests(SynthesizedStack stack) : IClassFixture<S
         });
         var relay = stack.OfType("AWS::ECS::TaskDefinition").Single().Properties.GetProperty("ContainerDefinitions")[0];
         Assert.Contains(relay.GetProperty("Environment").EnumerateArray(), e => e.GetProperty("Name").GetString() == "RELAY_CONTROL_PLANE_URL");
+        Assert.Contains(relay.GetProperty("Environment").EnumerateArray(), e => e.GetProperty("Name").GetString() == "RELAY_TRUSTED_PROXIES"); // per-address caps see the client, not the load balancer
     }
 
     [Fact]

@@ -55,6 +55,7 @@ public sealed class RelayFixture : IAsyncLifetime, IRelayEndpoints
                 o.AllowedOrigins = [AppOrigin];
                 o.ConnectTimeout = TimeSpan.FromSeconds(15);
                 o.DrainTimeout = TimeSpan.FromSeconds(1);
+                o.MaxPeersPerAddress = 1000; // every test client is 127.0.0.1; PeerLimitTests sets its own cap
                 _configure?.Invoke(o);
             });
         await App.StartAsync();

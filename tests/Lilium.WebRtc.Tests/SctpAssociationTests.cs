@@ -65,6 +65,49 @@ public sealed class SctpAssociationTests
     }
 
     [Fact]
+    public void A_peer_that_stops_acknowledging_cannot_grow_the_send_queue_past_its_bound()
+    {
+        var link = SctpTestLink.Connected(new SctpOptions { MaxBufferedAmount = 64 * 1024 });
+        link.DropBtoA = _ => true; // B's SACKs never arrive: nothing A sends is ever acknowledged.
+        var accepted = 0;
+        for (var i = 0; i < 1000; i++)
+        {
+            if (link.A.Association.Send(1, Binary, Message(i, 1000), SctpSendOptions.Reliable, link.Now))
+            {
+                accepted++;
+            }
+
+            link.Step();
+        }
+
+        Assert.Equal(65, accepted); // 64 KiB of 1000-byte messages (65,000 bytes ≤ 65,536), then refusals
+        Assert.True(link.A.Association.BufferedAmount <= 64 * 1024);
+        Assert.Equal(1000 - accepted, link.A.Association.Stats.SendsRefused);
+
+        // Acknowledgements flowing again drain the queue, and sends are accepted again.
+        link.DropBtoA = _ => false;
+        Assert.True(link.RunUntil(() => link.A.Association.BufferedAmount == 0, 60_000));
+        Assert.True(link.A.Association.Send(1, Binary, Message(2000, 1000), SctpSendOptions.Reliable, link.Now));
+    }
+
+    [Fact]
+    public void Abandoned_partially_reliable_messages_free_their_room_in_the_send_queue()
+    {
+        var link = SctpTestLink.Connected(new SctpOptions { MaxBufferedAmount = 16 * 1024 });
+        link.DropAtoB = p => (SctpChunkType)p[12] == SctpChunkType.Data; // no DATA gets through
+        var unreliable = new SctpSendOptions { Unordered = true, MaxRetransmits = 0 };
+        for (var i = 0; i < 16; i++)
+        {
+            Assert.True(link.A.Association.Send(2, Binary, Message(i, 1000), unreliable, link.Now));
+        }
+
+        Assert.False(link.A.Association.Send(2, Binary, Message(99, 1000), unreliable, link.Now));
+        link.DropAtoB = _ => false;
+        Assert.True(link.RunUntil(() => link.A.Association.BufferedAmount == 0, 30_000));
+        Assert.True(link.A.Association.Send(2, Binary, Message(100, 1000), unreliable, link.Now));
+    }
+
+    [Fact]
     public void Large_messages_are_fragmented_and_reassembled()
     {
         var link = SctpTestLink.Connected();

@@ -49,6 +49,27 @@ public sealed class SdpAnswerBuilderTests
     }
 
     [Fact]
+    public void Ingest_accepts_one_audio_and_one_video_section_and_declines_the_rest()
+    {
+        // Issue 23: every accepted section costs a packet cache; an offer of 32 video sections used to take them all.
+        var text = SdpFixtures.AiortcPublisherOffer.ReplaceLineEndings("\r\n");
+        var video = text[text.IndexOf("m=video", StringComparison.Ordinal)..text.IndexOf("m=audio", StringComparison.Ordinal)];
+        var extra = Enumerable.Range(10, 30).Select(i => video.Replace("a=mid:0", $"a=mid:{i}")).ToList();
+        var offerText = text.TrimEnd() + "\r\n" + string.Concat(extra);
+        offerText = offerText.Replace("a=group:BUNDLE 0 1", "a=group:BUNDLE 0 1 " + string.Join(' ', Enumerable.Range(10, 30)));
+        Assert.True(SdpParser.TryParse(offerText, out var offer, out var parseError), parseError);
+        Assert.Equal(32, offer!.Media.Count);
+
+        Assert.True(SdpAnswerBuilder.TryAnswerIngest(offer, Local, out var answer, out var error), error);
+
+        Assert.Equal(["video", "audio"], answer!.Media.Select(m => m.Kind));
+        Assert.True(SdpParser.TryParse(answer.Text, out var parsed, out _));
+        Assert.Equal(32, parsed!.Media.Count);
+        Assert.Equal(30, parsed.Media.Count(m => m.Port == 0));
+        Assert.Equal(["0", "1"], parsed.BundleMids);
+    }
+
+    [Fact]
     public void Egress_answer_maps_publisher_codecs_onto_viewer_payload_types_and_announces_ssrcs()
     {
         Assert.True(SdpParser.TryParse(SdpFixtures.ChromeViewerOffer, out var offer, out _));

@@ -37,6 +37,7 @@ internal sealed class LiliumRelay : ISfuUnderTest
             ["RELAY_BIND_ADDRESS"] = "127.0.0.1",
             ["Logging__LogLevel__Default"] = "Warning",
             ["RELAY_KEY"] = keys.RelayKey, // the relay takes the relay key alone (docs/security.md)
+            ["RELAY_MAX_PEERS_PER_ADDRESS"] = "100000", // every bench subscriber comes from loopback
         };
         var process = PinnedProcess.Start(cpu, "dotnet", [relayDll, "--urls", $"http://127.0.0.1:{httpPort}"], environment, "relay: ");
         var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}"), Timeout = TimeSpan.FromSeconds(30) };

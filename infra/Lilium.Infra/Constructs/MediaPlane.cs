@@ -72,6 +72,9 @@ public sealed class MediaPlane : Construct
                 ["RELAY_STUN_SERVER"] = "stun.l.google.com:19302",
                 // The revocation feed (kicks, blocks, grant changes, session ends) the relay polls (docs/decisions.md, D18).
                 ["RELAY_CONTROL_PLANE_URL"] = props.ControlPlaneUrl,
+                // WHIP/WHEP arrive through the load balancer, inside the VPC: its X-Forwarded-For names the client for
+                // the per-address peer cap (docs/security.md).
+                ["RELAY_TRUSTED_PROXIES"] = props.Vpc.VpcCidrBlock,
             },
             // Only the relay key: its own secret's relayKey field as RELAY_KEY (ECS reads it with the execution role; the
             // task role gets no secret at all).

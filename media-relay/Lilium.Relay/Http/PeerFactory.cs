@@ -15,7 +15,7 @@ internal sealed class PeerFactory(SessionRegistry registry, DtlsCertificate cert
     private static SdpLocalTransport NewTransport(IceCredentials ice, DtlsCertificate certificate, RelayAdvertisement advertisement, MediaServer media) =>
         new(ice.Ufrag, ice.Password, certificate.Fingerprint, new IPEndPoint(advertisement.Address, media.LocalEndPoint.Port));
 
-    public bool TryCreatePublisher(RelaySession session, RelayGrantClaims grant, SdpSession offer, out MediaPeer? peer, out string? answer, out string? error)
+    public bool TryCreatePublisher(RelaySession session, RelayGrantClaims grant, IPAddress source, SdpSession offer, out MediaPeer? peer, out string? answer, out string? error)
     {
         peer = null;
         answer = null;
@@ -25,7 +25,7 @@ internal sealed class PeerFactory(SessionRegistry registry, DtlsCertificate cert
             return false;
         }
 
-        peer = Create(PeerRole.Publisher, session, grant, offer, ice, built!, 0);
+        peer = Create(PeerRole.Publisher, session, grant, source, offer, ice, built!, 0);
         if (!session.TrySetPublisher(peer))
         {
             error = "conflict";
@@ -39,7 +39,7 @@ internal sealed class PeerFactory(SessionRegistry registry, DtlsCertificate cert
     }
 
     /// <summary>Answers a viewer with the publisher's tracks, each under a fresh subscriber-side SSRC.</summary>
-    public bool TryCreateSubscriber(RelaySession session, RelayGrantClaims grant, MediaPeer publisher, SdpSession offer, double lossPercent, out MediaPeer? peer, out string? answer, out string? error)
+    public bool TryCreateSubscriber(RelaySession session, RelayGrantClaims grant, IPAddress source, MediaPeer publisher, SdpSession offer, double lossPercent, out MediaPeer? peer, out string? answer, out string? error)
     {
         peer = null;
         answer = null;
@@ -54,7 +54,7 @@ internal sealed class PeerFactory(SessionRegistry registry, DtlsCertificate cert
             return false;
         }
 
-        peer = Create(PeerRole.Subscriber, session, grant, offer, ice, built!, lossPercent);
+        peer = Create(PeerRole.Subscriber, session, grant, source, offer, ice, built!, lossPercent);
         session.AddSubscriber(peer);
         registry.Add(peer);
         answer = built!.Text;
@@ -62,12 +62,13 @@ internal sealed class PeerFactory(SessionRegistry registry, DtlsCertificate cert
     }
 
     // The first accepted m-section carries the bundle transport (RFC 9143): its ufrag and fingerprint.
-    private static MediaPeer Create(PeerRole role, RelaySession session, RelayGrantClaims grant, SdpSession offer, IceCredentials ice, SdpAnswer answer, double loss)
+    private static MediaPeer Create(PeerRole role, RelaySession session, RelayGrantClaims grant, IPAddress source, SdpSession offer, IceCredentials ice, SdpAnswer answer, double loss)
     {
         var first = offer.Media.First(m => m.Mid == answer.TransportMid);
         return new MediaPeer(Guid.NewGuid(), role, session, ice, first.IceUfrag, first.Fingerprint!, answer.Media, loss)
         {
             User = grant.Subject,
+            SourceAddress = source,
             GrantPermissions = grant.Permissions,
             DataChannelMedia = answer.DataChannel,
         };

@@ -77,19 +77,12 @@ internal static partial class WhipWhepEndpoints
             return Problems.Draining();
         }
 
-        // Bounded memory: caps per user in a session and per relay, each with a problem that says what to do.
+        // Bounded memory: caps per relay, per user (in the session and on the relay) and per source address.
         var limits = services.GetRequiredService<IOptions<RelayOptions>>().Value;
-        if (registry.PeerCount >= limits.MaxPeers)
+        var source = ClientAddress.Of(http, limits.TrustedProxies());
+        if (PeerLimits.Refusal(registry, limits, grant!, sessionId, source) is { } refused)
         {
-            return Problems.Of(ErrorCode.RelayFull, $"This relay serves its maximum of {limits.MaxPeers} peers; retry shortly.",
-                new Dictionary<string, string> { ["Retry-After"] = "5" });
-        }
-
-        if (registry.FindSession(sessionId) is { } existing
-            && existing.Subscribers.Count(p => p.User == grant!.Subject && !p.IsClosed) >= limits.MaxPeersPerUser)
-        {
-            return Problems.Of(ErrorCode.TooManyPeers, $"You already hold {limits.MaxPeersPerUser} peers in this session; DELETE one first.",
-                new Dictionary<string, string> { ["Retry-After"] = "5" });
+            return refused;
         }
 
         var body = await ReadBodyAsync(http.Request, http.RequestAborted);
@@ -110,7 +103,7 @@ internal static partial class WhipWhepEndpoints
         if (role == RelayRole.Host)
         {
             var session = registry.GetOrAddSession(sessionId);
-            if (!factory.TryCreatePublisher(session, grant!, offer!, out peer, out answer, out error))
+            if (!factory.TryCreatePublisher(session, grant!, source, offer!, out peer, out answer, out error))
             {
                 registry.RemoveIfEmpty(session);
                 return error == "conflict"
@@ -129,7 +122,7 @@ internal static partial class WhipWhepEndpoints
 
             var options = services.GetRequiredService<IOptions<RelayOptions>>().Value;
             var loss = options.TestSendLossPercent > 0 && http.Request.Headers.ContainsKey(TestLossHeader) ? options.TestSendLossPercent : 0;
-            if (!factory.TryCreateSubscriber(session, grant!, publisher, offer!, loss, out peer, out answer, out error))
+            if (!factory.TryCreateSubscriber(session, grant!, source, publisher, offer!, loss, out peer, out answer, out error))
             {
                 return Problems.BadSdp(error!);
             }

@@ -48,6 +48,9 @@ internal sealed class MediaPeer
     /// <summary>The user named by the peer's relay grant (the Forwarded envelope's viewer id).</summary>
     public Guid User { get; init; }
 
+    /// <summary>The address the WHIP/WHEP request came from (<see cref="Http.ClientAddress"/>), for the per-address cap.</summary>
+    public System.Net.IPAddress? SourceAddress { get; init; }
+
     /// <summary>The input permissions in the peer's relay grant (before any live change by the host).</summary>
     public InputPermissions GrantPermissions { get; init; }
 

@@ -2,25 +2,35 @@ namespace Lilium.Relay.Media;
 
 /// <summary>
 /// The last <see cref="Capacity"/> plaintext RTP packets of one publisher stream, by sequence
-/// number, to answer subscriber NACKs (RFC 4585 §6.2.1). Slots are preallocated; storing copies
-/// bytes, never allocates. Used from the media loop only.
+/// number, to answer subscriber NACKs (RFC 4585 §6.2.1). The slots (1.5 MB) are allocated at the
+/// stream's first packet, not when the offer is answered, so an offer that never sends media costs
+/// nothing; after that, storing copies bytes and never allocates. Used from the media loop only.
 /// </summary>
 internal sealed class PacketCache
 {
     public const int Capacity = 1024;
     private const int SlotSize = 1500;
 
-    private readonly byte[] _slots = new byte[Capacity * SlotSize];
-    private readonly int[] _lengths = new int[Capacity];
-    private readonly int[] _sequences = new int[Capacity];
+    private byte[]? _slots;
+    private int[] _lengths = [];
+    private int[] _sequences = [];
 
-    public PacketCache() => Array.Fill(_sequences, -1);
+    /// <summary>Whether the slots exist yet (the stream has sent media).</summary>
+    public bool IsAllocated => _slots is not null;
 
     public void Store(ushort sequence, ReadOnlySpan<byte> packet)
     {
         if (packet.Length > SlotSize)
         {
             return;
+        }
+
+        if (_slots is null)
+        {
+            _slots = new byte[Capacity * SlotSize];
+            _lengths = new int[Capacity];
+            _sequences = new int[Capacity];
+            Array.Fill(_sequences, -1);
         }
 
         var slot = sequence % Capacity;
@@ -32,6 +42,11 @@ internal sealed class PacketCache
     /// <summary>The stored packet with this sequence number, or empty if it was never seen or was overwritten.</summary>
     public ReadOnlySpan<byte> Get(ushort sequence)
     {
+        if (_slots is null)
+        {
+            return default;
+        }
+
         var slot = sequence % Capacity;
         return _sequences[slot] == sequence ? _slots.AsSpan(slot * SlotSize, _lengths[slot]) : default;
     }

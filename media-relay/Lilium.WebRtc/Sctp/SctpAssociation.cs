@@ -28,6 +28,7 @@ public sealed class SctpAssociation
     private readonly List<OutboundChunk> _outbound = [];
     private readonly Dictionary<ushort, ushort> _nextSsn = [];
     private readonly Queue<ushort[]> _pendingResets = new();
+    private long _bufferedAmount;
 
     private SctpReceiver? _receiver;
     private uint _peerTag;
@@ -93,7 +94,7 @@ public sealed class SctpAssociation
     public uint MyTag { get; }
 
     /// <summary>Bytes accepted by <see cref="Send"/> and not yet acknowledged or abandoned.</summary>
-    public long BufferedAmount => _outbound.Where(c => !c.Abandoned).Sum(c => (long)c.Data.Length);
+    public long BufferedAmount => _bufferedAmount;
 
     /// <summary>When <see cref="HandleTimeout"/> next has work, or null when no timer runs.</summary>
     public long? NextTimeoutMs => Min(Min(Min(_t3DueMs, _controlDueMs), _heartbeatDueMs), _sackDueMs);
@@ -113,7 +114,9 @@ public sealed class SctpAssociation
 
     /// <summary>
     /// Queues a user message. Messages larger than one packet are fragmented. Returns false when the
-    /// association is closed or shutting down, or the message exceeds the maximum message size.
+    /// association is closed or shutting down, the message exceeds the maximum message size, or queuing it would
+    /// hold more than <see cref="SctpOptions.MaxBufferedAmount"/> unacknowledged bytes (counted in
+    /// <see cref="SctpStats.SendsRefused"/>).
     /// </summary>
     public bool Send(ushort streamId, uint ppid, ReadOnlySpan<byte> message, SctpSendOptions options, long nowMs)
     {
@@ -122,6 +125,14 @@ public sealed class SctpAssociation
         {
             return false;
         }
+
+        if (_bufferedAmount + message.Length > _options.MaxBufferedAmount)
+        {
+            Stats.SendsRefused++;
+            return false;
+        }
+
+        _bufferedAmount += message.Length;
 
         var maxFragment = _options.Mtu - SctpCommonHeader.Size - SctpChunk.HeaderSize - DataChunk.FixedSize;
         maxFragment &= ~3;
@@ -488,6 +499,11 @@ public sealed class SctpAssociation
                 c.InFlight = false;
             }
 
+            if (!c.Abandoned)
+            {
+                _bufferedAmount -= c.Data.Length;
+            }
+
             if (!c.GapAcked && !c.Abandoned)
             {
                 bytesAcked += c.WireSize;
@@ -655,6 +671,7 @@ public sealed class SctpAssociation
             {
                 c.Abandoned = true;
                 c.NeedsRetransmit = false;
+                _bufferedAmount -= c.Data.Length;
                 Stats.AbandonedChunks++;
                 if (c.InFlight)
                 {
@@ -1066,6 +1083,7 @@ public sealed class SctpAssociation
         _t3DueMs = _controlDueMs = _heartbeatDueMs = null;
         _controlPacket = null;
         _outbound.Clear();
+        _bufferedAmount = 0;
         _flightSize = 0;
         if (wasOpen)
         {

@@ -23,6 +23,13 @@ public sealed record SctpOptions
 
     public ushort MaxStreams { get; init; } = ushort.MaxValue;
 
+    /// <summary>
+    /// The most user bytes queued for sending and not yet acknowledged (a peer that stops acknowledging cannot make
+    /// us hold more): a <see cref="SctpAssociation.Send"/> past it is refused, as a browser refuses a
+    /// <c>send()</c> past its 16 MB buffer. 1 MiB holds seconds of input events and chat.
+    /// </summary>
+    public long MaxBufferedAmount { get; init; } = 1024 * 1024;
+
     /// <summary>Largest user message, advertised as <c>a=max-message-size</c>.</summary>
     public int MaxMessageSize { get; init; } = 256 * 1024;
 

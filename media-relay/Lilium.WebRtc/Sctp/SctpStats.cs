@@ -4,6 +4,9 @@ namespace Lilium.WebRtc.Sctp;
 public sealed class SctpStats
 {
     public long PacketsSent { get; internal set; }
+
+    /// <summary>Messages <see cref="SctpAssociation.Send"/> refused because the send buffer was full.</summary>
+    public long SendsRefused { get; internal set; }
     public long PacketsReceived { get; internal set; }
     public long PacketsDropped { get; internal set; }
     public long DataChunksSent { get; internal set; }

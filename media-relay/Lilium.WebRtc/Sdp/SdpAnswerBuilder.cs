@@ -18,7 +18,10 @@ public static class SdpAnswerBuilder
 
     private static readonly string[] EchoedExtensions = [SdpExtMap.SdesMid, SdpExtMap.AudioLevel];
 
-    /// <summary>WHIP: the client sends, we answer <c>recvonly</c> with the first supported codec per m-section.</summary>
+    /// <summary>
+    /// WHIP: the client sends, we answer <c>recvonly</c> with the first supported codec for the first usable audio
+    /// and the first usable video m-section; other media sections are declined (port 0).
+    /// </summary>
     public static bool TryAnswerIngest(SdpSession offer, SdpLocalTransport local, out SdpAnswer? answer, out string? error)
     {
         answer = null;
@@ -36,7 +39,11 @@ public static class SdpAnswerBuilder
                 continue;
             }
 
-            var codec = m.IsRtp && m.Direction.Sends() && IsBundled(offer, m) ? m.RtpMaps.FirstOrDefault(c => SdpCodecs.IsSupported(m.Kind, c)) : null;
+            // One audio and one video section (a screen and its sound) are what a session serves; more would only
+            // cost memory (a packet cache per section), so later ones are declined with port 0.
+            var codec = m.IsRtp && m.Direction.Sends() && IsBundled(offer, m) && !decisions.Exists(d => d.Media is not null && d.Offer.Kind == m.Kind)
+                ? m.RtpMaps.FirstOrDefault(c => SdpCodecs.IsSupported(m.Kind, c))
+                : null;
             decisions.Add(codec is null
                 ? Decision.Reject(m)
                 : new Decision(m, Negotiate(m, codec) with { RemoteSsrcs = m.DistinctSsrcs }, SdpDirection.RecvOnly, null));

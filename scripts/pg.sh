@@ -3,7 +3,8 @@
 # project-local, git-ignored folder (.local/pg). Idempotent: `ensure` starts it only when it is not running.
 # As root the server runs as the `postgres` user; when that user cannot reach the checkout (say it lies under a
 # root-owned 0700 folder) the cluster lives in /var/lib/lilium/pg-<hash of the checkout's path> instead.
-# LILIUM_PG_DIR and LILIUM_PG_PORT (55432) override the folder and the port.
+# LILIUM_PG_DIR and LILIUM_PG_PORT (55432) override the folder and the port. LILIUM_PG_SSL=1 makes a new cluster serve
+# TLS with a certificate for 127.0.0.1/localhost issued by a private authority ($DIR/ca.crt), for tests of verify-full.
 #   scripts/pg.sh ensure   # create if missing, start if stopped, print the connection URL
 #   scripts/pg.sh stop | status | url
 #   scripts/pg.sh prune    # drop databases left by interrupted test runs (<prefix>_<32 hex>); finished runs drop theirs
@@ -33,6 +34,24 @@ cluster_dir() {
   echo "/var/lib/lilium/pg-$(printf '%s' "$ROOT" | sha256sum | cut -c1-12)"
 }
 DIR="$(cluster_dir)"
+
+# A private certificate authority and a server certificate it signs, for 127.0.0.1 and localhost (verify-full).
+ssl_files() {
+  command -v openssl >/dev/null || die "LILIUM_PG_SSL needs openssl"
+  local tmp; tmp="$(mktemp -d)"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 -subj "/CN=Lilium test database CA" \
+    -keyout "$tmp/ca.key" -out "$tmp/ca.crt" >/dev/null 2>&1 || die "openssl could not make the test CA"
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=localhost" -keyout "$tmp/server.key" -out "$tmp/server.csr" >/dev/null 2>&1 \
+    || die "openssl could not make the server key"
+  printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' > "$tmp/ext"
+  openssl x509 -req -in "$tmp/server.csr" -CA "$tmp/ca.crt" -CAkey "$tmp/ca.key" -CAcreateserial -days 30 -extfile "$tmp/ext" \
+    -out "$tmp/server.crt" >/dev/null 2>&1 || die "openssl could not sign the server certificate"
+  cp "$tmp/ca.crt" "$DIR/ca.crt"; chmod 644 "$DIR/ca.crt"
+  install -m 600 "$tmp/server.key" "$DIR/data/server.key"; install -m 644 "$tmp/server.crt" "$DIR/data/server.crt"
+  if [ "$(id -u)" = 0 ]; then chown postgres:postgres "$DIR/data/server.key" "$DIR/data/server.crt"; fi
+  rm -rf "$tmp"
+  printf "ssl = on\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\n" | as_pg tee -a "$DIR/data/postgresql.conf" >/dev/null
+}
 
 url() { echo "postgres://$USER_NAME:$PASSWORD@127.0.0.1:$PORT/$DB"; }
 
@@ -70,6 +89,7 @@ fsync = off
 synchronous_commit = off
 full_page_writes = off
 CONF
+    if [ "${LILIUM_PG_SSL:-0}" = 1 ]; then ssl_files; fi
   fi
   as_pg "$PGBIN/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -w -t 60 start >/dev/null \
     || { tail -n 20 "$DIR/server.log" >&2 2>/dev/null; die "the server did not start; see $DIR/server.log"; }

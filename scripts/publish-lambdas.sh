@@ -32,6 +32,8 @@ if [ "$BUILD" = aot ] && [ "$RID" = linux-arm64 ] && [ "$(uname -m)" != aarch64 
   fi
 fi
 cd "$ROOT"
+# Amazon RDS's certificate authorities go into every package (DB_SSL_ROOT_CERT=/var/task/rds-ca.pem in the CDK app).
+bash "$ROOT/scripts/rds-ca-bundle.sh" "$OUT/rds-ca.pem"
 for fn in api:functions/Lilium.Api signaling:functions/Lilium.Signaling; do
   name="${fn%%:*}"; proj="${fn#*:}"; asm="$(basename "$proj")"
   [ -f "$proj/$asm.csproj" ] || continue
@@ -42,5 +44,6 @@ for fn in api:functions/Lilium.Api signaling:functions/Lilium.Signaling; do
   # need them (keep them from a separate publish to symbolicate a crash).
   if [ "$BUILD" = aot ]; then rm -f "$OUT/$name"/*.dbg "$OUT/$name"/*.pdb; fi
   [ -x "$OUT/$name/bootstrap" ] || { echo "publish-lambdas: no bootstrap for $name" >&2; exit 1; }
+  cp "$OUT/rds-ca.pem" "$OUT/$name/rds-ca.pem"
   echo "publish-lambdas: $name ($BUILD, $RID) $(du -sh "$OUT/$name" | cut -f1)" >&2
 done

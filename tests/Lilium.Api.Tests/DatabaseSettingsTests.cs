@@ -140,3 +140,60 @@ public sealed class SecretsManagerDatabaseTests(PostgresFixture postgres, AwsEnd
         Assert.Contains("Secret", run.StdOut);
     }
 }
+
+/// <summary>
+/// Issue 23: on AWS the Lambdas verify Aurora's certificate (DB_SSL_ROOT_CERT = the RDS authorities in the package,
+/// VerifyFull by default for the secret). Against a real TLS Postgres whose certificate a private authority issued:
+/// the right authority connects over TLS; the RDS bundle (the wrong one here, as a man in the middle's certificate
+/// would be on AWS) is refused.
+/// </summary>
+[Trait("Category", "Integration")]
+public sealed class DatabaseTlsTests : IAsyncLifetime
+{
+    private TlsPostgresCluster _cluster = null!;
+
+    public async Task InitializeAsync() => _cluster = await TlsPostgresCluster.StartAsync();
+
+    public async Task DisposeAsync() => await _cluster.DisposeAsync();
+
+    private Func<string, string?> Settings(string rootCertificate, string? sslMode) => _cluster.Settings(sslMode, rootCertificate).GetValueOrDefault;
+
+    [Fact]
+    public async Task Verify_full_connects_with_the_servers_authority_and_refuses_any_other()
+    {
+        var (trusted, _) = await DatabaseSettings.ResolveAsync(Settings(_cluster.AuthorityFile, "VerifyFull"), null);
+        Assert.Equal(SslMode.VerifyFull, new NpgsqlConnectionStringBuilder(trusted).SslMode);
+        await using (var connection = new NpgsqlConnection(trusted))
+        {
+            await connection.OpenAsync();
+            await using var ssl = new NpgsqlCommand("select ssl from pg_stat_ssl where pid = pg_backend_pid()", connection);
+            Assert.Equal(true, await ssl.ExecuteScalarAsync());
+        }
+
+        var bundle = Path.Combine(_cluster.Directory, "rds-ca.pem");
+        (await ProcessRunner.RunAsync("bash", [Path.Combine(RepoPaths.Scripts, "rds-ca-bundle.sh"), bundle], TimeSpan.FromMinutes(1))).EnsureSuccess("rds-ca-bundle.sh");
+        var (untrusted, _) = await DatabaseSettings.ResolveAsync(Settings(bundle, "VerifyFull"), null);
+        await using var refused = new NpgsqlConnection(untrusted);
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => refused.OpenAsync());
+        Assert.Contains("certificate", error.ToString(), StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task A_root_certificate_makes_the_secret_default_to_verify_full_and_a_missing_one_is_a_clear_error()
+    {
+        var secret = """{"username":"lilium","password":"lilium","host":"127.0.0.1","port":5432,"dbname":"lilium"}""";
+        var root = _cluster.AuthorityFile;
+        var (cs, _) = await DatabaseSettings.ResolveAsync(n => n switch { "DB_SECRET_ARN" => "arn:x", "DB_SSL_ROOT_CERT" => root, _ => null }, new StaticSecret(secret));
+        var b = new NpgsqlConnectionStringBuilder(cs);
+        Assert.Equal((SslMode.VerifyFull, root), (b.SslMode, b.RootCertificate));
+
+        var missing = await Assert.ThrowsAsync<ConfigurationException>(() =>
+            DatabaseSettings.ResolveAsync(n => n switch { "DB_SECRET_ARN" => "arn:x", "DB_SSL_ROOT_CERT" => "/nonexistent/rds-ca.pem", _ => null }, new StaticSecret(secret)));
+        Assert.Contains("DB_SSL_ROOT_CERT", missing.Message);
+    }
+
+    private sealed class StaticSecret(string value) : ISecretReader
+    {
+        public Task<string> GetSecretStringAsync(string secretId, CancellationToken cancellationToken = default) => Task.FromResult(value);
+    }
+}

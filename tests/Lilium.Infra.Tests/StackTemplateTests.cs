@@ -132,6 +132,12 @@ public sealed class StackTemplateTests(SynthesizedStack stack) : IClassFixture<S
             {
                 Assert.DoesNotContain(variable.Name, new[] { "TOKEN_KEYS", "DATABASE_URL", "DB_PASSWORD", "RELAY_KEY" });
             }
+
+            // Whoever reads the database verifies its certificate with the packaged RDS authorities (VerifyFull).
+            if (env.GetProperty("Variables").TryGetProperty("DB_SECRET_ARN", out _))
+            {
+                Assert.Equal("/var/task/rds-ca.pem", env.GetProperty("Variables").GetProperty("DB_SSL_ROOT_CERT").GetString());
+            }
         }
 
         var container = stack.OfType("AWS::ECS::TaskDefinition").Single().Properties.GetProperty("ContainerDefinitions")[0];

@@ -21,8 +21,10 @@ public enum DatabaseSettingsSource
 /// <item><c>DB_HOST</c>, <c>DB_PORT</c>, <c>DB_NAME</c>, <c>DB_USER</c>, <c>DB_PASSWORD</c>.</item>
 /// </list>
 /// <c>DB_SSLMODE</c> (Disable, Prefer, Require, VerifyCA, VerifyFull) applies to the last two; a secret
-/// defaults to Require (RDS offers TLS), discrete variables to Npgsql's default (Prefer). A URL says
-/// its own <c>?sslmode=</c>.
+/// defaults to VerifyFull when <c>DB_SSL_ROOT_CERT</c> names the certificate authorities to trust (the Lambda
+/// packages carry Amazon RDS's as <c>rds-ca.pem</c> and the CDK app points there), else Require; discrete
+/// variables default to Npgsql's (Prefer). A URL says its own <c>?sslmode=</c>. <c>DB_SSL_ROOT_CERT</c> (a PEM
+/// file) applies to every source.
 /// </summary>
 public static class DatabaseSettings
 {
@@ -33,6 +35,22 @@ public static class DatabaseSettings
         Func<string, string?> variable,
         ISecretReader? secrets,
         CancellationToken cancellationToken = default)
+    {
+        var rootCertificate = Get(variable, "DB_SSL_ROOT_CERT");
+        if (rootCertificate is not null && !File.Exists(rootCertificate))
+        {
+            throw new ConfigurationException($"DB_SSL_ROOT_CERT names '{rootCertificate}', which does not exist.");
+        }
+
+        var (connectionString, source) = await ResolveWithoutRootAsync(variable, secrets, rootCertificate is not null, cancellationToken);
+        return (rootCertificate is null ? connectionString : new NpgsqlConnectionStringBuilder(connectionString) { RootCertificate = rootCertificate }.ConnectionString, source);
+    }
+
+    private static async Task<(string ConnectionString, DatabaseSettingsSource Source)> ResolveWithoutRootAsync(
+        Func<string, string?> variable,
+        ISecretReader? secrets,
+        bool hasRootCertificate,
+        CancellationToken cancellationToken)
     {
         if (Get(variable, "DATABASE_URL") is { } url)
         {
@@ -47,7 +65,7 @@ public static class DatabaseSettings
             }
 
             var secret = await secrets.GetSecretStringAsync(arn, cancellationToken);
-            return (FromRdsSecret(secret, Get(variable, "DB_SSLMODE") ?? "Require"), DatabaseSettingsSource.Secret);
+            return (FromRdsSecret(secret, Get(variable, "DB_SSLMODE") ?? (hasRootCertificate ? "VerifyFull" : "Require")), DatabaseSettingsSource.Secret);
         }
 
         if (Get(variable, "DB_HOST") is { } host)

@@ -49,6 +49,9 @@ public sealed class ControlPlane : Construct
             Environment = new Dictionary<string, string>
             {
                 ["DB_SECRET_ARN"] = props.Data.Database.Secret!.SecretArn,
+                // Amazon RDS's certificate authorities, packaged beside the bootstrap (scripts/rds-ca-bundle.sh): with them the
+                // connection to Aurora defaults to VerifyFull, so a host in the path cannot pose as the database.
+                ["DB_SSL_ROOT_CERT"] = "/var/task/rds-ca.pem",
                 ["TOKEN_KEYS_SECRET_ARN"] = props.Data.TokenKeys.SecretArn,
                 ["RELAY_KEY_SECRET_ARN"] = props.Data.RelayKey.SecretArn,
                 ["ASPNETCORE_ENVIRONMENT"] = "Production",

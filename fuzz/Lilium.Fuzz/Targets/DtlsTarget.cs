@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 using Lilium.WebRtc.Dtls;
-using Org.BouncyCastle.Tls;
+using CipherSuite = Org.BouncyCastle.Tls.CipherSuite;
 
 namespace Lilium.Fuzz.Targets;
 
@@ -37,6 +37,12 @@ internal sealed class DtlsTarget : IFuzzTarget, IDisposable
     private long _delivered;
 
     public DtlsTarget() => _sink = data => _delivered += data.Length;
+
+    /// <summary>How many times an input ended the association (the receiving layer was rebuilt).</summary>
+    public int Rebuilds { get; private set; }
+
+    /// <summary>Why the last association that an input ended closed.</summary>
+    public string? LastCloseReason { get; private set; }
 
     /// <summary>Application-data bytes delivered so far (keeps the handler from being optimised away).</summary>
     public long Delivered => _delivered;
@@ -91,6 +97,8 @@ internal sealed class DtlsTarget : IFuzzTarget, IDisposable
 
         if (receiver.IsClosed)
         {
+            Rebuilds++;
+            LastCloseReason = receiver.CloseReason;
             receiver.Dispose();
             _receivers[suite] = null;
         }

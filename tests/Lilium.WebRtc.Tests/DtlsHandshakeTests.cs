@@ -248,6 +248,66 @@ public sealed class DtlsHandshakeTests
         Assert.False(server.SendApplicationData("gone"u8));
     }
 
+    [Fact]
+    public async Task A_lost_final_flight_is_resent_when_the_client_retransmits_and_the_handshake_completes()
+    {
+        // The server's last flight (change_cipher_spec + Finished) is lost. The server has finished and our record layer
+        // owns its records; the client retransmits its own last flight after ~1 s, and the server must answer it with
+        // its last flight again (RFC 6347 §4.2.4), or the client times out.
+        var serverCert = DtlsCertificate.Generate();
+        var clientCert = DtlsCertificate.Generate();
+        DtlsConnection? server = null;
+        DtlsConnection? client = null;
+        var serverDone = 0;
+        var dropped = 0;
+        void ToClient(ReadOnlySpan<byte> d)
+        {
+            if (Volatile.Read(ref serverDone) == 0 && CarriesTheFinalFlight(d))
+            {
+                Interlocked.Increment(ref dropped);
+                return;
+            }
+
+            client!.Feed(d);
+        }
+
+        server = new DtlsConnection(DtlsRole.Server, serverCert, clientCert.Fingerprint, ToClient, handshakeTimeout: Timeout);
+        client = new DtlsConnection(DtlsRole.Client, clientCert, serverCert.Fingerprint, d => server.Feed(d), handshakeTimeout: Timeout);
+        using (server)
+        using (client)
+        {
+            var atServer = System.Threading.Channels.Channel.CreateUnbounded<byte[]>();
+            server.ApplicationDataReceived = d => atServer.Writer.TryWrite(d.ToArray());
+            var serverKeys = server.HandshakeAsync().ContinueWith(
+                t =>
+                {
+                    Volatile.Write(ref serverDone, 1);
+                    return t.Result;
+                },
+                TaskScheduler.Default);
+            var clientKeys = client.HandshakeAsync();
+            var keys = await Task.WhenAll(serverKeys, clientKeys).WaitAsync(Timeout);
+
+            Assert.True(dropped > 0);
+            Assert.Equal(keys[0].LocalKey.ToArray(), keys[1].RemoteKey.ToArray());
+            Assert.True(client.SendApplicationData("after the resend"u8));
+            Assert.Equal("after the resend"u8.ToArray(), await atServer.Reader.ReadAsync().AsTask().WaitAsync(Timeout));
+        }
+    }
+
+    private static bool CarriesTheFinalFlight(ReadOnlySpan<byte> datagram)
+    {
+        for (var rest = datagram; DtlsRecord.TryParse(rest, out var record); rest = rest[record.Length..])
+        {
+            if (record.Type == (byte)DtlsContentType.ChangeCipherSpec || record.Epoch == 1)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>Two loopback UDP sockets; datagrams arriving at each are fed to a DTLS endpoint.</summary>
     private sealed class UdpLink : IAsyncDisposable
     {

@@ -15,7 +15,7 @@ public static class Seeds
 {
     public static void Write(string corpusRoot)
     {
-        Save(corpusRoot, "dtls", DtlsTarget.CaptureHandshake().Select(d => (byte[])[0, .. d]).Append([1, .. "hello"u8]));
+        Save(corpusRoot, "dtls", DtlsTarget.SeedInputs());
         Save(corpusRoot, "srtp", Srtp(corpusRoot));
         Save(corpusRoot, "sctp", SctpTarget.CapturePackets());
         Save(corpusRoot, "input", Input());

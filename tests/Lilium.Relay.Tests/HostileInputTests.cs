@@ -61,7 +61,11 @@ public sealed class HostileInputTests(RelayFixture relay, Xunit.Abstractions.ITe
             Assert.True(result.AudioFrames > 0, result.ToString());
 
             Assert.True(relay.Metrics.DroppedCount - droppedBefore > sent / 4);
-            Assert.False(knownPeer.IsClosed, "garbage from a peer's address must not tear it down");
+            // Garbage from a peer's own address tears it down only through the DTLS bad-record budget (about 500 of the
+            // datagrams from it are DTLS-class junk; past 64 failed records the relay closes it, docs/security.md): STUN,
+            // RTP/RTCP and the other ranges never do. The reason shows which one closed it.
+            Assert.True(knownPeer.IsClosed, "DTLS junk past the bad-record budget must close the peer");
+            Assert.Contains("records failed", await knownPeer.Closed.WaitAsync(TimeSpan.FromSeconds(5)));
             using var health = await relay.Http.GetAsync(new Uri(relay.BaseUri, "/health"));
             Assert.Equal(HttpStatusCode.OK, health.StatusCode);
         }

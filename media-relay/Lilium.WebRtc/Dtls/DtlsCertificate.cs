@@ -6,9 +6,10 @@ using Org.BouncyCastle.Crypto.Operators;
 using Org.BouncyCastle.Crypto.Parameters;
 using Org.BouncyCastle.Math;
 using Org.BouncyCastle.Security;
+using Org.BouncyCastle.Tls;
+using Org.BouncyCastle.Tls.Crypto;
 using Org.BouncyCastle.Utilities;
 using Org.BouncyCastle.X509;
-using TlsCertificate = Org.BouncyCastle.Crypto.Tls.Certificate;
 
 namespace Lilium.WebRtc.Dtls;
 
@@ -19,11 +20,12 @@ namespace Lilium.WebRtc.Dtls;
 /// </summary>
 public sealed class DtlsCertificate
 {
-    private DtlsCertificate(TlsCertificate chain, AsymmetricKeyParameter privateKey, byte[] der)
+    private readonly byte[] _der;
+
+    private DtlsCertificate(AsymmetricKeyParameter privateKey, byte[] der)
     {
-        Chain = chain;
         PrivateKey = privateKey;
-        Der = der;
+        _der = der;
         Fingerprint = DtlsFingerprint.Sha256(der);
     }
 
@@ -31,11 +33,12 @@ public sealed class DtlsCertificate
     public DtlsFingerprint Fingerprint { get; }
 
     /// <summary>The DER encoding of the certificate.</summary>
-    public ReadOnlyMemory<byte> Der { get; }
-
-    internal TlsCertificate Chain { get; }
+    public ReadOnlyMemory<byte> Der => _der;
 
     internal AsymmetricKeyParameter PrivateKey { get; }
+
+    /// <summary>The one-certificate chain for a handshake, bound to that handshake's crypto provider.</summary>
+    internal Certificate ChainFor(TlsCrypto crypto) => new([crypto.CreateCertificate(_der)]);
 
     /// <summary>Generates a key pair and a certificate valid from a day ago for <paramref name="lifetime"/> (30 days by default).</summary>
     public static DtlsCertificate Generate(string commonName = "lilium", TimeSpan? lifetime = null)
@@ -55,9 +58,6 @@ public sealed class DtlsCertificate
         generator.SetNotAfter(now + (lifetime ?? TimeSpan.FromDays(30)));
         generator.SetPublicKey(pair.Public);
         var certificate = generator.Generate(new Asn1SignatureFactory("SHA256WITHECDSA", pair.Private, random));
-
-        var der = certificate.GetEncoded();
-        var chain = new TlsCertificate([X509CertificateStructure.GetInstance(der)]);
-        return new DtlsCertificate(chain, pair.Private, der);
+        return new DtlsCertificate(pair.Private, certificate.GetEncoded());
     }
 }

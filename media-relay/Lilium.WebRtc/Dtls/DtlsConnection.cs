@@ -1,5 +1,4 @@
-using Org.BouncyCastle.Crypto.Tls;
-using Org.BouncyCastle.Security;
+using Org.BouncyCastle.Tls;
 
 namespace Lilium.WebRtc.Dtls;
 
@@ -9,8 +8,10 @@ namespace Lilium.WebRtc.Dtls;
 /// <item>The owner feeds every DTLS datagram (first byte 20–63, RFC 7983) to <see cref="Feed"/>.</item>
 /// <item><see cref="HandshakeAsync"/> runs BouncyCastle's blocking handshake on a dedicated thread and
 /// returns the SRTP keys; no thread stays behind once it completes.</item>
-/// <item>After the handshake, <see cref="Feed"/> processes records inline: alerts (a <c>close_notify</c>
-/// completes <see cref="Closed"/>) and application data (<see cref="ApplicationDataReceived"/>, for SCTP).</item>
+/// <item>After the handshake, BouncyCastle is out of the path: <see cref="Feed"/> hands each datagram to our
+/// <see cref="DtlsRecordLayer"/> on the feeding thread (no queue, no polling). Alerts end the association
+/// (<see cref="Closed"/>), application data goes to <see cref="ApplicationDataReceived"/> (SCTP), and a peer
+/// whose records fail more than <see cref="DtlsRecordLayer.DefaultBadRecordBudget"/> times is closed.</item>
 /// </list>
 /// </summary>
 public sealed class DtlsConnection : IDisposable
@@ -18,20 +19,22 @@ public sealed class DtlsConnection : IDisposable
     /// <summary>What we put in a datagram: the IPv4 minimum-MTU-safe size WebRTC stacks use.</summary>
     private const int SendLimit = 1200;
 
+    /// <summary>How often we answer the peer's retransmitted last flight with ours (RFC 6347 §4.2.4), in all.</summary>
+    private const int MaxFlightResends = 8;
+
     private readonly DtlsRole _role;
+    private readonly DatagramSender _send;
     private readonly QueuedDatagramTransport _transport;
     private readonly IDtlsSrtpPeer _peer;
     private readonly DefaultTlsServer? _server;
     private readonly DefaultTlsClient? _client;
-    private readonly Lock _receiveLock = new();
-    private readonly Lock _sendLock = new();
-    private readonly byte[] _scratch = new byte[QueuedDatagramTransport.MaxDatagram];
-    private readonly Lock _guardLock = new();
-    private readonly byte[] _accepted = new byte[QueuedDatagramTransport.MaxDatagram];
-    private DtlsTransport? _established;
-    private DtlsRecordGuard? _guard;
+    private readonly int _badRecordBudget;
+    private readonly Lock _handoffLock = new();
+    private DtlsRecordLayer? _records;
+    private IReadOnlyList<byte[]> _lastFlight = [];
+    private int _flightResends;
     private int _handshakeStarted;
-    private long _droppedRecords;
+    private volatile bool _closed;
 
     public DtlsConnection(
         DtlsRole role,
@@ -39,9 +42,12 @@ public sealed class DtlsConnection : IDisposable
         DtlsFingerprint remoteFingerprint,
         DatagramSender send,
         IReadOnlyList<SrtpProtectionProfile>? profiles = null,
-        TimeSpan? handshakeTimeout = null)
+        TimeSpan? handshakeTimeout = null,
+        int badRecordBudget = DtlsRecordLayer.DefaultBadRecordBudget)
     {
         _role = role;
+        _send = send;
+        _badRecordBudget = badRecordBudget;
         _transport = new QueuedDatagramTransport(send, SendLimit);
         var offered = profiles ?? DtlsSrtpPolicy.DefaultProfiles;
         var timeout = (int)(handshakeTimeout ?? TimeSpan.FromSeconds(10)).TotalMilliseconds;
@@ -62,9 +68,9 @@ public sealed class DtlsConnection : IDisposable
     public DtlsRole Role => _role;
 
     /// <summary>True once the handshake finished and keys are available.</summary>
-    public bool IsEstablished => Volatile.Read(ref _established) is not null;
+    public bool IsEstablished => Volatile.Read(ref _records) is not null;
 
-    /// <summary>Completes with a reason when the association ends (peer close_notify, fatal alert, <see cref="Close"/>).</summary>
+    /// <summary>Completes with a reason when the association ends (peer close_notify, fatal alert, bad-record budget, <see cref="Close"/>).</summary>
     public Task<string> Closed => _peer.Events.Closed;
 
     /// <summary>
@@ -73,98 +79,92 @@ public sealed class DtlsConnection : IDisposable
     /// </summary>
     public DatagramSender? ApplicationDataReceived { get; set; }
 
+    /// <summary>Post-handshake records dropped: failed (framing, version, epoch, authentication) or replayed.</summary>
+    public long DroppedRecords => Volatile.Read(ref _records) is { } r ? r.FailedRecords + r.ReplayedRecords : 0;
+
+    /// <summary>Post-handshake records that failed; past the budget they close the association.</summary>
+    public long FailedRecords => Volatile.Read(ref _records)?.FailedRecords ?? 0;
+
+    /// <summary>The largest application-data payload <see cref="SendApplicationData"/> takes.</summary>
+    public static int MaxApplicationData => SendLimit - DtlsRecordLayer.Overhead;
+
     /// <summary>Hands a DTLS datagram from the peer to the association. Never throws on hostile bytes.</summary>
     public void Feed(ReadOnlySpan<byte> datagram)
     {
-        var guard = Volatile.Read(ref _guard);
-        if (guard is not null ? !EnqueueGuarded(guard, datagram) : !_transport.Enqueue(datagram))
+        var records = Volatile.Read(ref _records);
+        if (records is null)
+        {
+            lock (_handoffLock)
+            {
+                records = _records;
+                if (records is null)
+                {
+                    _transport.Enqueue(datagram); // the handshake thread pulls it
+                    return;
+                }
+            }
+        }
+
+        Receive(records, datagram);
+    }
+
+    private void Receive(DtlsRecordLayer records, ReadOnlySpan<byte> datagram)
+    {
+        if (_closed)
         {
             return;
         }
 
-        DrainEstablished();
-    }
-
-    /// <summary>Post-handshake records dropped because they failed authentication (or were not DTLS 1.2 records).</summary>
-    public long DroppedRecords => Interlocked.Read(ref _droppedRecords);
-
-    // RFC 6347 §4.1.2.7: a record that fails authentication is discarded, not fatal. Only records that
-    // authenticate reach BouncyCastle (which would close on them). No budget closes the peer: whoever can
-    // spoof its address could then close it with a burst, the attack this prevents; a drop costs one GCM open.
-    private bool EnqueueGuarded(DtlsRecordGuard guard, ReadOnlySpan<byte> datagram)
-    {
-        lock (_guardLock)
+        var result = records.Receive(datagram, ApplicationDataReceived);
+        if ((result & DtlsReceiveResult.HandshakeRetransmission) != 0)
         {
-            if (_transport.IsClosed || datagram.Length > _accepted.Length)
-            {
-                return false;
-            }
+            ResendLastFlight();
+        }
 
-            var n = guard.Filter(datagram, _accepted, out var dropped);
-            if (dropped > 0)
-            {
-                Interlocked.Add(ref _droppedRecords, dropped);
-            }
-
-            return n > 0 && _transport.Enqueue(_accepted.AsSpan(0, n));
+        if ((result & DtlsReceiveResult.Closed) != 0)
+        {
+            _peer.Events.Close(records.CloseReason ?? "dtls: closed");
         }
     }
 
-    /// <summary>Sends application data (one DTLS record) once established; false if empty, not established or closed.</summary>
+    // RFC 6347 §4.2.4: the side that sent the last flight (the server, in a full handshake) answers a retransmission of
+    // the peer's last flight with its own, in case it was lost. Bounded: spoofed triggers cannot make us a reflector.
+    private void ResendLastFlight()
+    {
+        var flight = _lastFlight;
+        if (flight.Count == 0 || Interlocked.Increment(ref _flightResends) > MaxFlightResends)
+        {
+            return;
+        }
+
+        foreach (var datagram in flight)
+        {
+            _send(datagram);
+        }
+    }
+
+    /// <summary>Sends application data (one DTLS record) once established; false if empty, too large, not established or closed.</summary>
     public bool SendApplicationData(ReadOnlySpan<byte> data)
     {
-        var established = Volatile.Read(ref _established);
-        // Empty: BouncyCastle's Send throws ArgumentException for a zero-length buffer (found by make fuzz).
-        if (established is null || _transport.IsClosed || data.IsEmpty || data.Length > established.GetSendLimit())
+        var records = Volatile.Read(ref _records);
+        if (records is null || _closed || records.IsClosed || data.IsEmpty || data.Length > MaxApplicationData)
         {
             return false;
         }
 
-        lock (_sendLock)
-        {
-            try
-            {
-                established.Send(data.ToArray(), 0, data.Length);
-                return true;
-            }
-            catch (Exception ex) when (ex is IOException or TlsFatalAlert or InvalidOperationException)
-            {
-                return false;
-            }
-        }
+        return Send(records, DtlsContentType.ApplicationData, data);
     }
 
-    // After the handshake, records are processed on the feeding thread: data is already queued, so
-    // Receive returns at once; alerts reach DtlsPeerEvents, application data the handler.
-    private void DrainEstablished()
+    private bool Send(DtlsRecordLayer records, DtlsContentType type, ReadOnlySpan<byte> plaintext)
     {
-        var established = Volatile.Read(ref _established);
-        if (established is null)
+        Span<byte> datagram = stackalloc byte[SendLimit];
+        if (!records.TryProtect(type, plaintext, datagram, out var written))
         {
-            return; // the handshake thread pulls it
+            return false;
         }
 
-        lock (_receiveLock)
-        {
-            try
-            {
-                // BouncyCastle 1.8.10's Receive polls until its wait elapses when nothing is queued (a
-                // 1 ms busy loop per call), so it is called only while a datagram is waiting. A record it
-                // discards (bad MAC, replay) still costs that loop once; see docs/relay.md.
-                while (_transport.Pending > 0)
-                {
-                    var n = established.Receive(_scratch, 0, _scratch.Length, 1);
-                    if (n > 0)
-                    {
-                        ApplicationDataReceived?.Invoke(_scratch.AsSpan(0, n));
-                    }
-                }
-            }
-            catch (Exception ex) when (ex is IOException or TlsFatalAlert or InvalidOperationException)
-            {
-                _peer.Events.Close("dtls: " + ex.Message);
-            }
-        }
+        _send(datagram[..written]);
+        return true;
     }
 
     /// <summary>Runs the handshake; completes with the SRTP keys, or throws <see cref="DtlsHandshakeException"/>.</summary>
@@ -193,22 +193,35 @@ public sealed class DtlsConnection : IDisposable
     {
         try
         {
-            var random = new SecureRandom();
-            var transport = _role == DtlsRole.Server
-                ? new DtlsServerProtocol(random).Accept(_server!, _transport)
-                : new DtlsClientProtocol(random).Connect(_client!, _transport);
+            // BouncyCastle's DtlsTransport is dropped unused: from here on, records are ours.
+            _ = _role == DtlsRole.Server
+                ? new DtlsServerProtocol().Accept(_server!, _transport)
+                : new DtlsClientProtocol().Connect(_client!, _transport);
             var keys = _peer.Keys ?? throw new DtlsHandshakeException("dtls: handshake finished without SRTP keys");
-            _transport.NonBlocking = true;
-            Volatile.Write(ref _guard, _peer.RecordGuard);
-            Volatile.Write(ref _established, transport);
-            DrainEstablished(); // records that arrived right after the last flight
+            var recordKeys = _peer.RecordKeys ?? throw new DtlsHandshakeException("dtls: handshake finished without record keys");
+            var records = new DtlsRecordLayer(recordKeys, _role, _transport.NextEpoch1Sequence, _badRecordBudget);
+            _lastFlight = _role == DtlsRole.Server ? _transport.LastFlight : [];
+
+            List<byte[]> early;
+            lock (_handoffLock)
+            {
+                Volatile.Write(ref _records, records);
+                early = _transport.TakeQueued(); // records that arrived right after the last flight
+            }
+
+            _transport.Dispose();
+            foreach (var datagram in early)
+            {
+                Receive(records, datagram);
+            }
+
             return keys;
         }
         catch (DtlsHandshakeException)
         {
             throw;
         }
-        catch (Exception ex) when (ex is IOException or TlsFatalAlert or InvalidOperationException or ArgumentException or NullReferenceException)
+        catch (Exception ex) when (ex is IOException or InvalidOperationException or ArgumentException or NullReferenceException)
         {
             var detail = _peer.Events.LastError ?? ex.Message;
             _peer.Events.Close("dtls handshake failed: " + detail);
@@ -219,32 +232,26 @@ public sealed class DtlsConnection : IDisposable
     /// <summary>Sends close_notify (if established) and stops processing.</summary>
     public void Close()
     {
-        var established = Volatile.Read(ref _established);
-        if (established is not null)
+        var records = Volatile.Read(ref _records);
+        if (records is not null && !_closed && !records.IsClosed)
         {
-            lock (_sendLock)
-            {
-                try
-                {
-                    established.Close();
-                }
-                catch (IOException)
-                {
-                }
-            }
+            Send(records, DtlsContentType.Alert, [1, 0]); // warning, close_notify
+            records.Close("closed locally");
         }
 
+        _closed = true;
         _peer.Events.Close("closed locally");
         _transport.Dispose();
     }
 
     public void Dispose()
     {
+        _closed = true;
         _peer.Events.Close("disposed");
         _transport.Dispose();
-        lock (_guardLock)
+        lock (_handoffLock)
         {
-            _peer.RecordGuard?.Dispose();
+            Volatile.Read(ref _records)?.Dispose();
         }
     }
 }

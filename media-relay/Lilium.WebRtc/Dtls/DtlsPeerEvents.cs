@@ -1,8 +1,8 @@
-using Org.BouncyCastle.Crypto.Tls;
+using Org.BouncyCastle.Tls;
 
 namespace Lilium.WebRtc.Dtls;
 
-/// <summary>Turns BouncyCastle's alert callbacks into a task that completes when the association ends.</summary>
+/// <summary>Turns alerts (BouncyCastle's callbacks during the handshake, ours after it) into a task that completes when the association ends.</summary>
 internal sealed class DtlsPeerEvents
 {
     private readonly TaskCompletionSource<string> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -12,7 +12,7 @@ internal sealed class DtlsPeerEvents
 
     public string? LastError { get; private set; }
 
-    public void AlertReceived(byte level, byte description)
+    public void AlertReceived(short level, short description)
     {
         if (description == AlertDescription.close_notify)
         {
@@ -24,7 +24,7 @@ internal sealed class DtlsPeerEvents
         }
     }
 
-    public void AlertRaised(byte level, byte description, string? message)
+    public void AlertRaised(short level, short description, string? message)
     {
         if (level == AlertLevel.fatal)
         {

@@ -1,15 +1,14 @@
-using System.Collections;
-using Org.BouncyCastle.Crypto.Tls;
+using Org.BouncyCastle.Tls;
 
 namespace Lilium.WebRtc.Dtls;
 
 /// <summary>
 /// The DTLS 1.2 client side of DTLS-SRTP (the <c>a=setup:active</c> peer), for the SDK:
-/// offers our SRTP profiles, requires extended master secret, checks the server certificate
-/// against the answer's fingerprint and presents our certificate when asked.
+/// offers our SRTP profiles and AES-GCM suites, requires extended master secret, checks the server
+/// certificate against the answer's fingerprint and presents our certificate when asked.
 /// </summary>
 internal sealed class DtlsSrtpClient(DtlsCertificate certificate, DtlsFingerprint remoteFingerprint, IReadOnlyList<SrtpProtectionProfile> profiles, int handshakeTimeoutMillis)
-    : DefaultTlsClient, IDtlsSrtpPeer
+    : DefaultTlsClient(DtlsSrtpPolicy.NewCrypto()), IDtlsSrtpPeer
 {
     private readonly DtlsCertificate _certificate = certificate;
     private readonly DtlsFingerprint _remoteFingerprint = remoteFingerprint;
@@ -17,35 +16,37 @@ internal sealed class DtlsSrtpClient(DtlsCertificate certificate, DtlsFingerprin
 
     public SrtpKeyingMaterial? Keys { get; private set; }
 
-    public DtlsPeerEvents Events { get; } = new();
+    public DtlsRecordKeys? RecordKeys { get; private set; }
 
-    public DtlsRecordGuard? RecordGuard { get; private set; }
+    public DtlsPeerEvents Events { get; } = new();
 
     public override int GetHandshakeTimeoutMillis() => handshakeTimeoutMillis;
 
     public override bool RequiresExtendedMasterSecret() => true;
 
-    public override ProtocolVersion ClientVersion => ProtocolVersion.DTLSv12;
+    public override bool ShouldCheckSigAlgOfPeerCerts() => false;
 
-    public override ProtocolVersion MinimumVersion => ProtocolVersion.DTLSv12;
+    protected override ProtocolVersion[] GetSupportedVersions() => ProtocolVersion.DTLSv12.Only();
 
-    public override int[] GetCipherSuites() => DtlsSrtpPolicy.CipherSuites;
+    protected override int[] GetSupportedCipherSuites() => DtlsSrtpPolicy.CipherSuites;
 
-    public override IDictionary GetClientExtensions()
+    protected override IList<SignatureAndHashAlgorithm> GetSupportedSignatureAlgorithms() => DtlsSrtpPolicy.SupportedSignatureAlgorithms();
+
+    public override IDictionary<int, byte[]> GetClientExtensions()
     {
-        var extensions = base.GetClientExtensions() ?? new Hashtable();
-        TlsSRTPUtils.AddUseSrtpExtension(extensions, new UseSrtpData(profiles.Select(p => (int)p).ToArray(), []));
+        var extensions = base.GetClientExtensions() ?? new Dictionary<int, byte[]>();
+        TlsSrtpUtilities.AddUseSrtpExtension(extensions, new UseSrtpData(profiles.Select(p => (int)p).ToArray(), []));
         return extensions;
     }
 
-    public override void ProcessServerExtensions(IDictionary serverExtensions)
+    public override void ProcessServerExtensions(IDictionary<int, byte[]> serverExtensions)
     {
         base.ProcessServerExtensions(serverExtensions);
-        var chosen = TlsSRTPUtils.GetUseSrtpExtension(serverExtensions)
-            ?? throw new TlsFatalAlert(AlertDescription.handshake_failure);
+        var chosen = TlsSrtpUtilities.GetUseSrtpExtension(serverExtensions)
+            ?? throw new TlsFatalAlert(AlertDescription.handshake_failure, "dtls: the server answered without use_srtp");
         if (chosen.ProtectionProfiles.Length != 1 || !profiles.Contains((SrtpProtectionProfile)chosen.ProtectionProfiles[0]))
         {
-            throw new TlsFatalAlert(AlertDescription.illegal_parameter);
+            throw new TlsFatalAlert(AlertDescription.illegal_parameter, "dtls: the server chose an SRTP profile we did not offer");
         }
 
         _selected = (SrtpProtectionProfile)chosen.ProtectionProfiles[0];
@@ -56,22 +57,22 @@ internal sealed class DtlsSrtpClient(DtlsCertificate certificate, DtlsFingerprin
     public override void NotifyHandshakeComplete()
     {
         base.NotifyHandshakeComplete();
-        Keys = DtlsSrtpPolicy.Export(mContext, _selected!.Value, DtlsRole.Client);
-        RecordGuard = DtlsRecordGuard.Create(mContext, DtlsRole.Client);
+        Keys = DtlsSrtpPolicy.Export(m_context, _selected!.Value, DtlsRole.Client);
+        RecordKeys = DtlsRecordKeys.Derive(m_context);
     }
 
-    public override void NotifyAlertReceived(byte alertLevel, byte alertDescription) =>
+    public override void NotifyAlertReceived(short alertLevel, short alertDescription) =>
         Events.AlertReceived(alertLevel, alertDescription);
 
-    public override void NotifyAlertRaised(byte alertLevel, byte alertDescription, string message, Exception cause) =>
+    public override void NotifyAlertRaised(short alertLevel, short alertDescription, string message, Exception cause) =>
         Events.AlertRaised(alertLevel, alertDescription, message);
 
     private sealed class Authentication(DtlsSrtpClient owner) : TlsAuthentication
     {
-        public void NotifyServerCertificate(Certificate serverCertificate) =>
-            DtlsSrtpPolicy.VerifyPeer(serverCertificate, owner._remoteFingerprint);
+        public void NotifyServerCertificate(TlsServerCertificate serverCertificate) =>
+            DtlsSrtpPolicy.VerifyPeer(serverCertificate.Certificate, owner._remoteFingerprint);
 
         public TlsCredentials GetClientCredentials(CertificateRequest certificateRequest) =>
-            new DefaultTlsSignerCredentials(owner.mContext, owner._certificate.Chain, owner._certificate.PrivateKey, DtlsSrtpPolicy.EcdsaSha256);
+            DtlsSrtpPolicy.Signer(owner.m_context, owner._certificate);
     }
 }

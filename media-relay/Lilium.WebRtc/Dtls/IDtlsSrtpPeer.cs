@@ -5,8 +5,8 @@ internal interface IDtlsSrtpPeer
 {
     SrtpKeyingMaterial? Keys { get; }
 
-    DtlsPeerEvents Events { get; }
+    /// <summary>The record keys for <see cref="DtlsRecordLayer"/>; set when the handshake completes.</summary>
+    DtlsRecordKeys? RecordKeys { get; }
 
-    /// <summary>Checks post-handshake records before BouncyCastle; set when the handshake completes.</summary>
-    DtlsRecordGuard? RecordGuard { get; }
+    DtlsPeerEvents Events { get; }
 }

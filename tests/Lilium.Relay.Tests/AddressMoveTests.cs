@@ -8,7 +8,8 @@ namespace Lilium.Relay.Tests;
 /// <summary>
 /// After DTLS the media address is fixed: a valid (MESSAGE-INTEGRITY) nominating check from another address,
 /// e.g. a captured check replayed from a spoofed source, moves it only once that address answers the relay's
-/// own Binding request sent there.
+/// own connectivity check sent there with a success response authenticated by the peer's ICE password — which a
+/// spoofer's victim (or anyone but the peer) cannot produce.
 /// </summary>
 [Trait("Category", "Integration")]
 public sealed class AddressMoveTests : IAsyncLifetime
@@ -20,7 +21,7 @@ public sealed class AddressMoveTests : IAsyncLifetime
     public Task DisposeAsync() => _relay.DisposeAsync();
 
     [Fact]
-    public async Task A_check_from_a_new_address_moves_media_only_after_that_address_answers_the_relays_check()
+    public async Task A_check_from_a_new_address_moves_media_only_after_that_address_answers_the_relays_check_as_the_peer()
     {
         var (_, peer, socket, password) = await SyntheticPeer.ConnectAsync(_relay);
         using (socket)
@@ -57,13 +58,22 @@ public sealed class AddressMoveTests : IAsyncLifetime
             Assert.Same(peer, _relay.Registry.FindByEndpoint(original));
             Assert.Null(_relay.Registry.FindByEndpoint(moved));
 
-            // A response with another transaction ID does not move it either.
-            other.SendTo(ErrorResponse(new byte[12]), _relay.MediaEndPoint);
-            await Task.Delay(200);
+            // The probe is a check keyed with the peer's password from its offer (RFC 8445 §7.2.2).
+            Assert.True(Lilium.WebRtc.Stun.StunMessage.TryParse(probe, out var check));
+            Assert.True(check.VerifyMessageIntegrity(PeerPassword.Key));
+            Assert.True(check.TryGetAttribute(Lilium.WebRtc.Stun.StunAttributeType.Username, out var username));
+            Assert.Equal($"oGiI:{peer.LocalUfrag}", System.Text.Encoding.ASCII.GetString(username));
+
+            // Neither a response with another transaction ID, nor an error response (what a victim's STUN server would
+            // send), nor a success keyed with the wrong password moves it.
+            other.SendTo(Success(new byte[12], PeerPassword, moved), _relay.MediaEndPoint);
+            other.SendTo(ErrorResponse(probe.AsSpan(8, 12)), _relay.MediaEndPoint);
+            other.SendTo(Success(probe.AsSpan(8, 12), new Lilium.WebRtc.Ice.IceCredentials("oGiI", "not-the-peers-password-at-all"), moved), _relay.MediaEndPoint);
+            await Task.Delay(300);
             Assert.Equal(original, peer.Endpoint);
 
-            // Answering the relay's check (a 400, as a full agent answers a check without USERNAME) moves it.
-            other.SendTo(ErrorResponse(probe.AsSpan(8, 12)), _relay.MediaEndPoint);
+            // The peer's authenticated success response moves it.
+            other.SendTo(Success(probe.AsSpan(8, 12), PeerPassword, moved), _relay.MediaEndPoint);
             for (var i = 0; i < 50 && !moved.Equals(peer.Endpoint); i++)
             {
                 await Task.Delay(20);
@@ -72,6 +82,19 @@ public sealed class AddressMoveTests : IAsyncLifetime
             Assert.Equal(moved, peer.Endpoint);
             Assert.Same(peer, _relay.Registry.FindByEndpoint(moved));
         }
+    }
+
+    // The test offers' ICE credentials (TestOffers: ufrag oGiI).
+    private static readonly Lilium.WebRtc.Ice.IceCredentials PeerPassword = new("oGiI", "GNInPXMd3a63snFKjkSxlZ");
+
+    private static byte[] Success(ReadOnlySpan<byte> transactionId, Lilium.WebRtc.Ice.IceCredentials key, IPEndPoint mapped)
+    {
+        var buffer = new byte[128];
+        var writer = new Lilium.WebRtc.Stun.StunWriter(buffer, Lilium.WebRtc.Stun.StunMessageType.BindingSuccess, transactionId);
+        writer.AddXorMappedAddress(mapped);
+        writer.AddMessageIntegrity(key.Key);
+        writer.AddFingerprint();
+        return buffer[..writer.Length];
     }
 
     private static byte[] ErrorResponse(ReadOnlySpan<byte> transactionId)

@@ -33,6 +33,7 @@ internal sealed class RelayPeerConnection : IAsyncDisposable
     private readonly Socket _socket;
     private readonly IPEndPoint _remote;
     private readonly IceCredentials _local;
+    private readonly IceLiteAgent _responder;
     private readonly IceCredentials _remoteIce;
     private readonly DtlsConnection _dtls;
     private readonly ulong _tieBreaker = BinaryPrimitives.ReadUInt64BigEndian(RandomNumberGenerator.GetBytes(8));
@@ -56,6 +57,7 @@ internal sealed class RelayPeerConnection : IAsyncDisposable
         _local = local;
         var transport = answer.Media.First(m => m.Port != 0);
         _remoteIce = new IceCredentials(transport.IceUfrag ?? answer.IceUfrag!, transport.IcePwd ?? answer.IcePwd!);
+        _responder = new IceLiteAgent(local, _remoteIce.Ufrag);
         _socket = new Socket(remote.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         _socket.Bind(new IPEndPoint(remote.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0));
         _socket.ReceiveBufferSize = 1024 * 1024;
@@ -191,7 +193,7 @@ internal sealed class RelayPeerConnection : IAsyncDisposable
         var key = Key(transaction);
         var answered = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
         _checks[key] = answered;
-        var request = new byte[256];
+        var request = new byte[IceCheck.MaxRequestSize];
         var length = WriteCheck(request, transaction, useCandidate);
         try
         {
@@ -222,21 +224,8 @@ internal sealed class RelayPeerConnection : IAsyncDisposable
         }
     }
 
-    private int WriteCheck(Span<byte> buffer, ReadOnlySpan<byte> transaction, bool useCandidate)
-    {
-        var writer = new StunWriter(buffer, StunMessageType.BindingRequest, transaction);
-        writer.AddString(StunAttributeType.Username, $"{_remoteIce.Ufrag}:{_local.Ufrag}");
-        writer.AddUInt32(StunAttributeType.Priority, IceCandidate.HostPriority);
-        writer.AddUInt64(StunAttributeType.IceControlling, _tieBreaker);
-        if (useCandidate)
-        {
-            writer.Add(StunAttributeType.UseCandidate, []);
-        }
-
-        writer.AddMessageIntegrity(_remoteIce.Key);
-        writer.AddFingerprint();
-        return writer.Length;
-    }
+    private int WriteCheck(Span<byte> buffer, ReadOnlySpan<byte> transaction, bool useCandidate) =>
+        IceCheck.WriteRequest(buffer, transaction, _remoteIce, _local.Ufrag, controlling: true, _tieBreaker, IceCandidate.HostPriority, useCandidate);
 
     private async Task ConsentLoopAsync()
     {
@@ -303,6 +292,18 @@ internal sealed class RelayPeerConnection : IAsyncDisposable
         }
     }
 
+    // A full agent answers the checks sent to it (RFC 8445 §7.3), as a lite one does: the relay checks a new address
+    // of ours (after a NAT rebinding) with our password before it moves media there, and this is the answer it needs.
+    private void AnswerCheck(ReadOnlySpan<byte> datagram)
+    {
+        Span<byte> response = stackalloc byte[IceLiteAgent.MaxResponseSize];
+        var outcome = _responder.Handle(datagram, _remote, Environment.TickCount64, response, out var length);
+        if (outcome is IceCheckOutcome.Accepted or IceCheckOutcome.Nominated or IceCheckOutcome.Rejected)
+        {
+            SendRaw(response[..length]);
+        }
+    }
+
     private void Dispatch(byte[] buffer, int length)
     {
         var datagram = buffer.AsSpan(0, length);
@@ -314,6 +315,10 @@ internal sealed class RelayPeerConnection : IAsyncDisposable
                     && _checks.TryGetValue(Key(message.TransactionId), out var waiter))
                 {
                     waiter.TrySetResult(message.Type == StunMessageType.BindingSuccess && message.VerifyMessageIntegrity(_remoteIce.Key));
+                }
+                else
+                {
+                    AnswerCheck(datagram);
                 }
 
                 break;

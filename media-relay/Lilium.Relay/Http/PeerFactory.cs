@@ -69,6 +69,7 @@ internal sealed class PeerFactory(SessionRegistry registry, DtlsCertificate cert
         {
             User = grant.Subject,
             SourceAddress = source,
+            RemoteIce = first.IceUfrag is { } ufrag && first.IcePwd is { } pwd ? new IceCredentials(ufrag, pwd) : null,
             GrantPermissions = grant.Permissions,
             DataChannelMedia = answer.DataChannel,
         };

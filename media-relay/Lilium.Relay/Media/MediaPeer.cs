@@ -48,6 +48,12 @@ internal sealed class MediaPeer
     /// <summary>The user named by the peer's relay grant (the Forwarded envelope's viewer id).</summary>
     public Guid User { get; init; }
 
+    /// <summary>
+    /// The peer's ICE credentials from its offer (the bundle section's ufrag and password): the relay's move probe is
+    /// a check keyed with them, which only the peer can answer (docs/security.md).
+    /// </summary>
+    public IceCredentials? RemoteIce { get; init; }
+
     /// <summary>The address the WHIP/WHEP request came from (<see cref="Http.ClientAddress"/>), for the per-address cap.</summary>
     public System.Net.IPAddress? SourceAddress { get; init; }
 

@@ -34,6 +34,9 @@ internal sealed partial class MediaServer : BackgroundService
     private readonly UdpBatchSender _fanOut;
     private readonly Random _loss = new();
     private readonly ConcurrentDictionary<IPEndPoint, MediaPeer> _moveProbes = new();
+
+    // Our ICE tie-breaker (RFC 8445 §7.1.1) in the checks we send (move probes); as the controlled side it never wins.
+    private readonly ulong _tieBreaker = BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8));
     private readonly DepartureQueue _departures;
 
     public MediaServer(SessionRegistry registry, DtlsCertificate certificate, RelayMetrics metrics, InputRouter input, IOptions<RelayOptions> options, ILogger<MediaServer> log, DepartureQueue departures)
@@ -225,10 +228,16 @@ internal sealed partial class MediaServer : BackgroundService
         }
     }
 
-    // One outstanding probe per peer: the address it went to and its transaction ID.
+    // One outstanding probe per peer: the address it went to and its transaction ID. The probe is a connectivity check
+    // keyed with the peer's own ICE password (RFC 8445 §7.2.2), so only the peer can answer it.
     private void ProbeNewAddress(MediaPeer peer, IPEndPoint candidate)
     {
-        var transactionId = RandomNumberGenerator.GetBytes(StunMessage.TransactionIdSize);
+        if (peer.RemoteIce is not { } remote)
+        {
+            return; // no password to authenticate a probe with: the address stays where DTLS found it
+        }
+
+        var transactionId = IceCheck.NewTransactionId();
         var previous = peer.MoveProbe;
         if (previous is not null)
         {
@@ -237,14 +246,14 @@ internal sealed partial class MediaServer : BackgroundService
 
         peer.MoveProbe = new AddressMoveProbe(candidate, transactionId, Environment.TickCount64);
         _moveProbes[candidate] = peer;
-        Span<byte> request = stackalloc byte[IceLiteAgent.MaxResponseSize];
-        var writer = new StunWriter(request, StunMessageType.BindingRequest, transactionId);
-        writer.AddFingerprint();
-        SendRaw(request[..writer.Length], candidate);
+        Span<byte> request = stackalloc byte[IceCheck.MaxRequestSize];
+        var length = IceCheck.WriteRequest(request, transactionId, remote, peer.LocalUfrag, controlling: false, _tieBreaker, IceCandidate.HostPriority, useCandidate: false);
+        SendRaw(request[..length], candidate);
     }
 
-    // A Binding response (success or error: either proves the address receives what we send) from the
-    // probed address, with the probe's transaction ID, within the connect timeout, moves the pair.
+    // Only the peer's authenticated success response (its password's MESSAGE-INTEGRITY, the probe's transaction ID) from
+    // the probed address within the connect timeout moves the pair; a replayed check from a spoofed address cannot
+    // produce one, and neither can the victim it names.
     private bool TryCompleteMoveProbe(ReadOnlySpan<byte> datagram, IPEndPoint remote)
     {
         if (!StunMessage.TryParse(datagram, out var message)
@@ -255,8 +264,9 @@ internal sealed partial class MediaServer : BackgroundService
 
         if (_moveProbes.TryGetValue(remote, out var peer)
             && peer.MoveProbe is { } probe
+            && peer.RemoteIce is { } credentials
             && probe.Candidate.Equals(remote)
-            && CryptographicOperations.FixedTimeEquals(message.TransactionId, probe.TransactionId)
+            && IceCheck.IsAuthenticatedSuccess(datagram, probe.TransactionId, credentials)
             && Environment.TickCount64 - probe.SentMs <= (long)_options.ConnectTimeout.TotalMilliseconds
             && !peer.IsClosed)
         {

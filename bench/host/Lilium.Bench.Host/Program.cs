@@ -17,6 +17,11 @@ using Lilium.Testing;
 // SendVideoFrame, i.e. the frame's last RTP packet handed to the socket. CPU = this process's CPU
 // time over the measured window (the painter's client side is included; it is a few X requests a frame).
 var cli = new BenchArgs(args);
+if (args.Contains("--scalers"))
+{
+    return Lilium.Bench.Host.ScalerBench.Run(cli.Text("--out", "bench/results/host-scaler.json"));
+}
+
 var seconds = cli.Number("--seconds", 8);
 var warmup = cli.Number("--warmup", 2);
 var output = cli.Text("--out", "bench/results/host.json");

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Lilium.Client.Codecs;
 
@@ -64,7 +65,8 @@ internal sealed unsafe class I420Scaler
 
 /// <summary>
 /// One plane's area-average downscale, separable: a vertical pass over whole source rows (vectorized,
-/// 8.8 fixed point) into one row, then a horizontal pass. Weights are in 1/256 and each output's
+/// 8.8 fixed point) into one row, then a horizontal pass (AVX2 gathers of up to four taps for eight
+/// outputs at a time where available, else scalar). Weights are in 1/256 and each output's
 /// weights add up to exactly 256, so a flat area keeps its value exactly.
 /// </summary>
 internal sealed unsafe class PlaneScaler
@@ -76,6 +78,7 @@ internal sealed unsafe class PlaneScaler
     private readonly Taps _horizontal;
     private readonly Taps _vertical;
     private readonly ushort[] _row;
+    private readonly int[][]? _gatherWeights; // [tap][output], for the AVX2 path (up to 4 taps)
 
     public PlaneScaler(int sourceWidth, int sourceHeight, int width, int height)
     {
@@ -84,7 +87,19 @@ internal sealed unsafe class PlaneScaler
         _height = height;
         _horizontal = Taps.Area(sourceWidth, width);
         _vertical = Taps.Area(sourceHeight, height);
-        _row = new ushort[sourceWidth];
+        _row = new ushort[sourceWidth + 4]; // the gather path reads up to 3 past a window's start (zero weights)
+        if (_horizontal.Count <= 4)
+        {
+            _gatherWeights = new int[4][];
+            for (var t = 0; t < 4; t++)
+            {
+                _gatherWeights[t] = new int[width];
+                for (var x = 0; x < width && t < _horizontal.Count; x++)
+                {
+                    _gatherWeights[t][x] = _horizontal.Weights[(x * _horizontal.Count) + t];
+                }
+            }
+        }
     }
 
     /// <summary>Scales a tightly packed plane (stride = width) at <paramref name="source"/> into <paramref name="destination"/>.</summary>
@@ -149,22 +164,41 @@ internal sealed unsafe class PlaneScaler
     private void HorizontalPass(ushort* row, byte* destination)
     {
         var count = _horizontal.Count;
+        var width = _width;
+        var x = 0;
         fixed (int* start = _horizontal.Start)
         fixed (ushort* weights = _horizontal.Weights)
         {
-            if (count == 2)
+            if (Avx2.IsSupported && _gatherWeights is { } gw)
             {
-                for (var x = 0; x < _width; x++)
+                fixed (int* w0 = gw[0])
+                fixed (int* w1 = gw[1])
+                fixed (int* w2 = gw[2])
+                fixed (int* w3 = gw[3])
                 {
-                    var p = row + start[x];
-                    var w = weights + (x * 2);
-                    destination[x] = (byte)(((w[0] * p[0]) + (w[1] * p[1]) + (One * One / 2)) >> 16);
-                }
+                    var low = Vector256.Create(0xFFFF);
+                    var round = Vector256.Create(One * One / 2);
+                    for (; x + 8 <= width; x += 8)
+                    {
+                        // Each 32-bit gather at row + start reads two neighbouring 16-bit samples.
+                        var index = Vector256.Load(start + x);
+                        var pair = Avx2.GatherVector256((int*)row, index, 2);
+                        var sum = round + ((pair & low) * Vector256.Load(w0 + x)) + (Vector256.ShiftRightLogical(pair, 16) * Vector256.Load(w1 + x));
+                        if (count > 2)
+                        {
+                            var next = Avx2.GatherVector256((int*)(row + 2), index, 2);
+                            sum += ((next & low) * Vector256.Load(w2 + x)) + (Vector256.ShiftRightLogical(next, 16) * Vector256.Load(w3 + x));
+                        }
 
-                return;
+                        var values = Vector256.ShiftRightArithmetic(sum, 16);
+                        var shorts = Vector256.Narrow(values, values);
+                        var bytes = Vector256.Narrow(shorts, shorts);
+                        *(ulong*)(destination + x) = bytes.AsUInt64().GetElement(0);
+                    }
+                }
             }
 
-            for (var x = 0; x < _width; x++)
+            for (; x < width; x++)
             {
                 var p = row + start[x];
                 var w = weights + (x * count);

@@ -180,8 +180,7 @@ internal sealed class Commands(CliProfile profile, IAnsiConsole console)
             RemoteInputApplier? applier = null;
             if (screen is not null && o.ApplyInput)
             {
-                var area = o.Region ?? (o.Monitor is { } m ? ScreenCapture.ListMonitors(o.Display)[m] : new ScreenRegion(0, 0, screen.Width, screen.Height));
-                injector = InputInjection.Open(o.Display, area, line => console.MarkupLine($"[yellow]{Markup.Escape(line)}[/]"));
+                injector = InputInjection.Open(o.Display, screen.Area, line => console.MarkupLine($"[yellow]{Markup.Escape(line)}[/]"));
                 applier = new RemoteInputApplier(publisher, injector);
             }
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make bench-host: capture-to-send latency and host CPU at 1920x1080, 30 fps, H.264 then VP8, on an Xvfb
-# screen with moving content, publishing to a relay process on loopback. Bounded: about 2 x (warm-up + 8 s).
+# screen with moving content, publishing to a relay process on loopback; then H.264 with the 720p preset (scaled).
+# Bounded: about 3 x (warm-up + 8 s).
 # Writes bench/results/host.json (and host-scaler.json: the preset scaler against libswscale). BENCH_HOST_SECONDS
 # overrides the measured window.
 set -euo pipefail

@@ -145,11 +145,14 @@ internal sealed class Commands(CliProfile profile, IAnsiConsole console)
             Task sending = Task.CompletedTask;
             if (screen is not null)
             {
-                var (_, _, fps, presetKbps) = VideoPresets.Resolve(o.Preset, screen.Width, screen.Height);
-                encoder = new VideoEncoderSettings(codec, screen.Width, screen.Height, o.Fps ?? fps, o.BitrateKbps ?? presetKbps).Open();
-                streamer = new ScreenStreamer(screen, encoder, publisher, o.Fps ?? fps);
+                var settings = VideoPresets.Settings(o.Preset, codec, screen.Width, screen.Height, o.Fps, o.BitrateKbps);
+                encoder = settings.Open();
+                streamer = new ScreenStreamer(screen, encoder, publisher, settings.Fps);
                 streamer.Start();
-                console.MarkupLine($"[green]hosting[/] {screen.Width}x{screen.Height} of {Markup.Escape(o.Display!)} at {o.Fps ?? fps} fps, {codec} {encoder.BitrateKbps} kbit/s (keyframes on request only)");
+                var size = settings.Width == screen.Width && settings.Height == screen.Height
+                    ? $"{screen.Width}x{screen.Height}"
+                    : $"{screen.Width}x{screen.Height} scaled to {settings.Width}x{settings.Height}";
+                console.MarkupLine($"[green]hosting[/] {size} of {Markup.Escape(o.Display!)} at {settings.Fps} fps, {codec} {encoder.BitrateKbps} kbit/s (keyframes on request only)");
             }
             else
             {
@@ -177,8 +180,7 @@ internal sealed class Commands(CliProfile profile, IAnsiConsole console)
             RemoteInputApplier? applier = null;
             if (screen is not null && o.ApplyInput)
             {
-                var area = o.Region ?? (o.Monitor is { } m ? ScreenCapture.ListMonitors(o.Display)[m] : new ScreenRegion(0, 0, screen.Width, screen.Height));
-                injector = InputInjection.Open(o.Display, area, line => console.MarkupLine($"[yellow]{Markup.Escape(line)}[/]"));
+                injector = InputInjection.Open(o.Display, screen.Area, line => console.MarkupLine($"[yellow]{Markup.Escape(line)}[/]"));
                 applier = new RemoteInputApplier(publisher, injector);
             }
 

@@ -13,10 +13,10 @@ var nickname = new Argument<string>("nickname") { Description = "1–32 characte
 var who = new Argument<string>("user") { Description = "nickname, key fingerprint or user id" };
 var message = new Option<string?>("--message", "-m") { Description = "send this one message (else read lines from stdin)" };
 var wait = new Option<int>("--wait") { Description = "with --message: seconds to wait for replies", DefaultValueFactory = _ => 3 };
-var screen = new Option<string?>("--screen") { Description = "share this X11 display (e.g. :0) — captured in process (XShm), encoded with libvpx/x264; without it a test pattern" };
-var monitor = new Option<int?>("--monitor") { Description = "with --screen: share only this monitor (0 = first RandR monitor)" };
-var region = new Option<string?>("--region") { Description = "with --screen: share only WxH+X+Y of the root window" };
-var preset = new Option<string>("--preset") { Description = "720p, 1080p, 1080p60 or native (frame rate and bitrate)", DefaultValueFactory = _ => "1080p" };
+var screen = new Option<string?>("--screen") { Description = "share this X11 display (e.g. :0) — captured in process (XShm), encoded with libvpx/x264; on Windows and macOS any value (e.g. main) shares --monitor (untested there); without it a test pattern" };
+var monitor = new Option<int?>("--monitor") { Description = "with --screen: share only this monitor (0 = first RandR monitor; on Windows the DXGI output, on macOS the active display)" };
+var region = new Option<string?>("--region") { Description = "with --screen: share only WxH+X+Y of the root window (Windows, macOS: of the monitor)" };
+var preset = new Option<string>("--preset") { Description = "720p, 1080p, 1080p60 or native: frame rate, bitrate and the largest size sent (a bigger screen is scaled down, aspect kept)", DefaultValueFactory = _ => "1080p" };
 var fps = new Option<int?>("--fps") { Description = "frames per second (default: the preset's)" };
 var bitrate = new Option<int?>("--bitrate") { Description = "target video bitrate in kbit/s (default: the preset's); lowered by the relay's REMB if it sends one" };
 var codec = new Option<string>("--codec") { Description = "vp8 or h264 (x264 ultrafast/zerolatency)", DefaultValueFactory = _ => "h264" };

@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.Diagnostics;
+using Lilium.Client.Platform;
 
 namespace Lilium.Client.Capture;
 
@@ -13,7 +14,7 @@ public interface IAudioSource : IAsyncDisposable
     ValueTask<bool> ReadFrameAsync(Memory<byte> frame, CancellationToken cancellationToken);
 }
 
-/// <summary>Opens the audio capture back end for this OS.</summary>
+/// <summary>Opens the audio capture back end for this OS (<see cref="HostPlatform.Audio"/>).</summary>
 public static class AudioCapture
 {
     /// <summary>Bytes in one 20 ms frame of 48 kHz stereo s16le.</summary>
@@ -22,18 +23,18 @@ public static class AudioCapture
     /// <summary>
     /// Linux: a PulseAudio (or PipeWire-pulse) source through <c>parec</c>; <paramref name="device"/>
     /// null means the default sink's monitor, i.e. what the machine plays. <paramref name="server"/>
-    /// overrides <c>PULSE_SERVER</c>. Windows (WASAPI loopback) and macOS are not implemented.
+    /// overrides <c>PULSE_SERVER</c>. Windows: WASAPI loopback of the default playback device (built,
+    /// untested; <paramref name="device"/> must be null). macOS: not implemented (ScreenCaptureKit audio, docs/host.md).
     /// </summary>
-    public static IAudioSource Open(string? device = null, string? server = null)
+    public static IAudioSource Open(string? device = null, string? server = null) => HostPlatform.Audio(HostPlatform.Current) switch
     {
-        if (OperatingSystem.IsLinux())
-        {
-            return PulseAudioSource.Start(device ?? "@DEFAULT_MONITOR@", server);
-        }
-
-        throw new PlatformNotSupportedException(
-            "Audio capture is implemented for Linux/PulseAudio only; Windows (WASAPI loopback) and macOS are not done yet (docs/host.md).");
-    }
+        AudioBackend.PulseAudio => PulseAudioSource.Start(device ?? "@DEFAULT_MONITOR@", server),
+        AudioBackend.WasapiLoopback when OperatingSystem.IsWindows() => device is null
+            ? WasapiAudioSource.Start()
+            : throw new LiliumException("On Windows the host shares the default playback device only (--audio default)."),
+        _ => throw new PlatformNotSupportedException(
+            "System audio capture is implemented for Linux (PulseAudio/PipeWire) and Windows (WASAPI loopback); macOS needs ScreenCaptureKit audio, which is not done (docs/host.md)."),
+    };
 }
 
 /// <summary>

@@ -1,3 +1,5 @@
+using Lilium.Client.Platform;
+
 namespace Lilium.Client.Capture;
 
 /// <summary>
@@ -11,6 +13,12 @@ public interface IScreenSource : IDisposable
 
     /// <summary>Height of the captured area in pixels.</summary>
     int Height { get; }
+
+    /// <summary>
+    /// Where the captured pixels are on the desktop, in the coordinates the OS's input injection uses
+    /// (X11 root window, Windows virtual desktop, macOS global display points): absolute pointer input maps onto it.
+    /// </summary>
+    ScreenRegion Area => new(0, 0, Width, Height);
 
     /// <summary>
     /// Grabs the area now. The returned frame's pixels stay valid until the next call or disposal.
@@ -61,23 +69,21 @@ public readonly record struct ScreenRegion(int X, int Y, int Width, int Height)
     }
 }
 
-/// <summary>Opens the capture back end for this OS.</summary>
+/// <summary>Opens the capture back end for this OS (<see cref="HostPlatform.Screen"/>).</summary>
 public static class ScreenCapture
 {
     /// <summary>
-    /// X11 on Linux (XShm; tested under Xvfb). Windows (Desktop Duplication) and macOS
-    /// (ScreenCaptureKit) are not implemented: they throw <see cref="PlatformNotSupportedException"/>.
+    /// X11 on Linux (XShm; tested under Xvfb); DXGI Desktop Duplication on Windows and Core Graphics on
+    /// macOS (built, untested: docs/host.md). <see cref="ScreenSelection.Display"/> is X11's alone; on
+    /// Windows and macOS <see cref="ScreenSelection.Monitor"/> picks the output and a region is relative to it.
     /// </summary>
-    public static IScreenSource Open(ScreenSelection selection)
+    public static IScreenSource Open(ScreenSelection selection) => HostPlatform.Screen(HostPlatform.Current) switch
     {
-        if (OperatingSystem.IsLinux())
-        {
-            return X11ScreenSource.Open(selection);
-        }
-
-        throw new PlatformNotSupportedException(
-            "Screen capture is implemented for Linux/X11 only; Windows (Desktop Duplication) and macOS (ScreenCaptureKit) are not done yet (docs/host.md).");
-    }
+        ScreenBackend.X11 when OperatingSystem.IsLinux() => X11ScreenSource.Open(selection),
+        ScreenBackend.DesktopDuplication when OperatingSystem.IsWindows() => DxgiScreenSource.Open(selection),
+        ScreenBackend.CoreGraphics when OperatingSystem.IsMacOS() => CoreGraphicsScreenSource.Open(selection),
+        _ => throw new PlatformNotSupportedException("Screen capture is implemented for Linux (X11), Windows and macOS only (docs/host.md)."),
+    };
 
     /// <summary>The monitors (RandR) of an X11 display, in root-window pixels; empty elsewhere.</summary>
     public static IReadOnlyList<ScreenRegion> ListMonitors(string? display) =>

@@ -6,7 +6,7 @@ namespace Lilium.Client.Capture;
 
 /// <summary>
 /// The host's video loop on its own thread: at each frame time it grabs the screen, converts BGRA
-/// to I420, encodes (a keyframe only for the first frame and when the relay sends PLI/FIR) and
+/// to I420, shrinks it to the encoder's size when that is smaller (<see cref="I420Scaler"/>), encodes (a keyframe only for the first frame and when the relay sends PLI/FIR) and
 /// hands the frame to the publisher, which packetizes and sends it before returning. The target
 /// bitrate follows the relay's REMB when it sends one, never above the configured bitrate.
 /// </summary>
@@ -22,6 +22,8 @@ public sealed class ScreenStreamer : IDisposable
     private readonly Thread _thread;
     private readonly CancellationTokenSource _stop = new();
     private readonly byte[] _i420;
+    private readonly byte[]? _captured;
+    private readonly I420Scaler? _scaler;
     private readonly double[] _latencies = new double[LatencyWindow];
     private readonly Lock _statsLock = new();
     private int _keyframeRequested = 1;
@@ -43,7 +45,18 @@ public sealed class ScreenStreamer : IDisposable
         _publisher = publisher;
         _fps = Math.Clamp(fps, 1, 120);
         _maxBitrate = encoder.BitrateKbps;
-        _i420 = new byte[I420Converter.BufferSize(source.Width, source.Height)];
+        if (encoder.Width > source.Width || encoder.Height > source.Height)
+        {
+            throw new ArgumentException($"The encoder's {encoder.Width}x{encoder.Height} is larger than the captured {source.Width}x{source.Height}; the host does not enlarge.");
+        }
+
+        _i420 = new byte[I420Converter.BufferSize(encoder.Width, encoder.Height)];
+        if (encoder.Width != source.Width || encoder.Height != source.Height)
+        {
+            _captured = new byte[I420Converter.BufferSize(source.Width, source.Height)];
+            _scaler = new I420Scaler(source.Width, source.Height, encoder.Width, encoder.Height);
+        }
+
         publisher.KeyframeRequested += RequestKeyframe;
         publisher.BitrateEstimated += OnBitrateEstimate;
         _thread = new Thread(Run) { IsBackground = true, Name = "lilium-screen", Priority = ThreadPriority.AboveNormal };
@@ -124,7 +137,16 @@ public sealed class ScreenStreamer : IDisposable
                 }
 
                 var frame = _source.Capture();
-                I420Converter.Convert(frame.Pixels, frame.Stride, frame.Width, frame.Height, _i420);
+                if (_scaler is null)
+                {
+                    I420Converter.Convert(frame.Pixels, frame.Stride, frame.Width, frame.Height, _i420);
+                }
+                else
+                {
+                    I420Converter.Convert(frame.Pixels, frame.Stride, frame.Width, frame.Height, _captured!);
+                    _scaler.Scale(_captured!, _i420);
+                }
+
                 var key = Interlocked.Exchange(ref _keyframeRequested, 0) == 1;
                 var encoded = _encoder.Encode(_i420, index++, key);
                 if (encoded.Data.IsEmpty)

@@ -37,6 +37,8 @@ internal sealed unsafe class X11ScreenSource : IScreenSource
 
     public int Height => _area.Height;
 
+    public ScreenRegion Area => _area;
+
     /// <summary>True when frames come through shared memory (false: XGetImage copies over the socket).</summary>
     public bool UsesSharedMemory => _image != 0;
 

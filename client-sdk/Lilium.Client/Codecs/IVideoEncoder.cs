@@ -14,6 +14,12 @@ public interface IVideoEncoder : IDisposable
     /// <summary>The target bitrate in kbit/s now in force.</summary>
     int BitrateKbps { get; }
 
+    /// <summary>Encoded width in pixels (the size <see cref="Encode"/> expects).</summary>
+    int Width { get; }
+
+    /// <summary>Encoded height in pixels.</summary>
+    int Height { get; }
+
     /// <summary>Asks for a new target bitrate (kbit/s), clamped to the encoder's range; applied before the next frame.</summary>
     void SetBitrate(int kbps);
 
@@ -55,7 +61,11 @@ public sealed record VideoEncoderSettings(string Codec, int Width, int Height, i
 /// <summary>The named quality presets of <c>lilium host --preset</c>.</summary>
 public static class VideoPresets
 {
-    /// <summary>Resolves <c>720p</c>, <c>1080p</c>, <c>1080p60</c> or <c>native</c> against the captured size.</summary>
+    /// <summary>
+    /// Resolves <c>720p</c>, <c>1080p</c>, <c>1080p60</c> or <c>native</c> against the captured size: the
+    /// encoded size is the captured picture shrunk (never enlarged) to fit the preset's box with its aspect
+    /// ratio kept and even dimensions; <c>native</c> keeps the captured size.
+    /// </summary>
     public static (int Width, int Height, int Fps, int BitrateKbps) Resolve(string preset, int sourceWidth, int sourceHeight) => preset.ToLowerInvariant() switch
     {
         "720p" => Fit(sourceWidth, sourceHeight, 1280, 720, 30, 2500),
@@ -65,9 +75,25 @@ public static class VideoPresets
         _ => throw new LiliumException($"Unknown preset '{preset}' (720p, 1080p, 1080p60, native)."),
     };
 
-    // Only the frame rate and bitrate are applied today: the encoder takes the captured size as is
-    // (scaling down is not implemented; --monitor or --region choose a smaller area). The size is
-    // returned for when it is.
-    private static (int, int, int, int) Fit(int sw, int sh, int w, int h, int fps, int kbps) =>
-        (Math.Min(sw, w) & ~1, Math.Min(sh, h) & ~1, fps, kbps);
+    /// <summary>The encoder settings for a preset, with <paramref name="fps"/> and <paramref name="bitrateKbps"/> overriding the preset's when given.</summary>
+    public static VideoEncoderSettings Settings(string preset, string codec, int sourceWidth, int sourceHeight, int? fps = null, int? bitrateKbps = null)
+    {
+        var (w, h, presetFps, kbps) = Resolve(preset, sourceWidth, sourceHeight);
+        return new VideoEncoderSettings(codec, w, h, fps ?? presetFps, bitrateKbps ?? kbps);
+    }
+
+    private static (int, int, int, int) Fit(int sw, int sh, int w, int h, int fps, int kbps)
+    {
+        if ((long)sw * h <= (long)sh * w)
+        {
+            // Height-bound (or exactly the box's shape): the height is the preset's (or the source's, if smaller).
+            var height = Math.Min(sh, h);
+            var width = (int)Math.Round((double)sw * height / sh);
+            return (Math.Min(sw, width) & ~1, height & ~1, fps, kbps);
+        }
+
+        var fitWidth = Math.Min(sw, w);
+        var fitHeight = (int)Math.Round((double)sh * fitWidth / sw);
+        return (fitWidth & ~1, Math.Min(sh, fitHeight) & ~1, fps, kbps);
+    }
 }

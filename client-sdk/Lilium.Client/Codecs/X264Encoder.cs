@@ -86,6 +86,10 @@ internal sealed unsafe partial class X264Encoder : IVideoEncoder
 
     public int BitrateKbps => _bitrate.Kbps;
 
+    public int Width => _width;
+
+    public int Height => _height;
+
     public void SetBitrate(int kbps) => _bitrate.Request(kbps);
 
     public EncodedVideo Encode(ReadOnlySpan<byte> i420, long frameIndex, bool keyframe)

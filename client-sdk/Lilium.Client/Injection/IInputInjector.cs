@@ -1,3 +1,4 @@
+using Lilium.Client.Platform;
 using Lilium.Input;
 
 namespace Lilium.Client.Injection;
@@ -19,24 +20,25 @@ public interface IInputInjector : IDisposable
     int ReleaseAll();
 }
 
-/// <summary>Opens the injector for this OS.</summary>
+/// <summary>Opens the injector for this OS (<see cref="HostPlatform.Input"/>).</summary>
 public static class InputInjection
 {
     /// <summary>
-    /// XTest on Linux/X11 (keyboard, mouse) plus uinput gamepads where <c>/dev/uinput</c> is writable.
-    /// Windows (SendInput) and macOS (CGEvent) are not implemented and throw <see cref="PlatformNotSupportedException"/>.
+    /// XTest on Linux/X11 (keyboard, mouse) plus uinput gamepads where <c>/dev/uinput</c> is writable;
+    /// <c>SendInput</c> on Windows and <c>CGEventPost</c> on macOS (keyboard and mouse; built, untested: docs/host.md).
     /// </summary>
-    /// <param name="display">X11 display; null for <c>$DISPLAY</c>.</param>
-    /// <param name="area">The shared area absolute pointer coordinates map onto (the captured monitor or region).</param>
+    /// <param name="display">X11 display; null for <c>$DISPLAY</c>; ignored elsewhere.</param>
+    /// <param name="area">The shared area absolute pointer coordinates map onto (<see cref="Capture.IScreenSource.Area"/>).</param>
     /// <param name="log">Where to say what is unavailable (e.g. no uinput).</param>
     public static IInputInjector Open(string? display, Capture.ScreenRegion area, Action<string>? log = null)
     {
-        if (OperatingSystem.IsLinux())
+        log ??= _ => { };
+        return HostPlatform.Input(HostPlatform.Current) switch
         {
-            return X11InputInjector.Open(display, area, log ?? (_ => { }));
-        }
-
-        throw new PlatformNotSupportedException(
-            "Input injection is implemented for Linux/X11 only; Windows (SendInput) and macOS (CGEvent) are not done yet (docs/host.md).");
+            InputBackend.XTest when OperatingSystem.IsLinux() => X11InputInjector.Open(display, area, log),
+            InputBackend.SendInput when OperatingSystem.IsWindows() => SendInputInjector.Open(area, log),
+            InputBackend.CoreGraphicsEvents when OperatingSystem.IsMacOS() => CoreGraphicsInjector.Open(area, log),
+            _ => throw new PlatformNotSupportedException("Input injection is implemented for Linux (X11), Windows and macOS only (docs/host.md)."),
+        };
     }
 }

@@ -12,6 +12,6 @@ dotnet build media-relay/Lilium.Relay -c Release --nologo -v q >&2
 dotnet build bench/host/Lilium.Bench.Host -c Release --nologo -v q >&2
 timeout 120 dotnet bench/host/Lilium.Bench.Host/bin/Release/net10.0/Lilium.Bench.Host.dll \
   --seconds "${BENCH_HOST_SECONDS:-8}" --out "$ROOT/bench/results/host.json"
-# The preset scaler against libswscale (docs/decisions.md D24): 1080p BGRA to 720p I420, 75 rounds, a few seconds.
+# The preset scaler against libswscale (docs/decisions.md D25): 1080p BGRA to 720p I420, 75 rounds, a few seconds.
 timeout 60 dotnet bench/host/Lilium.Bench.Host/bin/Release/net10.0/Lilium.Bench.Host.dll \
   --scalers --out "$ROOT/bench/results/host-scaler.json"

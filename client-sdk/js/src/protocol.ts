@@ -178,7 +178,7 @@ export const ERROR_CODES = [
   "invalid-departure", "invalid-relay-credential", "invalid-since", "invite-not-found", "invite-expired",
   "invite-exhausted", "bad-sdp", "bad-sdp-fragment", "already-publishing", "no-publisher", "precondition-required",
   "precondition-failed", "ice-restart-unsupported", "draining", "relay-full", "too-many-peers",
-  "signaling-unavailable", "relay-unavailable",
+  "signaling-unavailable", "relay-unavailable", "relay-starting",
 ] as const;
 
 /** One code of the shared error table ({@link ERROR_CODES}). */
@@ -285,13 +285,25 @@ export interface SessionKickedMessage extends Envelope { action: "session.kicked
 /** `session.left` (to the host): a viewer's last connection is gone. */
 export interface SessionLeftMessage extends Envelope { action: "session.left"; session: Uuid; viewer: Uuid; reason?: string }
 
+/** The `state` of `session.relay` and of the REST answers' `relay` object (`RelayStates`). */
+export const RELAY_STATES = ["starting", "ready", "moved"] as const;
+/** Where a session's media relay stands. */
+export type RelayState = (typeof RELAY_STATES)[number];
+/**
+ * `session.relay` (to the host and admitted viewers): `starting` — no relay is live yet, one is
+ * starting (about `etaSeconds`); `ready` — a relay took the session; `moved` — its relay died or is
+ * draining and another took it. On `ready` / `moved`, fetch a new relay grant and publish /
+ * subscribe again through the same relay base URL.
+ */
+export interface SessionRelayMessage extends Envelope { action: "session.relay"; session: Uuid; state: RelayState | (string & {}); relayId?: string; etaSeconds?: number }
+
 /** Every message the server sends. */
 export type ServerMessage =
   | ErrorMessage | PongMessage | PresenceMessage | PresenceListMessage
   | ChatHelloMessage | ChatMsgMessage | ChatAckMessage | ChatReceiptMessage
   | JoinPendingMessage | JoinIncomingMessage | JoinAcceptedMessage | JoinDeclinedMessage | JoinDeniedMessage
   | RtcSdpMessage | RtcIceMessage | RtcSentMessage | GrantUpdatedMessage | SessionEndedMessage
-  | SessionKickedMessage | SessionLeftMessage;
+  | SessionKickedMessage | SessionLeftMessage | SessionRelayMessage;
 
 /** The `action` of a server message. */
 export type ServerAction = ServerMessage["action"];
@@ -309,7 +321,7 @@ const SERVER_ACTION_KEYS: { readonly [A in ServerAction]: true } = {
   "error": true, "pong": true, "presence": true, "presence.list": true, "chat.hello": true, "chat.msg": true, "chat.ack": true,
   "chat.receipt": true, "join.pending": true, "join.incoming": true, "join.accepted": true, "join.declined": true,
   "join.denied": true, "rtc.offer": true, "rtc.answer": true, "rtc.ice": true, "rtc.sent": true, "grant.updated": true,
-  "session.ended": true, "session.kicked": true, "session.left": true,
+  "session.ended": true, "session.kicked": true, "session.left": true, "session.relay": true,
 };
 
 /** Every action the SDK sends (client → server). */
@@ -362,6 +374,7 @@ export function parseServerMessage(text: string): ServerMessage | null {
       case "session.ended": return str("session");
       case "session.kicked": return str("session");
       case "session.left": return str("session") && str("viewer");
+      case "session.relay": return str("session") && str("state") && (m.etaSeconds === undefined || typeof m.etaSeconds === "number");
     }
   })();
   return ok ? (m as unknown as ServerMessage) : null;

@@ -93,7 +93,16 @@ export interface SessionInfo {
   maxViewers: number;
   createdAt: IsoDateTime;
   endedAt: IsoDateTime | null;
+  /** Relay fleet only (on creation): where the session's media relay stands. */
+  relay?: RelayInfo;
 }
+
+/**
+ * Where a session's media relay stands (`RelayBody`; relay fleet only, absent with a single relay):
+ * `ready` with the owning `relayId`, or `starting` with `etaSeconds`. `url` is the one shared relay
+ * base URL (the load balancer) when the deployment names it.
+ */
+export interface RelayInfo { state: "ready" | "starting"; relayId: string | null; url: string | null; etaSeconds: number | null }
 
 /** One participant (`ParticipantResponse`). */
 export interface ParticipantInfo { userId: Uuid; nickname: string; role: "host" | "viewer"; joinedAt: IsoDateTime; leftAt: IsoDateTime | null }
@@ -111,7 +120,7 @@ export interface RedeemInviteRequest { code: string }
 export interface RedeemInviteResponse { sessionId: Uuid; outcome: "joined" | "alreadyJoined" }
 
 /** A signed, expiring grant for the media relay (`RelayGrantResponse`). */
-export interface RelayGrant { token: string; sessionId: Uuid; role: "host" | "viewer"; permissions: InputPermissions; expiresAt: IsoDateTime }
+export interface RelayGrant { token: string; sessionId: Uuid; role: "host" | "viewer"; permissions: InputPermissions; expiresAt: IsoDateTime; relay?: RelayInfo }
 
 /** `GET /health` reply. */
 export interface HealthResponse { status: string }
@@ -146,6 +155,7 @@ export const API_ROUTES = [
   "POST /v1/sessions/{id}/end",
   "POST /v1/sessions/{id}/invites",
   "POST /v1/sessions/{id}/relay-grants",
+  "POST /v1/sessions/{id}/relay-check",
   "POST /v1/invites/redeem",
 ] as const;
 

@@ -65,7 +65,7 @@ internal sealed class RelayLink<T> : IAsyncDisposable
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var first = await ConnectOnceAsync(cancellationToken);
+        var first = await ConnectFirstAsync(cancellationToken);
         Attach(first.Connection, first.RelayId);
         if (_options.Signaling is { } signaling)
         {
@@ -185,6 +185,34 @@ internal sealed class RelayLink<T> : IAsyncDisposable
             await Task.Delay(delay, _stop.Token);
             delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 2000));
             checkFirst = true;
+        }
+    }
+
+    /// <summary>
+    /// The first connection: a relay that is not live (503 <c>relay-unavailable</c>, <c>draining</c>) or not reachable
+    /// is retried after a relay check for up to twice the connect timeout; any other refusal is the caller's.
+    /// </summary>
+    private async Task<(T Connection, string? RelayId)> ConnectFirstAsync(CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + (2 * _options.ConnectTimeout);
+        while (true)
+        {
+            try
+            {
+                return await ConnectOnceAsync(cancellationToken);
+            }
+            catch (LiliumException ex) when (DateTime.UtcNow < deadline && ex is LiliumUnavailableException or LiliumProblemException { Status: 502 or 503 })
+            {
+                _options.Status?.Invoke("Waiting for the relay: " + ex.Message);
+                await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken);
+                try
+                {
+                    await _options.Api.RelayCheckAsync(_options.Session, cancellationToken);
+                }
+                catch (LiliumException)
+                {
+                }
+            }
         }
     }
 

@@ -232,9 +232,10 @@ public sealed class FleetControl
         }
 
         // Idle: no active session for IdleTimeout, and no relay still holding one (its peers may outlive the session row).
+        // A database that never had a session leaves the count alone (an operator's warm start).
         if (activeSessions == 0 && !relays.Any(r => r.IsBeating(now, _settings.LiveWindow) && r.Sessions > 0)
-            && await _placements.LastActivityAsync(now, cancellationToken) is var last
-            && (last is null || now - last.Value >= _settings.IdleTimeout))
+            && await _placements.LastActivityAsync(now, cancellationToken) is { } last
+            && now - last >= _settings.IdleTimeout)
         {
             var service = await DescribeAsync(cancellationToken);
             if (service is { DesiredCount: > 0 })

@@ -112,14 +112,14 @@ internal sealed class FleetShare : IAsyncDisposable
         return (api, user.Id);
     }
 
-    /// <summary>Reads frames until a keyframe decodes; returns its picture.</summary>
-    public async Task<I420Picture> DecodeAsync(TimeSpan timeout)
+    /// <summary>Reads frames from a keyframe on until <paramref name="frames"/> decoded; returns the last picture.</summary>
+    public async Task<I420Picture> DecodeAsync(TimeSpan timeout, int frames = 5)
     {
         using var decoder = new Vp8Decoder();
         using var deadline = new CancellationTokenSource(timeout);
         var decoded = 0;
         I420Picture? last = null;
-        while (decoded < 5)
+        while (decoded < frames)
         {
             var frame = await Viewer!.VideoFrames.ReadAsync(deadline.Token);
             if (last is null && !frame.IsKeyframe)
@@ -137,7 +137,7 @@ internal sealed class FleetShare : IAsyncDisposable
         return last!;
     }
 
-    /// <summary>Waits until the viewer is on another relay than <paramref name="from"/> and decodes frames from it.</summary>
+    /// <summary>Waits until the viewer is on another relay than <paramref name="from"/> and decodes a frame from it.</summary>
     public async Task<I420Picture> DecodeAfterMoveAsync(string from, TimeSpan timeout)
     {
         var clock = Stopwatch.StartNew();
@@ -147,7 +147,7 @@ internal sealed class FleetShare : IAsyncDisposable
             // Frames from before the move.
         }
 
-        return await DecodeAsync(timeout - clock.Elapsed);
+        return await DecodeAsync(timeout - clock.Elapsed, frames: 1);
     }
 
     /// <summary>The host ends the session.</summary>

@@ -17,6 +17,8 @@ var timeout = TimeSpan.FromSeconds(args_.Number("--timeout", 60));
 var output = args_.Text("--out", Path.Combine(RepoPaths.Root, "bench/results/failover.json"));
 void Log(string line) => Console.Error.WriteLine(line);
 
+// The machine's load when the run starts (the figures are wall-clock times, so a busy machine inflates them).
+var load = File.Exists("/proc/loadavg") && double.TryParse((await File.ReadAllTextAsync("/proc/loadavg")).Split(' ')[0], NumberStyles.Float, CultureInfo.InvariantCulture, out var l) ? l : -1;
 var postgres = new PostgresFixture();
 var aws = new AwsEndpointFixture();
 var stack = new FleetStack(postgres, aws);
@@ -52,10 +54,11 @@ try
         ["recoveries_s"] = new JsonArray([.. recoveries.Select(r => (JsonNode)Math.Round(r, 2))]),
         ["method"] = "local fleet: in-process API and signaling (fleet tick every 1 s), moto ECS + DynamoDB on :4566, Lilium.RelaySupervisor running Lilium.Relay.dll processes (JIT) behind its load balancer; SDK RelayPublisher (320x240 VP8 test pattern, keyframe every 1 s) and RelayViewer; times until the viewer decodes a frame (libvpx)",
         ["machine"] = $"{Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}",
+        ["load_average_1m_at_start"] = load,
         ["date"] = DateTime.UtcNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
     };
     Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
-    await File.WriteAllTextAsync(output, json.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n");
+    await File.WriteAllTextAsync(output, json.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n");
     return 0;
 }
 catch (Exception e) when (e is TimeoutException or InvalidOperationException or OperationCanceledException)

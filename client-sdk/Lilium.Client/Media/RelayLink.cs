@@ -79,7 +79,19 @@ internal sealed class RelayLink<T> : IAsyncDisposable
     public void MediaLost()
     {
         _mediaLost = true;
-        _wake.Release();
+        Wake();
+    }
+
+    private void Wake()
+    {
+        try
+        {
+            _wake.Release();
+        }
+        catch (ObjectDisposedException)
+        {
+            // Disposed: nothing to wake.
+        }
     }
 
     private void OnSignaling(SignalingMessage message)
@@ -94,7 +106,7 @@ internal sealed class RelayLink<T> : IAsyncDisposable
         if (state is RelayStates.Ready or RelayStates.Moved && relay != RelayId)
         {
             _movedTo = relay;
-            _wake.Release();
+            Wake();
         }
         else if (state == RelayStates.Starting)
         {
@@ -108,7 +120,7 @@ internal sealed class RelayLink<T> : IAsyncDisposable
         RelayId = relayId;
         _attached(connection);
         var closed = _closed(connection);
-        _ = closed.ContinueWith(_ => _wake.Release(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        _ = closed.ContinueWith(_ => Wake(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
     private async Task LoopAsync()

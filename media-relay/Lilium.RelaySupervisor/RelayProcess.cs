@@ -89,6 +89,9 @@ internal sealed partial class RelayProcess : IDisposable
             psi.ArgumentList.Add(command);
         }
 
+        // The relay holds the relay key alone (docs/security.md): never the keys that sign users' tokens, nor the database.
+        psi.Environment.Remove("TOKEN_KEYS");
+        psi.Environment.Remove("DATABASE_URL");
         foreach (var (name, value) in environment)
         {
             psi.Environment[name] = value;

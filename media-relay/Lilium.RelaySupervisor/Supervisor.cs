@@ -148,6 +148,11 @@ internal sealed partial class Supervisor(SupervisorOptions options, ILogger<Supe
                     LogCreatedService(log, options.Cluster, options.Service);
                 }
 
+                if (options.InitialDesired is { } initial)
+                {
+                    await _ecs.UpdateServiceAsync(new UpdateServiceRequest(options.Cluster, options.Service) { DesiredCount = initial }, cancellationToken);
+                }
+
                 return;
             }
             catch (Exception e) when (e is AwsServiceException or HttpRequestException or TaskCanceledException && attempt < 60 && !cancellationToken.IsCancellationRequested)

@@ -12,6 +12,7 @@ namespace Lilium.RelaySupervisor;
 /// <item><term><c>RELAY_COMMAND</c></term><description>the relay: a <c>.dll</c> (run with <c>dotnet</c>) or an executable (the Native AOT build)</description></item>
 /// <item><term><c>RELAY_CLUSTER</c> / <c>RELAY_SERVICE</c></term><description>the ECS service to follow (<c>lilium-local</c> / <c>relay</c>)</description></item>
 /// <item><term><c>SUPERVISOR_POLL_MS</c></term><description>how often DescribeServices and the relays' /health are read (500)</description></item>
+/// <item><term><c>SUPERVISOR_INITIAL_DESIRED</c></term><description>set the desired count to this at start (unset: a new service starts at 0, an existing one keeps its count)</description></item>
 /// <item><term><c>SUPERVISOR_LOG_DIR</c></term><description>where each relay's output goes (<c>relay-local-N.log</c>); unset: kept in memory only</description></item>
 /// </list>
 /// The relays inherit the supervisor's environment (<c>RELAY_KEY</c>, <c>CONNECTIONS_TABLE</c>, <c>AWS_*</c>,
@@ -34,6 +35,9 @@ public sealed record SupervisorOptions
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(500);
 
     public string? LogDirectory { get; init; }
+
+    /// <summary>The desired count set once at start (<c>SUPERVISOR_INITIAL_DESIRED</c>); null leaves it.</summary>
+    public int? InitialDesired { get; init; }
 
     /// <summary>The connections table (<c>CONNECTIONS_TABLE</c>): a dead relay's item is deleted from it at once.</summary>
     public string? Table { get; init; }
@@ -76,6 +80,11 @@ public sealed record SupervisorOptions
             Service = Text("RELAY_SERVICE") ?? "relay",
             PollInterval = poll,
             LogDirectory = Text("SUPERVISOR_LOG_DIR"),
+            InitialDesired = Text("SUPERVISOR_INITIAL_DESIRED") is { } initial
+                ? int.TryParse(initial, NumberStyles.None, CultureInfo.InvariantCulture, out var d) && d <= 20
+                    ? d
+                    : throw new FleetConfigurationException($"SUPERVISOR_INITIAL_DESIRED must be 0 to 20, not '{initial}'.")
+                : null,
             Table = Text("CONNECTIONS_TABLE"),
             Aws = aws.ToDictionary(n => n, Text, StringComparer.Ordinal),
         };

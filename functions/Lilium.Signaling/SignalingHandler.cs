@@ -70,7 +70,8 @@ public sealed class SignalingHandler
             new FriendGrantRepository(database),
             new RelayGrantIssuer(database, keys.RelayCodec(time)),
             new Housekeeping(database),
-            new Lilium.Data.Revocations.RevocationRepository(database)) { Fleet = fleet }, sender, options, time);
+            new Lilium.Data.Revocations.RevocationRepository(database),
+            fleet), sender, options, time);
 
     public async Task<WebSocketResponse> HandleAsync(WebSocketEvent e, CancellationToken cancellationToken)
     {

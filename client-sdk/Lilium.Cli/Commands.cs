@@ -126,12 +126,20 @@ internal sealed class Commands(CliProfile profile, IAnsiConsole console)
             IScreenSource? screen = o.Display is null ? null : ScreenCapture.Open(new ScreenSelection(o.Display, o.Monitor, o.Region));
             using var screenLease = screen;
             var session = await api.CreateSessionAsync(cancellationToken: ct);
-            var hostGrant = await api.IssueRelayGrantAsync(session.Id, ct);
             await using var signaling = await SignalingClient.ConnectAsync(profile.WebSocketUrl, api.GetAccessTokenAsync, cancellationToken: ct);
-            var relay = RelayUrlFromEnvironment() ?? new Uri("http://127.0.0.1:8080/");
+            var relay = RelayUrlFromEnvironment() ?? (session.Relay?.Url is { } shared ? new Uri(shared) : new Uri("http://127.0.0.1:8080/"));
             using var http = new HttpClient();
             var codec = screen is null ? "VP8" : o.Codec.ToUpperInvariant();
-            await using var publisher = await MediaPublisher.ConnectAsync(http, relay, session.Id, hostGrant.Token, codec, cancellationToken: ct);
+            if (session.Relay is { State: "starting" } starting)
+            {
+                console.MarkupLine($"Starting a relay… ~{starting.EtaSeconds ?? 5} s");
+            }
+
+            // Publishes, waiting while a relay starts, and publishes again by itself when the session's relay moves
+            // (relay fleet: session.relay, or the connection closing).
+            await using var publisher = await RelayPublisher.ConnectAsync(
+                new RelayLinkOptions(api, http, relay, session.Id) { Signaling = signaling, Status = line => console.MarkupLine($"[grey]{Markup.Escape(line)}[/]") },
+                codec, ct);
 
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
             if (o.Seconds > 0)
@@ -286,7 +294,7 @@ internal sealed class Commands(CliProfile profile, IAnsiConsole console)
     }
 
     /// <summary>The real host actions: signaling for the durable record and the viewer's answer, the relay's control channel for enforcement, the injector for releases.</summary>
-    private sealed class SignalingHostActions(SignalingClient signaling, MediaPublisher publisher, RemoteInputApplier? applier, Guid session) : IHostActions
+    private sealed class SignalingHostActions(SignalingClient signaling, IMediaPublisher publisher, RemoteInputApplier? applier, Guid session) : IHostActions
     {
         public async Task AcceptAsync(string requestId, Guid viewer, InputPermissions grant, CancellationToken ct)
         {
@@ -334,7 +342,10 @@ internal sealed class Commands(CliProfile profile, IAnsiConsole console)
             var relay = RelayUrlFromEnvironment() ?? new Uri(admitted.RelayUrl ?? throw new LiliumException("The deployment names no relay; set LILIUM_RELAY_URL."));
             console.MarkupLine($"[green]admitted[/]; watching through {relay}");
             using var http = new HttpClient();
-            await using var viewer = await MediaViewer.ConnectAsync(http, relay, sessionId, admitted.Grant!, cancellationToken: ct);
+            // Subscribes (waiting while a relay starts) and subscribes again by itself when the session's relay moves
+            // or media stops for 2 s (relay fleet).
+            await using var viewer = await RelayViewer.ConnectAsync(
+                new RelayLinkOptions(api, http, relay, sessionId) { Signaling = signaling, Status = line => console.MarkupLine($"[grey]{Markup.Escape(line)}[/]") }, ct);
             var clock = Stopwatch.StartNew();
             var received = 0;
             var nextReport = 1.0;

@@ -54,6 +54,29 @@ public class LiliumProblemException : LiliumException
     /// <summary>The machine-readable problem code, e.g. <c>not-friends</c>.</summary>
     public string Code { get; }
 
+    /// <summary>The problem's <c>etaSeconds</c> (relay fleet: <c>relay-starting</c>), when it has one.</summary>
+    public int? EtaSeconds { get; init; }
+
+    /// <summary>The problem's <c>etaSeconds</c> member; null when absent or not a small integer (never throws).</summary>
+    internal static int? ReadEta(string? body)
+    {
+        if (string.IsNullOrWhiteSpace(body))
+        {
+            return null;
+        }
+
+        try
+        {
+            using var doc = JsonDocument.Parse(body);
+            return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("etaSeconds", out var eta)
+                && eta.ValueKind == JsonValueKind.Number && eta.TryGetInt32(out var seconds) && seconds is >= 0 and <= 3600 ? seconds : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
     internal static (string Code, string Message) Read(int status, string? body, string fallbackTitle)
     {
         var code = status switch

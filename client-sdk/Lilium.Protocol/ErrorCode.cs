@@ -160,8 +160,15 @@ public enum ErrorCode
     // The API's local forwarding of /ws, /whip and /whep (`make run`).
     /// <summary>The signaling service behind the API's local forwarding does not answer.</summary>
     SignalingUnavailable,
-    /// <summary>The media relay behind the API's local forwarding does not answer.</summary>
+    /// <summary>
+    /// The media relay does not answer: behind the API's local forwarding, or (relay fleet) the relay that owns the
+    /// session is not live; retry after <c>Retry-After</c>.
+    /// </summary>
     RelayUnavailable,
+
+    // Relay fleet (docs/relay.md).
+    /// <summary>No relay is live yet for the session; one is starting. Retry after <c>Retry-After</c>; <c>etaSeconds</c> estimates the wait.</summary>
+    RelayStarting,
 }
 
 /// <summary>One row of the error table.</summary>
@@ -252,6 +259,8 @@ public static class ErrorCodes
         new(ErrorCode.TooManyPeers, "too-many-peers", 429, "Too many peers"),
         new(ErrorCode.SignalingUnavailable, "signaling-unavailable", 502, "Signaling unavailable"),
         new(ErrorCode.RelayUnavailable, "relay-unavailable", 502, "Relay unavailable"),
+
+        new(ErrorCode.RelayStarting, "relay-starting", 503, "Relay starting"),
     ];
 
     private static readonly ErrorCodeInfo[] ByCode = Index();

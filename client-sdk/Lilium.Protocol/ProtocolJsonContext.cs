@@ -45,5 +45,6 @@ namespace Lilium.Protocol;
 [JsonSerializable(typeof(Signaling.ToClient.SessionEnded), TypeInfoPropertyName = "ToClientSessionEnded")]
 [JsonSerializable(typeof(Signaling.ToClient.SessionKicked), TypeInfoPropertyName = "ToClientSessionKicked")]
 [JsonSerializable(typeof(Signaling.ToClient.SessionLeft), TypeInfoPropertyName = "ToClientSessionLeft")]
+[JsonSerializable(typeof(Signaling.ToClient.SessionRelay), TypeInfoPropertyName = "ToClientSessionRelay")]
 [JsonSerializable(typeof(Control.ControlMessage))]
 public sealed partial class ProtocolJsonContext : JsonSerializerContext;

@@ -7,6 +7,7 @@ using Lilium.Api.Security;
 using Lilium.Api.Web;
 using Lilium.Data;
 using Lilium.Data.Auth;
+using Lilium.Data.Fleet;
 using Lilium.Data.Friends;
 using Lilium.Data.Grants;
 using Lilium.Data.Migrations;
@@ -25,7 +26,8 @@ namespace Lilium.Api;
 /// Builds the control-plane API. The same app runs on Kestrel (the default server) and on Lambda
 /// (a hosting adapter swaps the server in <c>configure</c>). Settings come from configuration, which
 /// includes the environment: DATABASE_URL / DB_SECRET_ARN / DB_*, TOKEN_KEYS / TOKEN_KEYS_SECRET_ARN,
-/// RATE_LIMIT_AUTH_PER_IP / RATE_LIMIT_AUTH_PER_USER, ASPNETCORE_URLS (default http://127.0.0.1:5080).
+/// RATE_LIMIT_AUTH_PER_IP / RATE_LIMIT_AUTH_PER_USER, ASPNETCORE_URLS (default http://127.0.0.1:5080); the relay fleet's
+/// RELAY_CLUSTER / RELAY_SERVICE / CONNECTIONS_TABLE / RELAY_* and RELAY_URL (docs/relay.md).
 /// </summary>
 public static class ApiApp
 {
@@ -53,6 +55,12 @@ public static class ApiApp
         configure?.Invoke(builder);
         var settings = await ApiSettings.ResolveAsync(builder.Configuration, builder.Environment.IsDevelopment(), cancellationToken);
         AddServices(builder.Services, settings);
+        // The relay fleet (docs/relay.md): placement and scaling when RELAY_CLUSTER / RELAY_SERVICE / CONNECTIONS_TABLE
+        // are set; otherwise none, as a single-relay setup. A caller of BuildAsync may register its own FleetAccess.
+        var configuration = builder.Configuration;
+        builder.Services.TryAddSingleton(sp => new FleetAccess(
+            FleetControl.FromEnvironment(sp.GetRequiredService<NpgsqlDataSource>(), k => configuration[k], sp.GetRequiredService<TimeProvider>()),
+            Uri.TryCreate(configuration["RELAY_URL"], UriKind.Absolute, out var relayUrl) ? relayUrl : null));
         // OTLP export of traces and metrics when OTEL_EXPORTER_OTLP_ENDPOINT (or a per-signal one) is set; else nothing.
         builder.Services.AddFunctionTelemetry(builder.Configuration, "lilium-api");
         var web = WebAppSettings.From(k => builder.Configuration[k]);

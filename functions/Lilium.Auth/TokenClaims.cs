@@ -61,6 +61,14 @@ public sealed record RelayGrantClaims : TokenClaims
     /// </summary>
     [JsonPropertyName("iat_ms")] public long IssuedAtMs { get; init; }
 
+    /// <summary>
+    /// The relay that owns the session (FLEET-CONTRACT §2): a relay receiving this grant for a WHIP/WHEP request
+    /// forwards it to that relay. Null (grants of single-relay setups and older grants): any relay serves it.
+    /// </summary>
+    [JsonPropertyName("rid")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? RelayId { get; init; }
+
     public override TokenKind Kind => TokenKind.Relay;
 }
 

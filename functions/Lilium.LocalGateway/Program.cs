@@ -6,7 +6,7 @@ using Lilium.Signaling.Connections;
 
 // Local dev host: LOCAL_GATEWAY_PORT (5081), TOKEN_KEYS, DATABASE_URL, CONNECTIONS_TABLE (lilium-connections), RELAY_URL,
 // AWS_ENDPOINT_URL (http://localhost:4566) with AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_REGION, SWEEP_INTERVAL_SECONDS (5),
-// HOST_GRACE_SECONDS (60).
+// HOST_GRACE_SECONDS (60); the relay fleet's RELAY_CLUSTER, RELAY_SERVICE and RELAY_* (docs/relay.md).
 var port = int.TryParse(Environment.GetEnvironmentVariable("LOCAL_GATEWAY_PORT"), out var p) ? p : 5081;
 var keys = TokenKeys.TryParse(Environment.GetEnvironmentVariable("TOKEN_KEYS"));
 var database = Environment.GetEnvironmentVariable("DATABASE_URL");
@@ -30,7 +30,11 @@ var options = SignalingOptions.SingleInstance with
     HostGracePeriod = TimeSpan.FromSeconds(double.TryParse(Environment.GetEnvironmentVariable("HOST_GRACE_SECONDS"), out var grace) && grace > 0 ? grace : 60),
     RelayUrl = new Uri(Environment.GetEnvironmentVariable("RELAY_URL") is { Length: > 0 } relay ? relay : "http://127.0.0.1:8080")
 };
-var handler = SignalingHandler.Create(keys, LiliumDatabase.CreateDataSource(database), store, registry, options, TimeProvider.System);
+var dataSource = LiliumDatabase.CreateDataSource(database);
+// The relay fleet (docs/relay.md) when RELAY_CLUSTER and RELAY_SERVICE are set: the sweep runs its tick.
+var fleet = Lilium.Data.Fleet.FleetControl.FromEnvironment(
+    dataSource, name => name == "CONNECTIONS_TABLE" ? store.TableName : Environment.GetEnvironmentVariable(name), TimeProvider.System, dynamo: dynamo);
+var handler = SignalingHandler.Create(keys, dataSource, store, registry, options, TimeProvider.System, fleet);
 await using var host = new LocalGatewayHost(new GatewayOptions { Port = port }, registry, handler.HandleAsync);
 Console.WriteLine($"Local gateway: {host.WebSocketUri} (management API {host.ManagementEndpoint})");
 using var stop = new CancellationTokenSource();

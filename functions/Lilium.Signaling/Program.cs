@@ -18,6 +18,7 @@ using Microsoft.Extensions.Configuration;
 //   RELAY_URL                                optional: the relay's base URL, handed to admitted viewers
 //   HOST_GRACE_SECONDS                       optional (60): how long a host may be gone before their sessions end
 //   LILIUM_HANDLER=sweep                     this function is the sweeper: each invocation (a schedule, any payload) sweeps once
+//   RELAY_CLUSTER, RELAY_SERVICE, RELAY_*    the relay fleet (docs/relay.md): the sweep places sessions and scales relays
 if (LambdaEnvironment.RuntimeApi is null)
 {
     await Console.Error.WriteLineAsync("AWS_LAMBDA_RUNTIME_API is not set; this executable runs inside Lambda (or the local Runtime API emulator).");
@@ -40,7 +41,9 @@ return await LambdaRuntime.FromEnvironment(telemetry is null ? null : telemetry.
         RelayUrl = Uri.TryCreate(Environment.GetEnvironmentVariable("RELAY_URL"), UriKind.Absolute, out var relay) ? relay : null,
         HostGracePeriod = TimeSpan.FromSeconds(double.TryParse(Environment.GetEnvironmentVariable("HOST_GRACE_SECONDS"), out var grace) && grace > 0 ? grace : 60),
     };
-    var handler = SignalingHandler.Create(keys, LiliumDatabase.CreateDataSource(connectionString), store, sender, options, TimeProvider.System);
+    var dataSource = LiliumDatabase.CreateDataSource(connectionString);
+    var fleet = Lilium.Data.Fleet.FleetControl.FromEnvironment(dataSource, Environment.GetEnvironmentVariable, TimeProvider.System, aws, store.Dynamo);
+    var handler = SignalingHandler.Create(keys, dataSource, store, sender, options, TimeProvider.System, fleet);
     if (Environment.GetEnvironmentVariable("LILIUM_HANDLER") == "sweep")
     {
         return LambdaHandler.FromJson<WebSocketEvent, WebSocketResponse>(

@@ -39,6 +39,7 @@ public sealed class SignalingHandler
     private readonly SessionRepository _sessionRepository;
     private readonly Housekeeping _housekeeping;
     private readonly Lilium.Data.Revocations.RevocationRepository _revocations;
+    private readonly Lilium.Data.Fleet.FleetControl? _fleet;
     private DateTimeOffset? _revocationsSeen;
 
     public SignalingHandler(TokenKeys keys, ConnectionStore connections, SignalingData data, IConnectionSender sender, SignalingOptions options, TimeProvider time)
@@ -55,17 +56,22 @@ public sealed class SignalingHandler
         _sessionRepository = data.Sessions;
         _housekeeping = data.Housekeeping;
         _revocations = data.Revocations;
+        _fleet = data.Fleet;
     }
 
     /// <summary>The usual composition: repositories over <paramref name="database"/>, relay grants signed with the relay key.</summary>
-    public static SignalingHandler Create(TokenKeys keys, NpgsqlDataSource database, ConnectionStore connections, IConnectionSender sender, SignalingOptions options, TimeProvider time) =>
+    /// <param name="fleet">The relay fleet, whose tick the sweep runs; null in single-relay setups.</param>
+    public static SignalingHandler Create(
+        TokenKeys keys, NpgsqlDataSource database, ConnectionStore connections, IConnectionSender sender, SignalingOptions options, TimeProvider time,
+        Lilium.Data.Fleet.FleetControl? fleet = null) =>
         new(keys, connections, new SignalingData(
             new FriendshipRepository(database),
             new SessionRepository(database),
             new FriendGrantRepository(database),
             new RelayGrantIssuer(database, keys.RelayCodec(time)),
             new Housekeeping(database),
-            new Lilium.Data.Revocations.RevocationRepository(database)), sender, options, time);
+            new Lilium.Data.Revocations.RevocationRepository(database),
+            fleet), sender, options, time);
 
     public async Task<WebSocketResponse> HandleAsync(WebSocketEvent e, CancellationToken cancellationToken)
     {
@@ -199,7 +205,35 @@ public sealed class SignalingHandler
 
         await CloseExpiredAndRevokedAsync(now, cancellationToken);
         await _housekeeping.SweepAsync(now, cancellationToken);
+        await FleetTickAsync(cancellationToken);
         return ended;
+    }
+
+    /// <summary>
+    /// The relay fleet's tick (docs/relay.md): places waiting sessions, moves sessions off dead or draining relays,
+    /// scales the relay service, and tells each affected session's host and admitted viewers <c>session.relay</c>.
+    /// Also what an ECS task-stopped event runs. Nothing without a fleet.
+    /// </summary>
+    public async Task<Lilium.Data.Fleet.FleetTick?> FleetTickAsync(CancellationToken cancellationToken)
+    {
+        if (_fleet is null)
+        {
+            return null;
+        }
+
+        var tick = await _fleet.TickAsync(cancellationToken);
+        foreach (var notice in tick.Notices)
+        {
+            var message = SignalingJson.ToUtf8(new ToClient.SessionRelay(notice.SessionId, notice.State) { RelayId = notice.RelayId, EtaSeconds = notice.EtaSeconds });
+            foreach (var member in await _fleet.Placements.MembersAsync(notice.SessionId, cancellationToken))
+            {
+                await _fanout.SendToUserAsync(member, message, cancellationToken);
+            }
+
+            await _fleet.ToldAsync(notice, cancellationToken);
+        }
+
+        return tick;
     }
 
     /// <summary>

@@ -16,7 +16,8 @@ public sealed class LiliumStack : Stack
         var data = new Data(this, "Data", network.Vpc, props.LocalEndpoint);
         var control = new ControlPlane(this, "ControlPlane", new ControlPlaneProps(network.Vpc, data, props.ApiBundle, props.SignalingBundle, retention, MigrateOnDeploy: !props.LocalEndpoint));
         var media = new MediaPlane(this, "MediaPlane", new MediaPlaneProps(network.Vpc, data.RelayKey, props.RelayImage, LoadBalanced: mode == DeploymentMode.Active, props.CertificateArn, retention,
-            ControlPlaneUrl: control.HttpApi.ApiEndpoint + "/"));
+            ControlPlaneUrl: control.HttpApi.ApiEndpoint + "/", data.Connections));
+        control.AddRelayFleet(media);
         _ = new Observability(this, "Observability", control, media);
         var web = new WebFront(this, "Web", new WebFrontProps(
             control,

@@ -1,6 +1,7 @@
 using System.Collections.Frozen;
 using System.Net;
 using Lilium.Relay.Auth;
+using Lilium.Relay.Fleet;
 using Lilium.Relay.Http;
 using Lilium.Relay.Media;
 using Lilium.Relay.Observability;
@@ -14,7 +15,10 @@ namespace Lilium.Relay;
 /// Composition root. Configuration: the <c>Relay</c> section, overridden by the environment
 /// (<c>RELAY_MEDIA_PORT</c>, <c>RELAY_BIND_ADDRESS</c>, <c>RELAY_PUBLIC_IP</c>, <c>RELAY_STUN_SERVER</c>,
 /// <c>RELAY_SENDMMSG</c>, <c>RELAY_ALLOWED_ORIGINS</c>, <c>RELAY_KEY</c> / <c>RELAY_SECRET</c>, <c>RELAY_CONTROL_PLANE_URL</c>,
-/// <c>RELAY_REVOCATION_POLL_MS</c>); HTTP listens on <c>ASPNETCORE_URLS</c> or :8080.
+/// <c>RELAY_REVOCATION_POLL_MS</c>); HTTP listens on <c>ASPNETCORE_URLS</c> or :8080. The fleet (docs/relay.md, "The
+/// fleet"): <c>CONNECTIONS_TABLE</c> (the registry; unset: a lone relay), <c>RELAY_ID</c>, <c>RELAY_PRIVATE_URL</c>,
+/// <c>RELAY_HEARTBEAT_MS</c>, <c>RELAY_LIVE_MS</c>, <c>ECS_CONTAINER_METADATA_URI_V4</c>, <c>ECS_AGENT_URI</c> and the
+/// <c>AWS_*</c> variables (<see cref="FleetEnvironment"/>).
 /// </summary>
 public static class RelayApp
 {
@@ -64,9 +68,17 @@ public static class RelayApp
         builder.Services.AddHostedService<DrainService>();
         builder.Services.AddSingleton<PeerFactory>();
 
-        var startupLog = LoggerFactory.Create(l => l.AddJsonConsole()).CreateLogger("Lilium.Relay");
-        var address = await AdvertisedAddress.ResolveAsync(options, startupLog, cancellationToken);
-        builder.Services.AddSingleton(new RelayAdvertisement(address));
+        // The fleet: who this relay is, the address it advertises (learned by AddressDiscoveryService), its registry item
+        // (HeartbeatService) and the forwarding of other relays' sessions (RelayProxy).
+        var fleet = new FleetEnvironment(builder.Configuration);
+        builder.Services.AddSingleton(fleet);
+        builder.Services.AddSingleton(new RelayAdvertisement(fleet.RelayId));
+        builder.Services.AddSingleton(sp => new RelayFleet(fleet.CreateRegistry(sp.GetRequiredService<TimeProvider>()), fleet));
+        builder.Services.AddSingleton<RelayProxy>();
+        builder.Services.AddHostedService<AddressDiscoveryService>();
+        builder.Services.AddSingleton<HeartbeatService>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<HeartbeatService>());
+        _ = cancellationToken;
 
         var app = builder.Build();
         app.Use(Lilium.Http.RequestIdMiddleware.InvokeAsync);
@@ -90,9 +102,19 @@ public static class RelayApp
             await next(context);
         });
 
-        app.MapGet("/health", (SessionRegistry registry) => registry.IsDraining
-            ? Results.Json(new HealthReport("draining", registry.SessionCount, registry.PeerCount), RelayJsonContext.Default.HealthReport, statusCode: StatusCodes.Status503ServiceUnavailable)
-            : Results.Json(new HealthReport("ok", registry.SessionCount, registry.PeerCount), RelayJsonContext.Default.HealthReport));
+        // starting / ready / draining / no-address (FLEET-CONTRACT §3): 200 only when ready, so the load balancer sends
+        // nothing to a relay that has no address to advertise.
+        app.MapGet("/health", (SessionRegistry registry, RelayAdvertisement advertisement) =>
+        {
+            var status = registry.IsDraining ? "draining" : advertisement.State switch
+            {
+                Readiness.Ready => "ready",
+                Readiness.NoAddress => "no-address",
+                _ => "starting",
+            };
+            return Results.Json(new HealthReport(status, registry.SessionCount, registry.PeerCount, advertisement.RelayId),
+                RelayJsonContext.Default.HealthReport, statusCode: status == "ready" ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
+        });
         app.MapGet("/metrics", (HttpContext context, RelayMetrics metrics, IOptions<RelayOptions> options) =>
             MetricsAccess.Allows(context, options.Value.MetricsToken)
                 ? Results.Stream(body => metrics.ExportAsync(body, context.RequestAborted), "text/plain; version=0.0.4; charset=utf-8")

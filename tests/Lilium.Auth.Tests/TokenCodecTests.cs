@@ -115,6 +115,33 @@ public sealed class TokenCodecTests
         Assert.Equal(InputPermissions.Keyboard | InputPermissions.Mouse, grant.Permissions);
     }
 
+    [Fact]
+    public void A_relay_grant_names_its_relay_and_an_older_grant_names_none()
+    {
+        // Issue 24: the grant's rid routes a WHIP/WHEP request to the relay owning the session.
+        var codec = new TokenCodec(TokenKind.Relay, Key);
+        var now = DateTimeOffset.UtcNow;
+        var claims = new RelayGrantClaims
+        {
+            Subject = Guid.NewGuid(),
+            SessionId = Guid.NewGuid(),
+            Role = RelayRole.Host,
+            IssuedAt = now.ToUnixTimeSeconds(),
+            ExpiresAt = now.AddMinutes(5).ToUnixTimeSeconds(),
+        };
+        Assert.Equal(TokenError.None, codec.TryRead(codec.Issue(claims with { RelayId = "local-2" }), out RelayGrantClaims? named));
+        Assert.Equal("local-2", named!.RelayId);
+
+        var anyRelay = codec.Issue(claims);
+        Assert.Equal(TokenError.None, codec.TryRead(anyRelay, out RelayGrantClaims? unnamed));
+        Assert.Null(unnamed!.RelayId);
+        // Not written when null: grants of single-relay setups are byte for byte what they were.
+        var payload = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(Pad(anyRelay.Split('.')[2].Replace('-', '+').Replace('_', '/'))));
+        Assert.DoesNotContain("\"rid\"", payload, StringComparison.Ordinal);
+    }
+
+    private static string Pad(string base64) => base64.PadRight(base64.Length + ((4 - (base64.Length % 4)) % 4), '=');
+
     [Theory]
     [InlineData(null)]
     [InlineData("")]

@@ -27,6 +27,7 @@ public sealed class RelayFixture : IAsyncLifetime
             {
                 o.MediaPort = mediaPort;
                 o.BindAddress = "127.0.0.1";
+                o.PublicIp = "127.0.0.1"; // loopback is advertised only when said outright (issue 24)
                 o.ConnectTimeout = TimeSpan.FromSeconds(15);
                 o.DrainTimeout = TimeSpan.FromSeconds(1);
             });

@@ -95,7 +95,7 @@ public sealed class StackTemplateTests(SynthesizedStack stack) : IClassFixture<S
         // and the relay URL handed to admitted viewers.
         var names = stack.OfType("AWS::Lambda::Function")
             .Select(f => f.Properties.TryGetProperty("Environment", out var env) ? env.GetProperty("Variables").EnumerateObject().Select(v => v.Name).ToHashSet() : [])
-            .Single(vars => vars.Contains("CONNECTIONS_TABLE") && !vars.Contains("LILIUM_HANDLER"));
+            .Single(vars => vars.Contains("WS_MANAGEMENT_ENDPOINT") && !vars.Contains("LILIUM_HANDLER"));
         Assert.Superset(new HashSet<string> { "TOKEN_KEYS_SECRET_ARN", "RELAY_KEY_SECRET_ARN", "DB_SECRET_ARN", "CONNECTIONS_TABLE", "WS_MANAGEMENT_ENDPOINT", "RELAY_URL" }, names);
     }
 

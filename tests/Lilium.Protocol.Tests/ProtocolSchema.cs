@@ -83,6 +83,11 @@ internal static class ProtocolSchema
             ["description"] = "The `reason` of `session.left`.",
             ["enum"] = Strings(LeaveReasons.All),
         };
+        defs["RelayState"] = new JsonObject
+        {
+            ["description"] = "The `state` of `session.relay` and of the REST answers' `relay` object.",
+            ["enum"] = Strings(RelayStates.All),
+        };
 
         var control = Schema(ProtocolJsonContext.Default.ControlMessage);
         control["description"] = $"One text message on the host's `{DataChannels.ControlLabel}` data channel ({DataChannels.ControlProtocol}); which fields it carries depends on `type`.";

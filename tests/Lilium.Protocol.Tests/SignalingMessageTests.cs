@@ -60,6 +60,11 @@ public sealed class SignalingMessageTests
         json = Encoding.UTF8.GetString(SignalingJson.ToUtf8(new ToClient.SessionLeft(A, B, LeaveReasons.Disconnected)));
         Assert.Equal($$"""{"v":1,"action":"session.left","session":"{{A}}","viewer":"{{B}}","reason":"disconnected"}""", json);
 
+        json = Encoding.UTF8.GetString(SignalingJson.ToUtf8(new ToClient.SessionRelay(A, RelayStates.Moved) { RelayId = "local-2" }));
+        Assert.Equal($$"""{"v":1,"action":"session.relay","session":"{{A}}","state":"moved","relayId":"local-2"}""", json);
+        json = Encoding.UTF8.GetString(SignalingJson.ToUtf8(new ToClient.SessionRelay(A, RelayStates.Starting) { EtaSeconds = 5 }));
+        Assert.Equal($$"""{"v":1,"action":"session.relay","session":"{{A}}","state":"starting","etaSeconds":5}""", json);
+
         using var kick = JsonDocument.Parse($$"""{"action":"session.kick","session":"{{A}}","viewer":"{{B}}"}""");
         Assert.True(SignalingJson.TryRead(kick.RootElement, out ToServer.SessionKick? read));
         Assert.Equal((A, B), (read!.Session, read.Viewer));

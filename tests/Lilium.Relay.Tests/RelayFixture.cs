@@ -17,14 +17,24 @@ namespace Lilium.Relay.Tests;
 public sealed class RelayFixture : IAsyncLifetime, IRelayEndpoints
 {
     private readonly Action<RelayOptions>? _configure;
+    private readonly IReadOnlyDictionary<string, string>? _settings;
 
     public RelayFixture()
     {
+        Keys = TokenKeys.Generate();
     }
 
-    internal RelayFixture(Action<RelayOptions> configure) => _configure = configure;
+    /// <param name="configure">Options set after the configuration's.</param>
+    /// <param name="settings">Configuration as the environment would give it (<c>CONNECTIONS_TABLE</c>, <c>RELAY_ID</c>, …).</param>
+    /// <param name="keys">Keys shared with other relays of one fleet; fresh ones by default.</param>
+    internal RelayFixture(Action<RelayOptions>? configure, IReadOnlyDictionary<string, string>? settings = null, TokenKeys? keys = null)
+    {
+        _configure = configure;
+        _settings = settings;
+        Keys = keys ?? TokenKeys.Generate();
+    }
 
-    public TokenKeys Keys { get; } = TokenKeys.Generate();
+    public TokenKeys Keys { get; }
 
     public WebApplication App { get; private set; } = null!;
 
@@ -45,12 +55,14 @@ public sealed class RelayFixture : IAsyncLifetime, IRelayEndpoints
     {
         var httpPort = Ports.FreeTcp();
         var mediaPort = Ports.FreeUdp();
+        string[] args = ["--urls", $"http://127.0.0.1:{httpPort}", "--RELAY_KEY", Keys.RelayKey, "--Logging:LogLevel:Default", "Warning"];
         App = await RelayApp.CreateAsync(
-            ["--urls", $"http://127.0.0.1:{httpPort}", "--RELAY_KEY", Keys.RelayKey, "--Logging:LogLevel:Default", "Warning"],
+            [.. args, .. (_settings ?? new Dictionary<string, string>()).SelectMany(kv => new[] { "--" + kv.Key, kv.Value })],
             o =>
             {
                 o.MediaPort = mediaPort;
                 o.BindAddress = "127.0.0.1";
+                o.PublicIp = "127.0.0.1"; // loopback is advertised only when said outright (issue 24)
                 o.TestSendLossPercent = 5;
                 o.AllowedOrigins = [AppOrigin];
                 o.ConnectTimeout = TimeSpan.FromSeconds(15);

@@ -259,7 +259,7 @@ public sealed class RelayHttpTests(RelayFixture relay) : IClassFixture<RelayFixt
         using var health = await relay.Http.GetAsync(new Uri(relay.BaseUri, "/health"));
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
         using var json = JsonDocument.Parse(await health.Content.ReadAsStringAsync());
-        Assert.Equal("ok", json.RootElement.GetProperty("status").GetString());
+        Assert.Equal("ready", json.RootElement.GetProperty("status").GetString());
 
         var metrics = await relay.Http.GetStringAsync(new Uri(relay.BaseUri, "/metrics"));
         foreach (var name in new[] { "lilium_relay_sessions", "lilium_relay_peers", "lilium_relay_packets_in_total", "lilium_relay_bytes_out_total", "lilium_relay_nacked_packets_total", "lilium_relay_plis_sent_total", "lilium_relay_publisher_loss_ratio" })

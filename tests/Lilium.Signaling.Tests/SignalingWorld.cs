@@ -33,6 +33,18 @@ public sealed class SignalingWorld(PostgresFixture postgres, AwsEndpointFixture 
 
     public SignalingHandler Handler { get; private set; } = null!;
 
+    /// <summary>
+    /// The relay fleet's settings (set before <see cref="InitializeAsync"/>); the cluster and service are created on the
+    /// :4566 endpoint and the registry lives in <see cref="Store"/>'s table. Null: no fleet, as in single-relay setups.
+    /// </summary>
+    public Lilium.Fleet.FleetSettings? FleetSettings { get; init; }
+
+    /// <summary>The fleet the sweep ticks, when <see cref="FleetSettings"/> was set.</summary>
+    public Lilium.Data.Fleet.FleetControl? Fleet { get; private set; }
+
+    /// <summary>The :4566 endpoint.</summary>
+    public Uri AwsEndpoint => aws.Endpoint;
+
     /// <summary>The local gateway's OTLP export settings (<c>OTEL_*</c>); null: the environment's (none in tests).</summary>
     public Microsoft.Extensions.Configuration.IConfiguration? TelemetrySettings { get; init; }
 
@@ -49,8 +61,20 @@ public sealed class SignalingWorld(PostgresFixture postgres, AwsEndpointFixture 
             AwsEndpointFixture.Region);
         Store = new ConnectionStore(dynamo, "connections-" + Guid.NewGuid().ToString("N")[..12], TimeProvider.System);
         await Store.EnsureTableAsync(default);
+        if (FleetSettings is { } fleet)
+        {
+            await LocalEcs.EnsureServiceAsync(aws.Endpoint, fleet.Cluster!, fleet.Service!);
+            var context = new Lilium.Aws.AwsContext(new HttpClient(), Lilium.Aws.AwsSettings.From(aws.Environment), new Lilium.Aws.Credentials.StaticCredentialsProvider("test", "test"));
+            Fleet = new Lilium.Data.Fleet.FleetControl(
+                fleet with { Table = Store.TableName },
+                new Lilium.Fleet.RelayRegistry(dynamo, Store.TableName, TimeProvider.System, fleet.LiveWindow),
+                new Lilium.Data.Fleet.SessionPlacementRepository(Data),
+                new Lilium.Aws.Ecs.EcsClient(context),
+                TimeProvider.System);
+        }
+
         var registry = new ConnectionRegistry();
-        var handler = SignalingHandler.Create(Keys, Data, Store, registry, Options with { RelayUrl = new Uri("http://relay.test:8080") }, TimeProvider.System);
+        var handler = SignalingHandler.Create(Keys, Data, Store, registry, Options with { RelayUrl = new Uri("http://relay.test:8080") }, TimeProvider.System, Fleet);
         Handler = handler;
         Gateway = new LocalGatewayHost(new GatewayOptions
         {

@@ -43,6 +43,7 @@ foreach (var a in new[] { relayDll, "--urls", $"http://127.0.0.1:{httpPort}" })
 start.Environment["RELAY_KEY"] = keys.RelayKey; // the relay takes the relay key alone (docs/security.md)
 start.Environment["RELAY_MEDIA_PORT"] = mediaPort.ToString(CultureInfo.InvariantCulture);
 start.Environment["RELAY_BIND_ADDRESS"] = "127.0.0.1";
+start.Environment["RELAY_PUBLIC_IP"] = "127.0.0.1"; // loopback is advertised only when said outright (issue 24)
 start.Environment["Logging__LogLevel__Default"] = "Warning";
 using var relay = Process.Start(start) ?? throw new InvalidOperationException("could not start the relay");
 relay.OutputDataReceived += (_, _) => { };

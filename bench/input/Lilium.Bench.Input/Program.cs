@@ -30,6 +30,7 @@ using var relay = PinnedProcess.Start(relayCpu, "dotnet", [relayDll, "--urls", $
     ["RELAY_KEY"] = keys.RelayKey, // the relay takes the relay key alone (docs/security.md)
     ["RELAY_MEDIA_PORT"] = mediaPort.ToString(CultureInfo.InvariantCulture),
     ["RELAY_BIND_ADDRESS"] = "127.0.0.1",
+    ["RELAY_PUBLIC_IP"] = "127.0.0.1", // loopback is advertised only when said outright (issue 24)
     ["Logging__LogLevel__Default"] = "Warning",
 }, "relay: ");
 var baseUri = new Uri($"http://127.0.0.1:{httpPort}");

@@ -35,6 +35,7 @@ internal sealed class LiliumRelay : ISfuUnderTest
         {
             ["RELAY_MEDIA_PORT"] = mediaPort.ToString(CultureInfo.InvariantCulture),
             ["RELAY_BIND_ADDRESS"] = "127.0.0.1",
+            ["RELAY_PUBLIC_IP"] = "127.0.0.1", // loopback is advertised only when said outright (issue 24)
             ["Logging__LogLevel__Default"] = "Warning",
             ["RELAY_KEY"] = keys.RelayKey, // the relay takes the relay key alone (docs/security.md)
             ["RELAY_MAX_PEERS_PER_ADDRESS"] = "100000", // every bench subscriber comes from loopback

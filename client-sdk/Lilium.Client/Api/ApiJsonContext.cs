@@ -23,5 +23,6 @@ namespace Lilium.Client.Api;
 [JsonSerializable(typeof(RedeemBody))]
 [JsonSerializable(typeof(RedeemReply))]
 [JsonSerializable(typeof(RelayGrantReply))]
+[JsonSerializable(typeof(RelayInfo))]
 [JsonSerializable(typeof(EmptyBody))]
 internal sealed partial class ApiJsonContext : JsonSerializerContext;

@@ -27,7 +27,24 @@ public sealed record FriendInfo(Guid UserId, string Nickname, string Fingerprint
 /// <param name="MaxViewers">Viewer cap.</param>
 /// <param name="CreatedAt">Start.</param>
 /// <param name="EndedAt">End, if ended.</param>
-public sealed record SessionInfo(Guid Id, Guid HostId, string State, int MaxViewers, DateTimeOffset CreatedAt, DateTimeOffset? EndedAt);
+/// <param name="Relay">Relay fleet only: where the session's media relay stands (on creation).</param>
+public sealed record SessionInfo(Guid Id, Guid HostId, string State, int MaxViewers, DateTimeOffset CreatedAt, DateTimeOffset? EndedAt, RelayInfo? Relay = null);
+
+/// <summary>Where a session's media relay stands (relay fleet; absent in single-relay deployments).</summary>
+/// <param name="State"><c>ready</c> or <c>starting</c>.</param>
+/// <param name="RelayId">The relay that owns the session (the grant names it), when ready.</param>
+/// <param name="Url">The shared relay base URL to send WHIP/WHEP to, when the deployment names it.</param>
+/// <param name="EtaSeconds">While starting: about how many seconds until a relay is ready.</param>
+public sealed record RelayInfo(string State, string? RelayId, string? Url, int? EtaSeconds);
+
+/// <summary>A relay is starting for the session: what a waiting client shows ("Starting a relay… ~5 s").</summary>
+/// <param name="EtaSeconds">The server's estimate of the remaining wait.</param>
+/// <param name="Waited">How long this client has waited so far.</param>
+public sealed record RelayStartProgress(int EtaSeconds, TimeSpan Waited)
+{
+    /// <summary>The sentence to show.</summary>
+    public override string ToString() => $"Starting a relay… ~{Math.Max(1, EtaSeconds - (int)Waited.TotalSeconds)} s";
+}
 
 /// <summary>An invite to a session.</summary>
 /// <param name="Id">The invite id.</param>
@@ -43,7 +60,8 @@ public sealed record InviteInfo(Guid Id, Guid SessionId, string Code, DateTimeOf
 /// <param name="Role">host or viewer.</param>
 /// <param name="Permissions">The viewer's input grant at issue time.</param>
 /// <param name="ExpiresAt">Expiry.</param>
-public sealed record RelayGrant(string Token, Guid SessionId, string Role, InputPermissions Permissions, DateTimeOffset ExpiresAt);
+/// <param name="Relay">Relay fleet only: the relay the grant names.</param>
+public sealed record RelayGrant(string Token, Guid SessionId, string Role, InputPermissions Permissions, DateTimeOffset ExpiresAt, RelayInfo? Relay = null);
 
 internal sealed record ChallengeBody(Guid? UserId, string? PublicKey);
 
@@ -69,6 +87,6 @@ internal sealed record RedeemBody(string Code);
 
 internal sealed record RedeemReply(Guid SessionId, string Outcome);
 
-internal sealed record RelayGrantReply(string Token, Guid SessionId, string Role, PermissionSet Permissions, DateTimeOffset ExpiresAt);
+internal sealed record RelayGrantReply(string Token, Guid SessionId, string Role, PermissionSet Permissions, DateTimeOffset ExpiresAt, RelayInfo? Relay = null);
 
 internal sealed record EmptyBody;

@@ -154,15 +154,45 @@ public sealed class LiliumApiClient : IDisposable
     /// admitted (<c>join.accept</c>, <see cref="AdmitViewerAsync"/>) or who redeemed an invite, while still a participant;
     /// otherwise a <see cref="LiliumProblemException"/> (403 <c>not-admitted</c>, or 404 <c>session-not-found</c>).
     /// </summary>
-    public async Task<RelayGrant> IssueRelayGrantAsync(Guid sessionId, CancellationToken cancellationToken = default)
+    /// <remarks>
+    /// With a relay fleet, while no relay is live yet (503 <c>relay-starting</c>) this waits — retrying every second —
+    /// for at most <see cref="RelayStartTimeout"/>; the overload with a progress callback reports each wait.
+    /// </remarks>
+    public async Task<RelayGrant> IssueRelayGrantAsync(Guid sessionId, CancellationToken cancellationToken = default) =>
+        await IssueRelayGrantAsync(sessionId, null, cancellationToken);
+
+    /// <summary>As <see cref="IssueRelayGrantAsync(Guid, CancellationToken)"/>, reporting each wait for a starting relay to <paramref name="progress"/>.</summary>
+    public async Task<RelayGrant> IssueRelayGrantAsync(Guid sessionId, IProgress<RelayStartProgress>? progress, CancellationToken cancellationToken = default)
     {
-        var reply = (await SendAsync(HttpMethod.Post, $"v1/sessions/{sessionId}/relay-grants", new EmptyBody(), ApiJsonContext.Default.EmptyBody, ApiJsonContext.Default.RelayGrantReply, true, cancellationToken))!;
-        return new RelayGrant(reply.Token, reply.SessionId, reply.Role, reply.Permissions.ToFlags(), reply.ExpiresAt);
+        var started = _time.GetTimestamp();
+        while (true)
+        {
+            try
+            {
+                var reply = (await SendAsync(HttpMethod.Post, $"v1/sessions/{sessionId}/relay-grants", new EmptyBody(), ApiJsonContext.Default.EmptyBody, ApiJsonContext.Default.RelayGrantReply, true, cancellationToken))!;
+                return new RelayGrant(reply.Token, reply.SessionId, reply.Role, reply.Permissions.ToFlags(), reply.ExpiresAt, reply.Relay);
+            }
+            catch (LiliumProblemException ex) when (ex.Code == "relay-starting" && _time.GetElapsedTime(started) < RelayStartTimeout)
+            {
+                progress?.Report(new RelayStartProgress(ex.EtaSeconds ?? 5, _time.GetElapsedTime(started)));
+                await Task.Delay(TimeSpan.FromSeconds(1), _time, cancellationToken);
+            }
+        }
     }
+
+    /// <summary>The longest a grant request waits for a relay to start.</summary>
+    public TimeSpan RelayStartTimeout { get; init; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// Tells the control plane this client's media stopped (relay fleet): it re-places the session now if its relay is
+    /// gone. The answer says where the session stands; fetch a new grant after it.
+    /// </summary>
+    public async Task<RelayInfo> RelayCheckAsync(Guid sessionId, CancellationToken cancellationToken = default) =>
+        (await SendAsync(HttpMethod.Post, $"v1/sessions/{sessionId}/relay-check", new EmptyBody(), ApiJsonContext.Default.EmptyBody, ApiJsonContext.Default.RelayInfo, true, cancellationToken))!;
 
     /// <summary>
     /// The host admits an accepted friend as a viewer of <paramref name="sessionId"/> (as accepting their join request
-    /// does); the friend then fetches their own grant with <see cref="IssueRelayGrantAsync"/>. Returns the permissions they get.
+    /// does); the friend then fetches their own grant with <see cref="IssueRelayGrantAsync(Guid, CancellationToken)"/>. Returns the permissions they get.
     /// </summary>
     public async Task<InputPermissions> AdmitViewerAsync(Guid sessionId, Guid userId, CancellationToken cancellationToken = default) =>
         (await SendAsync(HttpMethod.Post, $"v1/sessions/{sessionId}/participants", new FriendRequestBody(userId), ApiJsonContext.Default.FriendRequestBody,
@@ -242,7 +272,7 @@ public sealed class LiliumApiClient : IDisposable
             {
                 var text = await response.Content.ReadAsStringAsync(cancellationToken);
                 var (code, message) = LiliumProblemException.Read((int)response.StatusCode, text, $"{method} /{path} failed");
-                throw new LiliumProblemException((int)response.StatusCode, code, message);
+                throw new LiliumProblemException((int)response.StatusCode, code, message) { EtaSeconds = LiliumProblemException.ReadEta(text) };
             }
 
             if (replyType is null || response.StatusCode == HttpStatusCode.NoContent)

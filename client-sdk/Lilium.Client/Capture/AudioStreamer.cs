@@ -7,13 +7,13 @@ namespace Lilium.Client.Capture;
 public sealed class AudioStreamer : IAsyncDisposable
 {
     private readonly IAudioSource _source;
-    private readonly MediaPublisher _publisher;
+    private readonly IMediaPublisher _publisher;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
     private long _packets;
 
     /// <summary>Starts streaming at once.</summary>
-    public AudioStreamer(IAudioSource source, MediaPublisher publisher, int bitrate = 128_000)
+    public AudioStreamer(IAudioSource source, IMediaPublisher publisher, int bitrate = 128_000)
     {
         _source = source;
         _publisher = publisher;

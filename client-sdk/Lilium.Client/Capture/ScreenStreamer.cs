@@ -16,7 +16,7 @@ public sealed class ScreenStreamer : IDisposable
 
     private readonly IScreenSource _source;
     private readonly IVideoEncoder _encoder;
-    private readonly MediaPublisher _publisher;
+    private readonly IMediaPublisher _publisher;
     private readonly int _fps;
     private readonly int _maxBitrate;
     private readonly Thread _thread;
@@ -33,7 +33,7 @@ public sealed class ScreenStreamer : IDisposable
     private Exception? _failure;
 
     /// <summary>Wires a source, an encoder and a publisher; call <see cref="Start"/> to run.</summary>
-    public ScreenStreamer(IScreenSource source, IVideoEncoder encoder, MediaPublisher publisher, int fps)
+    public ScreenStreamer(IScreenSource source, IVideoEncoder encoder, IMediaPublisher publisher, int fps)
     {
         if (!string.Equals(encoder.Codec, publisher.VideoCodec, StringComparison.OrdinalIgnoreCase))
         {

@@ -10,14 +10,14 @@ namespace Lilium.Client.Injection;
 /// </summary>
 public sealed class RemoteInputApplier : IAsyncDisposable
 {
-    private readonly MediaPublisher _publisher;
+    private readonly IMediaPublisher _publisher;
     private readonly IInputInjector _injector;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
     private long _applied;
 
     /// <summary>Starts applying the publisher's input to the injector.</summary>
-    public RemoteInputApplier(MediaPublisher publisher, IInputInjector injector)
+    public RemoteInputApplier(IMediaPublisher publisher, IInputInjector injector)
     {
         _publisher = publisher;
         _injector = injector;

@@ -19,7 +19,7 @@ namespace Lilium.Client.Media;
 /// viewers' input (only what their grants allow; the relay enforces it) and changes a viewer's
 /// grant live on the control channel.
 /// </summary>
-public sealed class MediaPublisher : IAsyncDisposable
+public sealed class MediaPublisher : IMediaPublisher, IAsyncDisposable
 {
     private const int CacheSize = 1024;
 

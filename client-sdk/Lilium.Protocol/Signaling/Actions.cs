@@ -63,6 +63,8 @@ public static class Actions
     public const string SessionKicked = "session.kicked";
     /// <summary>← to the host: a viewer left the session (their last signaling connection closed).</summary>
     public const string SessionLeft = "session.left";
+    /// <summary>← to the host and admitted viewers: the session's relay is starting, ready, or moved (get a new grant).</summary>
+    public const string SessionRelay = "session.relay";
 }
 
 /// <summary>The protocol's constants and its catalogue of actions by direction.</summary>
@@ -94,6 +96,7 @@ public static class SignalingProtocol
         Actions.JoinPending, Actions.JoinIncoming, Actions.JoinAccepted, Actions.JoinDeclined, Actions.JoinDenied,
         Actions.RtcOffer, Actions.RtcAnswer, Actions.RtcIce, Actions.RtcSent,
         Actions.GrantUpdated, Actions.SessionEnded, Actions.SessionKicked, Actions.SessionLeft,
+        Actions.SessionRelay,
     ];
 }
 
@@ -178,4 +181,20 @@ public static class LeaveReasons
 
     /// <summary>Every wire name.</summary>
     public static IReadOnlyList<string> All { get; } = [Disconnected];
+}
+
+/// <summary>The <c>state</c> of a <c>session.relay</c> message (and of the REST answers' <c>relay</c> object).</summary>
+public static class RelayStates
+{
+    /// <summary>No relay is live for the session yet; one is starting.</summary>
+    public const string Starting = "starting";
+
+    /// <summary>A live relay owns the session.</summary>
+    public const string Ready = "ready";
+
+    /// <summary>The session's relay died or is draining; another live relay owns it now.</summary>
+    public const string Moved = "moved";
+
+    /// <summary>Every state.</summary>
+    public static IReadOnlyList<string> All { get; } = [Starting, Ready, Moved];
 }

@@ -52,6 +52,7 @@ public static class SignalingJson
         Actions.SessionEnded => ProtocolJsonContext.Default.ToClientSessionEnded,
         Actions.SessionKicked => ProtocolJsonContext.Default.ToClientSessionKicked,
         Actions.SessionLeft => ProtocolJsonContext.Default.ToClientSessionLeft,
+        Actions.SessionRelay => ProtocolJsonContext.Default.ToClientSessionRelay,
         _ => null,
     };
 

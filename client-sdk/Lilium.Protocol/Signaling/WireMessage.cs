@@ -269,4 +269,21 @@ public static class ToClient
     /// <param name="Viewer">The viewer.</param>
     /// <param name="Reason">Why (<see cref="LeaveReasons"/>).</param>
     public sealed record SessionLeft(Guid Session, Guid Viewer, string Reason) : WireMessage(Actions.SessionLeft);
+
+    /// <summary>
+    /// To the host and every admitted viewer: where the session's media relay stands. <c>starting</c>: no relay is live
+    /// yet, one is starting (about <see cref="EtaSeconds"/>); <c>ready</c>: a relay took the session; <c>moved</c>: the
+    /// session's relay died or is draining and another took it. On <c>ready</c> and <c>moved</c> clients fetch a new relay
+    /// grant and publish / subscribe again (through the same relay base URL).
+    /// </summary>
+    /// <param name="Session">The session.</param>
+    /// <param name="State">The wire name of a <see cref="RelayStates"/> value.</param>
+    public sealed record SessionRelay(Guid Session, string State) : WireMessage(Actions.SessionRelay)
+    {
+        /// <summary>The relay that owns the session now (ready, moved).</summary>
+        public string? RelayId { get; init; }
+
+        /// <summary>While starting: about how many seconds until a relay is ready.</summary>
+        public int? EtaSeconds { get; init; }
+    }
 }

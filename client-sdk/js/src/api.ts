@@ -11,7 +11,7 @@ import { fromBase64, toBase64 } from "./encoding.js";
 import type { LiliumIdentity } from "./identity.js";
 import type {
   ChallengeResponse, CreateInviteRequest, FriendInfo, FriendshipResponse, HealthResponse, InputPermissions, InviteInfo,
-  ParticipantInfo, RedeemInviteResponse, RelayGrant, SessionInfo, TokenResponse, UserInfo, Uuid,
+  ParticipantInfo, RedeemInviteResponse, RelayGrant, RelayInfo, SessionInfo, TokenResponse, UserInfo, Uuid,
 } from "./protocol.js";
 
 /** A `fetch`-compatible function. */
@@ -31,6 +31,24 @@ export interface LiliumApiClientOptions {
   renewBeforeMs?: number;
   /** Abort a request after this long (default 30 000 ms). */
   timeoutMs?: number;
+}
+
+/** A wait for a starting relay (relay fleet), as {@link LiliumApiClient.issueRelayGrant} reports it. */
+export interface RelayStartProgress {
+  /** The server's estimate of the whole start, in seconds. */
+  etaSeconds: number;
+  /** How long this client has waited so far, in seconds. */
+  waitedSeconds: number;
+  /** The sentence to show, e.g. "Starting a relay… ~4 s". */
+  message: string;
+}
+
+/** Options of {@link LiliumApiClient.issueRelayGrant}. */
+export interface RelayGrantOptions {
+  /** Called on each wait for a starting relay. */
+  onProgress?: (progress: RelayStartProgress) => void;
+  /** Wait for a starting relay this long at most (default 120 000 ms). */
+  maxWaitMs?: number;
 }
 
 interface Tokens {
@@ -236,9 +254,34 @@ export class LiliumApiClient {
     return this.send("POST", "/v1/invites/redeem", { code });
   }
 
-  /** A relay grant for the session: host for its host, viewer (with the host's input grant) for a participant or friend. */
-  issueRelayGrant(sessionId: Uuid): Promise<RelayGrant> {
-    return this.send("POST", `/v1/sessions/${encodeURIComponent(sessionId)}/relay-grants`, {});
+  /**
+   * A relay grant for the session: host for its host, viewer (with the host's input grant) for a
+   * participant or friend. With a relay fleet, while no relay is live yet (503 `relay-starting`)
+   * this waits — retrying after `Retry-After`, calling `onProgress` with the estimate ("Starting a
+   * relay… ~5 s") — for at most `maxWaitMs` (default 120 000).
+   */
+  async issueRelayGrant(sessionId: Uuid, options: RelayGrantOptions = {}): Promise<RelayGrant> {
+    const started = this.now();
+    const limit = options.maxWaitMs ?? 120_000;
+    for (;;) {
+      try {
+        return await this.send<RelayGrant>("POST", `/v1/sessions/${encodeURIComponent(sessionId)}/relay-grants`, {});
+      } catch (error) {
+        if (!(error instanceof LiliumProblemError) || error.code !== "relay-starting" || this.now() - started >= limit) throw error;
+        const eta = typeof error.problem?.etaSeconds === "number" ? error.problem.etaSeconds : 5;
+        const waited = (this.now() - started) / 1000;
+        options.onProgress?.({ etaSeconds: eta, waitedSeconds: waited, message: `Starting a relay… ~${Math.max(1, Math.round(eta - waited))} s` });
+        await new Promise((resolve) => setTimeout(resolve, Math.max(250, (error.retryAfter ?? 1) * 1000)));
+      }
+    }
+  }
+
+  /**
+   * The caller's media stopped (relay fleet): the control plane re-places the session now if its
+   * relay is gone. Fetch a new grant after it.
+   */
+  relayCheck(sessionId: Uuid): Promise<RelayInfo> {
+    return this.send("POST", `/v1/sessions/${encodeURIComponent(sessionId)}/relay-check`, {});
   }
 
   private friendAction(userId: Uuid, action: "accept" | "decline" | "block"): Promise<FriendshipResponse> {

@@ -24,7 +24,8 @@ export {
   parseBackup, pemToPkcs8, pkcs8ToPem, BACKUP_ITERATIONS, BACKUP_FORMAT,
   type IdentityStore, type StoredIdentity, type IdentityOptions, type IdentityBackup,
 } from "./identity.js";
-export { LiliumApiClient, type LiliumApiClientOptions, type FetchLike } from "./api.js";
+export { LiliumApiClient, type LiliumApiClientOptions, type FetchLike, type RelayGrantOptions, type RelayStartProgress } from "./api.js";
+export { followRelay, watchMediaFlow, type RelayFollowHandlers, type MediaFlowOptions } from "./relay-follow.js";
 export {
   SignalingClient,
   type SignalingClientOptions, type SignalingEvents, type SignalingState, type SignalingStateChange, type WebSocketLike, type WebSocketConstructor,

@@ -93,7 +93,16 @@ export interface SessionInfo {
   maxViewers: number;
   createdAt: IsoDateTime;
   endedAt: IsoDateTime | null;
+  /** Relay fleet only (on creation): where the session's media relay stands. */
+  relay?: RelayInfo;
 }
+
+/**
+ * Where a session's media relay stands (`RelayBody`; relay fleet only, absent with a single relay):
+ * `ready` with the owning `relayId`, or `starting` with `etaSeconds`. `url` is the one shared relay
+ * base URL (the load balancer) when the deployment names it.
+ */
+export interface RelayInfo { state: "ready" | "starting"; relayId: string | null; url: string | null; etaSeconds: number | null }
 
 /** One participant (`ParticipantResponse`). */
 export interface ParticipantInfo { userId: Uuid; nickname: string; role: "host" | "viewer"; joinedAt: IsoDateTime; leftAt: IsoDateTime | null }
@@ -111,7 +120,7 @@ export interface RedeemInviteRequest { code: string }
 export interface RedeemInviteResponse { sessionId: Uuid; outcome: "joined" | "alreadyJoined" }
 
 /** A signed, expiring grant for the media relay (`RelayGrantResponse`). */
-export interface RelayGrant { token: string; sessionId: Uuid; role: "host" | "viewer"; permissions: InputPermissions; expiresAt: IsoDateTime }
+export interface RelayGrant { token: string; sessionId: Uuid; role: "host" | "viewer"; permissions: InputPermissions; expiresAt: IsoDateTime; relay?: RelayInfo }
 
 /** `GET /health` reply. */
 export interface HealthResponse { status: string }
@@ -146,6 +155,7 @@ export const API_ROUTES = [
   "POST /v1/sessions/{id}/end",
   "POST /v1/sessions/{id}/invites",
   "POST /v1/sessions/{id}/relay-grants",
+  "POST /v1/sessions/{id}/relay-check",
   "POST /v1/invites/redeem",
 ] as const;
 
@@ -178,7 +188,7 @@ export const ERROR_CODES = [
   "invalid-departure", "invalid-relay-credential", "invalid-since", "invite-not-found", "invite-expired",
   "invite-exhausted", "bad-sdp", "bad-sdp-fragment", "already-publishing", "no-publisher", "precondition-required",
   "precondition-failed", "ice-restart-unsupported", "draining", "relay-full", "too-many-peers",
-  "signaling-unavailable", "relay-unavailable",
+  "signaling-unavailable", "relay-unavailable", "relay-starting",
 ] as const;
 
 /** One code of the shared error table ({@link ERROR_CODES}). */
@@ -285,13 +295,25 @@ export interface SessionKickedMessage extends Envelope { action: "session.kicked
 /** `session.left` (to the host): a viewer's last connection is gone. */
 export interface SessionLeftMessage extends Envelope { action: "session.left"; session: Uuid; viewer: Uuid; reason?: string }
 
+/** The `state` of `session.relay` and of the REST answers' `relay` object (`RelayStates`). */
+export const RELAY_STATES = ["starting", "ready", "moved"] as const;
+/** Where a session's media relay stands. */
+export type RelayState = (typeof RELAY_STATES)[number];
+/**
+ * `session.relay` (to the host and admitted viewers): `starting` — no relay is live yet, one is
+ * starting (about `etaSeconds`); `ready` — a relay took the session; `moved` — its relay died or is
+ * draining and another took it. On `ready` / `moved`, fetch a new relay grant and publish /
+ * subscribe again through the same relay base URL.
+ */
+export interface SessionRelayMessage extends Envelope { action: "session.relay"; session: Uuid; state: RelayState | (string & {}); relayId?: string; etaSeconds?: number }
+
 /** Every message the server sends. */
 export type ServerMessage =
   | ErrorMessage | PongMessage | PresenceMessage | PresenceListMessage
   | ChatHelloMessage | ChatMsgMessage | ChatAckMessage | ChatReceiptMessage
   | JoinPendingMessage | JoinIncomingMessage | JoinAcceptedMessage | JoinDeclinedMessage | JoinDeniedMessage
   | RtcSdpMessage | RtcIceMessage | RtcSentMessage | GrantUpdatedMessage | SessionEndedMessage
-  | SessionKickedMessage | SessionLeftMessage;
+  | SessionKickedMessage | SessionLeftMessage | SessionRelayMessage;
 
 /** The `action` of a server message. */
 export type ServerAction = ServerMessage["action"];
@@ -309,7 +331,7 @@ const SERVER_ACTION_KEYS: { readonly [A in ServerAction]: true } = {
   "error": true, "pong": true, "presence": true, "presence.list": true, "chat.hello": true, "chat.msg": true, "chat.ack": true,
   "chat.receipt": true, "join.pending": true, "join.incoming": true, "join.accepted": true, "join.declined": true,
   "join.denied": true, "rtc.offer": true, "rtc.answer": true, "rtc.ice": true, "rtc.sent": true, "grant.updated": true,
-  "session.ended": true, "session.kicked": true, "session.left": true,
+  "session.ended": true, "session.kicked": true, "session.left": true, "session.relay": true,
 };
 
 /** Every action the SDK sends (client → server). */
@@ -362,6 +384,7 @@ export function parseServerMessage(text: string): ServerMessage | null {
       case "session.ended": return str("session");
       case "session.kicked": return str("session");
       case "session.left": return str("session") && str("viewer");
+      case "session.relay": return str("session") && str("state") && (m.etaSeconds === undefined || typeof m.etaSeconds === "number");
     }
   })();
   return ok ? (m as unknown as ServerMessage) : null;

@@ -16,3 +16,14 @@ test("session.kicked and session.left parse; malformed ones and unknown actions 
   assert.equal(parseServerMessage(JSON.stringify({ v: 1, action: "session.left", session: "s1" })), null);
   assert.equal(parseServerMessage(JSON.stringify({ v: 1, action: "session.unknown", session: "s1" })), null);
 });
+
+// The relay fleet's push (docs/signaling.md): a client that drops it never republishes after a failover.
+test("session.relay parses with its optional fields; malformed ones are dropped", () => {
+  const moved = parseServerMessage(JSON.stringify({ v: 1, action: "session.relay", session: "s1", state: "moved", relayId: "local-2" }));
+  assert.equal(moved?.action, "session.relay");
+  assert.equal(moved?.action === "session.relay" ? moved.relayId : null, "local-2");
+  const starting = parseServerMessage(JSON.stringify({ v: 1, action: "session.relay", session: "s1", state: "starting", etaSeconds: 5 }));
+  assert.equal(starting?.action === "session.relay" ? starting.etaSeconds : null, 5);
+  assert.equal(parseServerMessage(JSON.stringify({ v: 1, action: "session.relay", state: "ready" })), null);
+  assert.equal(parseServerMessage(JSON.stringify({ v: 1, action: "session.relay", session: "s1", state: "starting", etaSeconds: "5" })), null);
+});

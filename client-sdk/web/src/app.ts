@@ -6,7 +6,7 @@
  */
 import {
   ChatClient, isErrorCode, LiliumApiClient, LiliumIdentity, LiliumProblemError, RelayUnavailableError, SignalingClient, apiKeyLookup, indexedDbIdentityStore,
-  indexedDbPinStore, publish, subscribe, NO_PERMISSIONS, type MediaPublisher, type MediaViewer,
+  indexedDbPinStore, publish, subscribe, followRelay, watchMediaFlow, NO_PERMISSIONS, type MediaPublisher, type MediaViewer,
   type ErrorCode, type FriendInfo, type InputPermissions, type JoinIncomingMessage, type SessionInfo, type SignalingState, type UserInfo, type Uuid,
 } from "@lilium/sdk";
 import type { AppConfig } from "./config";
@@ -41,6 +41,8 @@ export interface HostState {
   bitrate: number;
   status: "connecting" | "live" | "failed";
   error?: string;
+  /** What the connection is doing while not live ("Starting a relay… ~5 s", "Moving to another relay…"). */
+  notice?: string;
   hasAudio: boolean;
   inviteUrl: string | null;
   viewers: HostViewer[];
@@ -108,6 +110,12 @@ export class App {
   signaling: SignalingClient | null = null;
   private chat: ChatClient | null = null;
   private publisher: MediaPublisher | null = null;
+  private publisherRelayId: string | null = null;
+  private republishing = false;
+  private unfollowHostRelay: (() => void) | null = null;
+  private viewerRelayId: string | null = null;
+  private unfollowViewerRelay: (() => void) | null = null;
+  private stopMediaWatch: (() => void) | null = null;
   private watching: MediaViewer | null = null;
   private capture: InputCapture | null = null;
   private sampler: StatsSampler | null = null;
@@ -402,25 +410,60 @@ export class App {
       host: { session, stream, quality, bitrate: q.bitrate, status: "connecting", hasAudio: stream.getAudioTracks().length > 0, inviteUrl: null, viewers: [], requests: [] },
     });
     stream.getVideoTracks()[0]?.addEventListener("ended", () => void this.endSession());
+    if (session.relay?.state === "starting") this.setHost({ notice: `Starting a relay… ~${session.relay.etaSeconds ?? 5} s` });
+    // Relay fleet: when the session's relay moves (session.relay) the host publishes again by itself.
+    this.unfollowHostRelay?.();
+    this.unfollowHostRelay = this.signaling === null ? null : followRelay(this.signaling, session.id, () => this.publisherRelayId, {
+      moved: () => void this.republish(session.id, stream, 0),
+      starting: (m) => this.setHost({ notice: `Starting a relay… ~${m.etaSeconds ?? 5} s` }),
+    });
+    if (await this.startPublishing(session.id, stream)) void this.announceSharing(session.id);
+  }
+
+  /** One WHIP connection for the hosted session (waiting while a relay starts); false when it failed. */
+  private async startPublishing(sessionId: string, stream: MediaStream): Promise<boolean> {
     try {
-      const grant = await api.issueRelayGrant(session.id);
-      const publisher = await publish(stream, { relayUrl: this.config.relay, sessionId: session.id, grant: grant.token, fetch: boundFetch });
-      if (this.state.host?.session.id !== session.id) {
+      const api = this.api!;
+      const grant = await api.issueRelayGrant(sessionId, { onProgress: (p) => this.setHost({ notice: p.message }) });
+      const publisher = await publish(stream, { relayUrl: this.config.relay, sessionId, grant: grant.token, fetch: boundFetch });
+      if (this.state.host?.session.id !== sessionId) {
         await publisher.close();
-        return;
+        return false;
       }
+      const old = this.publisher;
       this.publisher = publisher;
-      await setVideoBitrate(publisher.pc, q.bitrate).catch(() => undefined);
+      this.publisherRelayId = grant.relay?.relayId ?? null;
+      void old?.close().catch(() => undefined);
+      await setVideoBitrate(publisher.pc, this.state.host.bitrate).catch(() => undefined);
       publisher.on("viewerJoined", (m) => this.onViewerJoined(m.viewer, m.permissions));
       publisher.on("viewerLeft", (m) => this.setHost({ viewers: (this.state.host?.viewers ?? []).map((v) => (v.userId === m.viewer ? { ...v, connected: false } : v)) }));
       publisher.on("closed", () => {
-        if (this.publisher === publisher) this.setHost({ status: "failed", error: "Lost the connection to the media relay. End the session and share again." });
+        // The relay died or the network broke: ask the control plane to re-place the session, then publish again.
+        if (this.publisher === publisher) void this.republish(sessionId, stream, 0);
       });
-      this.setHost({ status: "live" });
-      void this.announceSharing(session.id);
+      for (const v of this.state.host.viewers) {
+        if (v.connected) void publisher.setViewerGrant(v.userId, v.permissions).catch(() => undefined); // grants live on the relay
+      }
+      this.setHost({ status: "live", notice: undefined, error: undefined });
+      return true;
     } catch (error) {
-      this.setHost({ status: "failed", error: error instanceof RelayUnavailableError ? "The media relay cannot be reached. Try again in a moment." : describe(error) });
+      this.setHost({ status: "failed", notice: undefined, error: error instanceof RelayUnavailableError ? "The media relay cannot be reached. Try again in a moment." : describe(error) });
+      return false;
     }
+  }
+
+  /** Publishes again after the session's relay moved or the connection was lost (relay fleet); no user action. */
+  private async republish(sessionId: string, stream: MediaStream, attempt: number): Promise<void> {
+    if (this.state.host?.session.id !== sessionId || this.republishing) return;
+    this.republishing = true;
+    try {
+      this.setHost({ status: "connecting", notice: "Moving to another relay…" });
+      await this.api!.relayCheck(sessionId).catch(() => undefined);
+      if (await this.startPublishing(sessionId, stream)) return;
+    } finally {
+      this.republishing = false;
+    }
+    if (attempt < 8 && this.state.host?.session.id === sessionId) setTimeout(() => void this.republish(sessionId, stream, attempt + 1), Math.min(4000, 500 * (attempt + 1)));
   }
 
   private setHost(patch: Partial<HostState>): void {
@@ -535,6 +578,8 @@ export class App {
   async endSession(): Promise<void> {
     const h = this.state.host;
     if (h === null) return;
+    this.unfollowHostRelay?.();
+    this.unfollowHostRelay = null;
     this.set({ host: null, panel: "friends" });
     try {
       await this.signaling?.endSession(h.session.id);
@@ -612,6 +657,13 @@ export class App {
       }
       if (answer.action !== "join.accepted" || answer.grant === undefined) return;
       this.setViewer({ permissions: answer.permissions });
+      this.viewerRelayId = null; // join.accepted's grant names no relay we know of
+      // Relay fleet: when the session's relay moves (session.relay), subscribe again by itself.
+      this.unfollowViewerRelay?.();
+      this.unfollowViewerRelay = followRelay(s, sessionId, () => this.viewerRelayId, {
+        moved: () => void this.reconnectViewer(sessionId, answer.relayUrl, 1, "The stream moved to another relay — reconnecting…"),
+        starting: (m) => this.setViewer({ phase: "reconnecting", message: `Starting a relay… ~${m.etaSeconds ?? 5} s` }),
+      });
       await this.connectViewer(sessionId, answer.grant, answer.relayUrl);
     } catch (error) {
       if (this.state.viewer?.session === sessionId) this.setViewer({ phase: "failed", message: describe(error), retryable: true });
@@ -661,19 +713,38 @@ export class App {
         }, st === "failed" ? 0 : 2500);
       }
     });
+    // Media lost for 2 s on a connection that still looks up: ask the control plane; a relay that died or
+    // moved means a new grant and a new subscription (relay fleet).
+    this.stopMediaWatch?.();
+    this.stopMediaWatch = watchMediaFlow(viewer.pc, () => {
+      if (this.watching !== viewer || this.state.viewer?.phase !== "watching") return;
+      void (async () => {
+        const check = await this.api!.relayCheck(sessionId).catch(() => null);
+        const moved = check !== null && check.state === "ready" && this.viewerRelayId !== null && (check.relayId ?? null) !== this.viewerRelayId;
+        if (this.watching === viewer && (moved || check?.state === "starting" || viewer.pc.connectionState !== "connected")) {
+          void this.reconnectViewer(sessionId, relayUrl, 1, "The stream stopped — reconnecting…");
+        }
+      })();
+    });
     if (this.viewerTimer !== null) clearInterval(this.viewerTimer);
     this.viewerTimer = setInterval(() => void this.sampleStats(), 1000);
   }
 
-  private async reconnectViewer(sessionId: string, relayUrl: string | undefined, attempt: number): Promise<void> {
+  private async reconnectViewer(sessionId: string, relayUrl: string | undefined, attempt: number, message?: string): Promise<void> {
     if (this.state.viewer?.session !== sessionId || ["ended", "removed", "host-left", "denied"].includes(this.state.viewer.phase)) return;
+    if (message !== undefined) this.setViewer({ phase: "reconnecting", message });
     this.capture?.stop();
     this.capture = null;
+    this.stopMediaWatch?.();
+    this.stopMediaWatch = null;
     const old = this.watching;
     this.watching = null;
-    await old?.close();
+    void old?.close().catch(() => undefined); // a dead relay never answers the DELETE: do not wait for it
     try {
-      const grant = await this.api!.issueRelayGrant(sessionId); // a participant may get a fresh one
+      await this.api!.relayCheck(sessionId).catch(() => undefined); // re-places the session now if its relay is gone
+      // A participant may get a fresh grant; with a relay fleet it waits while a relay starts.
+      const grant = await this.api!.issueRelayGrant(sessionId, { onProgress: (p) => this.setViewer({ phase: "reconnecting", message: p.message }) });
+      this.viewerRelayId = grant.relay?.relayId ?? null;
       await this.connectViewer(sessionId, grant.token, relayUrl, attempt);
     } catch (error) {
       if (error instanceof LiliumProblemError && (error.status === 403 || error.status === 404 || error.status === 410)) {
@@ -720,6 +791,10 @@ export class App {
   }
 
   private async stopWatching(): Promise<void> {
+    this.unfollowViewerRelay?.();
+    this.unfollowViewerRelay = null;
+    this.stopMediaWatch?.();
+    this.stopMediaWatch = null;
     if (this.viewerTimer !== null) clearInterval(this.viewerTimer);
     this.viewerTimer = null;
     this.capture?.stop();

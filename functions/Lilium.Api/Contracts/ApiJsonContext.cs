@@ -36,6 +36,8 @@ namespace Lilium.Api.Contracts;
 [JsonSerializable(typeof(RedeemInviteRequest))]
 [JsonSerializable(typeof(RedeemInviteResponse))]
 [JsonSerializable(typeof(RelayGrantResponse))]
+[JsonSerializable(typeof(RelayBody))]
+[JsonSerializable(typeof(int))]
 [JsonSerializable(typeof(HealthResponse))]
 [JsonSerializable(typeof(ProblemDetails))]
 [JsonSerializable(typeof(HttpValidationProblemDetails))]

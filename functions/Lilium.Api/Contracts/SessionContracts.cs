@@ -4,7 +4,19 @@ namespace Lilium.Api.Contracts;
 public sealed record CreateSessionRequest(int? MaxViewers = null);
 
 /// <param name="State">active or ended.</param>
-public sealed record SessionResponse(Guid Id, Guid HostId, string State, int MaxViewers, DateTimeOffset CreatedAt, DateTimeOffset? EndedAt);
+public sealed record SessionResponse(Guid Id, Guid HostId, string State, int MaxViewers, DateTimeOffset CreatedAt, DateTimeOffset? EndedAt)
+{
+    /// <summary>Relay fleet only (absent in single-relay setups): where the session's media relay stands.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public RelayBody? Relay { get; init; }
+}
+
+/// <summary>Where a session's media relay stands (relay fleet; docs/relay.md).</summary>
+/// <param name="State">ready (a live relay owns the session) or starting (none is live yet; one is starting).</param>
+/// <param name="RelayId">The relay that owns the session (the grant's rid), when ready.</param>
+/// <param name="Url">The one shared relay base URL to send WHIP/WHEP to (the load balancer), when the deployment names it.</param>
+/// <param name="EtaSeconds">While starting: about how many seconds until a relay is ready.</param>
+public sealed record RelayBody(string State, string? RelayId, string? Url, int? EtaSeconds);
 
 /// <param name="Role">host or viewer.</param>
 public sealed record ParticipantResponse(Guid UserId, string Nickname, string Role, DateTimeOffset JoinedAt, DateTimeOffset? LeftAt);
@@ -23,7 +35,12 @@ public sealed record RedeemInviteResponse(Guid SessionId, string Outcome);
 
 /// <param name="Token">The grant to present to the media relay (WHIP/WHEP <c>Authorization: Bearer</c>).</param>
 /// <param name="Role">host or viewer.</param>
-public sealed record RelayGrantResponse(string Token, Guid SessionId, string Role, GrantsBody Permissions, DateTimeOffset ExpiresAt);
+public sealed record RelayGrantResponse(string Token, Guid SessionId, string Role, GrantsBody Permissions, DateTimeOffset ExpiresAt)
+{
+    /// <summary>Relay fleet only (absent in single-relay setups): the relay the grant names.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public RelayBody? Relay { get; init; }
+}
 
 /// <param name="UserId">The accepted friend to admit as a viewer.</param>
 public sealed record AdmitRequest(Guid UserId);

@@ -2,6 +2,7 @@ using Lilium.Api.Contracts;
 using Lilium.Api.Infrastructure;
 using Lilium.Api.Security;
 using Lilium.Auth;
+using Lilium.Data.Fleet;
 using Lilium.Data.Friends;
 using Lilium.Data.Grants;
 using Lilium.Data.Sessions;
@@ -27,11 +28,12 @@ internal static class SessionEndpoints
         sessions.MapPost("/{id:guid}/end", End).WithSummary("End the session (host only).");
         sessions.MapPost("/{id:guid}/invites", CreateInvite).WithSummary("Create an expiring, limited-use invite (host only).");
         sessions.MapPost("/{id:guid}/relay-grants", IssueRelayGrant).WithSummary("A signed grant for the media relay: host, or viewer with the host's input grant.");
+        sessions.MapPost("/{id:guid}/relay-check", RelayCheck).WithSummary("The caller's media stopped: re-place the session now if its relay is gone (host or viewer).");
         app.MapPost("/v1/invites/redeem", Redeem).RequireAuthorization().WithSummary("Join a session with an invite code.");
     }
 
     private static async Task<Results<Created<SessionResponse>, ProblemHttpResult>> Create(
-        CreateSessionRequest request, HttpContext context, SessionRepository sessions, TimeProvider time, CancellationToken ct)
+        CreateSessionRequest request, HttpContext context, SessionRepository sessions, FleetAccess fleet, TimeProvider time, CancellationToken ct)
     {
         var max = request.MaxViewers ?? DefaultMaxViewers;
         if (max is < 1 or > Session.ViewerLimit)
@@ -40,7 +42,14 @@ internal static class SessionEndpoints
         }
 
         var session = await sessions.CreateAsync(context.User.UserId(), max, time.GetUtcNow(), ct);
-        return TypedResults.Created($"/v1/sessions/{session.Id}", session.ToResponse());
+        var response = session.ToResponse();
+        if (fleet.Control is { } control)
+        {
+            // Placed now on a live relay, or waiting while one starts (the desired count was raised).
+            response = response with { Relay = ToBody(await control.PlaceNewAsync(session.Id, ct), fleet.RelayUrl) };
+        }
+
+        return TypedResults.Created($"/v1/sessions/{session.Id}", response);
     }
 
     private static async Task<Results<Ok<SessionResponse>, ProblemHttpResult>> Get(
@@ -122,8 +131,58 @@ internal static class SessionEndpoints
     }
 
     private static async Task<Results<Ok<RelayGrantResponse>, ProblemHttpResult>> IssueRelayGrant(
-        Guid id, HttpContext context, RelayGrantIssuer issuer, CancellationToken ct) =>
-        GrantResult(await issuer.IssueAsync(id, context.User.UserId(), ct));
+        Guid id, HttpContext context, RelayGrantIssuer issuer, FleetAccess fleet, CancellationToken ct)
+    {
+        var decision = await issuer.IssueAsync(id, context.User.UserId(), ct);
+        if (fleet.Control is not { } control || decision.Outcome != RelayGrantOutcome.Issued)
+        {
+            return GrantResult(decision);
+        }
+
+        // The caller may have a grant: make sure a live relay owns the session, and name it in the grant.
+        var placement = await control.EnsurePlacedAsync(id, ct);
+        if (placement is null)
+        {
+            return Problems.Of(ErrorCode.SessionEnded, "The session has ended.");
+        }
+
+        if (!placement.IsReady)
+        {
+            return Problems.RelayStarting(context, placement.EtaSeconds ?? (int)control.Settings.StartEstimate.TotalSeconds);
+        }
+
+        if (decision.Grant!.RelayId != placement.RelayId)
+        {
+            decision = await issuer.IssueAsync(id, context.User.UserId(), ct); // placed just now: sign with the owner's rid
+        }
+
+        var result = GrantResult(decision);
+        return result.Result is Ok<RelayGrantResponse> ok
+            ? TypedResults.Ok(ok.Value! with { Relay = ToBody(placement with { RelayId = decision.Grant?.RelayId ?? placement.RelayId }, fleet.RelayUrl) })
+            : result;
+    }
+
+    private static async Task<Results<Ok<RelayBody>, ProblemHttpResult>> RelayCheck(
+        Guid id, HttpContext context, SessionRepository sessions, FleetAccess fleet, CancellationToken ct)
+    {
+        if (!await sessions.IsActiveParticipantAsync(id, context.User.UserId(), ct))
+        {
+            return SessionNotFound();
+        }
+
+        if (fleet.Control is not { } control)
+        {
+            // One relay, nothing to re-place: the client retries against the same relay.
+            return TypedResults.Ok(new RelayBody(Lilium.Protocol.Signaling.RelayStates.Ready, null, fleet.RelayUrl?.ToString(), null));
+        }
+
+        return await control.CheckAsync(id, ct) is { } placement
+            ? TypedResults.Ok(ToBody(placement, fleet.RelayUrl))
+            : Problems.Of(ErrorCode.SessionEnded, "The session has ended.");
+    }
+
+    private static RelayBody ToBody(RelayPlacementResult placement, Uri? relayUrl) =>
+        new(placement.State, placement.RelayId, relayUrl?.ToString(), placement.EtaSeconds);
 
     private static async Task<Results<Ok<RelayGrantResponse>, ProblemHttpResult>> Admit(
         Guid id, AdmitRequest request, HttpContext context, RelayGrantIssuer issuer, CancellationToken ct)

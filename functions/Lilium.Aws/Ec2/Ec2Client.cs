@@ -3,8 +3,9 @@ using Lilium.Aws.Protocol;
 namespace Lilium.Aws.Ec2;
 
 /// <summary>
-/// The three EC2 calls the cost command needs, for one instance (the NAT instance): its state,
-/// stop and start. Query protocol, version 2016-11-15.
+/// The EC2 calls LiliumShare makes, Query protocol, version 2016-11-15: the three the cost command needs for one
+/// instance (the NAT instance: its state, stop and start), and the relay's look-up of its own network interface
+/// (its public IP on Fargate).
 /// </summary>
 public sealed class Ec2Client(AwsContext context)
 {
@@ -23,4 +24,24 @@ public sealed class Ec2Client(AwsContext context)
 
     public Task StartInstanceAsync(string instanceId, CancellationToken cancellationToken = default) =>
         _protocol.InvokeAsync("StartInstances", [new("InstanceId.1", instanceId)], cancellationToken);
+
+    /// <summary>
+    /// The network interfaces holding <paramref name="privateIp"/> (a Fargate task's ENI: the task metadata gives the
+    /// private address and MAC, not the interface id), narrowed to <paramref name="macAddress"/> when given.
+    /// </summary>
+    public async Task<IReadOnlyList<NetworkInterfaceInfo>> DescribeNetworkInterfacesByPrivateIpAsync(
+        string privateIp, string? macAddress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(privateIp);
+        List<KeyValuePair<string, string>> parameters = [new("Filter.1.Name", "addresses.private-ip-address"), new("Filter.1.Value.1", privateIp)];
+        if (!string.IsNullOrEmpty(macAddress))
+        {
+            parameters.Add(new("Filter.2.Name", "mac-address"));
+            parameters.Add(new("Filter.2.Value.1", macAddress));
+        }
+
+        var root = await _protocol.InvokeAsync("DescribeNetworkInterfaces", parameters, cancellationToken);
+        var set = root.Elements().FirstOrDefault(e => e.Name.LocalName == "networkInterfaceSet");
+        return set is null ? [] : [.. set.Elements().Where(e => e.Name.LocalName == "item").Select(NetworkInterfaceInfo.From)];
+    }
 }

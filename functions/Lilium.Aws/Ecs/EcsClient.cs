@@ -4,7 +4,8 @@ using Lilium.Aws.Protocol;
 namespace Lilium.Aws.Ecs;
 
 /// <summary>
-/// ECS <c>UpdateService</c> and <c>DescribeServices</c> over JSON 1.1
+/// ECS <c>UpdateService</c> and <c>DescribeServices</c> (and, for the local relay supervisor, <c>CreateCluster</c>,
+/// <c>RegisterTaskDefinition</c> and <c>CreateService</c>) over JSON 1.1
 /// (target prefix <c>AmazonEC2ContainerServiceV20141113</c>, signing name <c>ecs</c>).
 /// </summary>
 public sealed class EcsClient(AwsContext context)
@@ -51,6 +52,41 @@ public sealed class EcsClient(AwsContext context)
         return new DescribeServicesResult(
             (response.Services ?? []).Select(Map).ToArray(),
             (response.Failures ?? []).Select(f => new EcsFailure(f.Arn, f.Reason, f.Detail)).ToArray());
+    }
+
+    /// <summary>Creates the cluster (idempotent by name, as ECS is); returns its ARN.</summary>
+    public async Task<string> CreateClusterAsync(string name, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        var response = await _protocol.InvokeAsync("CreateCluster", new CreateClusterWire(name),
+            EcsJsonContext.Default.CreateClusterWire, EcsJsonContext.Default.CreateClusterResponseWire, cancellationToken);
+        return response.Cluster?.ClusterArn ?? throw new AwsServiceException("ecs", "InvalidResponse", HttpStatusCode.OK, "CreateCluster returned no cluster.", null);
+    }
+
+    /// <summary>
+    /// Registers a one-container Fargate task definition (<paramref name="image"/>, 512 MiB) — what a service needs to
+    /// exist; the local supervisor runs relay processes in its place. Returns the task definition ARN.
+    /// </summary>
+    public async Task<string> RegisterTaskDefinitionAsync(string family, string containerName, string image, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(family);
+        var response = await _protocol.InvokeAsync("RegisterTaskDefinition",
+            new RegisterTaskDefinitionWire(family, [new ContainerDefinitionWire(containerName, image, 512, true)], ["FARGATE"], "awsvpc", "256", "512"),
+            EcsJsonContext.Default.RegisterTaskDefinitionWire, EcsJsonContext.Default.RegisterTaskDefinitionResponseWire, cancellationToken);
+        return response.TaskDefinition?.TaskDefinitionArn
+            ?? throw new AwsServiceException("ecs", "InvalidResponse", HttpStatusCode.OK, "RegisterTaskDefinition returned no task definition.", null);
+    }
+
+    /// <summary>Creates a service with <paramref name="desiredCount"/> tasks of <paramref name="taskDefinition"/>.</summary>
+    public async Task<EcsService> CreateServiceAsync(string cluster, string service, string taskDefinition, int desiredCount, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(service);
+        ArgumentOutOfRangeException.ThrowIfNegative(desiredCount);
+        var response = await _protocol.InvokeAsync("CreateService", new CreateServiceWire(cluster, service, taskDefinition, desiredCount),
+            EcsJsonContext.Default.CreateServiceWire, EcsJsonContext.Default.CreateServiceResponseWire, cancellationToken);
+        return response.Service is { } s
+            ? Map(s)
+            : throw new AwsServiceException("ecs", "InvalidResponse", HttpStatusCode.OK, "CreateService returned no service.", null);
     }
 
     private static EcsService Map(ServiceWire s) => new(

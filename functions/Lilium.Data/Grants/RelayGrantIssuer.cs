@@ -54,7 +54,7 @@ public sealed class RelayGrantIssuer(NpgsqlDataSource dataSource, TokenCodec rel
         if (session.HostId == userId)
         {
             return admittedBy is null && session.State == SessionState.Active
-                ? (RelayGrantOutcome.Issued, Sign(session.Id, userId, RelayRole.Host, InputPermissions.None, now))
+                ? (RelayGrantOutcome.Issued, Sign(session.Id, userId, RelayRole.Host, InputPermissions.None, now, session.RelayId))
                 : (session.State == SessionState.Ended ? RelayGrantOutcome.SessionEnded : RelayGrantOutcome.SessionNotFound, null);
         }
 
@@ -112,10 +112,10 @@ public sealed class RelayGrantIssuer(NpgsqlDataSource dataSource, TokenCodec rel
         }
 
         await tx.CommitAsync(cancellationToken);
-        return (RelayGrantOutcome.Issued, Sign(session.Id, userId, RelayRole.Viewer, permissions, now));
+        return (RelayGrantOutcome.Issued, Sign(session.Id, userId, RelayRole.Viewer, permissions, now, session.RelayId));
     }
 
-    private RelayGrant Sign(Guid sessionId, Guid userId, RelayRole role, InputPermissions permissions, DateTimeOffset now)
+    private RelayGrant Sign(Guid sessionId, Guid userId, RelayRole role, InputPermissions permissions, DateTimeOffset now, string? relayId)
     {
         var expires = now + Lifetime;
         var token = relayCodec.Issue(new RelayGrantClaims
@@ -127,7 +127,8 @@ public sealed class RelayGrantIssuer(NpgsqlDataSource dataSource, TokenCodec rel
             SessionId = sessionId,
             Role = role,
             Permissions = permissions,
+            RelayId = relayId,
         });
-        return new RelayGrant(token, sessionId, userId, role, permissions, DateTimeOffset.FromUnixTimeSeconds(expires.ToUnixTimeSeconds()));
+        return new RelayGrant(token, sessionId, userId, role, permissions, DateTimeOffset.FromUnixTimeSeconds(expires.ToUnixTimeSeconds()), relayId);
     }
 }

@@ -5,6 +5,7 @@ namespace Lilium.Data.Sessions;
 public sealed class SessionRepository(NpgsqlDataSource dataSource)
 {
     private const string Columns = "id, host_id, state, max_viewers, created_at, ended_at";
+    private const string ColumnsWithRelay = Columns + ", relay_id";
 
     /// <summary>Creates an active session with its host as the first participant, in one transaction.</summary>
     public async Task<Session> CreateAsync(Guid hostId, int maxViewers, DateTimeOffset now, CancellationToken cancellationToken = default)
@@ -32,7 +33,7 @@ public sealed class SessionRepository(NpgsqlDataSource dataSource)
 
     public async Task<Session?> GetAsync(Guid id, CancellationToken cancellationToken = default)
     {
-        await using var cmd = dataSource.CreateCommand($"SELECT {Columns} FROM sessions WHERE id = $1").Arg(id);
+        await using var cmd = dataSource.CreateCommand($"SELECT {ColumnsWithRelay} FROM sessions WHERE id = $1").Arg(id);
         return await cmd.ReadFirstAsync(Map, cancellationToken);
     }
 
@@ -265,12 +266,13 @@ public sealed class SessionRepository(NpgsqlDataSource dataSource)
 
     internal static async Task<Session?> LockAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid sessionId, CancellationToken cancellationToken)
     {
-        await using var select = conn.Command($"SELECT {Columns} FROM sessions WHERE id = $1 FOR UPDATE", tx).Arg(sessionId);
+        await using var select = conn.Command($"SELECT {ColumnsWithRelay} FROM sessions WHERE id = $1 FOR UPDATE", tx).Arg(sessionId);
         return await select.ReadFirstAsync(Map, cancellationToken);
     }
 
     private sealed record KickRow(bool Host, bool Active, long Kicked);
 
     internal static Session Map(NpgsqlDataReader r) =>
-        new(r.GetGuid(0), r.GetGuid(1), r.GetString(2) == "active" ? SessionState.Active : SessionState.Ended, r.GetInt32(3), r.GetTime(4), r.GetTimeOrNull(5));
+        new(r.GetGuid(0), r.GetGuid(1), r.GetString(2) == "active" ? SessionState.Active : SessionState.Ended, r.GetInt32(3), r.GetTime(4), r.GetTimeOrNull(5),
+            r.FieldCount > 6 && !r.IsDBNull(6) ? r.GetString(6) : null);
 }

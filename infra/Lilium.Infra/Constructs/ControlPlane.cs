@@ -3,6 +3,7 @@ using Amazon.CDK.AWS.Apigatewayv2;
 using Amazon.CDK.AwsApigatewayv2Integrations;
 using Amazon.CDK.AWS.EC2;
 using Amazon.CDK.AWS.Events;
+using Amazon.CDK.AWS.IAM;
 using LambdaFunctionTarget = Amazon.CDK.AWS.Events.Targets.LambdaFunction;
 using Amazon.CDK.AWS.Lambda;
 using Amazon.CDK.AWS.Logs;
@@ -24,8 +25,12 @@ public sealed record ControlPlaneProps(IVpc Vpc, Data Data, string ApiBundle, st
 /// </summary>
 public sealed class ControlPlane : Construct
 {
+    private static readonly string[] StoppedStatus = ["STOPPED"];
+    private readonly Amazon.CDK.AWS.DynamoDB.ITable _connections;
+
     public ControlPlane(Construct scope, string id, ControlPlaneProps props) : base(scope, id)
     {
+        _connections = props.Data.Connections;
         var functionsSg = new SecurityGroup(this, "FunctionsSg", new SecurityGroupProps
         {
             Vpc = props.Vpc,
@@ -149,6 +154,47 @@ public sealed class ControlPlane : Construct
 
     /// <summary>The api bundle's handler name that runs the migrations custom resource (Lilium.Api.MigrationsFunction).</summary>
     public const string MigrationsHandler = "migrate";
+
+    /// <summary>
+    /// The relay fleet (issue 24): the API (placement at session creation) and signaling (the fleet tick in the sweep)
+    /// read the relay registry and change the relay service's desired count; ECS's task-stopped event runs the sweep
+    /// at once, so a dead task's sessions move without waiting for the minute's schedule.
+    /// </summary>
+    public void AddRelayFleet(MediaPlane media)
+    {
+        foreach (var fn in new[] { ApiFunction, SignalingFunction, Sweeper })
+        {
+            fn.AddEnvironment("RELAY_CLUSTER", media.Cluster.ClusterName);
+            fn.AddEnvironment("RELAY_SERVICE", media.Service.ServiceName);
+            fn.AddEnvironment("RELAY_START_ESTIMATE_S", MediaPlane.FargateStartEstimateSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            fn.AddToRolePolicy(new PolicyStatement(new PolicyStatementProps
+            {
+                Sid = "RelayServiceScale",
+                Actions = ["ecs:UpdateService", "ecs:DescribeServices"],
+                Resources = [media.Service.ServiceArn],
+            }));
+        }
+
+        // The API places sessions: it reads the registry (signaling and the sweeper already read and write the table).
+        ApiFunction.AddEnvironment("CONNECTIONS_TABLE", _connections.TableName);
+        _connections.GrantReadData(ApiFunction);
+
+        _ = new Rule(this, "RelayTaskStopped", new RuleProps
+        {
+            Description = "A relay task stopped: run the sweep now (re-place its sessions)",
+            EventPattern = new EventPattern
+            {
+                Source = ["aws.ecs"],
+                DetailType = ["ECS Task State Change"],
+                Detail = new Dictionary<string, object>
+                {
+                    ["clusterArn"] = new[] { media.Cluster.ClusterArn },
+                    ["lastStatus"] = StoppedStatus,
+                },
+            },
+            Targets = [new LambdaFunctionTarget(Sweeper)],
+        });
+    }
 
     public Function ApiFunction { get; }
 

@@ -1,9 +1,11 @@
 using Amazon.CDK;
 using Amazon.CDK.AWS.CertificateManager;
+using Amazon.CDK.AWS.DynamoDB;
 using Amazon.CDK.AWS.EC2;
 using Amazon.CDK.AWS.ECR;
 using Amazon.CDK.AWS.ECS;
 using Amazon.CDK.AWS.ElasticLoadBalancingV2;
+using Amazon.CDK.AWS.IAM;
 using Amazon.CDK.AWS.Logs;
 using Amazon.CDK.AWS.SecretsManager;
 using Constructs;
@@ -14,7 +16,9 @@ namespace Lilium.Infra.Constructs;
 /// Active mode: the load balancer exists and the service's desired count is not in the template (deploys never change a
 /// running service's count; <c>make resume</c>/<c>pause</c> set it). Otherwise no load balancer and the count is 0.
 /// </param>
-public sealed record MediaPlaneProps(IVpc Vpc, ISecret RelayKey, string? RelayImage, bool LoadBalanced, string? CertificateArn, RetentionDays Retention, string ControlPlaneUrl);
+/// <param name="Connections">The connections table, which holds the relay registry (<c>pk = R#relays</c>; issue 24).</param>
+public sealed record MediaPlaneProps(IVpc Vpc, ISecret RelayKey, string? RelayImage, bool LoadBalanced, string? CertificateArn, RetentionDays Retention, string ControlPlaneUrl,
+    ITable Connections);
 
 /// <summary>
 /// The media relay on Fargate: tasks in public subnets with public IPs (ICE-lite needs a reachable
@@ -24,7 +28,18 @@ public sealed record MediaPlaneProps(IVpc Vpc, ISecret RelayKey, string? RelayIm
 public sealed class MediaPlane : Construct
 {
     public const int HttpPort = 8080;
+    private static readonly string[] RegistryPartition = ["R#relays"];
     public const int MediaPort = 7882;
+
+    /// <summary>
+    /// What "a relay is starting" answers estimate on Fargate (<c>RELAY_START_ESTIMATE_S</c>): capacity and network
+    /// interface, image pull and start, the relay's address discovery, two passing load balancer health checks
+    /// (docs/relay.md, "Fargate: scale from zero and recovery").
+    /// </summary>
+    public const int FargateStartEstimateSeconds = 60;
+
+    /// <summary>The load balancer's health check: every 5 s, 2 passes to take a task, 2 failures to drop it.</summary>
+    public const int HealthCheckIntervalSeconds = 5;
 
     public MediaPlane(Construct scope, string id, MediaPlaneProps props) : base(scope, id)
     {
@@ -75,6 +90,10 @@ public sealed class MediaPlane : Construct
                 // WHIP/WHEP arrive through the load balancer, inside the VPC: its X-Forwarded-For names the client for
                 // the per-address peer cap (docs/security.md).
                 ["RELAY_TRUSTED_PROXIES"] = props.Vpc.VpcCidrBlock,
+                // The fleet (issue 24): the registry the relay heartbeats into. Its id, private IP and public IP come from
+                // the task metadata endpoint and its network interface (RELAY_STUN_SERVER is the fallback).
+                ["CONNECTIONS_TABLE"] = props.Connections.TableName,
+                ["RELAY_HEARTBEAT_MS"] = "1000",
             },
             // Only the relay key: its own secret's relayKey field as RELAY_KEY (ECS reads it with the execution role; the
             // task role gets no secret at all).
@@ -85,8 +104,35 @@ public sealed class MediaPlane : Construct
             new PortMapping { ContainerPort = HttpPort, Protocol = global::Amazon.CDK.AWS.ECS.Protocol.TCP },
             new PortMapping { ContainerPort = MediaPort, Protocol = global::Amazon.CDK.AWS.ECS.Protocol.UDP });
 
+        // The task role: its own registry items only (the R#relays partition of the connections table), its network
+        // interface's public IP, and its own scale-in protection (through the ECS agent endpoint).
+        task.TaskRole.AddToPrincipalPolicy(new PolicyStatement(new PolicyStatementProps
+        {
+            Sid = "RelayRegistry",
+            Actions = ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:DeleteItem", "dynamodb:Query"],
+            Resources = [props.Connections.TableArn],
+            Conditions = new Dictionary<string, object>
+            {
+                ["ForAllValues:StringEquals"] = new Dictionary<string, object> { ["dynamodb:LeadingKeys"] = RegistryPartition },
+            },
+        }));
+        task.TaskRole.AddToPrincipalPolicy(new PolicyStatement(new PolicyStatementProps
+        {
+            Sid = "OwnPublicIp",
+            Actions = ["ec2:DescribeNetworkInterfaces"],
+            Resources = ["*"], // a Describe action takes no resource ARN
+        }));
+        task.TaskRole.AddToPrincipalPolicy(new PolicyStatement(new PolicyStatementProps
+        {
+            Sid = "ScaleInProtection",
+            Actions = ["ecs:UpdateTaskProtection", "ecs:GetTaskProtection"],
+            Resources = [Stack.Of(this).FormatArn(new ArnComponents { Service = "ecs", Resource = "task", ResourceName = Cluster.ClusterName + "/*", ArnFormat = ArnFormat.SLASH_RESOURCE_NAME })],
+        }));
+
         var taskSg = new SecurityGroup(this, "RelaySg", new SecurityGroupProps { Vpc = props.Vpc, Description = "Relay tasks: media from anywhere, HTTP from the load balancer", AllowAllOutbound = true });
         taskSg.AddIngressRule(Peer.AnyIpv4(), Port.Udp(MediaPort), "WebRTC media (ICE, DTLS, SRTP, SCTP)");
+        // A WHIP/WHEP request that reaches a task not owning its session is forwarded to the owner's private address.
+        taskSg.AddIngressRule(taskSg, Port.Tcp(HttpPort), "WHIP/WHEP forwarded between relay tasks (grant rid)");
 
         Service = new FargateService(this, "Relay", new FargateServiceProps
         {
@@ -132,7 +178,16 @@ public sealed class MediaPlane : Construct
             Port = HttpPort,
             Protocol = ApplicationProtocol.HTTP,
             Targets = [Service],
-            HealthCheck = new Amazon.CDK.AWS.ElasticLoadBalancingV2.HealthCheck { Path = "/health", Interval = Duration.Seconds(15), HealthyThresholdCount = 2 },
+            // /health answers 200 only once the relay knows its address (ready), 503 while starting or draining: a new
+            // task takes traffic after two passes 5 s apart.
+            HealthCheck = new Amazon.CDK.AWS.ElasticLoadBalancingV2.HealthCheck
+            {
+                Path = "/health",
+                Interval = Duration.Seconds(HealthCheckIntervalSeconds),
+                Timeout = Duration.Seconds(4),
+                HealthyThresholdCount = 2,
+                UnhealthyThresholdCount = 2,
+            },
             DeregistrationDelay = Duration.Seconds(30),
         });
     }

@@ -13,7 +13,8 @@ namespace Lilium.Relay.Http;
 internal sealed class PeerFactory(SessionRegistry registry, DtlsCertificate certificate, MediaServer media, RelayAdvertisement advertisement)
 {
     private static SdpLocalTransport NewTransport(IceCredentials ice, DtlsCertificate certificate, RelayAdvertisement advertisement, MediaServer media) =>
-        new(ice.Ufrag, ice.Password, certificate.Fingerprint, new IPEndPoint(advertisement.Address, media.LocalEndPoint.Port));
+        new(ice.Ufrag, ice.Password, certificate.Fingerprint, new IPEndPoint(
+            advertisement.Address ?? throw new InvalidOperationException("The relay is not ready: it has no address to advertise."), media.LocalEndPoint.Port));
 
     public bool TryCreatePublisher(RelaySession session, RelayGrantClaims grant, IPAddress source, SdpSession offer, out MediaPeer? peer, out string? answer, out string? error)
     {

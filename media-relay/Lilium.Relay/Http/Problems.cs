@@ -8,10 +8,10 @@ namespace Lilium.Relay.Http;
 /// </summary>
 internal static class Problems
 {
-    public static IResult Of(ErrorCode code, string detail, IReadOnlyDictionary<string, string>? headers = null)
+    public static IResult Of(ErrorCode code, string detail, IReadOnlyDictionary<string, string>? headers = null, int? status = null)
     {
         var row = code.Info();
-        return new ProblemWithHeaders(Results.Problem(detail: detail, statusCode: row.Status, title: row.Title, type: "urn:lilium:relay:problem:" + row.Name,
+        return new ProblemWithHeaders(Results.Problem(detail: detail, statusCode: status ?? row.Status, title: row.Title, type: "urn:lilium:relay:problem:" + row.Name,
             extensions: new Dictionary<string, object?> { ["code"] = row.Name }), headers);
     }
 
@@ -28,6 +28,14 @@ internal static class Problems
 
     public static IResult Draining() =>
         Of(ErrorCode.Draining, "This relay is shutting down; retry on another.", new Dictionary<string, string> { ["Retry-After"] = "5" });
+
+    /// <summary>
+    /// 503 <c>relay-unavailable</c> + <c>Retry-After: 1</c> (FLEET-CONTRACT §3): the relay owning the session is not live,
+    /// or this relay cannot serve yet (no address learned). 503, not the code's 502 (the API's forwarding): the
+    /// answer is this service's own, and the client retries.
+    /// </summary>
+    public static IResult Unavailable(string detail) =>
+        Of(ErrorCode.RelayUnavailable, detail, new Dictionary<string, string> { ["Retry-After"] = "1" }, StatusCodes.Status503ServiceUnavailable);
 
     /// <summary>Wraps a result to add response headers (Retry-After, WWW-Authenticate).</summary>
     private sealed class ProblemWithHeaders(IResult inner, IReadOnlyDictionary<string, string>? headers) : IResult

@@ -2,6 +2,7 @@ using System.Text;
 using Lilium.Auth;
 using Lilium.Protocol;
 using Lilium.Relay.Auth;
+using Lilium.Relay.Fleet;
 using Lilium.Relay.Media;
 using Lilium.Relay.Sessions;
 using Lilium.WebRtc.Sdp;
@@ -63,6 +64,21 @@ internal static partial class WhipWhepEndpoints
                 return Problems.Unauthorized(detail);
             case GrantCheck.Forbidden:
                 return Problems.Forbidden(detail);
+        }
+
+        // The session lives on the relay the grant names (issue 24): another relay's request goes there, as it came.
+        var proxy = services.GetRequiredService<RelayProxy>();
+        if (proxy.OwnerElsewhere(grant!) is { } owner)
+        {
+            var forwarded = await ReadBodyAsync(http.Request, http.RequestAborted);
+            return forwarded is null
+                ? Problems.Of(ErrorCode.TooLarge, $"Offers are limited to {MaxBody} bytes.")
+                : await proxy.ForwardAsync(http, owner, forwarded);
+        }
+
+        if (services.GetRequiredService<RelayAdvertisement>().State != Readiness.Ready)
+        {
+            return Problems.Unavailable("This relay has not learned the address it advertises yet; retry shortly.");
         }
 
         // A grant issued before a revocation the control plane published (kick, leave, block, session end, logout)
@@ -139,7 +155,15 @@ internal static partial class WhipWhepEndpoints
     // checks, so candidates are accepted and ignored; ICE restart is not supported (422).
     private static async Task<IResult> Patch(HttpContext http, string sessionText, string peerText, RelayRole role)
     {
-        var (peer, failure) = Authorize(http, sessionText, peerText, role);
+        var (peer, failure, owner) = Authorize(http, sessionText, peerText, role);
+        if (owner is not null)
+        {
+            var forwarded = await ReadBodyAsync(http.Request, http.RequestAborted);
+            return forwarded is null
+                ? Problems.Of(ErrorCode.TooLarge, $"Fragments are limited to {MaxBody} bytes.")
+                : await http.RequestServices.GetRequiredService<RelayProxy>().ForwardAsync(http, owner, forwarded);
+        }
+
         if (failure is not null)
         {
             return failure;
@@ -181,9 +205,14 @@ internal static partial class WhipWhepEndpoints
         return Results.NoContent();
     }
 
-    private static IResult Delete(HttpContext http, string sessionText, string peerText, RelayRole role)
+    private static async Task<IResult> Delete(HttpContext http, string sessionText, string peerText, RelayRole role)
     {
-        var (peer, failure) = Authorize(http, sessionText, peerText, role);
+        var (peer, failure, owner) = Authorize(http, sessionText, peerText, role);
+        if (owner is not null)
+        {
+            return await http.RequestServices.GetRequiredService<RelayProxy>().ForwardAsync(http, owner, null);
+        }
+
         if (failure is not null)
         {
             return failure;
@@ -193,20 +222,26 @@ internal static partial class WhipWhepEndpoints
         return Results.Ok();
     }
 
-    private static (MediaPeer? Peer, IResult? Failure) Authorize(HttpContext http, string sessionText, string peerText, RelayRole role)
+    /// <summary>The caller's own peer here, or the failure to answer, or the relay (<c>rid</c>) to forward to.</summary>
+    private static (MediaPeer? Peer, IResult? Failure, string? Owner) Authorize(HttpContext http, string sessionText, string peerText, RelayRole role)
     {
         if (!Guid.TryParse(sessionText, out var sessionId) || !Guid.TryParse(peerText, out var peerId))
         {
-            return (null, Problems.NotFound("No such WHIP/WHEP session."));
+            return (null, Problems.NotFound("No such WHIP/WHEP session."), null);
         }
 
         var verifier = http.RequestServices.GetRequiredService<RelayGrantVerifier>();
         switch (verifier.Check(http.Request.Headers.Authorization, sessionId, role, out var grant, out var detail))
         {
             case GrantCheck.Unauthorized:
-                return (null, Problems.Unauthorized(detail));
+                return (null, Problems.Unauthorized(detail), null);
             case GrantCheck.Forbidden:
-                return (null, Problems.Forbidden(detail));
+                return (null, Problems.Forbidden(detail), null);
+        }
+
+        if (http.RequestServices.GetRequiredService<RelayProxy>().OwnerElsewhere(grant!) is { } owner)
+        {
+            return (null, null, owner);
         }
 
         // The resource is the grant subject's own: another viewer of the same session (who may learn a peer id from a
@@ -215,8 +250,8 @@ internal static partial class WhipWhepEndpoints
         var peer = http.RequestServices.GetRequiredService<SessionRegistry>().FindPeer(peerId);
         var expected = role == RelayRole.Host ? PeerRole.Publisher : PeerRole.Subscriber;
         return peer is null || peer.Session.Id != sessionId || peer.Role != expected || peer.User != grant!.Subject
-            ? (null, Problems.NotFound("No such WHIP/WHEP session."))
-            : (peer, null);
+            ? (null, Problems.NotFound("No such WHIP/WHEP session."), null)
+            : (peer, null, null);
     }
 
     private static bool IsContentType(HttpRequest request, string expected)

@@ -6,36 +6,11 @@ using Lilium.WebRtc.Stun;
 namespace Lilium.Relay.Media;
 
 /// <summary>
-/// The address put in our ICE candidate: <c>RELAY_PUBLIC_IP</c> if set; else the
-/// XOR-MAPPED-ADDRESS from a Binding request to <c>RELAY_STUN_SERVER</c> (as LiveKit's
-/// <c>use_external_ip</c> does, REFERENCE B6); else the bind address (loopback when bound to any).
+/// The STUN half of address discovery (<see cref="Fleet.AddressDiscoveryService"/>): the XOR-MAPPED-ADDRESS from a
+/// Binding request to <c>RELAY_STUN_SERVER</c> (as LiveKit's <c>use_external_ip</c> does, REFERENCE B6).
 /// </summary>
 internal static class AdvertisedAddress
 {
-    public static async Task<IPAddress> ResolveAsync(RelayOptions options, ILogger log, CancellationToken cancellationToken)
-    {
-        if (!string.IsNullOrWhiteSpace(options.PublicIp))
-        {
-            return IPAddress.TryParse(options.PublicIp, out var configured)
-                ? configured
-                : throw new InvalidOperationException($"RELAY_PUBLIC_IP '{options.PublicIp}' is not an IP address.");
-        }
-
-        if (!string.IsNullOrWhiteSpace(options.StunServer))
-        {
-            var discovered = await QueryStunAsync(options.StunServer, TimeSpan.FromSeconds(3), cancellationToken);
-            if (discovered is not null)
-            {
-                return discovered;
-            }
-
-            log.LogWarning("STUN query to {StunServer} failed; advertising the bind address", options.StunServer);
-        }
-
-        var bind = options.BindIPAddress();
-        return bind.Equals(IPAddress.Any) ? IPAddress.Loopback : bind.Equals(IPAddress.IPv6Any) ? IPAddress.IPv6Loopback : bind;
-    }
-
     /// <summary>Sends a Binding request (three tries) and returns the mapped address, or null.</summary>
     public static async Task<IPAddress?> QueryStunAsync(string server, TimeSpan timeout, CancellationToken cancellationToken)
     {

@@ -355,7 +355,9 @@ internal sealed partial class MediaServer : BackgroundService
         LogClosed(peer.Id, peer.Role, reason);
 
         // A viewer who left on their own (and has no other peer here) is reported, so the control plane frees the place.
-        if (peer.Role == PeerRole.Subscriber && DepartureQueue.IsDeparture(reason)
+        // Not while draining: the control plane moves a draining relay's sessions (relay fleet), and its viewers leave
+        // it to subscribe on the new owner — still in the session.
+        if (peer.Role == PeerRole.Subscriber && DepartureQueue.IsDeparture(reason) && !_registry.IsDraining
             && !peer.Session.Subscribers.Any(s => s.User == peer.User && !s.IsClosed))
         {
             _departures.Report(peer.Session.Id, peer.User);

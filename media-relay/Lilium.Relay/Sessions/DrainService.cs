@@ -1,3 +1,4 @@
+using Lilium.Relay.Fleet;
 using Lilium.Relay.Media;
 using Microsoft.Extensions.Options;
 
@@ -8,9 +9,11 @@ namespace Lilium.Relay.Sessions;
 /// /health → 503 so the ALB stops routing), give peers up to <see cref="RelayOptions.DrainTimeout"/>
 /// to leave, then close the rest with DTLS close_notify and let the host exit. It runs in
 /// <see cref="IHostedLifecycleService.StoppingAsync"/>, before any hosted service stops, so Kestrel
-/// keeps answering (503s and /health) while the drain lasts.
+/// keeps answering (503s and /health) while the drain lasts. In a fleet the registry item says <c>draining</c> at once,
+/// so the control plane moves the sessions while their peers are still served here; the item goes when the host stops.
 /// </summary>
-internal sealed partial class DrainService(SessionRegistry registry, MediaServer media, IOptions<RelayOptions> options, ILogger<DrainService> log) : IHostedLifecycleService
+internal sealed partial class DrainService(
+    SessionRegistry registry, MediaServer media, HeartbeatService heartbeat, IOptions<RelayOptions> options, ILogger<DrainService> log) : IHostedLifecycleService
 {
     public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
@@ -26,6 +29,7 @@ internal sealed partial class DrainService(SessionRegistry registry, MediaServer
     {
         registry.StartDraining();
         LogDraining(registry.PeerCount);
+        await heartbeat.BeatNowAsync(cancellationToken);
         var deadline = Environment.TickCount64 + (long)options.Value.DrainTimeout.TotalMilliseconds;
         while (registry.PeerCount > 0 && Environment.TickCount64 < deadline && !cancellationToken.IsCancellationRequested)
         {

@@ -53,6 +53,7 @@ export function HostPanel() {
       </div>
       <div class="content">
         {h.error && <div class="banner bad" role="alert" data-testid="host-error">{h.error}</div>}
+        {h.notice && !h.error && <div class="banner" role="status" data-testid="host-notice">{h.notice}</div>}
         <div class="host-grid">
           <div class="col">
             <div class="preview"><video ref={preview} autoPlay muted playsInline data-testid="host-preview" />{h.status === "live" && <span class="badge ok live">LIVE</span>}</div>

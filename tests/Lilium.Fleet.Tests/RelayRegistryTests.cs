@@ -97,8 +97,10 @@ public sealed class RelayRegistryTests(AwsEndpointFixture aws) : IClassFixture<A
             TableName = _registry.TableName,
             Item = new()
             {
-                ["pk"] = new AttributeValue { S = "R#relays" }, ["sk"] = new AttributeValue { S = "broken" },
-                ["relayId"] = new AttributeValue { S = "broken" }, ["load"] = new AttributeValue { N = "-3" },
+                ["pk"] = new AttributeValue { S = "R#relays" },
+                ["sk"] = new AttributeValue { S = "broken" },
+                ["relayId"] = new AttributeValue { S = "broken" },
+                ["load"] = new AttributeValue { N = "-3" },
             },
         });
         Assert.Equal(["ok"], (await _registry.ListAsync()).Select(r => r.RelayId));

@@ -209,8 +209,12 @@ public sealed class FleetRelayTests(AwsEndpointFixture aws) : IClassFixture<AwsE
         var session = Guid.NewGuid();
         var forged = TokenKeys.Generate().RelayCodec().Issue(new RelayGrantClaims
         {
-            Subject = Guid.NewGuid(), IssuedAt = DateTimeOffset.UtcNow.ToUnixTimeSeconds(), ExpiresAt = DateTimeOffset.UtcNow.AddMinutes(5).ToUnixTimeSeconds(),
-            SessionId = session, Role = RelayRole.Host, RelayId = "relay-a",
+            Subject = Guid.NewGuid(),
+            IssuedAt = DateTimeOffset.UtcNow.ToUnixTimeSeconds(),
+            ExpiresAt = DateTimeOffset.UtcNow.AddMinutes(5).ToUnixTimeSeconds(),
+            SessionId = session,
+            Role = RelayRole.Host,
+            RelayId = "relay-a",
         });
         using var response = await _b.Http.SendAsync(Request(HttpMethod.Post, _b.Whip(session), forged, TestOffers.Publisher(), "application/sdp"));
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);

@@ -13,7 +13,10 @@ namespace Lilium.Relay.Http;
 internal sealed class PeerFactory(SessionRegistry registry, DtlsCertificate certificate, MediaServer media, RelayAdvertisement advertisement)
 {
     private static SdpLocalTransport NewTransport(IceCredentials ice, DtlsCertificate certificate, RelayAdvertisement advertisement, MediaServer media) =>
-        new(ice.Ufrag, ice.Password, certificate.Fingerprint, new IPEndPoint(advertisement.Address, media.LocalEndPoint.Port));
+        new(ice.Ufrag, ice.Password, certificate.Fingerprint, new IPEndPoint(advertisement.Address, media.LocalEndPoint.Port))
+        {
+            TcpPort = media.TcpEndPoint?.Port,
+        };
 
     public bool TryCreatePublisher(RelaySession session, RelayGrantClaims grant, SdpSession offer, out MediaPeer? peer, out string? answer, out string? error)
     {

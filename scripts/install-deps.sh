@@ -24,6 +24,7 @@ APT=(
   libx11-6 libxext6 libxfixes3 libxrandr2 # X11 capture: XShm, the cursor (XFixes), monitors (RandR)
   clang zlib1g-dev libclang-rt-14-dev     # Native AOT publishing (make lambdas) and the libFuzzer driver (make fuzz)
   fonts-dejavu-core                       # text in screenshots
+  iproute2 iptables                       # the ICE-TCP browser test: a network namespace whose packet filter drops UDP
 )
 [ "${1:-}" = bench ] && APT+=(janus)
 

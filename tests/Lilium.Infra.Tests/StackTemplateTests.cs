@@ -77,7 +77,7 @@ public sealed class StackTemplateTests(SynthesizedStack stack) : IClassFixture<S
         Assert.Equal("ARM64", platform.GetProperty("CpuArchitecture").GetString());
         Assert.Equal("LINUX", platform.GetProperty("OperatingSystemFamily").GetString());
         var relay = task.GetProperty("ContainerDefinitions")[0];
-        var environment = relay.GetProperty("Environment").EnumerateArray().ToDictionary(e => e.GetProperty("Name").GetString()!, e => e.GetProperty("Value").GetString());
+        var environment = relay.GetProperty("Environment").EnumerateArray().ToDictionary(e => e.GetProperty("Name").GetString()!, e => e.GetProperty("Value") is { ValueKind: JsonValueKind.String } v ? v.GetString() : null);
         Assert.Equal("443", environment["RELAY_TCP_PORT"]);
         Assert.Equal("0.0.0.0", environment["RELAY_BIND_ADDRESS"]);
         var mappings = relay.GetProperty("PortMappings").EnumerateArray()

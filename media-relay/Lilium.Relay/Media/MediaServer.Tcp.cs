@@ -50,6 +50,12 @@ internal sealed partial class MediaServer
         {
             return ListenTcp(bind, 0);
         }
+        catch (SocketException ex) when (ex.SocketErrorCode == SocketError.AccessDenied)
+        {
+            throw new InvalidOperationException(
+                $"ICE-TCP cannot bind {bind}:{port} (RELAY_TCP_PORT): permission denied. A port below 1024 needs root or the " +
+                "cap_net_bind_service capability on the executable (the relay image sets it); set RELAY_TCP_PORT to a higher port, or -1 to turn ICE-TCP off.", ex);
+        }
     }
 
     private static Socket ListenTcp(IPAddress bind, int port)

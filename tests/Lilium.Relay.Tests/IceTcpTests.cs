@@ -150,6 +150,9 @@ public sealed class IceTcpTests : IAsyncLifetime
             await extra.ConnectAsync(TcpEndPoint);
             Assert.Equal(0, await ReadToEndAsync(extra.GetStream(), TimeSpan.FromSeconds(5))); // closed at once
             Assert.Equal(rejectedBefore + 1, Media.TcpRejected);
+            var metrics = await _relay.Metrics.RenderAsync();
+            Assert.Contains($"lilium_relay_ice_tcp_connections {PerAddress}", metrics, StringComparison.Ordinal);
+            Assert.Contains("lilium_relay_ice_tcp_rejected_total 1", metrics, StringComparison.Ordinal);
 
             // None of them sent an authenticated check: the 1 s bind timeout (swept once a second) closes all four.
             foreach (var c in clients)

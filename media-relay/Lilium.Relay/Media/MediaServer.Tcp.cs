@@ -106,6 +106,7 @@ internal sealed partial class MediaServer
             if (socket.RemoteEndPoint is not IPEndPoint remote || !TryCountTcp(remote.Address))
             {
                 Interlocked.Increment(ref _tcpRejected);
+                _metrics.TcpRejected();
                 socket.Dispose();
                 continue;
             }
@@ -123,6 +124,7 @@ internal sealed partial class MediaServer
             }
 
             _tcpConnections[connection] = 0;
+            _metrics.TcpConnections(+1);
             _ = RunTcpAsync(connection);
         }
     }
@@ -138,6 +140,7 @@ internal sealed partial class MediaServer
             if (_tcpConnections.TryRemove(connection, out _))
             {
                 UncountTcp(connection.Remote.Address);
+                _metrics.TcpConnections(-1);
             }
 
             // The connection that carried a peer's media is gone: so is the peer's path (browsers do not reconnect an

@@ -100,33 +100,56 @@ internal sealed partial class MediaServer
             }
             catch (SocketException)
             {
-                continue; // the client gave up between SYN and accept, or the descriptor table is full for a moment
-            }
+                // The client gave up between SYN and accept, or the descriptor table is full for a moment: a short
+                // pause, so a lasting error does not spin the loop.
+                try
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(10), stoppingToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
 
-            if (socket.RemoteEndPoint is not IPEndPoint remote || !TryCountTcp(remote.Address))
-            {
-                Interlocked.Increment(ref _tcpRejected);
-                _metrics.TcpRejected();
-                socket.Dispose();
                 continue;
             }
 
-            IceTcpConnection connection;
             try
             {
-                connection = new IceTcpConnection(socket, OnTcpFrame, Environment.TickCount64);
+                Admit(socket);
             }
             catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
             {
-                UncountTcp(remote.Address);
-                socket.Dispose();
-                continue;
+                socket.Dispose(); // reset between accept and here: nothing to serve
             }
-
-            _tcpConnections[connection] = 0;
-            _metrics.TcpConnections(+1);
-            _ = RunTcpAsync(connection);
         }
+    }
+
+    // Within the caps, a new connection starts reading; beyond them it is closed at once.
+    private void Admit(Socket socket)
+    {
+        if (socket.RemoteEndPoint is not IPEndPoint remote || !TryCountTcp(remote.Address))
+        {
+            Interlocked.Increment(ref _tcpRejected);
+            _metrics.TcpRejected();
+            socket.Dispose();
+            return;
+        }
+
+        IceTcpConnection connection;
+        try
+        {
+            connection = new IceTcpConnection(socket, OnTcpFrame, Environment.TickCount64);
+        }
+        catch
+        {
+            UncountTcp(remote.Address);
+            throw;
+        }
+
+        _tcpConnections[connection] = 0;
+        _metrics.TcpConnections(+1);
+        _ = RunTcpAsync(connection);
     }
 
     private async Task RunTcpAsync(IceTcpConnection connection)

@@ -92,6 +92,9 @@ public sealed class RelayImageTests(RelayImageFixture image, AwsEndpointFixture 
             ["RELAY_KEY"] = Convert.ToBase64String(key),
             ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{httpPort}",
             ["RELAY_MEDIA_PORT"] = mediaPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            // The image's 443 needs the executable's file capability, which a rootless unpack cannot restore (that part is
+            // The_relay_executable_may_bind_443_as_the_non_root_user_and_nothing_more and PrivilegedPortTests).
+            ["RELAY_TCP_PORT"] = Ports.FreeTcp().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["RELAY_BIND_ADDRESS"] = "127.0.0.1",
             ["RELAY_PUBLIC_IP"] = "127.0.0.1",
         };

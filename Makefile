@@ -103,7 +103,7 @@ bench-cli: cli ## the lilium executable's size and `lilium --help` start, Native
 bench-web: web ## web app size and viewer join -> first frame, median of 10 -> bench/results/web.json
 	bash bench/web/run.sh
 
-relay-image: ## the relay's OCI image without Docker (Debian .debs + Native AOT publish, umoci; RELAY_BUILD=jit) -> artifacts/relay-image; prints size and start-to-ready
+relay-image: ## the relay's OCI image without Docker (Debian .debs + Native AOT publish, umoci; arm64 for the Graviton tasks, RELAY_ARCH=amd64; RELAY_BUILD=jit) -> artifacts/relay-image; prints size and start-to-ready
 	bash scripts/relay-image.sh build $(ARTIFACTS)/relay-image
 
 push-relay-image: relay-image ## build and push it: IMAGE=uri[:tag], default the stack's RelayRepositoryUri:latest (skopeo)

@@ -24,6 +24,9 @@ APT=(
   libx11-6 libxext6 libxfixes3 libxrandr2 # X11 capture: XShm, the cursor (XFixes), monitors (RandR)
   clang zlib1g-dev libclang-rt-14-dev     # Native AOT publishing (make lambdas) and the libFuzzer driver (make fuzz)
   fonts-dejavu-core                       # text in screenshots
+  iproute2 iptables                       # the ICE-TCP browser test: a network namespace whose packet filter drops UDP
+  lld gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu libc6-dev-arm64-cross # Native AOT for linux-arm64 (the relay image)
+  libcap2-bin qemu-user                   # the relay image: setcap (port 443 as non-root), the arm64 relay's start check
 )
 [ "${1:-}" = bench ] && APT+=(janus)
 

@@ -10,7 +10,12 @@
 # the app reuses the base layer (the registry already has that blob). umoci writes the image; skopeo pushes it.
 # The app layer is the relay as scripts/publish-relay.sh publishes it: RELAY_BUILD=aot (default; Native AOT, one
 # executable that needs only libc, libm and OpenSSL, so the base layer leaves out the C++ runtime) or RELAY_BUILD=jit
-# (self-contained JIT build, for comparison). build prints the image's size and the relay's start time (process start
+# (self-contained JIT build, for comparison). RELAY_ARCH=arm64 (default: the stack's task definition runs ARM64,
+# Graviton) or amd64: the Debian packages of that architecture (pins in scripts/relay-image.debs for amd64,
+# scripts/relay-image.arm64.debs for arm64; apt needs `dpkg --add-architecture arm64`, which the build does when root)
+# and the relay cross-published for linux-arm64 (Native AOT; scripts/publish-relay.sh). The relay's executable carries
+# the file capability cap_net_bind_service (a security.capability xattr in the app layer), so the non-root user can
+# bind ICE-TCP on 443 (docs/relay.md, "ICE-TCP"). build prints the image's size and the relay's start time (process start
 # to the first 200 from /health, median of RELAY_READY_RUNS, default 10, on this machine) and records both per build in
 # bench/results/relay-image.json (RELAY_IMAGE_RESULTS: another file), printing the other build's figures too when an
 # earlier run recorded them.
@@ -19,13 +24,19 @@
 # to a plain-HTTP registry).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-PINS="$ROOT/scripts/relay-image.debs"
 CACHE="${RELAY_IMAGE_CACHE:-$ROOT/.local/relay-image}"
 TAG=latest
 BUILD="${RELAY_BUILD:-aot}"
+ARCH="${RELAY_ARCH:-arm64}"
+case "$ARCH" in
+  amd64) RID=linux-x64; MULTIARCH=x86_64-linux-gnu; PINS="$ROOT/scripts/relay-image.debs" ;;
+  arm64) RID=linux-arm64; MULTIARCH=aarch64-linux-gnu; PINS="$ROOT/scripts/relay-image.arm64.debs" ;;
+  *) echo "relay-image: RELAY_ARCH must be amd64 or arm64, not '$ARCH'" >&2; exit 2 ;;
+esac
 APP_UID=1654
 HTTP_PORT=8080
 MEDIA_PORT=7882
+TCP_PORT=443 # ICE-TCP (RELAY_TCP_PORT): what networks that block UDP still let out
 
 die() { echo "relay-image: $*" >&2; exit 1; }
 need() {
@@ -37,6 +48,22 @@ need() {
 
 # Pinned packages as "name version sha256" lines; `pins base` only those the selected build loads (the Native AOT
 # relay has no C++ runtime to load).
+# apt serves arm64 packages once dpkg knows the architecture (a foreign one on an x64 machine).
+ensure_arch() {
+  [ "$ARCH" = "$(dpkg --print-architecture)" ] && return
+  dpkg --print-foreign-architectures | grep -qx "$ARCH" && return
+  [ "$(id -u)" = 0 ] || die "apt cannot download $ARCH packages yet: sudo dpkg --add-architecture $ARCH && sudo apt-get update"
+  echo "relay-image: dpkg --add-architecture $ARCH; apt-get update" >&2
+  dpkg --add-architecture "$ARCH"
+  apt-get update -qq -o DPkg::Lock::Timeout=300 || die "apt-get update failed after adding $ARCH"
+}
+
+# The name apt knows a package by for $ARCH: name:$ARCH, or the bare name for an architecture-independent (all) one.
+apt_name() {
+  local policy; policy="$(apt-cache policy "$1:$ARCH" 2>/dev/null || true)" # whole, before grep -q (SIGPIPE under pipefail)
+  if grep -q 'Candidate: [^(]' <<<"$policy"; then echo "$1:$ARCH"; else echo "$1"; fi
+}
+
 pins() {
   if [ "${1:-}" = base ] && [ "$BUILD" = aot ]; then
     grep -Ev '^[[:space:]]*(#|$)' "$PINS" | grep -Ev '^(libstdc\+\+6|libgcc-s1|gcc-12-base) '
@@ -45,24 +72,24 @@ pins() {
   fi
 }
 
-# Downloads name=version for amd64 into the cache unless there; prints the file's path. Checks the hash either way.
+# Downloads name=version for $ARCH into the cache unless there; prints the file's path. Checks the hash either way.
 # When Debian no longer serves the pinned version (the archive keeps only the newest, and security updates replace
 # libc6 or libssl3 every few weeks), the build takes the version apt offers now and says so, so that a fresh clone
 # still builds; RELAY_IMAGE_STRICT_PINS=1 fails instead (for a release build that must match the pins exactly).
 fetch_deb() { # name version sha256
-  local name="$1" version="$2" sha="$3" file="$CACHE/debs/${1}_${2}_amd64.deb" tmp
+  local name="$1" version="$2" sha="$3" file="$CACHE/debs/${1}_${2}_${ARCH}.deb" tmp
   if [ ! -f "$file" ]; then
     mkdir -p "$CACHE/debs"
     tmp="$(mktemp -d "$CACHE/debs/.download.XXXXXX")"
     # As root, apt drops to _apt for downloads, which cannot write a private temporary folder.
     local sandbox=(); [ "$(id -u)" != 0 ] || sandbox=(-o APT::Sandbox::User=root)
-    if ! (cd "$tmp" && apt-get -qq "${sandbox[@]}" download "$name:amd64=$version" >&2 2>/dev/null); then
+    if ! (cd "$tmp" && apt-get -qq "${sandbox[@]}" download "$(apt_name "$name")=$version" >&2 2>/dev/null); then
       local current
-      if [ "${RELAY_IMAGE_STRICT_PINS:-0}" != 1 ] && (cd "$tmp" && apt-get -qq "${sandbox[@]}" download "$name:amd64" >&2) \
+      if [ "${RELAY_IMAGE_STRICT_PINS:-0}" != 1 ] && (cd "$tmp" && apt-get -qq "${sandbox[@]}" download "$(apt_name "$name")" >&2) \
           && current="$(ls "$tmp"/*.deb 2>/dev/null | head -1)" && [ -n "$current" ]; then
         echo "relay-image: WARNING: $name $version (pinned) is no longer served; using $(dpkg-deb -f "$current" Version)." \
           "Run 'scripts/relay-image.sh pin' and commit scripts/relay-image.debs to pin it." >&2
-        file="$CACHE/debs/${name}_$(dpkg-deb -f "$current" Version)_amd64.deb"
+        file="$CACHE/debs/${name}_$(dpkg-deb -f "$current" Version)_${ARCH}.deb"
         mv "$current" "$file"; rm -rf "$tmp"
         echo "$file"
         return
@@ -98,7 +125,7 @@ make_base() { # rootfs
   # Documentation (keeping each package's copyright), debugger scripts, iconv modules (.NET never calls iconv),
   # and the scripts that would need a shell.
   find "$rootfs/usr/share/doc" -mindepth 2 ! -name copyright ! -type d -delete
-  rm -rf "$rootfs"/usr/share/{man,info,lintian,gdb,gcc} "$rootfs/usr/lib/x86_64-linux-gnu/gconv" \
+  rm -rf "$rootfs"/usr/share/{man,info,lintian,gdb,gcc} "$rootfs/usr/lib/$MULTIARCH/gconv" \
     "$rootfs/usr/sbin/update-ca-certificates" "$rootfs/etc/update-motd.d"
 
   # What update-ca-certificates would write, and the links Debian's openssl package adds (OpenSSL's default paths).
@@ -125,7 +152,8 @@ layer_tar() { # out dir [tar args...]
 
 build() {
   local out="${1:-$ROOT/artifacts/relay-image}"
-  need dotnet dpkg-deb apt-get umoci tar python3
+  need dotnet dpkg-deb apt-get umoci tar python3 setcap
+  ensure_arch
   umask 022
   mkdir -p "$(dirname "$out")"
   out="$(cd "$(dirname "$out")" && pwd)/$(basename "$out")"
@@ -148,11 +176,17 @@ build() {
     --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime \
     --mtime=@0 --numeric-owner --owner="$APP_UID" --group="$APP_UID" ./home/app
 
-  echo "relay-image: dotnet publish ($BUILD, linux-x64)" >&2
-  RELAY_BUILD="$BUILD" bash "$ROOT/scripts/publish-relay.sh" "$work/app/app"
+  echo "relay-image: dotnet publish ($BUILD, $RID)" >&2
+  RELAY_BUILD="$BUILD" RELAY_RID="$RID" bash "$ROOT/scripts/publish-relay.sh" "$work/app/app"
   [ -x "$work/app/app/Lilium.Relay" ] || die "dotnet publish left no $work/app/app/Lilium.Relay"
 
-  layer_tar "$work/app.tar" "$work/app" app
+  # The image runs as the non-root user app, and ICE-TCP listens on 443: the executable gets the one capability that
+  # needs (cap_net_bind_service, permitted + effective), stored as the file's security.capability xattr in the layer
+  # (PAX SCHILY.xattr record), which the container runtime restores on unpack. Fargate's default capability set keeps
+  # NET_BIND_SERVICE in the bounding set, so the file capability takes effect there; nothing else is granted.
+  setcap cap_net_bind_service=+ep "$work/app/app/Lilium.Relay" \
+    || die "setcap cap_net_bind_service on the relay failed (root and a filesystem with security xattrs are needed; TMPDIR elsewhere?)"
+  layer_tar "$work/app.tar" "$work/app" --xattrs --xattrs-include=security.capability app
 
   echo "relay-image: OCI layout (umoci)" >&2
   rm -rf "$out"
@@ -161,23 +195,36 @@ build() {
   umoci raw add-layer --image "$out:$TAG" --history.created "$created" \
     --history.created_by "relay-image.sh: Debian bookworm $(tr '\n' ' ' < "$work/versions" | sed 's/ $//')" "$work/base.tar"
   umoci raw add-layer --image "$out:$TAG" --history.created "$created" \
-    --history.created_by "relay-image.sh: publish-relay.sh ($BUILD) media-relay/Lilium.Relay -r linux-x64" "$work/app.tar"
+    --history.created_by "relay-image.sh: publish-relay.sh ($BUILD) media-relay/Lilium.Relay -r $RID" "$work/app.tar"
   local labels=(
     --config.label "org.opencontainers.image.title=lilium-relay"
     --config.label "org.opencontainers.image.description=LiliumShare media relay (WHIP/WHEP SFU)"
     --config.label "org.opencontainers.image.revision=$revision"
     --config.label "org.opencontainers.image.created=$created")
   [ -z "$source_url" ] || labels+=(--config.label "org.opencontainers.image.source=$source_url")
-  umoci config --image "$out:$TAG" --no-history --created "$created" --os linux --architecture amd64 \
+  umoci config --image "$out:$TAG" --no-history --created "$created" --os linux --architecture "$ARCH" \
     --config.user "$APP_UID:$APP_UID" --config.workingdir /app --config.entrypoint /app/Lilium.Relay \
     --config.env "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" \
     --config.env "APP_UID=$APP_UID" --config.env "DOTNET_RUNNING_IN_CONTAINER=true" \
-    --config.env "RELAY_BIND_ADDRESS=0.0.0.0" --config.env "RELAY_MEDIA_PORT=$MEDIA_PORT" \
-    --config.exposedports "$HTTP_PORT/tcp" --config.exposedports "$MEDIA_PORT/udp" "${labels[@]}"
+    --config.env "RELAY_BIND_ADDRESS=0.0.0.0" --config.env "RELAY_MEDIA_PORT=$MEDIA_PORT" --config.env "RELAY_TCP_PORT=$TCP_PORT" \
+    --config.exposedports "$HTTP_PORT/tcp" --config.exposedports "$MEDIA_PORT/udp" --config.exposedports "$TCP_PORT/tcp" "${labels[@]}"
   umoci gc --layout "$out"
 
-  python3 "$ROOT/scripts/relay-ready.py" "$work/app/app/Lilium.Relay" --runs "${RELAY_READY_RUNS:-10}" > "$work/ready.json"
-  python3 - "$out" "$work/base.tar" "$work/app.tar" "$BUILD" "$work/ready.json" "${RELAY_IMAGE_RESULTS:-$ROOT/bench/results/relay-image.json}" <<'PY'
+  # Start to ready on this machine. An arm64 relay on an x64 machine runs under qemu-user with the image's own base
+  # layer as its C library and OpenSSL: proof that the cross-published executable and the arm64 packages work
+  # together, but an emulated time, recorded apart (key aot-arm64-qemu) and not a figure.
+  local relay_exe="$work/app/app/Lilium.Relay" result_key="$BUILD"
+  if [ "$ARCH" = arm64 ] && [ "$(uname -m)" != aarch64 ]; then
+    need qemu-aarch64
+    relay_exe="$work/relay-under-qemu"
+    printf '#!/bin/sh\nexec qemu-aarch64 -L %s %s "$@"\n' "$work/rootfs" "$work/app/app/Lilium.Relay" > "$relay_exe"
+    chmod +x "$relay_exe"
+    result_key="$BUILD-arm64-qemu"
+  elif [ "$ARCH" = arm64 ]; then
+    result_key="$BUILD-arm64"
+  fi
+  python3 "$ROOT/scripts/relay-ready.py" "$relay_exe" --runs "${RELAY_READY_RUNS:-10}" > "$work/ready.json"
+  python3 - "$out" "$work/base.tar" "$work/app.tar" "$result_key" "$work/ready.json" "${RELAY_IMAGE_RESULTS:-$ROOT/bench/results/relay-image.json}" <<'PY'
 import json, os, sys
 out, base_tar, app_tar, build, ready_file, results_file = sys.argv[1:]
 blob = lambda d: os.path.join(out, "blobs", *d.split(":"))
@@ -202,7 +249,7 @@ results[build] = {
 os.makedirs(os.path.dirname(results_file), exist_ok=True)
 json.dump(results, open(results_file, "w"), indent=2)
 print(f"  relay start to ready (first 200 from /health): {ready['median_ms']} ms median of {len(ready['runs_ms'])}", file=sys.stderr)
-for b in ("aot", "jit"):
+for b in ("aot", "jit", "aot-arm64", "aot-arm64-qemu"):
     if b in results:
         r = results[b]
         print(f"relay-image [{b}]: image {r['image_mb']} MB compressed, app {r['app_unpacked_mb']} MB unpacked,"
@@ -269,10 +316,11 @@ push() {
 
 pin() {
   need apt-get apt-cache sha256sum
+  ensure_arch
   local name version sha deb lines=()
   while read -r name _ _; do
-    version="$(apt-cache policy "$name:amd64" | awk '/Candidate:/ { print $2 }')"
-    [ -n "$version" ] && [ "$version" != "(none)" ] || die "apt knows no $name for amd64 (apt-get update?)"
+    version="$(apt-cache policy "$(apt_name "$name")" | awk '/Candidate:/ { print $2 }')"
+    [ -n "$version" ] && [ "$version" != "(none)" ] || die "apt knows no $name for $ARCH (apt-get update? for arm64: dpkg --add-architecture arm64 first)"
     deb="$(fetch_deb "$name" "$version" "")"
     sha="$(sha256sum "$deb" | cut -c1-64)"
     lines+=("$name $version $sha")

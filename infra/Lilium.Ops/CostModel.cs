@@ -36,6 +36,14 @@ public sealed record PriceTable
 
     public decimal FargateGbPerHour { get; init; }
 
+    /// <summary>Linux/ARM (Graviton) tasks, what the stack's relay runs on: about 20 % below Linux/x86.</summary>
+    public decimal FargateArmVcpuPerHour { get; init; }
+
+    public decimal FargateArmGbPerHour { get; init; }
+
+    /// <summary>Where and when the ARM rates were read (they were added to the table later than <see cref="Date"/>).</summary>
+    public string? FargateArmNote { get; init; }
+
     public decimal SecretPerMonth { get; init; }
 
     public decimal AlarmPerMonth { get; init; }
@@ -146,8 +154,11 @@ public static class CostModel
             var vcpu = decimal.Parse(taskDef.GetProperty("Cpu").GetString()!, CultureInfo.InvariantCulture) / 1024m;
             var gb = decimal.Parse(taskDef.GetProperty("Memory").GetString()!, CultureInfo.InvariantCulture) / 1024m;
             var publicIp = service.Props.GetRawText().Contains("\"AssignPublicIp\":\"ENABLED\"", StringComparison.Ordinal);
-            Add($"Fargate relay task{(tasks == 1 ? "" : "s")} ({vcpu} vCPU / {gb} GB)", $"{tasks} × (${prices.FargateVcpuPerHour}/vCPU-h + ${prices.FargateGbPerHour}/GB-h)",
-                tasks * ((vcpu * prices.FargateVcpuPerHour) + (gb * prices.FargateGbPerHour)) * h);
+            var arm = taskDef.TryGetProperty("RuntimePlatform", out var platform) && platform.TryGetProperty("CpuArchitecture", out var cpu)
+                && cpu.ValueKind == JsonValueKind.String && cpu.GetString() == "ARM64";
+            var (vcpuRate, gbRate) = arm ? (prices.FargateArmVcpuPerHour, prices.FargateArmGbPerHour) : (prices.FargateVcpuPerHour, prices.FargateGbPerHour);
+            Add($"Fargate relay task{(tasks == 1 ? "" : "s")} ({vcpu} vCPU / {gb} GB, {(arm ? "ARM64" : "x86_64")})", $"{tasks} × (${vcpuRate}/vCPU-h + ${gbRate}/GB-h)",
+                tasks * ((vcpu * vcpuRate) + (gb * gbRate)) * h);
             if (publicIp)
             {
                 Add("their public IPv4", $"{tasks} × ${prices.PublicIpv4PerHour}/h", tasks * prices.PublicIpv4PerHour * h);

@@ -13,7 +13,7 @@ namespace Lilium.Relay;
 
 /// <summary>
 /// Composition root. Configuration: the <c>Relay</c> section, overridden by the environment
-/// (<c>RELAY_MEDIA_PORT</c>, <c>RELAY_BIND_ADDRESS</c>, <c>RELAY_PUBLIC_IP</c>, <c>RELAY_STUN_SERVER</c>,
+/// (<c>RELAY_MEDIA_PORT</c>, <c>RELAY_TCP_PORT</c>, <c>RELAY_TCP_MAX_CONNECTIONS</c>, <c>RELAY_TCP_MAX_PER_ADDRESS</c>, <c>RELAY_BIND_ADDRESS</c>, <c>RELAY_PUBLIC_IP</c>, <c>RELAY_STUN_SERVER</c>,
 /// <c>RELAY_SENDMMSG</c>, <c>RELAY_ALLOWED_ORIGINS</c>, <c>RELAY_KEY</c> / <c>RELAY_SECRET</c>, <c>RELAY_CONTROL_PLANE_URL</c>,
 /// <c>RELAY_REVOCATION_POLL_MS</c>); HTTP listens on <c>ASPNETCORE_URLS</c> or :8080. The fleet (docs/relay.md, "The
 /// fleet"): <c>CONNECTIONS_TABLE</c> (the registry; unset: a lone relay), <c>RELAY_ID</c>, <c>RELAY_PRIVATE_URL</c>,
@@ -130,6 +130,21 @@ public static class RelayApp
         if (int.TryParse(configuration["RELAY_MEDIA_PORT"], out var port))
         {
             options.MediaPort = port;
+        }
+
+        if (int.TryParse(configuration["RELAY_TCP_PORT"], out var tcpPort))
+        {
+            options.TcpPort = tcpPort < 0 ? -1 : tcpPort;
+        }
+
+        if (int.TryParse(configuration["RELAY_TCP_MAX_CONNECTIONS"], out var tcpMax) && tcpMax > 0)
+        {
+            options.MaxTcpConnections = tcpMax;
+        }
+
+        if (int.TryParse(configuration["RELAY_TCP_MAX_PER_ADDRESS"], out var tcpPerAddress) && tcpPerAddress > 0)
+        {
+            options.MaxTcpConnectionsPerAddress = tcpPerAddress;
         }
 
         if (configuration["RELAY_BIND_ADDRESS"] is { Length: > 0 } bind && IPAddress.TryParse(bind, out _))

@@ -8,7 +8,29 @@ public sealed class RelayOptions
     /// <summary>UDP port for all ICE/DTLS/SRTP traffic (<c>RELAY_MEDIA_PORT</c>).</summary>
     public int MediaPort { get; set; } = 7882;
 
-    /// <summary>Address the UDP socket binds to (<c>RELAY_BIND_ADDRESS</c>); loopback by default.</summary>
+    /// <summary>
+    /// TCP port for ICE-TCP (<c>RELAY_TCP_PORT</c>; RFC 6544 passive candidate, RFC 4571 framing): 443 on AWS, where
+    /// networks that block UDP still let HTTPS out. Unset: the media port's number (TCP and UDP ports are separate), or
+    /// any free port when that is taken; −1 turns ICE-TCP off. Set explicitly, a port that cannot be bound stops the relay.
+    /// </summary>
+    public int? TcpPort { get; set; }
+
+    /// <summary>Open ICE-TCP connections in total (<c>RELAY_TCP_MAX_CONNECTIONS</c>); more are closed when accepted.</summary>
+    public int MaxTcpConnections { get; set; } = 2048;
+
+    /// <summary>
+    /// Open ICE-TCP connections from one source address (<c>RELAY_TCP_MAX_PER_ADDRESS</c>); more are closed when accepted.
+    /// Generous because an office or campus puts many viewers behind one NAT address; a browser opens one or two per peer.
+    /// </summary>
+    public int MaxTcpConnectionsPerAddress { get; set; } = 64;
+
+    /// <summary>An ICE-TCP connection with no authenticated Binding request this long after it opened is closed.</summary>
+    public TimeSpan TcpBindTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The ICE-TCP port to bind: <see cref="TcpPort"/>, else the configured media port; negative for none.</summary>
+    public int EffectiveTcpPort() => TcpPort ?? MediaPort;
+
+    /// <summary>Address the UDP socket and the ICE-TCP listener bind to (<c>RELAY_BIND_ADDRESS</c>); loopback by default.</summary>
     public string BindAddress { get; set; } = "127.0.0.1";
 
     /// <summary>Address advertised in the ICE candidate (<c>RELAY_PUBLIC_IP</c>).</summary>

@@ -124,7 +124,11 @@ public sealed class CostModeTests : IClassFixture<CostModeTests.Modes>
 
         // The arithmetic, line by line, for the parts that bill by the hour.
         Assert.Contains(active.Lines, l => l.Item == "Application Load Balancer" && l.UsdPerMonth == decimal.Round(0.0225m * 730, 2));
-        Assert.Contains(active.Lines, l => l.Item.StartsWith("Fargate relay task", StringComparison.Ordinal) && l.UsdPerMonth == decimal.Round(((1m * 0.04048m) + (2m * 0.004445m)) * 730, 2));
+        // The relay task runs on ARM64 (Graviton): Fargate's Linux/ARM rates, about 20 % below Linux/x86's.
+        var relay = Assert.Single(active.Lines, l => l.Item.StartsWith("Fargate relay task", StringComparison.Ordinal));
+        Assert.Contains("ARM64", relay.Item, StringComparison.Ordinal);
+        Assert.Equal(decimal.Round(((1m * 0.03238m) + (2m * 0.00356m)) * 730, 2), relay.UsdPerMonth);
+        Assert.InRange(relay.UsdPerMonth / (((1m * 0.04048m) + (2m * 0.004445m)) * 730), 0.79m, 0.81m);
         Assert.Contains(paused.Lines, l => l.Item.StartsWith("EC2 instance t4g.nano", StringComparison.Ordinal) && l.UsdPerMonth == decimal.Round(0.0042m * 730, 2));
         Assert.DoesNotContain(minimal.Lines, l => l.Basis.Contains("/h", StringComparison.Ordinal));
         Assert.Contains(minimal.Lines, l => l.Item == "Secrets Manager secrets" && l.UsdPerMonth == 3 * 0.40m);

@@ -29,11 +29,35 @@ public sealed class RelayImageTests(RelayImageFixture image, AwsEndpointFixture 
         var config = image.Config.GetProperty("config");
         Assert.Equal("1654:1654", config.GetProperty("User").GetString());
         Assert.Equal(new[] { "/app/Lilium.Relay" }, config.GetProperty("Entrypoint").EnumerateArray().Select(e => e.GetString()).ToArray());
-        Assert.Equal(new[] { "7882/udp", "8080/tcp" }, config.GetProperty("ExposedPorts").EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal).ToArray());
+        Assert.Equal(new[] { "443/tcp", "7882/udp", "8080/tcp" }, config.GetProperty("ExposedPorts").EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal).ToArray());
         Assert.Equal(image.Revision, config.GetProperty("Labels").GetProperty("org.opencontainers.image.revision").GetString());
 
         // Base and app are separate layers, so an app rebuild reuses the base blob.
         Assert.Equal(2, image.Layers.Count);
+    }
+
+    [Fact]
+    public async Task The_relay_executable_may_bind_443_as_the_non_root_user_and_nothing_more()
+    {
+        // The app layer's PAX record for /app/Lilium.Relay carries security.capability: VFS_CAP_REVISION_2 with the
+        // effective flag, and cap_net_bind_service (bit 10) as the only permitted capability, none inheritable.
+        await using var layer = new System.IO.Compression.GZipStream(File.OpenRead(image.Blob(image.Layers[1])), System.IO.Compression.CompressionMode.Decompress);
+        using var tar = new System.Formats.Tar.TarReader(layer);
+        byte[]? capability = null;
+        while (await tar.GetNextEntryAsync() is { } entry)
+        {
+            if (entry.Name.TrimStart('.', '/') == "app/Lilium.Relay" && entry is System.Formats.Tar.PaxTarEntry pax
+                && pax.ExtendedAttributes.TryGetValue("SCHILY.xattr.security.capability", out var value))
+            {
+                capability = System.Text.Encoding.Latin1.GetBytes(value);
+            }
+        }
+
+        Assert.NotNull(capability);
+        Assert.Equal(20, capability.Length);
+        Assert.Equal(0x02000001u, System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(capability));
+        Assert.Equal(1u << 10, System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(capability.AsSpan(4)));
+        Assert.All(new[] { 8, 12, 16 }, at => Assert.Equal(0u, System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(capability.AsSpan(at))));
     }
 
     [Fact]
@@ -68,6 +92,9 @@ public sealed class RelayImageTests(RelayImageFixture image, AwsEndpointFixture 
             ["RELAY_KEY"] = Convert.ToBase64String(key),
             ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{httpPort}",
             ["RELAY_MEDIA_PORT"] = mediaPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            // The image's 443 needs the executable's file capability, which a rootless unpack cannot restore (that part is
+            // The_relay_executable_may_bind_443_as_the_non_root_user_and_nothing_more and PrivilegedPortTests).
+            ["RELAY_TCP_PORT"] = Ports.FreeTcp().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["RELAY_BIND_ADDRESS"] = "127.0.0.1",
             ["RELAY_PUBLIC_IP"] = "127.0.0.1",
         };
@@ -183,6 +210,9 @@ public sealed class RelayImageFixture : IAsyncLifetime
 
     public string ManifestDigest { get; private set; } = "";
 
+    /// <summary>The layout's file for a blob digest (sha256:…).</summary>
+    public string Blob(string digest) => Path.Combine(Layout, "blobs", digest.Replace(':', Path.DirectorySeparatorChar));
+
     public IReadOnlyList<string> Layers { get; private set; } = [];
 
     public JsonElement Config { get; private set; }
@@ -200,12 +230,18 @@ public sealed class RelayImageFixture : IAsyncLifetime
 
         // A first Native AOT compile of the relay takes about 5 minutes on two busy cores (make test publishes it first,
         // make relay-bin, so this one finds it compiled); three start-to-ready runs keep the fixture short.
+        // amd64: the tests run the image's root filesystem on this (x64) machine. The stack's image is the same script with
+        // RELAY_ARCH=arm64 (its default): other packages and a cross-published executable, the same layers and config.
         var build = (await ProcessRunner.RunAsync("bash", [Path.Combine(RepoPaths.Scripts, "relay-image.sh"), "build", Layout], TimeSpan.FromMinutes(15),
-                environment: new Dictionary<string, string?> { ["RELAY_READY_RUNS"] = "3", ["RELAY_IMAGE_RESULTS"] = Path.Combine(WorkDirectory, "relay-image.json") }))
+                environment: new Dictionary<string, string?>
+                {
+                    ["RELAY_ARCH"] = "amd64",
+                    ["RELAY_READY_RUNS"] = "3",
+                    ["RELAY_IMAGE_RESULTS"] = Path.Combine(WorkDirectory, "relay-image.json"),
+                }))
             .EnsureSuccess("relay-image.sh build");
         Revision = (await ProcessRunner.RunAsync("git", ["rev-parse", "HEAD"])).EnsureSuccess("git rev-parse").StdOut.Trim();
 
-        string Blob(string digest) => Path.Combine(Layout, "blobs", digest.Replace(':', Path.DirectorySeparatorChar));
         using var index = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(Layout, "index.json")));
         ManifestDigest = index.RootElement.GetProperty("manifests")[0].GetProperty("digest").GetString()!;
         Assert.Contains($"digest {ManifestDigest}", build.StdOut, StringComparison.Ordinal);

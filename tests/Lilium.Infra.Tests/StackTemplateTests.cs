@@ -37,7 +37,7 @@ public sealed class StackTemplateTests(SynthesizedStack stack) : IClassFixture<S
     }
 
     [Fact]
-    public void Only_the_media_port_and_the_load_balancer_are_open_to_the_world()
+    public void Only_the_media_ports_and_the_load_balancer_are_open_to_the_world()
     {
         var open = new List<(string Protocol, int From, int To)>();
         void Collect(JsonElement rule)
@@ -65,7 +65,24 @@ public sealed class StackTemplateTests(SynthesizedStack stack) : IClassFixture<S
             Collect(p);
         }
 
-        Assert.Equal([("tcp", 80, 80), ("udp", 7882, 7882)], open.Order().ToList());
+        // The load balancer (80 here: no certificate), ICE-TCP on 443 and UDP media on 7882.
+        Assert.Equal([("tcp", 80, 80), ("tcp", 443, 443), ("udp", 7882, 7882)], open.Order().ToList());
+    }
+
+    [Fact]
+    public void The_relay_runs_on_arm64_with_ice_tcp_on_443()
+    {
+        var task = stack.OfType("AWS::ECS::TaskDefinition").Single().Properties;
+        var platform = task.GetProperty("RuntimePlatform");
+        Assert.Equal("ARM64", platform.GetProperty("CpuArchitecture").GetString());
+        Assert.Equal("LINUX", platform.GetProperty("OperatingSystemFamily").GetString());
+        var relay = task.GetProperty("ContainerDefinitions")[0];
+        var environment = relay.GetProperty("Environment").EnumerateArray().ToDictionary(e => e.GetProperty("Name").GetString()!, e => e.GetProperty("Value") is { ValueKind: JsonValueKind.String } v ? v.GetString() : null);
+        Assert.Equal("443", environment["RELAY_TCP_PORT"]);
+        Assert.Equal("0.0.0.0", environment["RELAY_BIND_ADDRESS"]);
+        var mappings = relay.GetProperty("PortMappings").EnumerateArray()
+            .Select(m => (m.GetProperty("ContainerPort").GetInt32(), m.GetProperty("Protocol").GetString())).Order().ToList();
+        Assert.Equal([(443, "tcp"), (7882, "udp"), (8080, "tcp")], mappings);
     }
 
     [Fact]

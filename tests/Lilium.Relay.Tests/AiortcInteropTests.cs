@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection;
+
 namespace Lilium.Relay.Tests;
 
 /// <summary>
@@ -12,7 +14,22 @@ public sealed class AiortcInteropTests(RelayFixture relay, Xunit.Abstractions.IT
     {
         var session = Guid.NewGuid();
         await using var publisher = AiortcProcesses.Publish(relay, session);
-        await relay.WaitForSecuredPublisherAsync(session, TimeSpan.FromSeconds(20));
+        var publisherPeer = await relay.WaitForSecuredPublisherAsync(session, TimeSpan.FromSeconds(20));
+
+        // The answer offers ICE-TCP too (relay default); aiortc (aioice pairs UDP only) stays on UDP.
+        Assert.NotNull(relay.App.Services.GetRequiredService<Lilium.Relay.Media.MediaServer>().TcpEndPoint);
+        Assert.Null(publisherPeer.Path!.Tcp);
+        var viewersOnUdp = 0;
+        using var watch = new CancellationTokenSource();
+        var watcher = Task.Run(async () =>
+        {
+            while (!watch.IsCancellationRequested)
+            {
+                viewersOnUdp = Math.Max(viewersOnUdp, relay.Registry.FindSession(session)?.Subscribers.Count(s => s.State == Lilium.Relay.Media.PeerState.Secured && s.Path is { Tcp: null }) ?? 0);
+                Assert.DoesNotContain(relay.Registry.Peers, p => p.Path?.Tcp is not null);
+                await Task.Delay(100);
+            }
+        });
 
         var viewers = await Task.WhenAll(
             AiortcProcesses.ViewAsync(relay, session, seconds: 15, minVideo: 110),
@@ -25,6 +42,10 @@ public sealed class AiortcInteropTests(RelayFixture relay, Xunit.Abstractions.IT
             Assert.True(v.AudioFrames > 0, $"no audio: {v}");
             Assert.Equal(320, v.Width);
         }
+
+        await watch.CancelAsync();
+        await watcher;
+        Assert.Equal(2, viewersOnUdp);
     }
 
     [Fact]

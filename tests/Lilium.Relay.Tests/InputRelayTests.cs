@@ -3,6 +3,7 @@ using Lilium.Auth;
 using Lilium.Client.Media;
 using Lilium.Input;
 using Lilium.Protocol;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Lilium.Relay.Tests;
 
@@ -29,6 +30,12 @@ public sealed class InputRelayTests(RelayFixture relay) : IClassFixture<RelayFix
         var presence = await joined.Task.WaitAsync(Wait);
         Assert.Equal(viewerUser, presence.Viewer);
         Assert.Equal(InputPermissions.Keyboard | InputPermissions.Mouse, presence.Permissions);
+
+        // The answers offered ICE-TCP as well; the SDK takes the UDP candidate, so both peers' paths are UDP.
+        Assert.NotNull(relay.App.Services.GetRequiredService<Lilium.Relay.Media.MediaServer>().TcpEndPoint);
+        var relaySession = relay.Registry.FindSession(session)!;
+        Assert.Null(relaySession.Publisher!.Path!.Tcp);
+        Assert.All(relaySession.Subscribers, s => Assert.Null(s.Path!.Tcp));
 
         await using var inbox = new Inbox(host);
         Assert.True(viewer.SendInput(new MouseMoveEvent(false, 1000, 2000)));

@@ -88,6 +88,8 @@ public sealed class RelayObservabilityTests(RelayFixture relay) : IClassFixture<
             ["lilium_relay_input_events_no_host_total"] = "counter",
             ["lilium_relay_input_events_denied_total"] = "counter",
             ["lilium_relay_input_route_seconds"] = "histogram",
+            ["lilium_relay_ice_tcp_connections"] = "gauge",
+            ["lilium_relay_ice_tcp_rejected_total"] = "counter",
         };
         foreach (var (name, type) in expected)
         {

@@ -21,9 +21,10 @@ public sealed record MediaPlaneProps(IVpc Vpc, ISecret RelayKey, string? RelayIm
     ITable Connections);
 
 /// <summary>
-/// The media relay on Fargate: tasks in public subnets with public IPs (ICE-lite needs a reachable
-/// address), UDP 7882 open to the world for media, HTTP 8080 reachable only from the load balancer,
-/// which serves WHIP/WHEP. The relay key, from a secret of its own, reaches the container as an ECS secret, not a value.
+/// The media relay on Fargate (ARM64, Graviton: the same vCPU and memory cost about 20 % less than x86, and the image is
+/// a linux-arm64 Native AOT build, scripts/relay-image.sh): tasks in public subnets with public IPs (ICE-lite needs a
+/// reachable address), UDP 7882 open to the world for media and TCP 443 for ICE-TCP (viewers on networks that block UDP),
+/// HTTP 8080 reachable only from the load balancer, which serves WHIP/WHEP. The relay key, from a secret of its own, reaches the container as an ECS secret, not a value.
 /// </summary>
 public sealed class MediaPlane : Construct
 {
@@ -40,6 +41,8 @@ public sealed class MediaPlane : Construct
 
     /// <summary>The load balancer's health check: every 5 s, 2 passes to take a task, 2 failures to drop it.</summary>
     public const int HealthCheckIntervalSeconds = 5;
+    /// <summary>ICE-TCP (RFC 6544 passive candidate): 443, the port networks that block UDP still let out.</summary>
+    public const int IceTcpPort = 443;
 
     public MediaPlane(Construct scope, string id, MediaPlaneProps props) : base(scope, id)
     {
@@ -49,7 +52,7 @@ public sealed class MediaPlane : Construct
         {
             Cpu = 1024,
             MemoryLimitMiB = 2048,
-            RuntimePlatform = new RuntimePlatform { CpuArchitecture = CpuArchitecture.X86_64, OperatingSystemFamily = OperatingSystemFamily.LINUX },
+            RuntimePlatform = new RuntimePlatform { CpuArchitecture = CpuArchitecture.ARM64, OperatingSystemFamily = OperatingSystemFamily.LINUX },
         });
 
         ContainerImage image;
@@ -84,6 +87,9 @@ public sealed class MediaPlane : Construct
                 ["ASPNETCORE_URLS"] = $"http://0.0.0.0:{HttpPort}",
                 ["RELAY_BIND_ADDRESS"] = "0.0.0.0",
                 ["RELAY_MEDIA_PORT"] = MediaPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                // Below 1024: the image's relay executable carries cap_net_bind_service as a file capability, so its
+                // non-root user may bind it (docs/relay.md, "ICE-TCP").
+                ["RELAY_TCP_PORT"] = IceTcpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["RELAY_STUN_SERVER"] = "stun.l.google.com:19302",
                 // The revocation feed (kicks, blocks, grant changes, session ends) the relay polls (docs/decisions.md, D18).
                 ["RELAY_CONTROL_PLANE_URL"] = props.ControlPlaneUrl,
@@ -102,7 +108,8 @@ public sealed class MediaPlane : Construct
         });
         container.AddPortMappings(
             new PortMapping { ContainerPort = HttpPort, Protocol = global::Amazon.CDK.AWS.ECS.Protocol.TCP },
-            new PortMapping { ContainerPort = MediaPort, Protocol = global::Amazon.CDK.AWS.ECS.Protocol.UDP });
+            new PortMapping { ContainerPort = MediaPort, Protocol = global::Amazon.CDK.AWS.ECS.Protocol.UDP },
+            new PortMapping { ContainerPort = IceTcpPort, Protocol = global::Amazon.CDK.AWS.ECS.Protocol.TCP });
 
         // The task role: its own registry items only (the R#relays partition of the connections table), its network
         // interface's public IP, and its own scale-in protection (through the ECS agent endpoint).
@@ -133,6 +140,7 @@ public sealed class MediaPlane : Construct
         taskSg.AddIngressRule(Peer.AnyIpv4(), Port.Udp(MediaPort), "WebRTC media (ICE, DTLS, SRTP, SCTP)");
         // A WHIP/WHEP request that reaches a task not owning its session is forwarded to the owner's private address.
         taskSg.AddIngressRule(taskSg, Port.Tcp(HttpPort), "WHIP/WHEP forwarded between relay tasks (grant rid)");
+        taskSg.AddIngressRule(Peer.AnyIpv4(), Port.Tcp(IceTcpPort), "WebRTC media over ICE-TCP (networks that block UDP)");
 
         Service = new FargateService(this, "Relay", new FargateServiceProps
         {

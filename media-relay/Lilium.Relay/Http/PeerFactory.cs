@@ -14,7 +14,10 @@ internal sealed class PeerFactory(SessionRegistry registry, DtlsCertificate cert
 {
     private static SdpLocalTransport NewTransport(IceCredentials ice, DtlsCertificate certificate, RelayAdvertisement advertisement, MediaServer media) =>
         new(ice.Ufrag, ice.Password, certificate.Fingerprint, new IPEndPoint(
-            advertisement.Address ?? throw new InvalidOperationException("The relay is not ready: it has no address to advertise."), media.LocalEndPoint.Port));
+            advertisement.Address ?? throw new InvalidOperationException("The relay is not ready: it has no address to advertise."), media.LocalEndPoint.Port))
+        {
+            TcpPort = media.TcpEndPoint?.Port,
+        };
 
     public bool TryCreatePublisher(RelaySession session, RelayGrantClaims grant, IPAddress source, SdpSession offer, out MediaPeer? peer, out string? answer, out string? error)
     {

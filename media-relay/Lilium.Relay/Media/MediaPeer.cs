@@ -19,7 +19,7 @@ namespace Lilium.Relay.Media;
 internal sealed class MediaPeer
 {
     private readonly TaskCompletionSource<string> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private volatile IPEndPoint? _endpoint;
+    private volatile PeerPath? _path;
     private int _state;
 
     public MediaPeer(Guid id, PeerRole role, RelaySession session, IceCredentials local, string? remoteUfrag, DtlsFingerprint remoteFingerprint, IReadOnlyList<SdpNegotiatedMedia> media, double sendLossPercent)
@@ -99,11 +99,15 @@ internal sealed class MediaPeer
 
     public SubscriberTrack[] Tracks { get; }
 
-    public IPEndPoint? Endpoint
+    /// <summary>Where media to this peer goes (the nominated UDP address or ICE-TCP connection), once a check bound one.</summary>
+    public PeerPath? Path
     {
-        get => _endpoint;
-        set => _endpoint = value;
+        get => _path;
+        set => _path = value;
     }
+
+    /// <summary>The remote address of <see cref="Path"/> (a UDP 5-tuple's, or the TCP connection's).</summary>
+    public IPEndPoint? Endpoint => _path?.Remote;
 
     public PeerState State => (PeerState)Volatile.Read(ref _state);
 

@@ -14,16 +14,16 @@ internal sealed partial class MediaServer
     /// <summary>Room for the SRTCP trailer of any profile: E‖index (4) + a GCM tag (16).</summary>
     private const int MaxSrtcpTrailer = 20;
 
-    private void HandleSrtp(byte[] buffer, int length, IPEndPoint remote)
+    // The packet came from the peer's path (its bound 5-tuple, or its ICE-TCP connection); decrypted in place.
+    private void HandleSrtp(MediaPeer peer, Span<byte> span)
     {
-        var peer = _registry.FindByEndpoint(remote);
-        if (peer is null || peer.State != PeerState.Secured || peer.Inbound is not { } inbound)
+        if (peer.State != PeerState.Secured || peer.Inbound is not { } inbound)
         {
             _metrics.Dropped();
             return;
         }
 
-        var span = buffer.AsSpan(0, length);
+        var length = span.Length;
         if (PacketDemux.Classify(span) == PacketKind.Rtcp)
         {
             if (!inbound.TryUnprotectRtcp(span, length, out var plain))
@@ -117,7 +117,7 @@ internal sealed partial class MediaServer
     // is already numbered at the receiver, so a gap after a source switch is visible anyway.
     private void SendSequenceAnchor(MediaPeer subscriber, SubscriberTrack track, ushort firstSourceSeq, uint sourceTs)
     {
-        if (subscriber.Endpoint is not { } endpoint)
+        if (subscriber.Path is not { } path)
         {
             return;
         }
@@ -136,11 +136,14 @@ internal sealed partial class MediaServer
         output.Slice(length, AnchorPadding - 1).Clear();
         output[length + AnchorPadding - 1] = AnchorPadding;
         length += AnchorPadding;
-        TryQueueProtected(subscriber, output, length, endpoint);
+        TryQueueProtected(subscriber, output, length, path);
     }
 
-    /// <summary>Protects the RTP packet written into a fan-out slot with the subscriber's SRTP session and queues it.</summary>
-    private bool TryQueueProtected(MediaPeer subscriber, Span<byte> output, int length, IPEndPoint endpoint)
+    /// <summary>
+    /// Protects the RTP packet written into a fan-out slot with the subscriber's SRTP session and queues it: in the UDP
+    /// batch, or as a frame on the subscriber's ICE-TCP connection (the slot is then reused by the next packet).
+    /// </summary>
+    private bool TryQueueProtected(MediaPeer subscriber, Span<byte> output, int length, PeerPath path)
     {
         lock (subscriber.SendLock)
         {
@@ -150,14 +153,24 @@ internal sealed partial class MediaServer
             }
         }
 
-        _fanOut.Commit(length, endpoint);
+        if (path.Tcp is { } tcp)
+        {
+            if (tcp.TrySend(output[..length]))
+            {
+                _metrics.Out(length);
+            }
+
+            return true; // a full queue drops the packet as a full socket buffer would; it counts as sent
+        }
+
+        _fanOut.Commit(length, path.Remote);
         return true;
     }
 
     private void SendToSubscriber(MediaPeer subscriber, SubscriberTrack track, ReadOnlySpan<byte> packet, in RtpHeader header, bool retransmission)
     {
-        var endpoint = subscriber.Endpoint;
-        if (endpoint is null)
+        var path = subscriber.Path;
+        if (path is null)
         {
             return;
         }
@@ -180,7 +193,7 @@ internal sealed partial class MediaServer
 
         var output = _fanOut.Reserve(); // queued; the media loop flushes after each datagram it dispatches
         var length = RtpRewriter.Rewrite(packet, header, output, track.PayloadType, seq, ts, track.Ssrc, track.MidExtensionId, track.Mid);
-        if (TryQueueProtected(subscriber, output, length, endpoint))
+        if (TryQueueProtected(subscriber, output, length, path))
         {
             track.Sent(seq, ts, header.PayloadLength, retransmission);
         }
@@ -289,7 +302,7 @@ internal sealed partial class MediaServer
         {
             foreach (var track in subscriber.Tracks)
             {
-                if (track.Source is not { } source || source.Ssrc != sr.Ssrc || subscriber.Endpoint is not { } endpoint)
+                if (track.Source is not { } source || source.Ssrc != sr.Ssrc || subscriber.Path is not { } path)
                 {
                     continue;
                 }
@@ -297,7 +310,7 @@ internal sealed partial class MediaServer
                 var length = new SenderReport(track.Ssrc, sr.NtpTimestamp, track.MapTimestamp(sr.RtpTimestamp), track.PacketsSent, track.OctetsSent, []).WriteTo(buffer);
                 if (TryProtectRtcp(subscriber, buffer, ref length))
                 {
-                    SendRaw(buffer[..length], endpoint);
+                    SendTo(path, buffer[..length]);
                 }
             }
         }
@@ -324,7 +337,7 @@ internal sealed partial class MediaServer
     private void RequestKeyframe(MediaPeer publisher, PublisherStream stream, bool force)
     {
         var interval = (long)_options.PliInterval.TotalMilliseconds;
-        if (stream.Ssrc == 0 || publisher.Endpoint is not { } endpoint
+        if (stream.Ssrc == 0 || publisher.Path is not { } path
             || !stream.TryTakeKeyframeSlot(Environment.TickCount64, force ? Math.Min(interval, 100) : interval))
         {
             return;
@@ -335,7 +348,7 @@ internal sealed partial class MediaServer
         if (TryProtectRtcp(publisher, pli, ref length))
         {
             _metrics.PliSent();
-            SendRaw(pli[..length], endpoint);
+            SendTo(path, pli[..length]);
         }
     }
 
@@ -346,7 +359,7 @@ internal sealed partial class MediaServer
         foreach (var stream in publisher.Streams)
         {
             stream.SampleBitrate(now);
-            if (stream.Ssrc == 0 || stream.Received == 0 || publisher.Endpoint is not { } endpoint)
+            if (stream.Ssrc == 0 || stream.Received == 0 || publisher.Path is not { } path)
             {
                 continue;
             }
@@ -357,7 +370,7 @@ internal sealed partial class MediaServer
             var length = new ReceiverReport(publisher.RelaySsrc, [block]).WriteTo(rr);
             if (TryProtectRtcp(publisher, rr, ref length))
             {
-                SendRaw(rr[..length], endpoint);
+                SendTo(path, rr[..length]);
             }
         }
     }
@@ -381,7 +394,7 @@ internal sealed partial class MediaServer
         }
 
         var video = Array.Find(publisher.Streams, s => s.IsVideo && s.Ssrc != 0);
-        if (!watched || video is null || publisher.Endpoint is not { } endpoint)
+        if (!watched || video is null || publisher.Path is not { } path)
         {
             return;
         }
@@ -391,7 +404,7 @@ internal sealed partial class MediaServer
         if (TryProtectRtcp(publisher, remb, ref length))
         {
             _metrics.BitrateEstimateSent();
-            SendRaw(remb[..length], endpoint);
+            SendTo(path, remb[..length]);
         }
     }
 

@@ -18,7 +18,9 @@ namespace Lilium.Relay.Media;
 /// byte (RFC 7983 §7): STUN → ICE-lite answers and nomination; DTLS → the peer's association;
 /// RTP/RTCP → SRTP, then the SFU. Peers are found by our ICE ufrag on the first STUN check and by
 /// the remote address afterwards; anything from an unknown address other than STUN is dropped.
-/// One loop processes datagrams in order; nothing a peer sends can throw out of it.
+/// ICE-TCP frames (MediaServer.Tcp.cs) take the same path, one frame at a time, under the same lock
+/// as the datagrams (<see cref="_loop"/>), so the SFU state still sees one packet at a time.
+/// Nothing a peer sends can throw out of it.
 /// </summary>
 internal sealed partial class MediaServer : BackgroundService
 {
@@ -39,6 +41,11 @@ internal sealed partial class MediaServer : BackgroundService
     private readonly ulong _tieBreaker = BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8));
     private readonly DepartureQueue _departures;
 
+    // Held while one datagram or ICE-TCP frame is dispatched and its fan-out flushed: the SFU state, the inbound SRTP
+    // contexts and the batch sender belong to whoever holds it. Uncontended (UDP only) it costs the media thread two
+    // atomic operations per datagram.
+    private readonly Lock _loop = new();
+
     public MediaServer(SessionRegistry registry, DtlsCertificate certificate, RelayMetrics metrics, InputRouter input, IOptions<RelayOptions> options, ILogger<MediaServer> log, DepartureQueue departures)
     {
         _departures = departures;
@@ -55,6 +62,8 @@ internal sealed partial class MediaServer : BackgroundService
         _socket.SendBufferSize = 4 * 1024 * 1024;
         LocalEndPoint = (IPEndPoint)_socket.LocalEndPoint!;
         _fanOut = new UdpBatchSender(_socket, flushed: _metrics.Out, useSendMmsg: _options.SendMmsg);
+        _tcpListener = ListenTcp(bind);
+        TcpEndPoint = (IPEndPoint?)_tcpListener?.LocalEndPoint;
     }
 
     /// <summary>Where the socket is bound (the real port when 0 was configured).</summary>
@@ -64,6 +73,7 @@ internal sealed partial class MediaServer : BackgroundService
     {
         using var housekeeping = new PeriodicTimer(TimeSpan.FromSeconds(1));
         var timers = Housekeeping(housekeeping, stoppingToken);
+        var accepting = AcceptTcpAsync(stoppingToken);
         LogListening(LocalEndPoint);
         var loop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var thread = new Thread(() =>
@@ -85,6 +95,7 @@ internal sealed partial class MediaServer : BackgroundService
         thread.Start();
         await loop.Task;
         await timers;
+        await accepting;
     }
 
     /// <summary>
@@ -114,24 +125,28 @@ internal sealed partial class MediaServer : BackgroundService
                 break;
             }
 
-            try
+            lock (_loop)
             {
-                Dispatch(buffer, length, (IPEndPoint)remote);
-            }
-            catch (Exception ex) when (ex is not OutOfMemoryException)
-            {
-                _metrics.Dropped();
-                LogDispatchFailed(ex, remote.ToString() ?? "?");
-            }
-            finally
-            {
-                _fanOut.Flush(); // what this datagram fanned out (media, retransmissions) leaves in one sendmmsg
+                try
+                {
+                    Dispatch(buffer, length, (IPEndPoint)remote);
+                }
+                catch (Exception ex) when (ex is not OutOfMemoryException)
+                {
+                    _metrics.Dropped();
+                    LogDispatchFailed(ex, remote.ToString() ?? "?");
+                }
+                finally
+                {
+                    _fanOut.Flush(); // what this datagram fanned out (media, retransmissions) leaves in one sendmmsg
+                }
             }
         }
     }
 
     public override void Dispose()
     {
+        CloseTcp();
         _fanOut.Dispose();
         _socket.Dispose();
         base.Dispose();
@@ -144,7 +159,7 @@ internal sealed partial class MediaServer : BackgroundService
         switch (PacketDemux.Classify(buffer.AsSpan(0, length)))
         {
             case PacketKind.Stun:
-                HandleStun(buffer.AsSpan(0, length), remote);
+                HandleStun(buffer.AsSpan(0, length), remote, null);
                 break;
             case PacketKind.Dtls:
                 var peer = _registry.FindByEndpoint(remote);
@@ -159,7 +174,15 @@ internal sealed partial class MediaServer : BackgroundService
 
                 break;
             case PacketKind.Rtp or PacketKind.Rtcp:
-                HandleSrtp(buffer, length, remote);
+                if (_registry.FindByEndpoint(remote) is { } sender)
+                {
+                    HandleSrtp(sender, buffer.AsSpan(0, length));
+                }
+                else
+                {
+                    _metrics.Dropped();
+                }
+
                 break;
             default:
                 _metrics.Dropped();
@@ -168,10 +191,11 @@ internal sealed partial class MediaServer : BackgroundService
     }
 
     // ICE-lite (RFC 8445 §2.5, §7.3): route a Binding request by our ufrag, let the peer's
-    // IceLiteAgent answer it, and bind the 5-tuple. Unknown ufrags get no answer (no reflection).
-    private void HandleStun(ReadOnlySpan<byte> datagram, IPEndPoint remote)
+    // IceLiteAgent answer it, and bind the 5-tuple (or, over ICE-TCP, the connection it came on).
+    // Unknown ufrags get no answer (no reflection).
+    private void HandleStun(ReadOnlySpan<byte> datagram, IPEndPoint remote, IceTcpConnection? tcp)
     {
-        if (TryCompleteMoveProbe(datagram, remote))
+        if (tcp is null && TryCompleteMoveProbe(datagram, remote))
         {
             return;
         }
@@ -183,9 +207,9 @@ internal sealed partial class MediaServer : BackgroundService
         }
 
         var peer = _registry.FindByUfrag(ufrag);
-        if (peer is null || peer.IsClosed)
+        if (peer is null || peer.IsClosed || (tcp?.Peer is { } owner && !ReferenceEquals(owner, peer)))
         {
-            _metrics.Dropped();
+            _metrics.Dropped(); // unknown, gone, or another peer's check on a connection that already belongs to one
             return;
         }
 
@@ -201,27 +225,50 @@ internal sealed partial class MediaServer : BackgroundService
         if (outcome is IceCheckOutcome.Accepted or IceCheckOutcome.Nominated)
         {
             peer.LastConsentMs = now;
-            if (peer.Endpoint is not null && !remote.Equals(peer.Endpoint) && peer.Dtls is { IsEstablished: true })
+            if (tcp is not null)
+            {
+                tcp.Peer = peer; // the connection's first authenticated check binds it to this peer for good
+            }
+
+            var path = peer.Path;
+            var current = path is not null && (tcp is null ? path.Tcp is null && remote.Equals(path.Remote) : ReferenceEquals(path.Tcp, tcp));
+            if (path is not null && !current && tcp is null && peer.Dtls is { IsEstablished: true })
             {
                 // After DTLS the media address is fixed: an authenticated check can be replayed from any
                 // address, so a nomination from a new one moves the pair only once that address answers
                 // a check of ours (return routability; no spoofed move, no amplification to a victim).
+                // A TCP connection needs no probe: its handshake already proved the address answers.
                 if (outcome == IceCheckOutcome.Nominated)
                 {
                     ProbeNewAddress(peer, remote);
                 }
             }
-            else if (peer.Endpoint is null || (outcome == IceCheckOutcome.Nominated && !remote.Equals(peer.Endpoint)))
+            else if (path is null || (outcome == IceCheckOutcome.Nominated && !current))
             {
                 // The first valid check already gives a usable pair (regular nomination follows it);
                 // USE-CANDIDATE from another address moves the pair (RFC 8445 §7.3.2, §8.2).
-                _registry.BindEndpoint(peer, remote);
+                if (tcp is null)
+                {
+                    _registry.BindEndpoint(peer, remote);
+                }
+                else
+                {
+                    _registry.BindTcp(peer, tcp);
+                }
+
                 peer.MarkConnected();
-                LogNominated(peer.Id, remote);
+                LogNominated(peer.Id, peer.Path!);
             }
         }
 
-        SendRaw(response[..length], remote);
+        if (tcp is null)
+        {
+            SendRaw(response[..length], remote);
+        }
+        else if (tcp.TrySend(response[..length]))
+        {
+            _metrics.Out(length);
+        }
         if (outcome is IceCheckOutcome.Accepted or IceCheckOutcome.Nominated && peer.Dtls is null)
         {
             StartDtls(peer);
@@ -273,7 +320,7 @@ internal sealed partial class MediaServer : BackgroundService
             _moveProbes.TryRemove(new KeyValuePair<IPEndPoint, MediaPeer>(remote, peer));
             peer.MoveProbe = null;
             _registry.BindEndpoint(peer, remote);
-            LogNominated(peer.Id, remote);
+            LogNominated(peer.Id, peer.Path!);
         }
         else
         {
@@ -281,6 +328,19 @@ internal sealed partial class MediaServer : BackgroundService
         }
 
         return true;
+    }
+
+    /// <summary>Sends one packet on the peer's path: a datagram to its UDP address, or a frame on its ICE-TCP connection.</summary>
+    private void SendTo(PeerPath path, ReadOnlySpan<byte> packet)
+    {
+        if (path.Tcp is not { } tcp)
+        {
+            SendRaw(packet, path.Remote);
+        }
+        else if (tcp.TrySend(packet))
+        {
+            _metrics.Out(packet.Length);
+        }
     }
 
     private void SendRaw(ReadOnlySpan<byte> datagram, IPEndPoint remote)
@@ -306,9 +366,9 @@ internal sealed partial class MediaServer : BackgroundService
             peer.RemoteFingerprint,
             datagram =>
             {
-                if (peer.Endpoint is { } endpoint)
+                if (peer.Path is { } path)
                 {
-                    SendRaw(datagram, endpoint);
+                    SendTo(path, datagram);
                 }
             },
             null, // our preference: AEAD_AES_128_GCM, then AES_CM_128_HMAC_SHA1_80
@@ -381,6 +441,7 @@ internal sealed partial class MediaServer : BackgroundService
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
                 var now = Environment.TickCount64;
+                SweepTcp(now);
                 foreach (var peer in _registry.Peers)
                 {
                     try
@@ -417,8 +478,8 @@ internal sealed partial class MediaServer : BackgroundService
     [LoggerMessage(Level = LogLevel.Warning, Message = "datagram from {Remote} could not be processed")]
     private partial void LogDispatchFailed(Exception ex, string remote);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "peer {PeerId} nominated {Remote}")]
-    private partial void LogNominated(Guid peerId, IPEndPoint remote);
+    [LoggerMessage(Level = LogLevel.Information, Message = "peer {PeerId} nominated {Path}")]
+    private partial void LogNominated(Guid peerId, PeerPath path);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "peer {PeerId} ({Role}) secured with {Profile}")]
     private partial void LogSecured(Guid peerId, PeerRole role, SrtpProtectionProfile profile);

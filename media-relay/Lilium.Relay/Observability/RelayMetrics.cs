@@ -19,6 +19,7 @@ internal sealed class RelayMetrics
     private readonly Gauge _draining;
     private readonly Gauge _publisherLost;
     private readonly Gauge _publisherLossRatio;
+    private readonly Gauge _tcpConnections;
     private readonly Histogram _inputRoute;
     private readonly (Counter Counter, Func<long> Read)[] _counters;
     private readonly Counter.Child?[] _inputDeniedByReason = new Counter.Child?[Enum.GetValues<InputVerdict>().Length];
@@ -40,6 +41,8 @@ internal sealed class RelayMetrics
     private long _inputReceived;
     private long _inputForwarded;
     private long _inputNoHost;
+    private long _tcpOpen;
+    private long _tcpRejected;
     private readonly long[] _inputDenied = new long[Enum.GetValues<InputVerdict>().Length];
 
     public RelayMetrics(SessionRegistry registry)
@@ -52,10 +55,10 @@ internal sealed class RelayMetrics
         _draining = factory.CreateGauge("lilium_relay_draining", "1 while the relay drains after SIGTERM.");
         _counters =
         [
-            (factory.CreateCounter("lilium_relay_packets_in_total", "UDP datagrams received."), () => Interlocked.Read(ref _packetsIn)),
-            (factory.CreateCounter("lilium_relay_bytes_in_total", "UDP bytes received."), () => Interlocked.Read(ref _bytesIn)),
-            (factory.CreateCounter("lilium_relay_packets_out_total", "UDP datagrams sent."), () => Interlocked.Read(ref _packetsOut)),
-            (factory.CreateCounter("lilium_relay_bytes_out_total", "UDP bytes sent."), () => Interlocked.Read(ref _bytesOut)),
+            (factory.CreateCounter("lilium_relay_packets_in_total", "UDP datagrams and ICE-TCP frames received."), () => Interlocked.Read(ref _packetsIn)),
+            (factory.CreateCounter("lilium_relay_bytes_in_total", "UDP and ICE-TCP payload bytes received."), () => Interlocked.Read(ref _bytesIn)),
+            (factory.CreateCounter("lilium_relay_packets_out_total", "UDP datagrams and ICE-TCP frames sent."), () => Interlocked.Read(ref _packetsOut)),
+            (factory.CreateCounter("lilium_relay_bytes_out_total", "UDP and ICE-TCP payload bytes sent."), () => Interlocked.Read(ref _bytesOut)),
             (factory.CreateCounter("lilium_relay_nacked_packets_total", "Sequence numbers subscribers reported lost in generic NACKs."), () => NacksReceived),
             (factory.CreateCounter("lilium_relay_retransmissions_total", "Packets resent from the NACK cache."), () => Retransmissions),
             (factory.CreateCounter("lilium_relay_plis_sent_total", "Keyframe requests (PLI) sent to publishers."), () => PlisSent),
@@ -68,9 +71,11 @@ internal sealed class RelayMetrics
             (factory.CreateCounter("lilium_relay_datachannel_messages_in_total", "Data-channel messages received from peers."), () => Interlocked.Read(ref _dataChannelMessages)),
             (factory.CreateCounter("lilium_relay_input_events_received_total", "Input events received on viewers' input channels."), () => Interlocked.Read(ref _inputReceived)),
             (factory.CreateCounter("lilium_relay_input_events_forwarded_total", "Input events forwarded to hosts (including releases on revoke)."), () => InputForwardedCount),
+            (factory.CreateCounter("lilium_relay_ice_tcp_rejected_total", "ICE-TCP connections closed at accept: over the per-address or total cap."), () => Interlocked.Read(ref _tcpRejected)),
             (factory.CreateCounter("lilium_relay_input_events_no_host_total", "Allowed input events with no host input channel to take them."), () => Interlocked.Read(ref _inputNoHost)),
         ];
         _publisherLost = factory.CreateGauge("lilium_relay_publisher_packets_lost", "Publisher packets missing by sequence gaps (current peers).");
+        _tcpConnections = factory.CreateGauge("lilium_relay_ice_tcp_connections", "Open ICE-TCP connections (viewers on networks that block UDP).");
         _publisherLossRatio = factory.CreateGauge("lilium_relay_publisher_loss_ratio", "Publisher loss ratio (current peers).");
 
         // 64 exponential buckets, ×1.25 from 1 µs to 1.27 s (as before the library): fine enough to read a p99 from bucket deltas (bench/input).
@@ -107,6 +112,11 @@ internal sealed class RelayMetrics
     public long SendDroppedCount => Interlocked.Read(ref _sendDropped);
 
     public void Nack(int lost) => Interlocked.Add(ref _nacksReceived, lost);
+
+    /// <summary>An ICE-TCP connection was accepted (+1) or went away (−1).</summary>
+    public void TcpConnections(int delta) => Interlocked.Add(ref _tcpOpen, delta);
+
+    public void TcpRejected() => Interlocked.Increment(ref _tcpRejected);
 
     public void Retransmitted() => Interlocked.Increment(ref _retransmissions);
 
@@ -179,6 +189,7 @@ internal sealed class RelayMetrics
         _peers.Set(registry.PeerCount);
         _draining.Set(registry.IsDraining ? 1 : 0);
         _publisherLost.Set(publisherLost);
+        _tcpConnections.Set(Interlocked.Read(ref _tcpOpen));
         _publisherLossRatio.Set(publisherReceived + publisherLost == 0 ? 0 : (double)publisherLost / (publisherReceived + publisherLost));
         foreach (var (counter, read) in _counters)
         {

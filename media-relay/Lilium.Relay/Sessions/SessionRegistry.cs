@@ -6,7 +6,8 @@ namespace Lilium.Relay.Sessions;
 
 /// <summary>
 /// All sessions and peers of this relay, with the two lookups the UDP path needs: by our ICE
-/// ufrag (first STUN check from a new address) and by remote 5-tuple (everything after).
+/// ufrag (first STUN check from a new address) and by remote 5-tuple (everything after). An ICE-TCP
+/// connection knows its peer itself, so TCP paths are not in the 5-tuple lookup.
 /// </summary>
 internal sealed class SessionRegistry
 {
@@ -52,7 +53,18 @@ internal sealed class SessionRegistry
         }
 
         _byEndpoint[endpoint] = peer;
-        peer.Endpoint = endpoint;
+        peer.Path = new PeerPath(endpoint, null);
+    }
+
+    /// <summary>Makes an ICE-TCP connection the peer's path; its UDP binding, if any, is forgotten (datagrams from it are dropped).</summary>
+    public void BindTcp(MediaPeer peer, IceTcpConnection connection)
+    {
+        if (peer.Path is { Tcp: null } previous)
+        {
+            _byEndpoint.TryRemove(new KeyValuePair<IPEndPoint, MediaPeer>(previous.Remote, peer));
+        }
+
+        peer.Path = new PeerPath(connection.Remote, connection);
     }
 
     /// <summary>Forgets a peer everywhere, and its session once empty.</summary>

@@ -7,7 +7,7 @@ namespace Lilium.WebRtc.Sdp;
 /// <summary>
 /// Builds answers for an ICE-lite, bundle-only endpoint (RFC 8829 §5.3.1, RFC 9725 §4.2, WHEP):
 /// every offered m-section is answered in order with its mid; accepted ones are bundled, carry our
-/// ICE credentials, fingerprint, <c>a=setup:passive</c>, <c>a=rtcp-mux</c> and one host candidate;
+/// ICE credentials, fingerprint, <c>a=setup:passive</c>, <c>a=rtcp-mux</c> and one host candidate (plus a passive TCP one);
 /// only offered payload types, feedback and extension ids are echoed. Unusable m-sections are
 /// rejected with port 0.
 /// </summary>
@@ -202,6 +202,7 @@ public static class SdpAnswerBuilder
                     : $"a=sctp-port:{SdpDataChannelMedia.DefaultSctpPort}");
                 Line(sb, $"a=max-message-size:{SdpDataChannelMedia.LocalMaxMessageSize}");
                 Line(sb, $"a=candidate:1 1 udp {HostPriority} {ip} {local.Candidate.Port} typ host");
+                TcpCandidate(sb, local);
                 Line(sb, "a=end-of-candidates");
                 continue;
             }
@@ -258,6 +259,7 @@ public static class SdpAnswerBuilder
             }
 
             Line(sb, $"a=candidate:1 1 udp {HostPriority} {ip} {local.Candidate.Port} typ host");
+            TcpCandidate(sb, local);
             Line(sb, "a=end-of-candidates");
         }
 
@@ -268,6 +270,15 @@ public static class SdpAnswerBuilder
         };
         error = null;
         return true;
+    }
+
+    // RFC 6544: the passive TCP candidate on the same address, ranked below the UDP one (IceCandidate.HostTcpPassivePriority).
+    private static void TcpCandidate(StringBuilder sb, SdpLocalTransport local)
+    {
+        if (local.TcpPort is { } port)
+        {
+            Line(sb, "a=" + Ice.IceCandidate.HostTcpPassive(new System.Net.IPEndPoint(local.Candidate.Address, port)));
+        }
     }
 
     private static void Line(StringBuilder sb, string line) => sb.Append(line).Append("\r\n");

@@ -1,5 +1,6 @@
 using Lilium.Auth;
 using Lilium.Data;
+using Lilium.Fleet;
 using Lilium.LocalGateway;
 using Lilium.Signaling;
 using Lilium.Signaling.Connections;

@@ -2,6 +2,7 @@ using Lilium.Aws;
 using Lilium.Aws.ApiGateway;
 using Lilium.Data;
 using Lilium.Data.Configuration;
+using Lilium.Fleet;
 using Lilium.Lambda;
 using Lilium.Lambda.Events;
 using Lilium.Lambda.Observability;

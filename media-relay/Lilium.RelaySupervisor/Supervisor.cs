@@ -68,7 +68,7 @@ internal sealed partial class Supervisor(SupervisorOptions options, ILogger<Supe
             AWSCredentials? keys = options.Aws.GetValueOrDefault("AWS_ACCESS_KEY_ID") is { } key && options.Aws.GetValueOrDefault("AWS_SECRET_ACCESS_KEY") is { } secret
                 ? new BasicAWSCredentials(key, secret)
                 : null;
-            _registry = new RelayRegistry(FleetDynamo.Create(endpoint, keys, endpoint is null ? null : options.Aws.GetValueOrDefault("AWS_REGION") ?? "us-east-1"), table, TimeProvider.System);
+            _registry = new RelayRegistry(DynamoDbClients.Create(endpoint, keys, endpoint is null ? null : options.Aws.GetValueOrDefault("AWS_REGION") ?? "us-east-1"), table, TimeProvider.System);
             await _registry.EnsureTableAsync(stoppingToken);
         }
 

@@ -14,7 +14,7 @@ public sealed class RelayRegistryTests(AwsEndpointFixture aws) : IClassFixture<A
 
     public async Task InitializeAsync()
     {
-        _dynamo = FleetDynamo.Create(aws.Endpoint.ToString(), new BasicAWSCredentials(AwsEndpointFixture.AccessKeyId, AwsEndpointFixture.SecretAccessKey), AwsEndpointFixture.Region);
+        _dynamo = DynamoDbClients.Create(aws.Endpoint.ToString(), new BasicAWSCredentials(AwsEndpointFixture.AccessKeyId, AwsEndpointFixture.SecretAccessKey), AwsEndpointFixture.Region);
         _registry = new RelayRegistry(_dynamo, "connections-" + Guid.NewGuid().ToString("N")[..12], _time);
         await _registry.EnsureTableAsync();
     }

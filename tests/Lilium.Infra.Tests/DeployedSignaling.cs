@@ -8,6 +8,7 @@ using Lilium.Auth;
 using Lilium.Data;
 using Lilium.Data.Friends;
 using Lilium.Data.Migrations;
+using Lilium.Fleet;
 using Lilium.Lambda.Events;
 using Lilium.LocalGateway;
 using Lilium.Signaling.Connections;

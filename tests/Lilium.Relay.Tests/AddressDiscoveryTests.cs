@@ -39,7 +39,7 @@ public sealed class AddressDiscoveryTests(AwsEndpointFixture aws) : IClassFixtur
 
     private async Task<RelayRegistry> RegistryAsync()
     {
-        var dynamo = FleetDynamo.Create(aws.Endpoint.ToString(), new BasicAWSCredentials(AwsEndpointFixture.AccessKeyId, AwsEndpointFixture.SecretAccessKey), AwsEndpointFixture.Region);
+        var dynamo = DynamoDbClients.Create(aws.Endpoint.ToString(), new BasicAWSCredentials(AwsEndpointFixture.AccessKeyId, AwsEndpointFixture.SecretAccessKey), AwsEndpointFixture.Region);
         var registry = new RelayRegistry(dynamo, "connections-" + Guid.NewGuid().ToString("N")[..12], TimeProvider.System);
         await registry.EnsureTableAsync();
         return registry;

@@ -28,7 +28,7 @@ public sealed class FleetRelayTests(AwsEndpointFixture aws) : IClassFixture<AwsE
 
     public async Task InitializeAsync()
     {
-        var dynamo = FleetDynamo.Create(aws.Endpoint.ToString(), new BasicAWSCredentials(AwsEndpointFixture.AccessKeyId, AwsEndpointFixture.SecretAccessKey), AwsEndpointFixture.Region);
+        var dynamo = DynamoDbClients.Create(aws.Endpoint.ToString(), new BasicAWSCredentials(AwsEndpointFixture.AccessKeyId, AwsEndpointFixture.SecretAccessKey), AwsEndpointFixture.Region);
         _registry = new RelayRegistry(dynamo, _table, TimeProvider.System);
         await _registry.EnsureTableAsync();
         _a = await StartAsync("relay-a");

@@ -70,7 +70,7 @@ internal sealed class SupervisedFleet : IAsyncDisposable
         await _app.StartAsync();
         BaseUri = new Uri($"http://127.0.0.1:{port}");
         Registry = new RelayRegistry(
-            FleetDynamo.Create(_aws.Endpoint.ToString(), new BasicAWSCredentials(AwsEndpointFixture.AccessKeyId, AwsEndpointFixture.SecretAccessKey), AwsEndpointFixture.Region),
+            DynamoDbClients.Create(_aws.Endpoint.ToString(), new BasicAWSCredentials(AwsEndpointFixture.AccessKeyId, AwsEndpointFixture.SecretAccessKey), AwsEndpointFixture.Region),
             table, TimeProvider.System);
         Ecs = new EcsClient(new AwsContext(new HttpClient(), AwsSettings.From(env), new StaticCredentialsProvider(AwsEndpointFixture.AccessKeyId, AwsEndpointFixture.SecretAccessKey)));
         await FleetRelayTests.WaitForAsync(() => Task.FromResult(Supervisor.Ticks > 0), "the supervisor's first round", TimeSpan.FromSeconds(30));

@@ -1,6 +1,7 @@
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using Amazon.Runtime;
+using Lilium.Fleet;
 using Lilium.Signaling.Connections;
 using Lilium.Testing;
 

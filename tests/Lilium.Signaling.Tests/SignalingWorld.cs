@@ -4,6 +4,7 @@ using Lilium.Auth;
 using Lilium.Data;
 using Lilium.Data.Friends;
 using Lilium.Data.Migrations;
+using Lilium.Fleet;
 using Lilium.LocalGateway;
 using Lilium.Signaling;
 using Lilium.Signaling.Connections;

@@ -3,6 +3,7 @@ using Lilium.Api;
 using Lilium.Auth;
 using Lilium.Data;
 using Lilium.Data.Migrations;
+using Lilium.Fleet;
 using Lilium.LocalGateway;
 using Lilium.Relay;
 using Lilium.Signaling;

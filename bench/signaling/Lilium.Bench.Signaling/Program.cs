@@ -9,6 +9,7 @@ using Lilium.Bench.Signaling;
 using Lilium.Data;
 using Lilium.Data.Friends;
 using Lilium.Data.Migrations;
+using Lilium.Fleet;
 using Lilium.LocalGateway;
 using Lilium.Signaling;
 using Lilium.Signaling.Connections;

@@ -51,7 +51,7 @@ public sealed class FleetControl
             return null;
         }
 
-        var registry = new RelayRegistry(dynamo ?? FleetDynamo.Create(), table, time, settings.LiveWindow);
+        var registry = new RelayRegistry(dynamo ?? DynamoDbClients.Create(), table, time, settings.LiveWindow);
         return new FleetControl(settings, registry, new SessionPlacementRepository(database), new EcsClient(aws ?? AwsContext.FromEnvironment()), time);
     }
 

@@ -61,7 +61,7 @@ internal sealed class FleetEnvironment
             : null;
         // With an endpoint override the SDK signs for the region given (us-east-1 when none is); without one it
         // resolves the region itself (AWS_REGION, set by ECS).
-        var dynamo = FleetDynamo.Create(endpoint, credentials, endpoint is null ? null : region ?? "us-east-1");
+        var dynamo = DynamoDbClients.Create(endpoint, credentials, endpoint is null ? null : region ?? "us-east-1");
         return new RelayRegistry(dynamo, table, time, Settings.LiveWindow);
     }
 

@@ -2,10 +2,11 @@ using Amazon.DynamoDBv2;
 using Amazon.Runtime;
 using Lilium.Aws;
 
-namespace Lilium.Signaling.Connections;
+namespace Lilium.Fleet;
 
 /// <summary>
-/// The one way to make the DynamoDB client behind <see cref="ConnectionStore"/> (Lambda, local gateway, tests, bench):
+/// The one way to make a DynamoDB client (the connections store, the relay registry; Lambda, relay, local gateway,
+/// tests, bench):
 /// its responses are read into memory before the SDK unmarshals them (<see cref="BufferedHttpClientFactory"/>), so no
 /// pool thread blocks on a socket. Without arguments: the SDK's own endpoint, credential and region resolution.
 /// </summary>

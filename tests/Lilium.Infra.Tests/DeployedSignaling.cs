@@ -99,9 +99,15 @@ internal static class DeployedSignaling
     {
         var bootstrap = Path.Combine(RepoPaths.Root, "artifacts", "lambda", "signaling", "bootstrap");
         Assert.True(File.Exists(bootstrap), $"no signaling bundle at {bootstrap} (deploy-local.sh publishes it)");
-        foreach (var name in new[] { "CONNECTIONS_TABLE", "TOKEN_KEYS_SECRET_ARN", "DB_SECRET_ARN", "WS_MANAGEMENT_ENDPOINT" })
+        foreach (var name in new[] { "CONNECTIONS_TABLE", "TOKEN_KEYS_SECRET_ARN", "DB_SECRET_ARN", "WS_MANAGEMENT_ENDPOINT", "DB_SSL_ROOT_CERT" })
         {
             Assert.True(environment.ContainsKey(name), $"the template gives the signaling function no {name}: {string.Join(", ", environment.Keys)}");
+        }
+
+        foreach (var (name, value) in environment.Where(kv => kv.Value.StartsWith("/var/task/", StringComparison.Ordinal)))
+        {
+            var packaged = Path.Combine(Path.GetDirectoryName(bootstrap)!, value["/var/task/".Length..]);
+            Assert.True(File.Exists(packaged), $"{name} names {value}, but the signaling package has no {packaged}");
         }
 
         // The template's management endpoint is the deployed WebSocket stage's callback URL.
@@ -150,7 +156,12 @@ internal static class DeployedSignaling
         });
         await gateway.StartAsync();
 
-        var env = new Dictionary<string, string?>(environment.Select(kv => KeyValuePair.Create(kv.Key, (string?)kv.Value)))
+        // Lambda unpacks the package at /var/task: paths the template names there are the published bundle's files, which
+        // must exist (the RDS certificate authorities, DB_SSL_ROOT_CERT).
+        var package = Path.GetDirectoryName(bootstrap)!;
+        var env = new Dictionary<string, string?>(environment.Select(kv => KeyValuePair.Create(kv.Key, (string?)(kv.Value.StartsWith("/var/task/", StringComparison.Ordinal)
+            ? Path.Combine(package, kv.Value["/var/task/".Length..])
+            : kv.Value))))
         {
             ["WS_MANAGEMENT_ENDPOINT"] = gateway.ManagementEndpoint.ToString().TrimEnd('/'),
             ["DATABASE_URL"] = PostgresFixture.ToUrl(connectionString),

@@ -407,6 +407,26 @@ def _lowercase_generated_ecr_names() -> None:
     Repository.create_from_cloudformation_json = classmethod(create)
 
 
+def _ecr_empty_on_delete() -> None:
+    """AWS::ECR::Repository's EmptyOnDelete: CloudFormation deletes the images with the repository. moto ignores the
+    property and refuses to delete a repository holding images, so a destroy after a push failed here and not on AWS."""
+    from moto.ecr.models import Repository, ecr_backends
+
+    original = Repository.create_from_cloudformation_json.__func__
+
+    def create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        repository = original(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+        empty = (cloudformation_json.get("Properties") or {}).get("EmptyOnDelete")
+        repository.lilium_empty_on_delete = empty is True or str(empty).lower() == "true"
+        return repository
+
+    def delete(self, account_id, region_name):
+        ecr_backends[account_id][region_name].delete_repository(self.name, force=getattr(self, "lilium_empty_on_delete", False))
+
+    Repository.create_from_cloudformation_json = classmethod(create)
+    Repository.delete = delete
+
+
 def _target_group_attributes() -> None:
     """moto's ELBv2 target group has no Fn::GetAtt support; the relay's unhealthy-host alarm needs TargetGroupFullName."""
     from moto.elbv2.models import FakeTargetGroup
@@ -652,7 +672,7 @@ def _serialized_dynamodb_transactions() -> None:
     DynamoDBBackend.transact_write_items = transact_write_items
 
 
-for _patch in (_previous_ssm_parameter_values, _updates_keep_what_cannot_be_updated, _deleting_what_is_gone_succeeds, _custom_resources_without_functions, _serialized_dynamodb_transactions, _lowercase_generated_ecr_names, _target_group_attributes, _ecs_deleted_with_their_stack, _route_tables_deleted_with_their_stack, _stack_events_not_found_message, _ssm_parameter_attributes, _change_set_outputs_and_failures):
+for _patch in (_previous_ssm_parameter_values, _updates_keep_what_cannot_be_updated, _deleting_what_is_gone_succeeds, _custom_resources_without_functions, _serialized_dynamodb_transactions, _lowercase_generated_ecr_names, _ecr_empty_on_delete, _target_group_attributes, _ecs_deleted_with_their_stack, _route_tables_deleted_with_their_stack, _stack_events_not_found_message, _ssm_parameter_attributes, _change_set_outputs_and_failures):
     try:
         _patch()
     except (ImportError, AttributeError) as _error:  # another moto version: serve what it has, say what is missing

@@ -19,7 +19,7 @@ public sealed class LocalDeployTests(AwsEndpointFixture endpoint) : IClassFixtur
     public async Task Deploy_signaling_against_the_deployed_table_then_pause_resume_minimal_status_and_destroy()
     {
         var stack = "LiliumCi" + Guid.NewGuid().ToString("N")[..8];
-        string? cluster = null, service = null;
+        string? cluster = null, service = null, repository = null;
         var env = new Dictionary<string, string?> { ["LOCALSTACK_ENDPOINT"] = endpoint.Endpoint.ToString().TrimEnd('/') };
         var deployer = new LocalDeployer(endpoint);
         var (ops, output, aws) = OpsHarness.Create(endpoint, deployer);
@@ -95,12 +95,21 @@ public sealed class LocalDeployTests(AwsEndpointFixture endpoint) : IClassFixtur
             Assert.Equal("terminated", await ec2.GetInstanceStateAsync(nat));
             Assert.Contains("mode=minimal desired=0", output.ToString(), StringComparison.Ordinal);
             Assert.Equal(["paused", "active", "minimal"], deployer.Modes);
+
+            // An image in the stack's repository (the registry API's half of a push; the endpoint has no registry data
+            // plane): destroy must still succeed and take the repository with it (EmptyOnDelete).
+            repository = await PutImageAsync(stack);
         }
         finally
         {
             var destroy = await ProcessRunner.RunAsync("bash", [Path.Combine(RepoPaths.Scripts, "deploy-local.sh"), "destroy", stack], DeployTimeout, environment: env);
             destroy.EnsureSuccess("deploy-local.sh destroy");
         }
+
+        Assert.NotNull(repository);
+        var gone = await ProcessRunner.RunAsync("aws", ["ecr", "describe-repositories", "--repository-names", repository], TimeSpan.FromMinutes(1), environment: endpoint.Environment);
+        Assert.NotEqual(0, gone.ExitCode);
+        Assert.Contains("RepositoryNotFoundException", gone.StdErr, StringComparison.Ordinal);
 
         var stacks = new CloudFormationClient(aws);
         var left = await stacks.DescribeStackAsync(stack);
@@ -132,5 +141,20 @@ public sealed class LocalDeployTests(AwsEndpointFixture endpoint) : IClassFixtur
         {
             File.Delete(file);
         }
+    }
+
+    // Puts a one-layer-less image manifest under the tag latest into the repository the stack's outputs name.
+    private async Task<string> PutImageAsync(string stack)
+    {
+        var described = await ProcessRunner.RunAsync(
+            "aws", ["cloudformation", "describe-stacks", "--stack-name", stack, "--query", "Stacks[0].Outputs[?OutputKey=='RelayRepositoryUri'].OutputValue", "--output", "text"],
+            TimeSpan.FromMinutes(1), environment: endpoint.Environment);
+        var uri = described.EnsureSuccess("describe-stacks").StdOut.Trim();
+        Assert.Contains('/', uri);
+        var name = uri[(uri.IndexOf('/', StringComparison.Ordinal) + 1)..];
+        const string manifest = """{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.v2+json","config":{"mediaType":"application/vnd.docker.container.image.v1+json","size":2,"digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"},"layers":[]}""";
+        (await ProcessRunner.RunAsync("aws", ["ecr", "put-image", "--repository-name", name, "--image-tag", "latest", "--image-manifest", manifest], TimeSpan.FromMinutes(1), environment: endpoint.Environment))
+            .EnsureSuccess("ecr put-image");
+        return name;
     }
 }

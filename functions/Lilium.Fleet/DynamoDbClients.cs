@@ -1,4 +1,5 @@
 using Amazon.DynamoDBv2;
+using Amazon.DynamoDBv2.Model;
 using Amazon.Runtime;
 using Lilium.Aws;
 
@@ -26,5 +27,37 @@ public static class DynamoDbClients
         }
 
         return credentials is null ? new AmazonDynamoDBClient(config) : new AmazonDynamoDBClient(credentials, config);
+    }
+
+    /// <summary>
+    /// Creates a table with string hash and range keys (on-demand) when absent, tolerating another process creating it
+    /// at the same moment — local runs and tests only; the CDK app makes the tables on AWS.
+    /// </summary>
+    public static async Task EnsureTableAsync(IAmazonDynamoDB dynamo, string tableName, string partitionKey, string sortKey, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(dynamo);
+        try
+        {
+            await dynamo.DescribeTableAsync(tableName, cancellationToken);
+            return;
+        }
+        catch (ResourceNotFoundException)
+        {
+        }
+
+        try
+        {
+            await dynamo.CreateTableAsync(new CreateTableRequest
+            {
+                TableName = tableName,
+                BillingMode = BillingMode.PAY_PER_REQUEST,
+                AttributeDefinitions = [new(partitionKey, ScalarAttributeType.S), new(sortKey, ScalarAttributeType.S)],
+                KeySchema = [new(partitionKey, KeyType.HASH), new(sortKey, KeyType.RANGE)],
+            }, cancellationToken);
+        }
+        catch (ResourceInUseException)
+        {
+            // Created concurrently by another process.
+        }
     }
 }

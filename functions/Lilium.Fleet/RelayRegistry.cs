@@ -123,32 +123,8 @@ public sealed class RelayRegistry(IAmazonDynamoDB dynamo, string tableName, Time
     }
 
     /// <summary>Creates the table (pk/sk strings, on-demand) when absent — local runs and tests only; the CDK app makes it on AWS.</summary>
-    public async Task EnsureTableAsync(CancellationToken cancellationToken = default)
-    {
-        try
-        {
-            await dynamo.DescribeTableAsync(tableName, cancellationToken);
-            return;
-        }
-        catch (ResourceNotFoundException)
-        {
-        }
-
-        try
-        {
-            await dynamo.CreateTableAsync(new CreateTableRequest
-            {
-                TableName = tableName,
-                BillingMode = BillingMode.PAY_PER_REQUEST,
-                AttributeDefinitions = [new(Pk, ScalarAttributeType.S), new(Sk, ScalarAttributeType.S)],
-                KeySchema = [new(Pk, KeyType.HASH), new(Sk, KeyType.RANGE)],
-            }, cancellationToken);
-        }
-        catch (ResourceInUseException)
-        {
-            // Created concurrently by another process.
-        }
-    }
+    public Task EnsureTableAsync(CancellationToken cancellationToken = default) =>
+        DynamoDbClients.EnsureTableAsync(dynamo, tableName, Pk, Sk, cancellationToken);
 
     /// <summary>Reads an item; false for one missing an attribute or holding a value out of range (never throws on a bad item).</summary>
     internal static bool TryRead(Dictionary<string, AttributeValue> item, out RelayRecord record)

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
+using Lilium.Fleet;
 
 namespace Lilium.Signaling.Connections;
 
@@ -27,32 +28,8 @@ public sealed class ConnectionStore(IAmazonDynamoDB dynamo, string tableName, Ti
     public IAmazonDynamoDB Dynamo => dynamo;
 
     /// <summary>Creates the table (on-demand billing) when absent — for local runs and tests only.</summary>
-    public async Task EnsureTableAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            await dynamo.DescribeTableAsync(tableName, cancellationToken);
-            return;
-        }
-        catch (ResourceNotFoundException)
-        {
-        }
-
-        try
-        {
-            await dynamo.CreateTableAsync(new CreateTableRequest
-            {
-                TableName = tableName,
-                BillingMode = BillingMode.PAY_PER_REQUEST,
-                AttributeDefinitions = [new(Pk, ScalarAttributeType.S), new(Sk, ScalarAttributeType.S)],
-                KeySchema = [new(Pk, KeyType.HASH), new(Sk, KeyType.RANGE)],
-            }, cancellationToken);
-        }
-        catch (ResourceInUseException)
-        {
-            // Created concurrently by another process.
-        }
-    }
+    public Task EnsureTableAsync(CancellationToken cancellationToken) =>
+        DynamoDbClients.EnsureTableAsync(dynamo, tableName, Pk, Sk, cancellationToken);
 
     /// <summary>Registers a connection unless its user already holds <paramref name="maxPerUser"/>.</summary>
     /// <returns>The user's connections before this one, or null when the limit is reached.</returns>

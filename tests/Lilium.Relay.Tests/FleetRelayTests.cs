@@ -64,19 +64,8 @@ public sealed class FleetRelayTests(AwsEndpointFixture aws) : IClassFixture<AwsE
         return relay;
     }
 
-    private string Grant(Guid session, RelayRole role, string? relayId, Guid? user = null)
-    {
-        var now = DateTimeOffset.UtcNow;
-        return _keys.RelayCodec().Issue(new RelayGrantClaims
-        {
-            Subject = user ?? Guid.NewGuid(),
-            IssuedAt = now.ToUnixTimeSeconds(),
-            ExpiresAt = now.AddMinutes(5).ToUnixTimeSeconds(),
-            SessionId = session,
-            Role = role,
-            RelayId = relayId,
-        });
-    }
+    private string Grant(Guid session, RelayRole role, string? relayId, Guid? user = null) =>
+        FleetGrants.Issue(_keys, session, role, relayId, user);
 
     private static HttpRequestMessage Request(HttpMethod method, Uri url, string grant, string? body = null, string? type = null)
     {

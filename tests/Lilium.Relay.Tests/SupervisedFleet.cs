@@ -88,19 +88,8 @@ internal sealed class SupervisedFleet : IAsyncDisposable
         return Supervisor.Relays;
     }
 
-    public string Grant(Guid session, RelayRole role, string? relayId, Guid? user = null)
-    {
-        var now = DateTimeOffset.UtcNow;
-        return Keys.RelayCodec().Issue(new RelayGrantClaims
-        {
-            Subject = user ?? Guid.NewGuid(),
-            IssuedAt = now.ToUnixTimeSeconds(),
-            ExpiresAt = now.AddMinutes(5).ToUnixTimeSeconds(),
-            SessionId = session,
-            Role = role,
-            RelayId = relayId,
-        });
-    }
+    public string Grant(Guid session, RelayRole role, string? relayId, Guid? user = null) =>
+        FleetGrants.Issue(Keys, session, role, relayId, user);
 
     public async Task<JsonElement> StatusAsync()
     {

@@ -18,7 +18,7 @@ export {
   toBase64, fromBase64, tryFromBase64, toHex, tryFromHex, utf8, fromUtf8, isUuid, uuidToBytes, uuidFromBytes,
 } from "./encoding.js";
 export { Emitter, type Unsubscribe } from "./events.js";
-export { MemoryStore, IndexedDbStore, type KeyValueStore } from "./storage.js";
+export { MemoryStore, IndexedDbStore, StorageUnavailableError, type KeyValueStore } from "./storage.js";
 export {
   LiliumIdentity, KeyValueIdentityStore, indexedDbIdentityStore, memoryIdentityStore, fingerprintOf, verifySignature,
   parseBackup, pemToPkcs8, pkcs8ToPem, BACKUP_ITERATIONS, BACKUP_FORMAT,

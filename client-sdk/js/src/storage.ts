@@ -4,6 +4,8 @@
  * `CryptoKey` is stored as itself and never leaves WebCrypto as bytes).
  */
 
+import { LiliumError } from "./errors.js";
+
 /** A minimal async key-value store. Values must be structured-cloneable. */
 export interface KeyValueStore {
   /** The value under `key`, or undefined. */
@@ -42,11 +44,15 @@ export class IndexedDbStore implements KeyValueStore {
    * @param storeName The object store, e.g. `identity` or `pins`.
    * @param databaseName The database (default `lilium`).
    * @param factory The IndexedDB factory (default `globalThis.indexedDB`).
+   * @param openTimeoutMs How long opening the database may take before it fails with a
+   *   {@link StorageUnavailableError} (an upgrade blocked by another tab, a wedged browser profile)
+   *   instead of leaving its caller waiting forever.
    */
   constructor(
     private readonly storeName: string,
     private readonly databaseName = "lilium",
     private readonly factory: IDBFactory | undefined = (globalThis as { indexedDB?: IDBFactory }).indexedDB,
+    private readonly openTimeoutMs = 8_000,
   ) {}
 
   /** @inheritdoc */
@@ -73,7 +79,7 @@ export class IndexedDbStore implements KeyValueStore {
         if (left > 0) return attempt(left - 1);
         throw error;
       });
-    const opening = attempt(3).then((db) => {
+    const opening = withDeadline(attempt(3), this.openTimeoutMs, this.databaseName).then((db) => {
       // Another store of the same database may need a version upgrade to add its object store:
       // let it, and reopen on next use (an open connection would block the upgrade forever).
       db.onversionchange = () => {
@@ -103,6 +109,34 @@ export class IndexedDbStore implements KeyValueStore {
       tx.onabort = () => reject(tx.error ?? new Error("IndexedDB transaction aborted."));
     });
   }
+}
+
+/** The browser's storage (IndexedDB) did not open in time or refused to. */
+export class StorageUnavailableError extends LiliumError {}
+
+// Fails with a StorageUnavailableError unless `opening` settles within `ms`. A database that opens
+// later is closed so it does not block another connection's upgrade.
+function withDeadline(opening: Promise<IDBDatabase>, ms: number, name: string): Promise<IDBDatabase> {
+  return new Promise((resolve, reject) => {
+    let late = false;
+    const timer = setTimeout(() => {
+      late = true;
+      reject(new StorageUnavailableError(
+        `This browser's storage (IndexedDB "${name}") did not open within ${Math.round(ms / 1000)} s. ` +
+        "Close other LiliumShare tabs and reload the page; private windows and full disks can also cause this."));
+    }, ms);
+    opening.then(
+      (db) => {
+        clearTimeout(timer);
+        if (late) db.close();
+        else resolve(db);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error instanceof LiliumError ? error : new StorageUnavailableError(`This browser's storage (IndexedDB) refused to open: ${String(error)}`));
+      },
+    );
+  });
 }
 
 // Opens the database and makes sure the object store exists (bumping the version to add it).

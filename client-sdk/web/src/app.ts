@@ -5,7 +5,7 @@
  * CryptoKey in IndexedDB; no key or token ever goes into a URL.
  */
 import {
-  ChatClient, isErrorCode, LiliumApiClient, LiliumIdentity, LiliumProblemError, RelayUnavailableError, SignalingClient, apiKeyLookup, indexedDbIdentityStore,
+  ChatClient, isErrorCode, LiliumApiClient, LiliumIdentity, LiliumProblemError, RelayUnavailableError, SignalingClient, StorageUnavailableError, apiKeyLookup, indexedDbIdentityStore,
   indexedDbPinStore, publish, subscribe, followRelay, watchMediaFlow, NO_PERMISSIONS, type MediaPublisher, type MediaViewer,
   type ErrorCode, type FriendInfo, type InputPermissions, type JoinIncomingMessage, type SessionInfo, type SignalingState, type UserInfo, type Uuid,
 } from "@lilium/sdk";
@@ -146,17 +146,23 @@ export class App {
 
   // ───────────── identity ─────────────
 
+  /** Loads the identity and signs in; never throws: a failure shows the welcome screen with the reason. */
   async boot(): Promise<void> {
     try {
       this.identity = await LiliumIdentity.load(this.store);
-    } catch {
-      this.identity = null;
+      if (this.identity === null) {
+        this.set({ screen: "welcome" });
+        return;
+      }
+      await this.signIn(null);
+    } catch (error) {
+      // Storage that does not open, or a service that does not answer: say which, never spin forever.
+      const reason = error instanceof StorageUnavailableError
+        ? error.message
+        : `Could not sign in: the service did not answer (${error instanceof Error ? error.message : String(error)}). Reload to try again.`;
+      this.set({ screen: "welcome", bootError: reason });
+      this.toast(reason, "bad");
     }
-    if (this.identity === null) {
-      this.set({ screen: "welcome" });
-      return;
-    }
-    await this.signIn(null);
   }
 
   async createIdentity(nickname: string, password: string): Promise<void> {

@@ -8,12 +8,7 @@ async function start(): Promise<void> {
   const app = new App(await loadConfig());
   (window as unknown as { lilium: App }).lilium = app; // for the browser tests and the console
   render(<Root app={app} />, document.getElementById("app")!);
-  try {
-    await app.boot();
-  } catch (error) {
-    app.state = { ...app.state, screen: "welcome", bootError: error instanceof Error ? error.message : String(error) };
-    app.toast("Could not sign in: the service may be unreachable.", "bad");
-  }
+  await app.boot();
 }
 
 void start();

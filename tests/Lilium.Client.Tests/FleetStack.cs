@@ -1,25 +1,17 @@
 using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Amazon.Runtime;
-using Lilium.Api;
 using Lilium.Api.Infrastructure;
 using Lilium.Auth;
 using Lilium.Aws;
 using Lilium.Aws.Credentials;
 using Lilium.Aws.Ecs;
-using Lilium.Data;
 using Lilium.Data.Fleet;
-using Lilium.Data.Migrations;
 using Lilium.Fleet;
-using Lilium.LocalGateway;
 using Lilium.Signaling;
-using Lilium.Signaling.Connections;
 using Lilium.Testing;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.Configuration;
+using Lilium.Testing.Stack;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace Lilium.Client.Tests;
@@ -35,9 +27,9 @@ public sealed class FleetStack(PostgresFixture postgres, AwsEndpointFixture aws)
 {
     private readonly string _service = "relay-" + Guid.NewGuid().ToString("N")[..8];
     private readonly CancellationTokenSource _stop = new();
-    private WebApplication? _api;
-    private LocalGatewayHost? _gateway;
-    private NpgsqlDataSource? _data;
+    private StackDatabase? _database;
+    private StackApi? _api;
+    private StackSignaling? _signaling;
     private Process? _supervisor;
     private Task _sweeper = Task.CompletedTask;
     private readonly System.Text.StringBuilder _supervisorLog = new();
@@ -60,7 +52,7 @@ public sealed class FleetStack(PostgresFixture postgres, AwsEndpointFixture aws)
 
     public SignalingHandler Handler { get; private set; } = null!;
 
-    public NpgsqlDataSource Data => _data!;
+    public NpgsqlDataSource Data => _database!.Data;
 
     /// <summary>What the supervisor printed (for failure messages).</summary>
     public string SupervisorLog
@@ -79,46 +71,22 @@ public sealed class FleetStack(PostgresFixture postgres, AwsEndpointFixture aws)
         await postgres.InitializeAsync();
         await aws.InitializeAsync();
         var keys = TokenKeys.Generate();
-        var connectionString = await postgres.CreateDatabaseAsync("fleet");
-        _data = LiliumDatabase.CreateDataSource(connectionString);
-        await new Migrator(_data).MigrateAsync();
-
-        var dynamo = DynamoDbClients.Create(
-            aws.Endpoint.ToString(),
-            new BasicAWSCredentials(AwsEndpointFixture.AccessKeyId, AwsEndpointFixture.SecretAccessKey),
-            AwsEndpointFixture.Region);
-        var store = new ConnectionStore(dynamo, "fleet-" + Guid.NewGuid().ToString("N")[..12], TimeProvider.System);
-        await store.EnsureTableAsync(default);
+        _database = await StackDatabase.CreateAsync(postgres, "fleet");
+        var connections = await StackConnections.CreateAsync(aws, "fleet");
         await LocalEcs.EnsureServiceAsync(aws.Endpoint, Cluster, _service);
 
-        var settings = new FleetSettings { Table = store.TableName, Cluster = Cluster, Service = _service, IdleTimeout = IdleTimeout };
+        var settings = new FleetSettings { Table = connections.TableName, Cluster = Cluster, Service = _service, IdleTimeout = IdleTimeout };
         var context = new AwsContext(new HttpClient(), AwsSettings.From(aws.Environment), new StaticCredentialsProvider(AwsEndpointFixture.AccessKeyId, AwsEndpointFixture.SecretAccessKey));
-        Fleet = new FleetControl(settings, new RelayRegistry(dynamo, store.TableName, TimeProvider.System, settings.LiveWindow), new SessionPlacementRepository(_data), new EcsClient(context), TimeProvider.System);
+        Fleet = new FleetControl(settings, new RelayRegistry(connections.Dynamo, connections.TableName, TimeProvider.System, settings.LiveWindow), new SessionPlacementRepository(_database.Data), new EcsClient(context), TimeProvider.System);
 
-        var apiPort = Ports.FreeTcp();
         var lbPort = Ports.FreeTcp();
         RelayUrl = new Uri($"http://127.0.0.1:{lbPort}/");
-        _api = await ApiApp.BuildAsync(["--environment", "Production"], b =>
-        {
-            b.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                ["DATABASE_URL"] = PostgresFixture.ToUrl(connectionString),
-                ["TOKEN_KEYS"] = keys.ToJson(),
-                ["RATE_LIMIT_AUTH_PER_IP"] = "100000",
-                ["RATE_LIMIT_AUTH_PER_USER"] = "100000",
-                ["urls"] = $"http://127.0.0.1:{apiPort}",
-            });
-            b.Logging.SetMinimumLevel(LogLevel.Warning);
-            b.Services.AddSingleton(new FleetAccess(Fleet, RelayUrl));
-        });
-        await _api.StartAsync();
-        ApiUrl = new Uri($"http://127.0.0.1:{apiPort}/");
+        _api = await StackApi.StartAsync(Ports.FreeTcp(), _database, keys, configure: b => b.Services.AddSingleton(new FleetAccess(Fleet, RelayUrl)));
+        ApiUrl = _api.Url;
 
-        var registry = new ConnectionRegistry();
-        Handler = SignalingHandler.Create(keys, _data, store, registry, SignalingOptions.SingleInstance with { RelayUrl = RelayUrl }, TimeProvider.System, Fleet);
-        _gateway = new LocalGatewayHost(new GatewayOptions { Port = Ports.FreeTcp() }, registry, Handler.HandleAsync);
-        await _gateway.StartAsync();
-        WebSocketUrl = _gateway.WebSocketUri;
+        _signaling = await StackSignaling.StartAsync(keys, _database, connections, RelayUrl, Fleet);
+        Handler = _signaling.Handler;
+        WebSocketUrl = _signaling.WebSocketUrl;
         _sweeper = SweepAsync(_stop.Token); // SWEEP_INTERVAL_SECONDS=1, as under the supervisor
 
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -135,7 +103,7 @@ public sealed class FleetStack(PostgresFixture postgres, AwsEndpointFixture aws)
         start.Environment["RELAY_COMMAND"] = Path.Combine(RepoPaths.Root, "media-relay/Lilium.Relay/bin/Release/net10.0/Lilium.Relay.dll");
         start.Environment["RELAY_CLUSTER"] = Cluster;
         start.Environment["RELAY_SERVICE"] = _service;
-        start.Environment["CONNECTIONS_TABLE"] = store.TableName;
+        start.Environment["CONNECTIONS_TABLE"] = connections.TableName;
         start.Environment["RELAY_KEY"] = keys.RelayKey;
         start.Environment["RELAY_CONTROL_PLANE_URL"] = ApiUrl.ToString();
         start.Environment["RELAY_BIND_ADDRESS"] = "127.0.0.1";
@@ -258,20 +226,12 @@ public sealed class FleetStack(PostgresFixture postgres, AwsEndpointFixture aws)
         }
 
         _supervisor?.Dispose();
-        if (_gateway is not null)
+        foreach (var part in new IAsyncDisposable?[] { _signaling, _api, _database })
         {
-            await _gateway.DisposeAsync();
-        }
-
-        if (_api is not null)
-        {
-            await _api.StopAsync();
-            await _api.DisposeAsync();
-        }
-
-        if (_data is not null)
-        {
-            await _data.DisposeAsync();
+            if (part is not null)
+            {
+                await part.DisposeAsync();
+            }
         }
 
         _stop.Dispose();

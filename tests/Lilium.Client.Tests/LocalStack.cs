@@ -1,18 +1,6 @@
-using Amazon.Runtime;
-using Lilium.Api;
 using Lilium.Auth;
-using Lilium.Data;
-using Lilium.Data.Migrations;
-using Lilium.Fleet;
-using Lilium.LocalGateway;
-using Lilium.Relay;
-using Lilium.Signaling;
-using Lilium.Signaling.Connections;
 using Lilium.Testing;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Logging;
-using Npgsql;
+using Lilium.Testing.Stack;
 
 namespace Lilium.Client.Tests;
 
@@ -28,10 +16,10 @@ public sealed class EndToEndCollection : ICollectionFixture<PostgresFixture>, IC
 /// </summary>
 public sealed class LocalStack(PostgresFixture postgres, AwsEndpointFixture aws) : IAsyncLifetime
 {
-    private WebApplication? _api;
-    private WebApplication? _relay;
-    private LocalGatewayHost? _gateway;
-    private NpgsqlDataSource? _data;
+    private StackDatabase? _database;
+    private StackRelay? _relay;
+    private StackApi? _api;
+    private StackSignaling? _signaling;
 
     public Uri ApiUrl { get; private set; } = null!;
 
@@ -53,54 +41,16 @@ public sealed class LocalStack(PostgresFixture postgres, AwsEndpointFixture aws)
             return;
         }
 
-        await postgres.InitializeAsync();
-        await aws.InitializeAsync();
         var keys = TokenKeys.Generate();
-        var connectionString = await postgres.CreateDatabaseAsync("e2e");
-        _data = LiliumDatabase.CreateDataSource(connectionString);
-        await new Migrator(_data).MigrateAsync();
-
-        var relayHttp = Ports.FreeTcp();
+        _database = await StackDatabase.CreateAsync(postgres, "e2e");
         var apiPort = Ports.FreeTcp();
-        // The relay holds the relay key alone, and polls the API's revocations feed (kick, block, end, logout).
-        _relay = await RelayApp.CreateAsync(
-            ["--urls", $"http://127.0.0.1:{relayHttp}", "--RELAY_KEY", keys.RelayKey, "--RELAY_CONTROL_PLANE_URL", $"http://127.0.0.1:{apiPort}/",
-                "--Logging:LogLevel:Default", "Warning"],
-            o =>
-            {
-                o.MediaPort = Ports.FreeUdp();
-                o.BindAddress = "127.0.0.1";
-                o.PublicIp = "127.0.0.1";
-            });
-        await _relay.StartAsync();
-        RelayUrl = new Uri($"http://127.0.0.1:{relayHttp}/");
-
-        _api = await ApiApp.BuildAsync(["--environment", "Production"], b =>
-        {
-            b.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                ["DATABASE_URL"] = PostgresFixture.ToUrl(connectionString),
-                ["TOKEN_KEYS"] = keys.ToJson(),
-                ["RATE_LIMIT_AUTH_PER_IP"] = "100000",
-                ["RATE_LIMIT_AUTH_PER_USER"] = "100000",
-                ["urls"] = $"http://127.0.0.1:{apiPort}",
-            });
-            b.Logging.SetMinimumLevel(LogLevel.Warning);
-        });
-        await _api.StartAsync();
         ApiUrl = new Uri($"http://127.0.0.1:{apiPort}/");
-
-        var dynamo = DynamoDbClients.Create(
-            aws.Endpoint.ToString(),
-            new BasicAWSCredentials(AwsEndpointFixture.AccessKeyId, AwsEndpointFixture.SecretAccessKey),
-            AwsEndpointFixture.Region);
-        var store = new ConnectionStore(dynamo, "e2e-" + Guid.NewGuid().ToString("N")[..12], TimeProvider.System);
-        await store.EnsureTableAsync(default);
-        var registry = new ConnectionRegistry();
-        var handler = SignalingHandler.Create(keys, _data, store, registry, SignalingOptions.SingleInstance with { RelayUrl = RelayUrl }, TimeProvider.System);
-        _gateway = new LocalGatewayHost(new GatewayOptions { Port = Ports.FreeTcp() }, registry, handler.HandleAsync);
-        await _gateway.StartAsync();
-        WebSocketUrl = _gateway.WebSocketUri;
+        _relay = await StackRelay.StartAsync(keys, ApiUrl);
+        RelayUrl = _relay.Url;
+        _api = await StackApi.StartAsync(apiPort, _database, keys);
+        var connections = await StackConnections.CreateAsync(aws, "e2e");
+        _signaling = await StackSignaling.StartAsync(keys, _database, connections, RelayUrl);
+        WebSocketUrl = _signaling.WebSocketUrl;
     }
 
     /// <summary>Stops the relay (for the relay-down test); the rest keeps running.</summary>
@@ -108,7 +58,6 @@ public sealed class LocalStack(PostgresFixture postgres, AwsEndpointFixture aws)
     {
         if (_relay is not null)
         {
-            await _relay.StopAsync();
             await _relay.DisposeAsync();
             _relay = null;
         }
@@ -116,23 +65,12 @@ public sealed class LocalStack(PostgresFixture postgres, AwsEndpointFixture aws)
 
     public async Task DisposeAsync()
     {
-        if (_gateway is not null)
+        foreach (var part in new IAsyncDisposable?[] { _signaling, _api, _relay, _database })
         {
-            await _gateway.DisposeAsync();
-        }
-
-        foreach (var app in new[] { _api, _relay })
-        {
-            if (app is not null)
+            if (part is not null)
             {
-                await app.StopAsync();
-                await app.DisposeAsync();
+                await part.DisposeAsync();
             }
-        }
-
-        if (_data is not null)
-        {
-            await _data.DisposeAsync();
         }
     }
 }

@@ -1,18 +1,6 @@
-using Amazon.Runtime;
-using Lilium.Api;
 using Lilium.Auth;
-using Lilium.Data;
-using Lilium.Data.Migrations;
-using Lilium.Fleet;
-using Lilium.LocalGateway;
-using Lilium.Relay;
-using Lilium.Signaling;
-using Lilium.Signaling.Connections;
 using Lilium.Testing;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Logging;
-using Npgsql;
+using Lilium.Testing.Stack;
 
 namespace Lilium.Web.Tests;
 
@@ -29,10 +17,10 @@ public sealed class WebStack : IAsyncLifetime
 {
     private readonly PostgresFixture postgres = new();
     private readonly AwsEndpointFixture aws = new();
-    private WebApplication? _api;
-    private WebApplication? _relay;
-    private LocalGatewayHost? _gateway;
-    private NpgsqlDataSource? _data;
+    private StackDatabase? _database;
+    private StackRelay? _relay;
+    private StackSignaling? _signaling;
+    private StackApi? _api;
 
     /// <summary>The app's origin (the API), e.g. http://127.0.0.1:41234/.</summary>
     public Uri AppUrl { get; private set; } = null!;
@@ -45,58 +33,21 @@ public sealed class WebStack : IAsyncLifetime
     public async Task InitializeAsync()
     {
         await WebAppBuild.EnsureBuiltAsync();
-        await postgres.InitializeAsync();
-        await aws.InitializeAsync();
         var keys = TokenKeys.Generate();
-        var connectionString = await postgres.CreateDatabaseAsync("web");
-        _data = LiliumDatabase.CreateDataSource(connectionString);
-        await new Migrator(_data).MigrateAsync();
-
+        _database = await StackDatabase.CreateAsync(postgres, "web");
         var apiPort = Ports.FreeTcp();
         AppUrl = new Uri($"http://127.0.0.1:{apiPort}/");
-        var relayHttp = Ports.FreeTcp();
-        _relay = await RelayApp.CreateAsync(
-            // The relay holds the relay key alone, and polls the API's revocations feed (kick, block, end, logout).
-            ["--urls", $"http://127.0.0.1:{relayHttp}", "--RELAY_KEY", keys.RelayKey, "--RELAY_CONTROL_PLANE_URL", AppUrl.ToString(),
-                "--Logging:LogLevel:Default", "Warning"],
-            o =>
-            {
-                o.MediaPort = Ports.FreeUdp();
-                o.BindAddress = "127.0.0.1";
-                o.PublicIp = "127.0.0.1";
-                o.AllowedOrigins = [AppUrl.GetLeftPart(UriPartial.Authority)];
-            });
-        await _relay.StartAsync();
-        RelayUrl = new Uri($"http://127.0.0.1:{relayHttp}/");
-
-        var dynamo = DynamoDbClients.Create(
-            aws.Endpoint.ToString(),
-            new BasicAWSCredentials(AwsEndpointFixture.AccessKeyId, AwsEndpointFixture.SecretAccessKey),
-            AwsEndpointFixture.Region);
-        var store = new ConnectionStore(dynamo, "web-" + Guid.NewGuid().ToString("N")[..12], TimeProvider.System);
-        await store.EnsureTableAsync(default);
-        var registry = new ConnectionRegistry();
-        var handler = SignalingHandler.Create(keys, _data, store, registry, SignalingOptions.SingleInstance with { RelayUrl = RelayUrl }, TimeProvider.System);
-        _gateway = new LocalGatewayHost(new GatewayOptions { Port = Ports.FreeTcp() }, registry, handler.HandleAsync);
-        await _gateway.StartAsync();
-        WebSocketUrl = _gateway.WebSocketUri;
-
-        _api = await ApiApp.BuildAsync(["--environment", "Production"], b =>
+        _relay = await StackRelay.StartAsync(keys, AppUrl, allowedOrigin: AppUrl.GetLeftPart(UriPartial.Authority));
+        RelayUrl = _relay.Url;
+        var connections = await StackConnections.CreateAsync(aws, "web");
+        _signaling = await StackSignaling.StartAsync(keys, _database, connections, RelayUrl);
+        WebSocketUrl = _signaling.WebSocketUrl;
+        _api = await StackApi.StartAsync(apiPort, _database, keys, new Dictionary<string, string?>
         {
-            b.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                ["DATABASE_URL"] = PostgresFixture.ToUrl(connectionString),
-                ["TOKEN_KEYS"] = keys.ToJson(),
-                ["RATE_LIMIT_AUTH_PER_IP"] = "100000",
-                ["RATE_LIMIT_AUTH_PER_USER"] = "100000",
-                ["WEB_ROOT"] = WebAppBuild.Dist,
-                ["WEB_PROXY_SIGNALING"] = WebSocketUrl.ToString(),
-                ["WEB_PROXY_RELAY"] = RelayUrl.ToString(),
-                ["urls"] = AppUrl.GetLeftPart(UriPartial.Authority),
-            });
-            b.Logging.SetMinimumLevel(LogLevel.Warning);
+            ["WEB_ROOT"] = WebAppBuild.Dist,
+            ["WEB_PROXY_SIGNALING"] = WebSocketUrl.ToString(),
+            ["WEB_PROXY_RELAY"] = RelayUrl.ToString(),
         });
-        await _api.StartAsync();
 
         // One request each for what every page load fetches first, so the first test's page does not pay the API's
         // cold start, and a missing web root fails here with its status instead of as a browser timeout.
@@ -116,7 +67,6 @@ public sealed class WebStack : IAsyncLifetime
     {
         if (_relay is not null)
         {
-            await _relay.StopAsync();
             await _relay.DisposeAsync();
             _relay = null;
         }
@@ -124,23 +74,12 @@ public sealed class WebStack : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        if (_gateway is not null)
+        foreach (var part in new IAsyncDisposable?[] { _signaling, _api, _relay, _database })
         {
-            await _gateway.DisposeAsync();
-        }
-
-        foreach (var app in new[] { _api, _relay })
-        {
-            if (app is not null)
+            if (part is not null)
             {
-                await app.StopAsync();
-                await app.DisposeAsync();
+                await part.DisposeAsync();
             }
-        }
-
-        if (_data is not null)
-        {
-            await _data.DisposeAsync();
         }
 
         await postgres.DisposeAsync();

@@ -89,13 +89,15 @@ internal sealed class CoreGraphicsInjector : HeldInputInjector
         }
     }
 
-    protected override void Controller(InputEvent inputEvent)
+    protected override bool Controller(ControllerStateEvent state)
     {
         if (!_controllersLogged)
         {
             _controllersLogged = true;
             _log("controllers: not supported on macOS (no virtual gamepad API); viewers' gamepad input is ignored");
         }
+
+        return false;
     }
 
     private void Move(CGPoint to, int dx, int dy)

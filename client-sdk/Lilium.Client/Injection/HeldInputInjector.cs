@@ -3,10 +3,11 @@ using Lilium.Input;
 namespace Lilium.Client.Injection;
 
 /// <summary>
-/// The bookkeeping every OS injector shares: which keys (by HID usage) and mouse buttons each viewer
-/// holds, so a press is sent once, a release only for what was pressed, and <see cref="Release(Guid)"/>
-/// and <see cref="ReleaseAll"/> let go of exactly what is still down. Subclasses turn the calls into
-/// the OS's events; all calls come under one lock.
+/// The bookkeeping every OS injector shares: which keys (by HID usage), mouse buttons and controllers
+/// each viewer holds, so a press is sent once, a release only for what was pressed, and
+/// <see cref="Release(Guid)"/> and <see cref="ReleaseAll"/> let go of exactly what is still down
+/// (a controller goes back to neutral). Subclasses turn the calls into the OS's events; all calls
+/// come under one lock, and each batch ends with <see cref="Flush(bool)"/>.
 /// </summary>
 internal abstract class HeldInputInjector : IInputInjector
 {
@@ -50,10 +51,28 @@ internal abstract class HeldInputInjector : IInputInjector
                 case MouseWheelEvent w:
                     Wheel(w.DeltaX, w.DeltaY);
                     break;
-                case ControllerStateEvent or ControllerDisconnectedEvent:
-                    Controller(inputEvent);
+                case ControllerStateEvent c:
+                    if (Controller(c))
+                    {
+                        if (c.IsNeutral)
+                        {
+                            held.Controllers.Remove(c.Index);
+                        }
+                        else
+                        {
+                            held.Controllers.Add(c.Index);
+                        }
+                    }
+
+                    break;
+                case ControllerDisconnectedEvent d:
+                    held.Controllers.Remove(d.Index);
+                    Controller(ControllerStateEvent.Neutral(d.Index));
+
                     break;
             }
+
+            Flush(sync: false);
         }
     }
 
@@ -61,7 +80,14 @@ internal abstract class HeldInputInjector : IInputInjector
     {
         lock (_gate)
         {
-            return _disposed || !_held.Remove(viewer, out var held) ? 0 : ReleaseLocked(held);
+            if (_disposed || !_held.Remove(viewer, out var held))
+            {
+                return 0;
+            }
+
+            var count = ReleaseLocked(held);
+            Flush(sync: false);
+            return count;
         }
     }
 
@@ -81,6 +107,7 @@ internal abstract class HeldInputInjector : IInputInjector
             }
 
             _held.Clear();
+            Flush(sync: true);
             return count;
         }
     }
@@ -113,8 +140,11 @@ internal abstract class HeldInputInjector : IInputInjector
     /// <summary>Wheel deltas as on the wire: 120 a notch, <paramref name="dy"/> &gt; 0 away from the user, <paramref name="dx"/> &gt; 0 right.</summary>
     protected abstract void Wheel(int dx, int dy);
 
-    /// <summary>Controller input; the default ignores it (no virtual gamepad on this OS).</summary>
-    protected virtual void Controller(InputEvent inputEvent)
+    /// <summary>Controller input; true when applied. The default ignores it (no virtual gamepad on this OS).</summary>
+    protected virtual bool Controller(ControllerStateEvent state) => false;
+
+    /// <summary>Sends what the calls queued (<paramref name="sync"/>: and waits until the OS took it); the default does nothing.</summary>
+    protected virtual void Flush(bool sync)
     {
     }
 
@@ -135,9 +165,15 @@ internal abstract class HeldInputInjector : IInputInjector
             Button(button, false);
         }
 
-        var count = held.Keys.Count + held.Buttons.Count;
+        foreach (var index in held.Controllers)
+        {
+            Controller(ControllerStateEvent.Neutral(index));
+        }
+
+        var count = held.Keys.Count + held.Buttons.Count + held.Controllers.Count;
         held.Keys.Clear();
         held.Buttons.Clear();
+        held.Controllers.Clear();
         return count;
     }
 
@@ -146,5 +182,7 @@ internal abstract class HeldInputInjector : IInputInjector
         public HashSet<ushort> Keys { get; } = [];
 
         public HashSet<MouseButton> Buttons { get; } = [];
+
+        public HashSet<byte> Controllers { get; } = [];
     }
 }

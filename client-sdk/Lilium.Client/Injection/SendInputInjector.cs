@@ -58,13 +58,15 @@ internal sealed partial class SendInputInjector : HeldInputInjector
         }
     }
 
-    protected override void Controller(InputEvent inputEvent)
+    protected override bool Controller(ControllerStateEvent state)
     {
         if (!_controllersLogged)
         {
             _controllersLogged = true;
             _log("controllers: not supported on Windows (no virtual gamepad without a driver such as ViGEmBus); viewers' gamepad input is ignored");
         }
+
+        return false;
     }
 
     private static unsafe void Send(Win32Input input)

@@ -11,23 +11,20 @@ namespace Lilium.Client.Injection;
 /// (120 units a click; dy &gt; 0 = wheel forward, away from the user, which scrolls up; dx &gt; 0 right, as on Windows). Controllers go
 /// to <see cref="UinputGamepads"/>.
 /// </summary>
-internal sealed partial class X11InputInjector : IInputInjector
+internal sealed partial class X11InputInjector : HeldInputInjector
 {
     private const string LibXtst = "libXtst.so.6";
     private readonly nint _display;
     private readonly ScreenRegion _area;
-    private readonly Lock _gate = new();
-    private readonly Dictionary<Guid, HeldInput> _held = [];
     private readonly UinputGamepads? _gamepads;
-    private readonly Action<string> _log;
-    private bool _disposed;
+    private int _wheelX;
+    private int _wheelY;
 
-    private X11InputInjector(nint display, ScreenRegion area, UinputGamepads? gamepads, Action<string> log)
+    private X11InputInjector(nint display, ScreenRegion area, UinputGamepads? gamepads)
     {
         _display = display;
         _area = area;
         _gamepads = gamepads;
-        _log = log;
     }
 
     public static X11InputInjector Open(string? name, ScreenRegion area, Action<string> log)
@@ -64,84 +61,43 @@ internal sealed partial class X11InputInjector : IInputInjector
             log($"controllers: not available ({why}); viewers' gamepad input will be ignored");
         }
 
-        return new X11InputInjector(display, area, gamepads, log);
+        return new X11InputInjector(display, area, gamepads);
     }
 
-    public void Apply(Guid viewer, InputEvent inputEvent)
+    protected override bool HasKey(ushort usage) => HidKeys.ToX11(usage) != 0;
+
+    protected override void Key(ushort usage, bool down) => XTestFakeKeyEvent(_display, (uint)HidKeys.ToX11(usage), down ? 1 : 0, 0);
+
+    protected override void Button(MouseButton button, bool down)
     {
-        lock (_gate)
+        var code = button switch
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            var held = Held(viewer);
-            switch (inputEvent)
-            {
-                case KeyEvent k:
-                    var code = HidKeys.ToX11(k.Usage);
-                    if (code == 0)
-                    {
-                        return;
-                    }
-
-                    if (k.Down ? held.Keys.Add(code) : held.Keys.Remove(code))
-                    {
-                        XTestFakeKeyEvent(_display, (uint)code, k.Down ? 1 : 0, 0);
-                    }
-
-                    break;
-                case MouseMoveEvent { Relative: false } m:
-                    var x = _area.X + (int)((long)m.X * (_area.Width - 1) / 65535);
-                    var y = _area.Y + (int)((long)m.Y * (_area.Height - 1) / 65535);
-                    XTestFakeMotionEvent(_display, -1, x, y, 0);
-                    break;
-                case MouseMoveEvent m:
-                    XTestFakeRelativeMotionEvent(_display, m.X, m.Y, 0);
-                    break;
-                case MouseButtonEvent b:
-                    var button = b.Button switch
-                    {
-                        MouseButton.Left => 1u,
-                        MouseButton.Middle => 2u,
-                        MouseButton.Right => 3u,
-                        MouseButton.Back => 8u,
-                        MouseButton.Forward => 9u,
-                        _ => 0u,
-                    };
-                    if (button != 0 && (b.Down ? held.Buttons.Add(button) : held.Buttons.Remove(button)))
-                    {
-                        XTestFakeButtonEvent(_display, button, b.Down ? 1 : 0, 0);
-                    }
-
-                    break;
-                case MouseWheelEvent w:
-                    Wheel(ref held.WheelY, w.DeltaY, 4u, 5u);
-                    Wheel(ref held.WheelX, w.DeltaX, 7u, 6u);
-                    break;
-                case ControllerStateEvent c:
-                    if (_gamepads is not null)
-                    {
-                        _gamepads.Apply(c);
-                        if (c.IsNeutral)
-                        {
-                            held.Controllers.Remove(c.Index);
-                        }
-                        else
-                        {
-                            held.Controllers.Add(c.Index);
-                        }
-                    }
-
-                    break;
-                case ControllerDisconnectedEvent d:
-                    _gamepads?.Apply(ControllerStateEvent.Neutral(d.Index));
-                    held.Controllers.Remove(d.Index);
-                    break;
-            }
-
-            X11Native.XFlush(_display);
+            MouseButton.Left => 1u,
+            MouseButton.Middle => 2u,
+            MouseButton.Right => 3u,
+            MouseButton.Back => 8u,
+            MouseButton.Forward => 9u,
+            _ => 0u,
+        };
+        if (code != 0)
+        {
+            XTestFakeButtonEvent(_display, code, down ? 1 : 0, 0);
         }
     }
 
-    private void Wheel(ref int accumulated, int delta, uint positive, uint negative)
+    protected override void MoveAbsolute(int x, int y) =>
+        XTestFakeMotionEvent(_display, -1, _area.X + (int)((long)x * (_area.Width - 1) / 65535), _area.Y + (int)((long)y * (_area.Height - 1) / 65535), 0);
+
+    protected override void MoveRelative(int dx, int dy) => XTestFakeRelativeMotionEvent(_display, dx, dy, 0);
+
+    // X has no wheel deltas: a click of button 4/5 (6/7 sideways) per 120 units, the remainder kept for the next event.
+    protected override void Wheel(int dx, int dy)
+    {
+        Clicks(ref _wheelY, dy, 4u, 5u);
+        Clicks(ref _wheelX, dx, 7u, 6u);
+    }
+
+    private void Clicks(ref int accumulated, int delta, uint positive, uint negative)
     {
         accumulated += delta;
         while (Math.Abs(accumulated) >= 120)
@@ -153,103 +109,28 @@ internal sealed partial class X11InputInjector : IInputInjector
         }
     }
 
-    public int Release(Guid viewer)
+    protected override bool Controller(ControllerStateEvent state)
     {
-        lock (_gate)
-        {
-            if (_disposed || !_held.Remove(viewer, out var held))
-            {
-                return 0;
-            }
-
-            var count = ReleaseLocked(held);
-            X11Native.XFlush(_display);
-            return count;
-        }
+        _gamepads?.Apply(state);
+        return _gamepads is not null;
     }
 
-    public int ReleaseAll()
+    protected override void Flush(bool sync)
     {
-        lock (_gate)
+        if (sync)
         {
-            if (_disposed)
-            {
-                return 0;
-            }
-
-            var count = 0;
-            foreach (var held in _held.Values)
-            {
-                count += ReleaseLocked(held);
-            }
-
-            _held.Clear();
             X11Native.XSync(_display, 0);
-            return count;
+        }
+        else
+        {
+            X11Native.XFlush(_display);
         }
     }
 
-    private int ReleaseLocked(HeldInput held)
+    protected override void Close()
     {
-        foreach (var key in held.Keys)
-        {
-            XTestFakeKeyEvent(_display, (uint)key, 0, 0);
-        }
-
-        foreach (var button in held.Buttons)
-        {
-            XTestFakeButtonEvent(_display, button, 0, 0);
-        }
-
-        foreach (var index in held.Controllers)
-        {
-            _gamepads?.Apply(ControllerStateEvent.Neutral(index));
-        }
-
-        var count = held.Keys.Count + held.Buttons.Count + held.Controllers.Count;
-        held.Keys.Clear();
-        held.Buttons.Clear();
-        held.Controllers.Clear();
-        return count;
-    }
-
-    private HeldInput Held(Guid viewer)
-    {
-        if (!_held.TryGetValue(viewer, out var held))
-        {
-            held = new HeldInput();
-            _held[viewer] = held;
-        }
-
-        return held;
-    }
-
-    public void Dispose()
-    {
-        ReleaseAll();
-        lock (_gate)
-        {
-            if (_disposed)
-            {
-                return;
-            }
-
-            _disposed = true;
-            _gamepads?.Dispose();
-            X11Native.XCloseDisplay(_display);
-        }
-    }
-
-    private sealed class HeldInput
-    {
-        public HashSet<int> Keys { get; } = [];
-
-        public HashSet<uint> Buttons { get; } = [];
-
-        public HashSet<byte> Controllers { get; } = [];
-
-        public int WheelX;
-        public int WheelY;
+        _gamepads?.Dispose();
+        X11Native.XCloseDisplay(_display);
     }
 
     [LibraryImport(LibXtst, EntryPoint = "XTestQueryExtension")]

@@ -152,7 +152,7 @@ public sealed class TransportCcFeedback
                 for (var i = 0; i < run && filled < count; i++)
                 {
                     received += symbol != 0 ? 1 : 0;
-                    _packets[filled++] = new TransportCcPacket((ushort)(baseSequence + filled), symbol != 0, symbol);
+                    _packets[filled] = new TransportCcPacket((ushort)(baseSequence + filled++), symbol != 0, symbol);
                 }
             }
             else if ((chunk & 0x4000) == 0)
@@ -161,7 +161,7 @@ public sealed class TransportCcFeedback
                 {
                     var symbol = (chunk >> i) & 0x1;
                     received += symbol;
-                    _packets[filled++] = new TransportCcPacket((ushort)(baseSequence + filled), symbol != 0, symbol);
+                    _packets[filled] = new TransportCcPacket((ushort)(baseSequence + filled++), symbol != 0, symbol);
                 }
             }
             else
@@ -175,7 +175,7 @@ public sealed class TransportCcFeedback
                     }
 
                     received += symbol != 0 ? 1 : 0;
-                    _packets[filled++] = new TransportCcPacket((ushort)(baseSequence + filled), symbol != 0, symbol);
+                    _packets[filled] = new TransportCcPacket((ushort)(baseSequence + filled++), symbol != 0, symbol);
                 }
             }
         }

@@ -26,6 +26,7 @@ public sealed class BandwidthEstimatorSimulationTests(ITestOutputHelper output)
         }
 
         // And it uses the link: the receiver got most of it, with the queue kept short.
+        output.WriteLine($"3–20 s: estimate {samples.Min(s => s.Bps):F0}–{samples.Max(s => s.Bps):F0} bit/s, goodput {sim.ReceivedBps(3_000, 20_000):F0} bit/s, median queue {sim.MedianQueueDelayMs(3_000, 20_000):F1} ms");
         Assert.True(sim.ReceivedBps(3_000, 20_000) > 400_000, $"goodput {sim.ReceivedBps(3_000, 20_000):F0} bit/s");
         Assert.True(sim.MedianQueueDelayMs(3_000, 20_000) < 150, $"median queue delay {sim.MedianQueueDelayMs(3_000, 20_000)} ms");
     }
@@ -41,6 +42,7 @@ public sealed class BandwidthEstimatorSimulationTests(ITestOutputHelper output)
         Log(sim);
         var first = lifted.FirstOrDefault(s => s.Bps > 2_000_000);
         Assert.True(first.Ms > 0, $"never above 2 Mbit/s after the limit lifted; final {lifted[^1].Bps:F0}");
+        output.WriteLine($"above 2 Mbit/s {first.Ms - 10_000} ms after the limit lifted; final {lifted[^1].Bps:F0} bit/s");
         Assert.True(first.Ms - 10_000 <= 5_000, $"above 2 Mbit/s only {first.Ms - 10_000} ms after the limit lifted");
         Assert.True(lifted[^1].Bps > 2_000_000, $"fell back to {lifted[^1].Bps:F0}");
     }
@@ -54,6 +56,7 @@ public sealed class BandwidthEstimatorSimulationTests(ITestOutputHelper output)
         var lossy = sim.Run(15_000);
         Log(sim);
         Assert.InRange(sim.LossFraction(5_000, 20_000), 0.03, 0.08); // the model really lost ~5 %
+        output.WriteLine($"6–20 s at {sim.LossFraction(5_000, 20_000):P1} loss: estimate {lossy.Where(s => s.Ms >= 6_000).Min(s => s.Bps):F0}–{lossy.Max(s => s.Bps):F0} bit/s");
         foreach (var (t, bps) in lossy.Where(s => s.Ms >= 6_000))
         {
             Assert.True(bps >= 0.7 * 2_000_000, $"at {t} ms the estimate is {bps:F0} bit/s, below 70 % of the 2 Mbit/s link");

@@ -156,7 +156,7 @@ internal sealed class AimdRateControl(double startBps, double minBps, double max
 internal sealed class AcknowledgedBitrate
 {
     public const long WindowMicros = 250_000;
-    private const int Slots = 4096;
+    private const int Slots = 1024;
 
     private readonly long[] _arrival = new long[Slots];
     private readonly int[] _size = new int[Slots];

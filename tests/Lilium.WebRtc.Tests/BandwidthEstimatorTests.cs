@@ -109,4 +109,16 @@ public sealed class BandwidthEstimatorTests
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
         Assert.True(estimator.FeedbacksProcessed > 50);
     }
+
+    [Fact]
+    public void Monotonic_microseconds_do_not_overflow_after_hours_of_uptime()
+    {
+        const long gigahertz = 1_000_000_000;
+        Assert.Equal(1_500_000, MonotonicClock.ToMicros(1_500_000_000, gigahertz));
+        var thirtyDays = 30L * 24 * 3600 * gigahertz + 123_456_789;
+        Assert.Equal((30L * 24 * 3600 * 1_000_000) + 123_456, MonotonicClock.ToMicros(thirtyDays, gigahertz));
+        Assert.Equal(2_000_000, MonotonicClock.ToMicros(20_000_000, 10_000_000)); // Windows' 10 MHz
+        var before = TimeProvider.System.NowMicros();
+        Assert.InRange(TimeProvider.System.NowMicros() - before, 0, 1_000_000);
+    }
 }

@@ -32,6 +32,16 @@ public sealed class BandwidthEstimatorSimulationTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_peer_clock_with_negative_reference_times_changes_nothing()
+    {
+        // The feedback's 24-bit reference time is the peer's and signed; shift it below zero on the wire.
+        var sim = new Simulation(capacityBps: 500_000, lossRate: 0) { NegativePeerClock = true };
+        sim.Run(3_000);
+        var samples = sim.Run(7_000);
+        Assert.All(samples, s => Assert.InRange(s.Bps, 350_000, 650_000));
+    }
+
+    [Fact]
     public void Ramps_above_2_mbit_within_a_few_seconds_once_the_limit_lifts()
     {
         var sim = new Simulation(capacityBps: 500_000, lossRate: 0);
@@ -114,6 +124,8 @@ public sealed class BandwidthEstimatorSimulationTests(ITestOutputHelper output)
 
         public double LossRate { get; set; }
 
+        public bool NegativePeerClock { get; init; }
+
         public List<(long Ms, double Bps)> Samples { get; } = [];
 
         public List<string> Log { get; } = [];
@@ -189,6 +201,13 @@ public sealed class BandwidthEstimatorSimulationTests(ITestOutputHelper output)
             {
                 while (_recorder.TryWriteFeedback(_buffer, _nowMicros, out var n))
                 {
+                    if (NegativePeerClock)
+                    {
+                        var reference = (_buffer[16] << 16) | (_buffer[17] << 8) | _buffer[18];
+                        reference = (reference - 0x700000) & 0xFFFFFF;
+                        (_buffer[16], _buffer[17], _buffer[18]) = ((byte)(reference >> 16), (byte)(reference >> 8), (byte)reference);
+                    }
+
                     _feedback.Enqueue((_buffer[..n], _nowMicros + OneWayMicros));
                 }
             }

@@ -7,7 +7,7 @@ namespace Lilium.WebRtc.Srtp;
 
 /// <summary>
 /// SRTP_AES128_CM_HMAC_SHA1_80 (RFC 3711 §4.1.1, §4.2; RFC 5764 §4.1.2): AES in counter mode, the keystream from one
-/// <c>EncryptEcb</c> over the counter blocks and a vectorised XOR; HMAC-SHA1 truncated to 80 bits over the packet
+/// ECB pass of a transform keyed once per session over the counter blocks and a vectorised XOR; HMAC-SHA1 truncated to 80 bits over the packet
 /// with the ROC appended (RTP) or over the packet and its E‖index (RTCP). The HMACs are keyed once per session
 /// (<see cref="IncrementalHash"/>), not per packet.
 /// </summary>
@@ -16,7 +16,6 @@ internal sealed class SrtpCipherAesCmHmacSha1 : ISrtpCipher
     private const int TagSize = 10;
     private const int IndexSize = 4;
     private const uint EncryptedFlag = 0x8000_0000;
-    private const int StackKeystream = 2048;
 
     private readonly Direction _rtp;
     private readonly Direction _rtcp;
@@ -124,23 +123,34 @@ internal sealed class SrtpCipherAesCmHmacSha1 : ISrtpCipher
         BinaryPrimitives.WriteUInt64BigEndian(iv[8..], BinaryPrimitives.ReadUInt64BigEndian(iv[8..]) ^ (index << 16));   // index · 2^16: bytes 8..13
 
         var blocks = (data.Length + 15) / 16;
-        var rented = blocks * 16 <= StackKeystream ? null : ArrayPool<byte>.Shared.Rent(2 * blocks * 16);
-        Span<byte> counters = rented is null ? stackalloc byte[2 * StackKeystream] : rented;
-        var input = counters[..(blocks * 16)];
-        var keystream = counters.Slice(blocks * 16, blocks * 16);
+        if (blocks * 16 <= Direction.ScratchSize)
+        {
+            // The common case: the session's keyed ECB transform over its own scratch (no key schedule, no allocation).
+            var input = keys.Counters;
+            for (var b = 0; b < blocks; b++)
+            {
+                iv.CopyTo(input.AsSpan(b * 16, 16));
+                BinaryPrimitives.WriteUInt16BigEndian(input.AsSpan((b * 16) + 14), (ushort)b);
+            }
+
+            keys.Ecb.TransformBlock(input, 0, blocks * 16, keys.Keystream, 0);
+            Xor(data, keys.Keystream);
+            return;
+        }
+
+        var rented = ArrayPool<byte>.Shared.Rent(2 * blocks * 16);
+        var counters = rented.AsSpan(0, blocks * 16);
+        var keystream = rented.AsSpan(blocks * 16, blocks * 16);
         for (var b = 0; b < blocks; b++)
         {
-            var block = input.Slice(b * 16, 16);
+            var block = counters.Slice(b * 16, 16);
             iv.CopyTo(block);
             BinaryPrimitives.WriteUInt16BigEndian(block[14..], (ushort)b);
         }
 
-        keys.Aes.EncryptEcb(input, keystream, PaddingMode.None);
+        keys.Aes.EncryptEcb(counters, keystream, PaddingMode.None);
         Xor(data, keystream);
-        if (rented is not null)
-        {
-            ArrayPool<byte>.Shared.Return(rented);
-        }
+        ArrayPool<byte>.Shared.Return(rented);
     }
 
     private static void Xor(Span<byte> data, ReadOnlySpan<byte> keystream)
@@ -167,11 +177,24 @@ internal sealed class SrtpCipherAesCmHmacSha1 : ISrtpCipher
         {
             Aes = System.Security.Cryptography.Aes.Create();
             Aes.Key = key;
+            Aes.Mode = CipherMode.ECB;
+            Aes.Padding = PaddingMode.None;
+            Ecb = Aes.CreateEncryptor();
             _hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA1, authKey);
             Salt = salt;
         }
 
+        /// <summary>Bytes of keystream the scratch holds: a 2,048-byte datagram's worth.</summary>
+        public const int ScratchSize = 2048;
+
         public System.Security.Cryptography.Aes Aes { get; }
+
+        /// <summary>The key's ECB transform, keyed once (<see cref="SymmetricAlgorithm.EncryptEcb(ReadOnlySpan{byte}, PaddingMode)"/> keys a cipher per call).</summary>
+        public ICryptoTransform Ecb { get; }
+
+        public byte[] Counters { get; } = new byte[ScratchSize];
+
+        public byte[] Keystream { get; } = new byte[ScratchSize];
 
         public byte[] Salt { get; }
 
@@ -184,6 +207,7 @@ internal sealed class SrtpCipherAesCmHmacSha1 : ISrtpCipher
 
         public void Dispose()
         {
+            Ecb.Dispose();
             Aes.Dispose();
             _hmac.Dispose();
         }

@@ -134,9 +134,18 @@ public sealed class RelayRejectedException : LiliumProblemException
     {
     }
 
+    /// <summary>The relay's <c>Retry-After</c> (e.g. 409 <c>no-publisher</c>, 503 <c>draining</c> or <c>relay-unavailable</c>), when it sent one.</summary>
+    public TimeSpan? RetryAfter { get; init; }
+
     internal static RelayRejectedException From(HttpResponseMessage response, string body)
     {
         var (code, message) = Read((int)response.StatusCode, body, "The relay refused the connection");
-        return new RelayRejectedException((int)response.StatusCode, code, message);
+        var retry = response.Headers.RetryAfter;
+        var after = retry?.Delta ?? (retry?.Date is { } date ? date - DateTimeOffset.UtcNow : null);
+        return new RelayRejectedException((int)response.StatusCode, code, message)
+        {
+            RetryAfter = after is { } a && a >= TimeSpan.Zero && a <= TimeSpan.FromHours(1) ? a : null,
+            EtaSeconds = ReadEta(body),
+        };
     }
 }

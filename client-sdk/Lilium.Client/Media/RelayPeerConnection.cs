@@ -1,10 +1,6 @@
-using System.Buffers.Binary;
-using System.Collections.Concurrent;
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Sockets;
-using System.Security.Cryptography;
-using System.Text;
+using Lilium.WebRtc;
 using Lilium.WebRtc.DataChannels;
 using Lilium.WebRtc.Dtls;
 using Lilium.WebRtc.Ice;
@@ -12,57 +8,50 @@ using Lilium.WebRtc.Rtp;
 using Lilium.WebRtc.Sctp;
 using Lilium.WebRtc.Sdp;
 using Lilium.WebRtc.Srtp;
-using Lilium.WebRtc.Stun;
-using Lilium.WebRtc;
 
 namespace Lilium.Client.Media;
 
 /// <summary>
-/// The SDK's WebRTC connection to the relay, in the client role: WHIP/WHEP offer and answer over
-/// HTTP, ICE as the controlling agent towards the relay's ICE-lite (checks with USE-CANDIDATE,
-/// consent refresh every 5 s, RFC 7675), DTLS client, SRTP both ways, and an SCTP association for
-/// data channels. One UDP socket; datagrams are demultiplexed by first byte (RFC 7983).
+/// The SDK's WebRTC connection to the relay, in the client role, composed of the stack's parts: the WHIP/WHEP
+/// exchange (<see cref="WhipWhepClient"/>), ICE as the controlling agent towards the relay's ICE-lite
+/// (<see cref="IceControllingAgent"/>: checks, nomination, consent freshness), the DTLS client
+/// (<see cref="DtlsConnection"/>), SRTP both ways (<see cref="SrtpSession"/>) and an SCTP association for data
+/// channels. One UDP socket; each datagram is classified by <see cref="PacketDemux"/> (RFC 7983).
 /// </summary>
 internal sealed class RelayPeerConnection : IAsyncDisposable
 {
     private const int MaxDatagram = 2048;
-    private static readonly TimeSpan ConsentInterval = TimeSpan.FromSeconds(5);
 
-    private readonly HttpClient _http;
-    private readonly string _grant;
+    private readonly WhipWhepClient _whip;
     private readonly Socket _socket;
-    private readonly IPEndPoint _remote;
-    private readonly IceCredentials _local;
-    private readonly IceLiteAgent _responder;
-    private readonly IceCredentials _remoteIce;
+    private readonly HashSet<IPEndPoint> _candidates;
+    private readonly IceControllingAgent _ice;
     private readonly DtlsConnection _dtls;
-    private readonly ulong _tieBreaker = BinaryPrimitives.ReadUInt64BigEndian(RandomNumberGenerator.GetBytes(8));
-    private readonly ConcurrentDictionary<UInt128, TaskCompletionSource<bool>> _checks = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly Lock _sendLock = new();
     private readonly byte[] _sendBuffer = new byte[MaxDatagram];
     private Task _receiveLoop = Task.CompletedTask;
-    private Task _consentLoop = Task.CompletedTask;
+    private Task _iceLoop = Task.CompletedTask;
+    private IPEndPoint? _selected;
     private SrtpSession? _outbound;
     private SrtpSession? _inbound;
     private int _disposed;
 
-    private RelayPeerConnection(HttpClient http, string grant, Uri resource, SdpSession answer, IPEndPoint remote, IceCredentials local, DtlsCertificate certificate)
+    private RelayPeerConnection(WhipWhepClient whip, WhipWhepSession session, IReadOnlyList<IceRemoteCandidate> candidates, IceCredentials local, DtlsCertificate certificate)
     {
-        _http = http;
-        _grant = grant;
-        Resource = resource;
-        Answer = answer;
-        _remote = remote;
-        _local = local;
-        var transport = answer.Media.First(m => m.Port != 0);
-        _remoteIce = new IceCredentials(transport.IceUfrag ?? answer.IceUfrag!, transport.IcePwd ?? answer.IcePwd!);
-        _responder = new IceLiteAgent(local, _remoteIce.Ufrag);
-        _socket = new Socket(remote.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
-        _socket.Bind(new IPEndPoint(remote.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0));
+        _whip = whip;
+        Resource = session.Resource;
+        Answer = session.Answer;
+        var transport = Answer.Media.First(m => m.Port != 0);
+        var remoteIce = new IceCredentials(transport.IceUfrag ?? Answer.IceUfrag!, transport.IcePwd ?? Answer.IcePwd!);
+        var family = candidates[0].EndPoint.AddressFamily;
+        _candidates = candidates.Select(c => c.EndPoint).ToHashSet();
+        _socket = new Socket(family, SocketType.Dgram, ProtocolType.Udp);
+        _socket.Bind(new IPEndPoint(family == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0));
         _socket.ReceiveBufferSize = 1024 * 1024;
-        _dtls = new DtlsConnection(DtlsRole.Client, certificate, (transport.Fingerprint ?? answer.Fingerprint)!, SendRaw, handshakeTimeout: TimeSpan.FromSeconds(10));
-        var channel = answer.Media.FirstOrDefault(m => m.Kind == "application" && m.Port != 0);
+        _ice = new IceControllingAgent(local, remoteIce, candidates, SendTo);
+        _dtls = new DtlsConnection(DtlsRole.Client, certificate, (transport.Fingerprint ?? Answer.Fingerprint)!, SendMedia, handshakeTimeout: TimeSpan.FromSeconds(10));
+        var channel = Answer.Media.FirstOrDefault(m => m.Kind == "application" && m.Port != 0);
         if (channel is not null && SdpDataChannelMedia.TryRead(channel, out var sctp))
         {
             // RFC 8832 §6: the DTLS client uses even stream ids.
@@ -76,6 +65,9 @@ internal sealed class RelayPeerConnection : IAsyncDisposable
 
     /// <summary>The DTLS association (tests send hostile application data through it).</summary>
     internal DtlsConnection Dtls => _dtls;
+
+    /// <summary>The ICE agent (tests read its state).</summary>
+    internal IceControllingAgent Ice => _ice;
 
     /// <summary>The WHIP/WHEP resource (Location) to DELETE when leaving.</summary>
     public Uri Resource { get; }
@@ -99,69 +91,78 @@ internal sealed class RelayPeerConnection : IAsyncDisposable
     {
         var certificate = DtlsCertificate.Generate("lilium-client");
         var ice = IceCredentials.Generate();
-        var offer = spec.Build(ice, certificate.Fingerprint.ToString());
-        using var request = new HttpRequestMessage(HttpMethod.Post, endpoint) { Content = new StringContent(offer, Encoding.UTF8, "application/sdp") };
-        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/sdp");
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", grant);
-        HttpResponseMessage response;
+        var whip = new WhipWhepClient(http, grant);
+        var session = await whip.OfferAsync(endpoint, spec.Build(ice, certificate.Fingerprint.ToString()), cancellationToken);
+        RelayPeerConnection connection;
         try
         {
-            response = await http.SendAsync(request, cancellationToken);
+            connection = new RelayPeerConnection(whip, session, Candidates(session.Answer, endpoint), ice, certificate);
         }
-        catch (HttpRequestException ex)
+        catch
         {
-            throw new RelayUnavailableException($"The relay at {endpoint.GetLeftPart(UriPartial.Authority)} cannot be reached: {ex.Message}", ex);
+            await whip.DeleteAsync(session.Resource);
+            throw;
         }
 
-        using (response)
+        try
         {
-            var body = await response.Content.ReadAsStringAsync(cancellationToken);
-            if (response.StatusCode != HttpStatusCode.Created)
-            {
-                throw RelayRejectedException.From(response, body);
-            }
-
-            if (!SdpParser.TryParse(body, out var answer, out var error))
-            {
-                throw new RelayRejectedException((int)response.StatusCode, "bad-answer", "The relay's answer is not valid SDP: " + error);
-            }
-
-            var location = response.Headers.Location ?? throw new RelayRejectedException(201, "bad-answer", "The relay's answer has no Location.");
-            var resource = location.IsAbsoluteUri ? location : new Uri(endpoint, location);
-            var remote = Candidate(answer!, endpoint);
-            var connection = new RelayPeerConnection(http, grant, resource, answer!, remote, ice, certificate);
-            try
-            {
-                using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                deadline.CancelAfter(timeout);
-                await connection.StartAsync(deadline.Token);
-                return connection;
-            }
-            catch
-            {
-                await connection.DisposeAsync();
-                throw;
-            }
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            deadline.CancelAfter(timeout);
+            await connection.StartAsync(deadline.Token);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
         }
     }
 
-    // The relay announces one host candidate; an unspecified address means "the host you reached".
-    private static IPEndPoint Candidate(SdpSession answer, Uri endpoint)
+    /// <summary>
+    /// The answer's UDP candidates of one address family (the relay's ICE-TCP candidates need a TCP client this SDK
+    /// does not have yet); an unspecified address means "the host you reached".
+    /// </summary>
+    internal static IReadOnlyList<IceRemoteCandidate> Candidates(SdpSession answer, Uri endpoint)
     {
-        var candidate = answer.Media.Where(m => m.Port != 0).SelectMany(m => m.Candidates).FirstOrDefault(c => c.Transport.Equals("udp", StringComparison.OrdinalIgnoreCase))
-            ?? throw new RelayRejectedException(201, "bad-answer", "The relay's answer has no UDP candidate.");
-        if (!IPAddress.TryParse(candidate.Address, out var address) || address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any))
+        var udp = answer.Media.Where(m => m.Port != 0).SelectMany(m => m.Candidates)
+            .Where(c => c.Transport == "udp" && c.Component == 1)
+            .Select(c =>
+            {
+                if (!IPAddress.TryParse(c.Address, out var address) || address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any))
+                {
+                    address = Dns.GetHostAddresses(endpoint.Host).First();
+                }
+
+                return new IceRemoteCandidate(new IPEndPoint(address, c.Port), c.Priority, c.Foundation);
+            })
+            .ToList();
+        if (udp.Count == 0)
         {
-            address = Dns.GetHostAddresses(endpoint.Host).First();
+            throw new RelayRejectedException(201, "bad-answer", "The relay's answer has no UDP candidate.");
         }
 
-        return new IPEndPoint(address, candidate.Port);
+        var family = udp[0].EndPoint.AddressFamily;
+        return udp.Where(c => c.EndPoint.AddressFamily == family).ToList();
     }
 
     private async Task StartAsync(CancellationToken cancellationToken)
     {
         _receiveLoop = Task.Run(ReceiveLoopAsync, CancellationToken.None);
-        await CheckAsync(useCandidate: true, cancellationToken);
+        _iceLoop = Task.Run(() => _ice.RunAsync(_stop.Token), CancellationToken.None);
+        try
+        {
+            Volatile.Write(ref _selected, await _ice.Connected.WaitAsync(cancellationToken));
+        }
+        catch (IceFailedException ex)
+        {
+            throw new RelayUnavailableException(ex.Message, ex);
+        }
+        catch (OperationCanceledException) when (!_stop.IsCancellationRequested)
+        {
+            throw new RelayUnavailableException($"No ICE answer from the relay's media address {string.Join(", ", _candidates)} in time (UDP blocked, or the relay is down).");
+        }
+
+        _ = _ice.Ended.ContinueWith(_ => CloseDtls(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default); // consent lost (RFC 7675 §5.1)
         SrtpKeyingMaterial keys;
         try
         {
@@ -178,7 +179,6 @@ internal sealed class RelayPeerConnection : IAsyncDisposable
             _inbound = SrtpSession.ForReceiving(keys);
         }
 
-        _consentLoop = Task.Run(ConsentLoopAsync, CancellationToken.None);
         if (DataChannels is { } channels)
         {
             channels.Connect(); // the relay waits for our INIT
@@ -186,76 +186,10 @@ internal sealed class RelayPeerConnection : IAsyncDisposable
         }
     }
 
-    // ICE connectivity check (RFC 8445 §7.2.4, controlling): retransmitted every 100 ms until answered.
-    private async Task CheckAsync(bool useCandidate, CancellationToken cancellationToken)
-    {
-        var transaction = RandomNumberGenerator.GetBytes(StunMessage.TransactionIdSize);
-        var key = Key(transaction);
-        var answered = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _checks[key] = answered;
-        var request = new byte[IceCheck.MaxRequestSize];
-        var length = WriteCheck(request, transaction, useCandidate);
-        try
-        {
-            for (var attempt = 0; ; attempt++)
-            {
-                SendRaw(request.AsSpan(0, length));
-                var delay = Task.Delay(TimeSpan.FromMilliseconds(Math.Min(100 * (attempt + 1), 500)), cancellationToken);
-                if (await Task.WhenAny(answered.Task, delay) == answered.Task)
-                {
-                    if (!await answered.Task)
-                    {
-                        throw new RelayUnavailableException("The relay refused our ICE check (wrong credentials or unknown peer).");
-                    }
-
-                    return;
-                }
-
-                await delay; // throws when cancelled (the connect timeout)
-            }
-        }
-        catch (OperationCanceledException) when (!_stop.IsCancellationRequested)
-        {
-            throw new RelayUnavailableException($"No ICE answer from the relay's media address {_remote} (UDP blocked, or the relay is down).");
-        }
-        finally
-        {
-            _checks.TryRemove(key, out _);
-        }
-    }
-
-    private int WriteCheck(Span<byte> buffer, ReadOnlySpan<byte> transaction, bool useCandidate) =>
-        IceCheck.WriteRequest(buffer, transaction, _remoteIce, _local.Ufrag, controlling: true, _tieBreaker, IceCandidate.HostPriority, useCandidate);
-
-    private async Task ConsentLoopAsync()
-    {
-        using var timer = new PeriodicTimer(ConsentInterval);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(_stop.Token))
-            {
-                using var attempt = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
-                attempt.CancelAfter(TimeSpan.FromSeconds(10));
-                try
-                {
-                    await CheckAsync(useCandidate: false, attempt.Token);
-                }
-                catch (RelayUnavailableException)
-                {
-                    _dtls.Close(); // consent lost (RFC 7675 §5.1)
-                    return;
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
-    }
-
     private async Task ReceiveLoopAsync()
     {
         var buffer = new byte[MaxDatagram];
-        EndPoint any = new IPEndPoint(_remote.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
+        EndPoint any = new IPEndPoint(_socket.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
         while (!_stop.IsCancellationRequested)
         {
             SocketReceiveFromResult received;
@@ -276,14 +210,14 @@ internal sealed class RelayPeerConnection : IAsyncDisposable
                 return;
             }
 
-            if (!_remote.Equals(received.RemoteEndPoint) || received.ReceivedBytes < 1)
+            if (received.RemoteEndPoint is not IPEndPoint source || !_candidates.Contains(source))
             {
-                continue; // only the relay's media address may talk to us
+                continue; // only the relay's candidates may talk to us
             }
 
             try
             {
-                Dispatch(buffer, received.ReceivedBytes);
+                Dispatch(buffer, received.ReceivedBytes, source);
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
@@ -292,54 +226,35 @@ internal sealed class RelayPeerConnection : IAsyncDisposable
         }
     }
 
-    // A full agent answers the checks sent to it (RFC 8445 §7.3), as a lite one does: the relay checks a new address
-    // of ours (after a NAT rebinding) with our password before it moves media there, and this is the answer it needs.
-    private void AnswerCheck(ReadOnlySpan<byte> datagram)
-    {
-        Span<byte> response = stackalloc byte[IceLiteAgent.MaxResponseSize];
-        var outcome = _responder.Handle(datagram, _remote, Environment.TickCount64, response, out var length);
-        if (outcome is IceCheckOutcome.Accepted or IceCheckOutcome.Nominated or IceCheckOutcome.Rejected)
-        {
-            SendRaw(response[..length]);
-        }
-    }
-
-    private void Dispatch(byte[] buffer, int length)
+    private void Dispatch(byte[] buffer, int length, IPEndPoint source)
     {
         var datagram = buffer.AsSpan(0, length);
-        switch (PacketDemux.Classify(datagram))
+        var kind = PacketDemux.Classify(datagram);
+        if (kind == PacketKind.Stun)
         {
-            case PacketKind.Stun:
-                if (StunMessage.TryParse(datagram, out var message)
-                    && message.Type is StunMessageType.BindingSuccess or StunMessageType.BindingError
-                    && _checks.TryGetValue(Key(message.TransactionId), out var waiter))
-                {
-                    waiter.TrySetResult(message.Type == StunMessageType.BindingSuccess && message.VerifyMessageIntegrity(_remoteIce.Key));
-                }
-                else
-                {
-                    AnswerCheck(datagram);
-                }
+            _ice.Receive(datagram, source);
+            return;
+        }
 
-                break;
+        if (!source.Equals(Volatile.Read(ref _selected)))
+        {
+            return; // DTLS and media only on the nominated pair (RFC 8445 §12.1.1)
+        }
+
+        switch (kind)
+        {
             case PacketKind.Dtls:
                 _dtls.Feed(datagram);
                 break;
-            case PacketKind.Rtp or PacketKind.Rtcp:
-                var inbound = Volatile.Read(ref _inbound);
-                if (inbound is null)
+            case PacketKind.Rtcp when Volatile.Read(ref _inbound) is { } inbound:
+                if (inbound.TryUnprotectRtcp(buffer, length, out var plainRtcp))
                 {
-                    return;
+                    RtcpReceived?.Invoke(buffer.AsSpan(0, plainRtcp).ToArray());
                 }
 
-                if (PacketDemux.Classify(datagram) == PacketKind.Rtcp)
-                {
-                    if (inbound.TryUnprotectRtcp(buffer, length, out var plain))
-                    {
-                        RtcpReceived?.Invoke(buffer.AsSpan(0, plain).ToArray());
-                    }
-                }
-                else if (inbound.TryUnprotectRtp(buffer, length, out var plain) && RtpHeader.TryParse(buffer.AsSpan(0, plain), out var header))
+                break;
+            case PacketKind.Rtp when Volatile.Read(ref _inbound) is { } inbound:
+                if (inbound.TryUnprotectRtp(buffer, length, out var plain) && RtpHeader.TryParse(buffer.AsSpan(0, plain), out var header))
                 {
                     RtpReceived?.Invoke(header, buffer.AsMemory(header.HeaderLength, header.PayloadLength));
                 }
@@ -366,7 +281,7 @@ internal sealed class RelayPeerConnection : IAsyncDisposable
             }
 
             _sendBuffer.AsSpan(0, protectedLength).CopyTo(protectedCopy);
-            SendRaw(_sendBuffer.AsSpan(0, protectedLength));
+            SendMedia(_sendBuffer.AsSpan(0, protectedLength));
             return true;
         }
     }
@@ -387,19 +302,28 @@ internal sealed class RelayPeerConnection : IAsyncDisposable
                 return false;
             }
 
-            SendRaw(_sendBuffer.AsSpan(0, length));
+            SendMedia(_sendBuffer.AsSpan(0, length));
             return true;
         }
     }
 
     /// <summary>Sends an already protected datagram again (a NACKed packet from the send cache).</summary>
-    public void Resend(ReadOnlySpan<byte> protectedPacket) => SendRaw(protectedPacket);
+    public void Resend(ReadOnlySpan<byte> protectedPacket) => SendMedia(protectedPacket);
 
-    private void SendRaw(ReadOnlySpan<byte> datagram)
+    // DTLS, SRTP and SRTCP go to the nominated pair only, and only while ICE holds consent (RFC 7675 §5.2).
+    private void SendMedia(ReadOnlySpan<byte> datagram)
+    {
+        if (Volatile.Read(ref _selected) is { } selected && _ice.State == IceAgentState.Connected)
+        {
+            SendTo(datagram, selected);
+        }
+    }
+
+    private void SendTo(ReadOnlySpan<byte> datagram, IPEndPoint remote)
     {
         try
         {
-            _socket.SendTo(datagram, SocketFlags.None, _remote);
+            _socket.SendTo(datagram, SocketFlags.None, remote);
         }
         catch (SocketException)
         {
@@ -409,11 +333,15 @@ internal sealed class RelayPeerConnection : IAsyncDisposable
         }
     }
 
-    private static UInt128 Key(ReadOnlySpan<byte> transaction)
+    private void CloseDtls()
     {
-        Span<byte> padded = stackalloc byte[16];
-        transaction.CopyTo(padded);
-        return BinaryPrimitives.ReadUInt128BigEndian(padded);
+        try
+        {
+            _dtls.Close();
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException)
+        {
+        }
     }
 
     /// <summary>Leaves: DELETE of the WHIP/WHEP resource (best effort), DTLS close_notify, socket closed.</summary>
@@ -424,29 +352,13 @@ internal sealed class RelayPeerConnection : IAsyncDisposable
             return;
         }
 
-        try
-        {
-            using var request = new HttpRequestMessage(HttpMethod.Delete, Resource);
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _grant);
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-            using var _ = await _http.SendAsync(request, timeout.Token);
-        }
-        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException)
-        {
-        }
-
+        await _whip.DeleteAsync(Resource);
         DataChannels?.Dispose();
-        try
-        {
-            _dtls.Close();
-        }
-        catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException)
-        {
-        }
-
+        CloseDtls();
+        _ice.Close("closed");
         await _stop.CancelAsync();
         _socket.Dispose();
-        await Task.WhenAll(_receiveLoop, _consentLoop).ConfigureAwait(false);
+        await Task.WhenAll(_receiveLoop, _iceLoop).ConfigureAwait(false);
         lock (_sendLock)
         {
             _outbound?.Dispose();

@@ -71,6 +71,7 @@ public static class RelayApp
         // decorate it through configureServices), the peer transport, the SFU forwarder, the one dispatcher, and the
         // hosted service that runs them.
         builder.Services.AddSingleton<MediaSocket>();
+        builder.Services.AddSingleton<IMediaLoop>(sp => sp.GetRequiredService<MediaSocket>());
         builder.Services.AddSingleton<IPacketSender>(sp => sp.GetRequiredService<MediaSocket>().Sender);
         builder.Services.AddSingleton<SfuForwarder>();
         builder.Services.AddSingleton<PeerTransport>();
@@ -211,9 +212,44 @@ public static class RelayApp
             options.AllowedOrigins = [.. origins.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
         }
 
+        if (bool.TryParse(configuration["RELAY_FAST_START"], out var fastStart))
+        {
+            options.FastStart = fastStart;
+        }
+
+        if (configuration["RELAY_PLAYOUT_DELAY"] is { Length: > 0 } playout)
+        {
+            if (ParsePlayoutDelay(playout) is { } delay)
+            {
+                (options.PlayoutDelayMinMs, options.PlayoutDelayMaxMs) = delay;
+            }
+            else
+            {
+                options.PlayoutDelayEnabled = false;
+            }
+        }
+
         if (bool.TryParse(configuration["RELAY_SENDMMSG"], out var sendMmsg))
         {
             options.SendMmsg = sendMmsg;
         }
+    }
+
+    // "off", or "min,max" in milliseconds (0 ≤ min ≤ max ≤ 40950).
+    private static (int, int)? ParsePlayoutDelay(string text)
+    {
+        if (text.Equals("off", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        var parts = text.Split(',', StringSplitOptions.TrimEntries);
+        if (parts.Length == 2 && int.TryParse(parts[0], out var min) && int.TryParse(parts[1], out var max)
+            && min >= 0 && max >= min && max <= Lilium.WebRtc.Rtp.PlayoutDelay.MaxMilliseconds)
+        {
+            return (min, max);
+        }
+
+        throw new InvalidOperationException($"RELAY_PLAYOUT_DELAY: '{text}' is neither 'off' nor 'min,max' in milliseconds (0 ≤ min ≤ max ≤ {Lilium.WebRtc.Rtp.PlayoutDelay.MaxMilliseconds}).");
     }
 }

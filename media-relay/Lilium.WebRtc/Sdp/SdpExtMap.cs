@@ -7,4 +7,6 @@ public sealed record SdpExtMap(int Id, string Uri, string? Direction = null)
     public const string AudioLevel = "urn:ietf:params:rtp-hdrext:ssrc-audio-level";
     public const string AbsSendTime = "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time";
     public const string TransportWideCc = "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01";
+    public const string PlayoutDelay = Rtp.PlayoutDelay.Uri;
+    public const string AbsCaptureTime = "http://www.webrtc.org/experiments/rtp-hdrext/abs-capture-time";
 }

@@ -58,17 +58,22 @@ public sealed class AiortcInteropTests(RelayFixture relay, Xunit.Abstractions.IT
         await relay.WaitForSecuredPublisherAsync(session, TimeSpan.FromSeconds(20));
         await Task.Delay(TimeSpan.FromSeconds(2));
         var plisBefore = relay.Metrics.PlisSent;
+        var askedBefore = relay.Metrics.KeyframeRequestsReceived;
         var fastBefore = relay.Metrics.FastStarts;
 
         var viewer = await AiortcProcesses.ViewAsync(relay, session, seconds: 6, minVideo: 30);
 
+        var plis = relay.Metrics.PlisSent - plisBefore;
+        var asked = relay.Metrics.KeyframeRequestsReceived - askedBefore;
         output.WriteLine(viewer.Json);
-        output.WriteLine($"PLIs for the join: {relay.Metrics.PlisSent - plisBefore}; fast starts: {relay.Metrics.FastStarts - fastBefore}");
+        output.WriteLine($"PLIs to the publisher: {plis}; PLI/FIR from the viewer: {asked}; fast starts: {relay.Metrics.FastStarts - fastBefore}");
         Assert.True(viewer.VideoFrames >= 30, viewer.ToString());
         Assert.NotNull(viewer.FirstVideoMs);
         Assert.True(viewer.FirstVideoMs < 300, $"first decoded frame {viewer.FirstVideoMs} ms after connecting: {viewer}");
         Assert.Equal(fastBefore + 1, relay.Metrics.FastStarts);
-        Assert.Equal(plisBefore, relay.Metrics.PlisSent); // the publisher was not asked for a keyframe
+        // The relay asked the publisher for no keyframe of its own: any PLI it sent passed on the viewer's own request
+        // (aiortc asks when its 128-packet jitter buffer overflows, which the replayed burst can cause on a busy machine).
+        Assert.True(plis <= asked, $"{plis} PLIs sent, {asked} asked for by the viewer");
     }
 
     [Fact]

@@ -158,6 +158,9 @@ internal sealed class RelayMetrics
 
     public long PlisSent => Interlocked.Read(ref _plisSent);
 
+    /// <summary>PLI/FIR received from subscribers (each may be passed on to the publisher, throttled).</summary>
+    public long KeyframeRequestsReceived => Interlocked.Read(ref _keyframeRequestsReceived);
+
     public long BitrateEstimatesSent => Interlocked.Read(ref _bitrateEstimatesSent);
 
     public long Retransmissions => Interlocked.Read(ref _retransmissions);

@@ -14,7 +14,7 @@ namespace Lilium.Relay;
 /// <summary>
 /// Composition root. Configuration: the <c>Relay</c> section, overridden by the environment
 /// (<c>RELAY_MEDIA_PORT</c>, <c>RELAY_TCP_PORT</c>, <c>RELAY_TCP_MAX_CONNECTIONS</c>, <c>RELAY_TCP_MAX_PER_ADDRESS</c>, <c>RELAY_BIND_ADDRESS</c>, <c>RELAY_PUBLIC_IP</c>, <c>RELAY_STUN_SERVER</c>,
-/// <c>RELAY_SENDMMSG</c>, <c>RELAY_ALLOWED_ORIGINS</c>, <c>RELAY_KEY</c> / <c>RELAY_SECRET</c>, <c>RELAY_CONTROL_PLANE_URL</c>,
+/// <c>RELAY_SENDMMSG</c>, <c>RELAY_FAST_START</c>, <c>RELAY_PLAYOUT_DELAY</c>, <c>RELAY_ALLOWED_ORIGINS</c>, <c>RELAY_KEY</c> / <c>RELAY_SECRET</c>, <c>RELAY_CONTROL_PLANE_URL</c>,
 /// <c>RELAY_REVOCATION_POLL_MS</c>); HTTP listens on <c>ASPNETCORE_URLS</c> or :8080. The fleet (docs/relay.md, "The
 /// fleet"): <c>CONNECTIONS_TABLE</c> (the registry; unset: a lone relay), <c>RELAY_ID</c>, <c>RELAY_PRIVATE_URL</c>,
 /// <c>RELAY_HEARTBEAT_MS</c>, <c>RELAY_LIVE_MS</c>, <c>ECS_CONTAINER_METADATA_URI_V4</c>, <c>ECS_AGENT_URI</c> and the

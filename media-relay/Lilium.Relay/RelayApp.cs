@@ -14,7 +14,7 @@ namespace Lilium.Relay;
 /// <summary>
 /// Composition root. Configuration: the <c>Relay</c> section, overridden by the environment
 /// (<c>RELAY_MEDIA_PORT</c>, <c>RELAY_TCP_PORT</c>, <c>RELAY_TCP_MAX_CONNECTIONS</c>, <c>RELAY_TCP_MAX_PER_ADDRESS</c>, <c>RELAY_BIND_ADDRESS</c>, <c>RELAY_PUBLIC_IP</c>, <c>RELAY_STUN_SERVER</c>,
-/// <c>RELAY_SENDMMSG</c>, <c>RELAY_ALLOWED_ORIGINS</c>, <c>RELAY_KEY</c> / <c>RELAY_SECRET</c>, <c>RELAY_CONTROL_PLANE_URL</c>,
+/// <c>RELAY_SENDMMSG</c>, <c>RELAY_FAST_START</c>, <c>RELAY_PLAYOUT_DELAY</c>, <c>RELAY_ALLOWED_ORIGINS</c>, <c>RELAY_KEY</c> / <c>RELAY_SECRET</c>, <c>RELAY_CONTROL_PLANE_URL</c>,
 /// <c>RELAY_REVOCATION_POLL_MS</c>); HTTP listens on <c>ASPNETCORE_URLS</c> or :8080. The fleet (docs/relay.md, "The
 /// fleet"): <c>CONNECTIONS_TABLE</c> (the registry; unset: a lone relay), <c>RELAY_ID</c>, <c>RELAY_PRIVATE_URL</c>,
 /// <c>RELAY_HEARTBEAT_MS</c>, <c>RELAY_LIVE_MS</c>, <c>ECS_CONTAINER_METADATA_URI_V4</c>, <c>ECS_AGENT_URI</c> and the
@@ -71,6 +71,7 @@ public static class RelayApp
         // decorate it through configureServices), the peer transport, the SFU forwarder, the one dispatcher, and the
         // hosted service that runs them.
         builder.Services.AddSingleton<MediaSocket>();
+        builder.Services.AddSingleton<IMediaLoop>(sp => sp.GetRequiredService<MediaSocket>());
         builder.Services.AddSingleton<IPacketSender>(sp => sp.GetRequiredService<MediaSocket>().Sender);
         builder.Services.AddSingleton<SfuForwarder>();
         builder.Services.AddSingleton<PeerTransport>();
@@ -211,9 +212,44 @@ public static class RelayApp
             options.AllowedOrigins = [.. origins.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
         }
 
+        if (bool.TryParse(configuration["RELAY_FAST_START"], out var fastStart))
+        {
+            options.FastStart = fastStart;
+        }
+
+        if (configuration["RELAY_PLAYOUT_DELAY"] is { Length: > 0 } playout)
+        {
+            if (ParsePlayoutDelay(playout) is { } delay)
+            {
+                (options.PlayoutDelayMinMs, options.PlayoutDelayMaxMs) = delay;
+            }
+            else
+            {
+                options.PlayoutDelayEnabled = false;
+            }
+        }
+
         if (bool.TryParse(configuration["RELAY_SENDMMSG"], out var sendMmsg))
         {
             options.SendMmsg = sendMmsg;
         }
+    }
+
+    // "off", or "min,max" in milliseconds (0 ≤ min ≤ max ≤ 40950).
+    private static (int, int)? ParsePlayoutDelay(string text)
+    {
+        if (text.Equals("off", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        var parts = text.Split(',', StringSplitOptions.TrimEntries);
+        if (parts.Length == 2 && int.TryParse(parts[0], out var min) && int.TryParse(parts[1], out var max)
+            && min >= 0 && max >= min && max <= Lilium.WebRtc.Rtp.PlayoutDelay.MaxMilliseconds)
+        {
+            return (min, max);
+        }
+
+        throw new InvalidOperationException($"RELAY_PLAYOUT_DELAY: '{text}' is neither 'off' nor 'min,max' in milliseconds (0 ≤ min ≤ max ≤ {Lilium.WebRtc.Rtp.PlayoutDelay.MaxMilliseconds}).");
     }
 }

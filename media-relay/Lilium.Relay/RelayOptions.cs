@@ -54,6 +54,34 @@ public sealed class RelayOptions
     /// <summary>Minimum spacing of keyframe requests sent to one publisher stream.</summary>
     public TimeSpan PliInterval { get; set; } = TimeSpan.FromMilliseconds(300);
 
+    /// <summary>
+    /// Fast start (<c>RELAY_FAST_START</c>, default on): a joining viewer is sent the publisher's last keyframe and what
+    /// followed it from the cache at once, instead of waiting for a keyframe request's round trip.
+    /// </summary>
+    public bool FastStart { get; set; } = true;
+
+    /// <summary>A cached keyframe run older than this is not replayed (the viewer waits for a requested keyframe).</summary>
+    public TimeSpan KeyframeRunMaxAge { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>While a viewer waits for a keyframe no cached run could give, the request is repeated this often …</summary>
+    public TimeSpan KeyframeRepeatInterval { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>… at most this many times per wait (a static screen sends no keyframe of its own).</summary>
+    public int KeyframeRepeats { get; set; } = 10;
+
+    /// <summary>
+    /// Whether the relay asks viewers for a playout delay on video (<see cref="PlayoutDelayMinMs"/>–<see cref="PlayoutDelayMaxMs"/>),
+    /// through the playout-delay header extension when the viewer negotiated it (<c>RELAY_PLAYOUT_DELAY</c> "min,max" in
+    /// milliseconds, or "off"; default 0,0: show each frame as soon as it is decoded).
+    /// </summary>
+    public bool PlayoutDelayEnabled { get; set; } = true;
+
+    /// <summary>The playout delay's lower bound (ms, a multiple of 10).</summary>
+    public int PlayoutDelayMinMs { get; set; }
+
+    /// <summary>The playout delay's upper bound (ms, a multiple of 10, at most 40,950).</summary>
+    public int PlayoutDelayMaxMs { get; set; }
+
     /// <summary>How long a drain (SIGTERM) waits for peers to leave before the process exits.</summary>
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(20);
 

@@ -27,10 +27,14 @@ internal static class SyntheticPeer
             await Task.Delay(20);
         }
 
-        return new Connected(session, peer, c.Socket, c.Password, c.Keys, c.Answer);
+        return new Connected(session, peer, c.Socket, c.Password, c.Keys, c.Answer) { Early = c.Early };
     }
 
-    internal sealed record Connected(Guid Session, MediaPeer Peer, Socket Socket, string Password, SrtpKeyingMaterial Keys, SdpSession Answer);
+    internal sealed record Connected(Guid Session, MediaPeer Peer, Socket Socket, string Password, SrtpKeyingMaterial Keys, SdpSession Answer)
+    {
+        /// <summary>Datagrams that arrived before the handshake pump stopped (<see cref="RelayTestPeer.Connected.Early"/>).</summary>
+        public IReadOnlyList<byte[]> Early { get; init; } = [];
+    }
 
     public static Task<int> ReceiveAsync(Socket socket, byte[] buffer) => RelayTestPeer.ReceiveAsync(socket, buffer);
 }

@@ -94,6 +94,13 @@ public sealed class IceTcpBrowserTests(Xunit.Abstractions.ITestOutputHelper outp
         output.WriteLine($"viewer {stats}");
         output.WriteLine($"host {hostStats}");
         Assert.True(frames >= 100, $"the viewer decoded {frames} frames: {stats}");
+
+        // Chromium offers playout-delay on video, so the relay's answer echoes it and every forwarded video packet asks
+        // for min 0, max 0 (docs/relay.md, "Low latency"): the frames above were decoded with it.
+        var answer = await viewer.EvaluateAsync<string>("() => pc.remoteDescription.sdp");
+        var playoutDelay = System.Text.RegularExpressions.Regex.Match(answer, @"a=extmap:(\d+) http://www\.webrtc\.org/experiments/rtp-hdrext/playout-delay");
+        Assert.True(playoutDelay.Success, answer);
+        Assert.InRange(int.Parse(playoutDelay.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), 1, 14); // one-byte form: written
         foreach (var peer in new[] { stats, hostStats })
         {
             Assert.Equal(expected, peer.GetProperty("local").GetString());

@@ -1,23 +1,29 @@
+using Microsoft.Extensions.Options;
+
 namespace Lilium.Relay.Media;
 
 /// <summary>
 /// The hosted service that composes the media core: it runs the <see cref="MediaSocket"/> with the
 /// <see cref="MediaDispatcher"/> as its receiver and the composed <see cref="IPacketSender"/> (production: the socket's
-/// own; tests may decorate it), and once a second sweeps ICE-TCP connections, checks each peer's liveness
-/// (<see cref="PeerTransport"/>) and lets the <see cref="SfuForwarder"/> send its reports.
+/// own; tests may decorate it); once a second it sweeps ICE-TCP connections, checks each peer's liveness
+/// (<see cref="PeerTransport"/>) and lets the <see cref="SfuForwarder"/> send its reports, and every
+/// <see cref="RelayOptions.KeyframeRepeatInterval"/> lets the forwarder repeat keyframe requests viewers wait on.
 /// </summary>
 internal sealed partial class MediaServer(
     MediaSocket socket, MediaDispatcher dispatcher, IPacketSender sender, PeerTransport transport, SfuForwarder forwarder,
-    Sessions.SessionRegistry registry, ILogger<MediaServer> log) : BackgroundService
+    Sessions.SessionRegistry registry, IOptions<RelayOptions> options, ILogger<MediaServer> log) : BackgroundService
 {
     private readonly ILogger<MediaServer> _log = log;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var housekeeping = new PeriodicTimer(TimeSpan.FromSeconds(1));
+        using var keyframes = new PeriodicTimer(options.Value.KeyframeRepeatInterval);
         var timers = Housekeeping(housekeeping, stoppingToken);
+        var repeats = RepeatKeyframeRequests(keyframes, stoppingToken);
         await socket.RunAsync(dispatcher, sender, stoppingToken);
         await timers;
+        await repeats;
     }
 
     private async Task Housekeeping(PeriodicTimer timer, CancellationToken stoppingToken)
@@ -36,6 +42,30 @@ internal sealed partial class MediaServer(
                         {
                             forwarder.OnTick(peer);
                         }
+                    }
+                    catch (Exception ex) when (ex is not OutOfMemoryException)
+                    {
+                        LogHousekeepingFailed(ex, peer.Id);
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private async Task RepeatKeyframeRequests(PeriodicTimer timer, CancellationToken stoppingToken)
+    {
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                foreach (var peer in registry.Peers)
+                {
+                    try
+                    {
+                        forwarder.RepeatKeyframeRequests(peer);
                     }
                     catch (Exception ex) when (ex is not OutOfMemoryException)
                     {

@@ -12,7 +12,7 @@ namespace Lilium.Relay.Media;
 /// sender's queued fan-out is flushed (one <c>sendmmsg</c>). It classifies nothing and knows no peer: sends go through
 /// <see cref="Sender"/> (or a decorator of it) to a <see cref="PeerPath"/>. Nothing a peer sends can throw out of it.
 /// </summary>
-internal sealed partial class MediaSocket : IDisposable
+internal sealed partial class MediaSocket : IMediaLoop, IDisposable
 {
     private const int MaxDatagram = 2048;
 
@@ -25,6 +25,7 @@ internal sealed partial class MediaSocket : IDisposable
     // contexts and the batch sender belong to whoever holds it. Uncontended (UDP only) it costs the media thread two
     // atomic operations per datagram.
     private readonly Lock _loop = new();
+    private volatile IPacketSender? _running;
 
     public MediaSocket(RelayMetrics metrics, IOptions<RelayOptions> options, ILogger<MediaSocket> log)
     {
@@ -73,6 +74,7 @@ internal sealed partial class MediaSocket : IDisposable
     /// </summary>
     public async Task RunAsync(IMediaReceiver receiver, IPacketSender sender, CancellationToken stoppingToken)
     {
+        _running = sender;
         var accepting = _tcp?.RunAsync((connection, frame) => OnFrame(receiver, sender, connection, frame), receiver.OnConnectionClosed, stoppingToken)
             ?? Task.CompletedTask;
         LogListening(LocalEndPoint);
@@ -96,6 +98,28 @@ internal sealed partial class MediaSocket : IDisposable
         thread.Start();
         await loop.Task;
         await accepting;
+    }
+
+    public bool Invoke(Action work)
+    {
+        if (_running is not { } sender)
+        {
+            return false;
+        }
+
+        lock (_loop)
+        {
+            try
+            {
+                work();
+            }
+            finally
+            {
+                sender.Flush();
+            }
+        }
+
+        return true;
     }
 
     /// <summary>Once a second: closes ICE-TCP connections that never authenticated, went silent, or whose peer left.</summary>

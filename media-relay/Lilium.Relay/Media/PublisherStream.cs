@@ -26,6 +26,47 @@ internal sealed class PublisherStream(SdpNegotiatedMedia media, int index)
 
     public PacketCache Cache { get; } = new();
 
+    /// <summary>The id of the publisher's abs-capture-time extension, or 0 (not negotiated).</summary>
+    public int AbsCaptureTimeExtensionId { get; } = media.AbsCaptureTimeExtensionId ?? 0;
+
+    /// <summary>Video: the last keyframe and what followed it, in <see cref="Cache"/> (fast start).</summary>
+    public KeyframeRun KeyframeRun { get; } = new();
+
+    private long _keyframeWantedMs;
+    private int _keyframeRepeats;
+
+    /// <summary>
+    /// A subscriber waits for a keyframe that no cached run could give it: from now on the forwarder repeats the
+    /// request (throttled, a bounded number of times) until one arrives. Keeps the first time of the episode.
+    /// </summary>
+    public void WantKeyframe(long nowMs)
+    {
+        if (Interlocked.CompareExchange(ref _keyframeWantedMs, nowMs, 0) == 0)
+        {
+            Volatile.Write(ref _keyframeRepeats, 0);
+        }
+    }
+
+    /// <summary>A keyframe arrived: the wait is over.</summary>
+    public void KeyframeArrived() => Volatile.Write(ref _keyframeWantedMs, 0);
+
+    /// <summary>True (and counts it) while a keyframe is wanted and fewer than <paramref name="maxRepeats"/> repeats went out.</summary>
+    public bool TryTakeKeyframeRepeat(int maxRepeats)
+    {
+        if (Volatile.Read(ref _keyframeWantedMs) == 0)
+        {
+            return false;
+        }
+
+        if (Interlocked.Increment(ref _keyframeRepeats) > maxRepeats)
+        {
+            Volatile.Write(ref _keyframeWantedMs, 0); // gave up: a publisher that answers no PLI at all is not asked forever
+            return false;
+        }
+
+        return true;
+    }
+
     public long Received { get; private set; }
 
     /// <summary>Payload and header bytes received (all packets, for the incoming bitrate).</summary>

@@ -5,34 +5,56 @@ namespace Lilium.Relay.Media;
 
 /// <summary>
 /// Writes a publisher's RTP packet as one subscriber sees it: that subscriber's SSRC, sequence
-/// number, timestamp and payload type; CSRCs kept; the publisher's header extensions dropped and,
-/// when the subscriber negotiated <c>sdes:mid</c>, a one-byte MID element written instead
-/// (RFC 8285 §4.2; BUNDLE demux, RFC 9143 §9.2).
+/// number, timestamp and payload type; CSRCs kept; the publisher's header extensions dropped and
+/// the subscriber's negotiated ones written instead, in the one-byte form (RFC 8285 §4.2): the MID
+/// (<c>sdes:mid</c>; BUNDLE demux, RFC 9143 §9.2), the relay's playout delay on video, and the
+/// publisher's <c>abs-capture-time</c> passed through. An element whose id is outside 1–14 or whose
+/// value is not 1–16 bytes is left out (the two-byte form would need <c>extmap-allow-mixed</c>).
 /// </summary>
 internal static class RtpRewriter
 {
-    public static int Rewrite(ReadOnlySpan<byte> source, in RtpHeader header, Span<byte> target, byte payloadType, ushort sequence, uint timestamp, uint ssrc, int midId, ReadOnlySpan<byte> mid)
+    public static int Rewrite(ReadOnlySpan<byte> source, in RtpHeader header, Span<byte> target, byte payloadType, ushort sequence, uint timestamp, uint ssrc, int midId, ReadOnlySpan<byte> mid) =>
+        Rewrite(source, header, target, payloadType, sequence, timestamp, ssrc, midId, mid, 0, default, 0, default);
+
+    public static int Rewrite(
+        ReadOnlySpan<byte> source, in RtpHeader header, Span<byte> target, byte payloadType, ushort sequence, uint timestamp, uint ssrc,
+        int midId, ReadOnlySpan<byte> mid, int playoutDelayId, ReadOnlySpan<byte> playoutDelay, int captureTimeId, ReadOnlySpan<byte> captureTime)
     {
         var at = RtpHeader.WriteFixed(target, header.Marker, payloadType, sequence, timestamp, ssrc);
         var csrcBytes = 4 * header.CsrcCount;
         source.Slice(RtpHeader.FixedSize, csrcBytes).CopyTo(target[at..]);
         target[0] = (byte)((target[0] & 0xF0) | header.CsrcCount);
         at += csrcBytes;
-        if (midId is >= 1 and <= 14 && mid.Length is >= 1 and <= 16)
+
+        // 0xBEDE | length in words | ID(4) L(4) value … | zero padding to a word
+        var block = at;
+        var end = Element(target, block + 4, midId, mid);
+        end = Element(target, end, playoutDelayId, playoutDelay);
+        end = Element(target, end, captureTimeId, captureTime);
+        if (end > block + 4)
         {
-            // 0xBEDE | length in words | ID(4) L(4) | MID bytes | zero padding to a word
-            var words = (1 + mid.Length + 3) / 4;
+            var padded = block + 4 + (((end - block - 4) + 3) & ~3);
+            target[end..padded].Clear();
             target[0] |= 0x10;
-            BinaryPrimitives.WriteUInt16BigEndian(target[at..], 0xBEDE);
-            BinaryPrimitives.WriteUInt16BigEndian(target[(at + 2)..], (ushort)words);
-            target.Slice(at + 4, words * 4).Clear();
-            target[at + 4] = (byte)((midId << 4) | (mid.Length - 1));
-            mid.CopyTo(target[(at + 5)..]);
-            at += 4 + (words * 4);
+            BinaryPrimitives.WriteUInt16BigEndian(target[block..], RtpExtensions.OneByteProfile);
+            BinaryPrimitives.WriteUInt16BigEndian(target[(block + 2)..], (ushort)((padded - block - 4) / 4));
+            at = padded;
         }
 
         var payload = source.Slice(header.HeaderLength, header.PayloadLength); // padding dropped with the P bit
         payload.CopyTo(target[at..]);
         return at + payload.Length;
+    }
+
+    private static int Element(Span<byte> target, int at, int id, ReadOnlySpan<byte> value)
+    {
+        if (id is < 1 or > 14 || value.Length is < 1 or > 16)
+        {
+            return at;
+        }
+
+        target[at] = (byte)((id << 4) | (value.Length - 1));
+        value.CopyTo(target[(at + 1)..]);
+        return at + 1 + value.Length;
     }
 }

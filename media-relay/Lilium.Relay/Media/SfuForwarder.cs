@@ -12,13 +12,32 @@ namespace Lilium.Relay.Media;
 /// rewritten to the track's SSRC, sequence numbers and timestamps, protected with the subscriber's SRTP session),
 /// subscriber RTCP answered (NACK from the publisher stream's cache, PLI/FIR passed on as throttled keyframe requests,
 /// receiver reports into the loss-based estimate), publisher RTCP translated (sender reports per subscriber), and once a
-/// second the relay's own receiver reports and REMB to each publisher. It owns the session and track routing state; it
-/// knows nothing of sockets: protected packets go to a peer's path through <see cref="IPacketSender"/>. Media loop
-/// only, except <see cref="OnSubscriberSecured"/> and <see cref="OnTick"/>, which send one-off RTCP.
+/// second the relay's own receiver reports and REMB to each publisher. Fast start: a joining viewer's video track is
+/// started from the stream's cached keyframe run (<see cref="KeyframeRun"/>) at once; without one, the keyframe request
+/// is repeated until a keyframe comes. It owns the session and track routing state; it knows nothing of sockets:
+/// protected packets go to a peer's path through <see cref="IPacketSender"/>, and work from other threads runs on the
+/// media loop through <see cref="IMediaLoop"/>. Media loop only, except <see cref="OnSubscriberSecured"/>,
+/// <see cref="OnTick"/> and <see cref="RepeatKeyframeRequests"/>, which send one-off RTCP or enter the loop.
 /// </summary>
-internal sealed class SfuForwarder(IPacketSender sender, RelayMetrics metrics, IOptions<RelayOptions> options)
+internal sealed class SfuForwarder(IPacketSender sender, IMediaLoop loop, RelayMetrics metrics, IOptions<RelayOptions> options)
 {
     private readonly TimeSpan _pliInterval = options.Value.PliInterval;
+    private readonly bool _fastStart = options.Value.FastStart;
+    private readonly long _runMaxAgeMs = (long)options.Value.KeyframeRunMaxAge.TotalMilliseconds;
+    private readonly int _keyframeRepeats = options.Value.KeyframeRepeats;
+    private readonly byte[] _playoutDelay = PlayoutDelayElement(options.Value);
+
+    private static byte[] PlayoutDelayElement(RelayOptions options)
+    {
+        if (!options.PlayoutDelayEnabled)
+        {
+            return [];
+        }
+
+        var value = new byte[PlayoutDelay.Size];
+        PlayoutDelay.Write(value, options.PlayoutDelayMinMs, options.PlayoutDelayMaxMs);
+        return value;
+    }
     private const int MaxNacksPerPacket = 256;
 
     /// <summary>Room for the SRTCP trailer of any profile: E‖index (4) + a GCM tag (16).</summary>
@@ -85,6 +104,17 @@ internal sealed class SfuForwarder(IPacketSender sender, RelayMetrics metrics, I
         stream.OnPacket(seq, packet.Length);
         stream.Cache.Store(seq, packet);
         var keyframe = stream.IsVideo && Keyframes.StartsKeyframe(stream.Media.Codec.EncodingName, packet.Slice(header.HeaderLength, header.PayloadLength));
+        var nowMs = 0L;
+        if (stream.IsVideo)
+        {
+            nowMs = Environment.TickCount64;
+            stream.KeyframeRun.OnPacket(seq, header.Timestamp, keyframe, nowMs);
+            if (keyframe)
+            {
+                stream.KeyframeArrived();
+            }
+        }
+
         foreach (var subscriber in publisher.Session.Subscribers)
         {
             if (subscriber.State != PeerState.Secured)
@@ -102,7 +132,11 @@ internal sealed class SfuForwarder(IPacketSender sender, RelayMetrics metrics, I
             {
                 if (stream.IsVideo && !keyframe)
                 {
-                    RequestKeyframe(publisher, stream, force: false);
+                    if (!TryFastStart(subscriber, track, stream, nowMs))
+                    {
+                        RequestKeyframe(publisher, stream, force: false);
+                    }
+
                     continue;
                 }
 
@@ -120,6 +154,45 @@ internal sealed class SfuForwarder(IPacketSender sender, RelayMetrics metrics, I
     }
 
     private const int AnchorPadding = 4;
+
+    /// <summary>
+    /// Starts a viewer's video track from the stream's cached keyframe run, if it has one: binds the track at the run's
+    /// keyframe, sends the sequence anchor on a first bind, then every cached packet of the run, rewritten into the
+    /// track's continuous numbering. False when there is no run (or fast start is off): the caller requests a keyframe.
+    /// </summary>
+    private bool TryFastStart(MediaPeer subscriber, SubscriberTrack track, PublisherStream stream, long nowMs)
+    {
+        if (!_fastStart || !stream.KeyframeRun.TryGet(nowMs, _runMaxAgeMs, out var first, out var count))
+        {
+            return false;
+        }
+
+        var start = stream.Cache.Get(first);
+        if (start.IsEmpty || !RtpHeader.TryParse(start, out var startHeader))
+        {
+            return false;
+        }
+
+        var firstBind = track.PacketsSent == 0;
+        track.Bind(stream, first, startHeader.Timestamp);
+        track.KeyframeSeen();
+        if (firstBind)
+        {
+            SendSequenceAnchor(subscriber, track, first, startHeader.Timestamp);
+        }
+
+        for (var i = 0; i < count; i++)
+        {
+            var cached = stream.Cache.Get((ushort)(first + i));
+            if (!cached.IsEmpty && RtpHeader.TryParse(cached, out var cachedHeader))
+            {
+                SendToSubscriber(subscriber, track, cached, cachedHeader, retransmission: false); // a gap is NACKed like any loss
+            }
+        }
+
+        metrics.FastStarted();
+        return true;
+    }
 
     // A receiver learns a track's sequence numbers from the first packet it gets, so it cannot NACK a lost first
     // packet — the start of the keyframe it binds on — and without a decodable keyframe it shows nothing (Chrome
@@ -176,8 +249,18 @@ internal sealed class SfuForwarder(IPacketSender sender, RelayMetrics metrics, I
 
         var seq = track.MapSequence(header.SequenceNumber);
         var ts = track.MapTimestamp(header.Timestamp);
+        Span<byte> captureTime = stackalloc byte[16];
+        var captureLength = 0;
+        if (track.AbsCaptureTimeExtensionId != 0 && track.Source is { AbsCaptureTimeExtensionId: var sourceId and > 0 }
+            && RtpExtensions.TryGet(packet, header, (byte)sourceId, out var published) && published.Length <= captureTime.Length)
+        {
+            published.CopyTo(captureTime); // passed through as the publisher wrote it (8 or 16 bytes)
+            captureLength = published.Length;
+        }
+
         var output = sender.Reserve(); // queued; the media loop flushes after each datagram it dispatches
-        var length = RtpRewriter.Rewrite(packet, header, output, track.PayloadType, seq, ts, track.Ssrc, track.MidExtensionId, track.Mid);
+        var length = RtpRewriter.Rewrite(packet, header, output, track.PayloadType, seq, ts, track.Ssrc, track.MidExtensionId, track.Mid,
+            track.PlayoutDelayExtensionId, _playoutDelay, track.AbsCaptureTimeExtensionId, captureTime[..captureLength]);
         if (TryQueueProtected(subscriber, output, length, path))
         {
             track.Sent(seq, ts, header.PayloadLength, retransmission);
@@ -301,8 +384,63 @@ internal sealed class SfuForwarder(IPacketSender sender, RelayMetrics metrics, I
         }
     }
 
-    /// <summary>A subscriber's DTLS completed (a pool thread): its tracks need a keyframe to start from.</summary>
-    public void OnSubscriberSecured(MediaPeer subscriber) => RequestKeyframes(subscriber.Session, force: true);
+    /// <summary>
+    /// A subscriber's DTLS completed (a pool thread): on the media loop, its video track starts from the cached keyframe
+    /// run at once — no waiting for a publisher packet, so a static screen that sends nothing starts too — or, without a
+    /// run, the publisher is asked for a keyframe and the request repeated (<see cref="RepeatKeyframeRequests"/>).
+    /// </summary>
+    public void OnSubscriberSecured(MediaPeer subscriber)
+    {
+        if (subscriber.Session.Publisher is not { State: PeerState.Secured } publisher)
+        {
+            return;
+        }
+
+        if (!loop.Invoke(() => StartVideo(subscriber, publisher)))
+        {
+            RequestKeyframes(subscriber.Session, force: true);
+        }
+    }
+
+    private void StartVideo(MediaPeer subscriber, MediaPeer publisher)
+    {
+        var nowMs = Environment.TickCount64;
+        foreach (var stream in publisher.Streams)
+        {
+            if (!stream.IsVideo || subscriber.State != PeerState.Secured || subscriber.TrackFor(stream.Kind) is not { } track
+                || (ReferenceEquals(track.Source, stream) && !track.WaitingForKeyframe))
+            {
+                continue; // a packet that arrived meanwhile already started it
+            }
+
+            if (!TryFastStart(subscriber, track, stream, nowMs))
+            {
+                stream.WantKeyframe(nowMs);
+                RequestKeyframe(publisher, stream, force: true);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Every <see cref="RelayOptions.KeyframeRepeatInterval"/> per live peer (a timer thread): a publisher stream that a
+    /// viewer waits on for a keyframe gets the request again, up to <see cref="RelayOptions.KeyframeRepeats"/> times —
+    /// a PLI can be lost, and a static screen sends no keyframe of its own.
+    /// </summary>
+    public void RepeatKeyframeRequests(MediaPeer peer)
+    {
+        if (peer is not { State: PeerState.Secured, Role: PeerRole.Publisher })
+        {
+            return;
+        }
+
+        foreach (var stream in peer.Streams)
+        {
+            if (stream.IsVideo && stream.TryTakeKeyframeRepeat(_keyframeRepeats))
+            {
+                RequestKeyframe(peer, stream, force: true);
+            }
+        }
+    }
 
     /// <summary>
     /// Once a second per live peer (the housekeeping thread): a secured publisher gets the relay's receiver reports and

@@ -27,6 +27,12 @@ internal sealed class SubscriberTrack(SdpNegotiatedMedia media)
 
     public byte[] Mid { get; } = Encoding.UTF8.GetBytes(media.Mid);
 
+    /// <summary>The id of the playout-delay extension the relay writes on this (video) track, or 0.</summary>
+    public int PlayoutDelayExtensionId { get; } = media.Kind == "video" ? media.PlayoutDelayExtensionId ?? 0 : 0;
+
+    /// <summary>The id under which the publisher's abs-capture-time is passed on, or 0.</summary>
+    public int AbsCaptureTimeExtensionId { get; } = media.AbsCaptureTimeExtensionId ?? 0;
+
     /// <summary>What this subscriber's NACKs may make us resend on this track.</summary>
     public NackBudget Nacks { get; } = new();
 

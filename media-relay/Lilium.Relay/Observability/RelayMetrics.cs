@@ -32,6 +32,7 @@ internal sealed class RelayMetrics
     private long _retransmissions;
     private long _plisSent;
     private long _bitrateEstimatesSent;
+    private long _fastStarts;
     private long _keyframeRequestsReceived;
     private long _dropped;
     private long _sendDropped;
@@ -62,6 +63,7 @@ internal sealed class RelayMetrics
             (factory.CreateCounter("lilium_relay_nacked_packets_total", "Sequence numbers subscribers reported lost in generic NACKs."), () => NacksReceived),
             (factory.CreateCounter("lilium_relay_retransmissions_total", "Packets resent from the NACK cache."), () => Retransmissions),
             (factory.CreateCounter("lilium_relay_plis_sent_total", "Keyframe requests (PLI) sent to publishers."), () => PlisSent),
+            (factory.CreateCounter("lilium_relay_fast_starts_total", "Viewer video tracks started from the cached keyframe run (no PLI)."), () => FastStarts),
             (factory.CreateCounter("lilium_relay_remb_sent_total", "Bandwidth estimates (REMB) sent to publishers."), () => BitrateEstimatesSent),
             (factory.CreateCounter("lilium_relay_keyframe_requests_received_total", "PLI/FIR received from subscribers."), () => Interlocked.Read(ref _keyframeRequestsReceived)),
             (factory.CreateCounter("lilium_relay_dropped_total", "Datagrams dropped: unknown sender, failed authentication, malformed."), () => DroppedCount),
@@ -124,6 +126,10 @@ internal sealed class RelayMetrics
 
     public void BitrateEstimateSent() => Interlocked.Increment(ref _bitrateEstimatesSent);
 
+    public void FastStarted() => Interlocked.Increment(ref _fastStarts);
+
+    public long FastStarts => Interlocked.Read(ref _fastStarts);
+
     public void KeyframeRequested() => Interlocked.Increment(ref _keyframeRequestsReceived);
 
     public void Dropped() => Interlocked.Increment(ref _dropped);
@@ -151,6 +157,9 @@ internal sealed class RelayMetrics
     public long InputForwardedCount => Interlocked.Read(ref _inputForwarded);
 
     public long PlisSent => Interlocked.Read(ref _plisSent);
+
+    /// <summary>PLI/FIR received from subscribers (each may be passed on to the publisher, throttled).</summary>
+    public long KeyframeRequestsReceived => Interlocked.Read(ref _keyframeRequestsReceived);
 
     public long BitrateEstimatesSent => Interlocked.Read(ref _bitrateEstimatesSent);
 

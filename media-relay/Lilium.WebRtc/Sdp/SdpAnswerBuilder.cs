@@ -16,7 +16,7 @@ public static class SdpAnswerBuilder
     /// <summary>RFC 8445 §5.1.2.1 with type preference 126 (host) and local preference 65535, component 1.</summary>
     public const uint HostPriority = Ice.IceCandidate.HostPriority;
 
-    private static readonly string[] EchoedExtensions = [SdpExtMap.SdesMid, SdpExtMap.AudioLevel];
+    private static readonly string[] EchoedExtensions = [SdpExtMap.SdesMid, SdpExtMap.AudioLevel, SdpExtMap.AbsCaptureTime, SdpExtMap.PlayoutDelay];
 
     /// <summary>
     /// WHIP: the client sends, we answer <c>recvonly</c> with the first supported codec for the first usable audio
@@ -46,7 +46,7 @@ public static class SdpAnswerBuilder
                 : null;
             decisions.Add(codec is null
                 ? Decision.Reject(m)
-                : new Decision(m, Negotiate(m, codec) with { RemoteSsrcs = m.DistinctSsrcs }, SdpDirection.RecvOnly, null));
+                : new Decision(m, Negotiate(m, codec) with { RemoteSsrcs = m.DistinctSsrcs, PlayoutDelayExtensionId = null }, SdpDirection.RecvOnly, null));
         }
 
         return TryFinish(offer, local, decisions, out answer, out error);
@@ -155,6 +155,8 @@ public static class SdpAnswerBuilder
         {
             MidExtensionId = m.FindExtMap(SdpExtMap.SdesMid)?.Id,
             AudioLevelExtensionId = m.Kind == "audio" ? m.FindExtMap(SdpExtMap.AudioLevel)?.Id : null,
+            PlayoutDelayExtensionId = m.Kind == "video" ? m.FindExtMap(SdpExtMap.PlayoutDelay)?.Id : null,
+            AbsCaptureTimeExtensionId = m.FindExtMap(SdpExtMap.AbsCaptureTime)?.Id,
             Nack = feedback.Contains("nack"),
             Pli = feedback.Contains("nack pli"),
             Fir = feedback.Contains("ccm fir"),
@@ -233,7 +235,9 @@ public static class SdpAnswerBuilder
                 Line(sb, "a=rtcp-rsize");
             }
 
-            foreach (var ext in m.ExtMaps.Where(e => EchoedExtensions.Contains(e.Uri) && (e.Uri != SdpExtMap.AudioLevel || m.Kind == "audio")))
+            // playout-delay: only what we send, on video towards a viewer (the relay writes it; a publisher's is not read).
+            foreach (var ext in m.ExtMaps.Where(e => EchoedExtensions.Contains(e.Uri) && (e.Uri != SdpExtMap.AudioLevel || m.Kind == "audio")
+                && (e.Uri != SdpExtMap.PlayoutDelay || (m.Kind == "video" && d.Track is not null))))
             {
                 Line(sb, $"a=extmap:{ext.Id} {ext.Uri}");
             }

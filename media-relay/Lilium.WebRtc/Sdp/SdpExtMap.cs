@@ -11,7 +11,7 @@ public sealed record SdpExtMap(int Id, string Uri, string? Direction = null)
     // Simulcast, RTX, latency and SVC (issue 25).
     public const string SdesRtpStreamId = "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id";
     public const string SdesRepairedRtpStreamId = "urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id";
-    public const string PlayoutDelay = "http://www.webrtc.org/experiments/rtp-hdrext/playout-delay";
+    public const string PlayoutDelay = Rtp.PlayoutDelay.Uri;
     public const string AbsCaptureTime = "http://www.webrtc.org/experiments/rtp-hdrext/abs-capture-time";
     public const string DependencyDescriptor = "https://aomediacodec.github.io/av1-rtp-spec/#dependency-descriptor-rtp-header-extension";
 }

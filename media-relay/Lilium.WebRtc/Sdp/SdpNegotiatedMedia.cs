@@ -13,6 +13,12 @@ public sealed record SdpNegotiatedMedia(string Mid, string Kind, SdpRtpMap Codec
     /// <summary>The id of <c>ssrc-audio-level</c>, if negotiated.</summary>
     public int? AudioLevelExtensionId { get; init; }
 
+    /// <summary>The id of <c>playout-delay</c>, if negotiated (video sections of egress answers only).</summary>
+    public int? PlayoutDelayExtensionId { get; init; }
+
+    /// <summary>The id of <c>abs-capture-time</c>, if negotiated.</summary>
+    public int? AbsCaptureTimeExtensionId { get; init; }
+
     /// <summary>SSRCs the offerer announced with <c>a=ssrc</c> (media, then RTX).</summary>
     public IReadOnlyList<uint> RemoteSsrcs { get; init; } = [];
 

@@ -45,9 +45,24 @@ public static class RelayTestPeer
         Assert.True(integrity);
         Assert.Equal(socket.LocalEndPoint, mapped);
 
-        var keys = await DtlsClientHandshake.RunAsync(socket, media, certificate, answer.Media[0].Fingerprint!);
+        // SRTP the relay sends as soon as it has finished its side of the handshake can reach the socket before ours is
+        // done: the pump keeps it (bounded) instead of dropping it.
+        var early = new List<byte[]>();
+        var keys = await DtlsClientHandshake.RunAsync(socket, media, certificate, answer.Media[0].Fingerprint!, d =>
+        {
+            lock (early)
+            {
+                if (early.Count < 256)
+                {
+                    early.Add(d.ToArray());
+                }
+            }
+        });
         Assert.Equal(SrtpProtectionProfile.AeadAes128Gcm, keys.Profile);
-        return new Connected(socket, ufrag, password, keys, answer);
+        lock (early)
+        {
+            return new Connected(socket, ufrag, password, keys, answer) { Early = [.. early] };
+        }
     }
 
     public static async Task<int> ReceiveAsync(Socket socket, byte[] buffer)
@@ -56,5 +71,9 @@ public static class RelayTestPeer
         return await socket.ReceiveAsync(buffer, SocketFlags.None, timeout.Token);
     }
 
-    public sealed record Connected(Socket Socket, string Ufrag, string Password, SrtpKeyingMaterial Keys, SdpSession Answer);
+    public sealed record Connected(Socket Socket, string Ufrag, string Password, SrtpKeyingMaterial Keys, SdpSession Answer)
+    {
+        /// <summary>Non-DTLS datagrams (e.g. the relay's first SRTP) that arrived while the handshake pump was still reading.</summary>
+        public IReadOnlyList<byte[]> Early { get; init; } = [];
+    }
 }

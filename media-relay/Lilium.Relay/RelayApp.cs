@@ -22,7 +22,11 @@ namespace Lilium.Relay;
 /// </summary>
 public static class RelayApp
 {
-    public static async Task<WebApplication> CreateAsync(string[] args, Action<RelayOptions>? configure = null, CancellationToken cancellationToken = default)
+    public static Task<WebApplication> CreateAsync(string[] args, Action<RelayOptions>? configure = null, CancellationToken cancellationToken = default) =>
+        CreateAsync(args, configure, null, cancellationToken);
+
+    /// <param name="configureServices">Registrations after the relay's own (tests: a decorated <see cref="IPacketSender"/>).</param>
+    internal static async Task<WebApplication> CreateAsync(string[] args, Action<RelayOptions>? configure, Action<IServiceCollection>? configureServices, CancellationToken cancellationToken = default)
     {
         // No reloading of appsettings files (there are none): by default the host watches the content root, the working
         // directory, recursively for them — one inotify watch and a directory scan per subdirectory, which was the
@@ -63,6 +67,14 @@ public static class RelayApp
         builder.Services.AddSingleton<SessionRegistry>();
         builder.Services.AddSingleton<RelayMetrics>();
         builder.Services.AddSingleton<Input.InputRouter>();
+        // The media core (docs/relay.md, "Media core"): the socket and its thread, the send path on it (tests may
+        // decorate it through configureServices), the peer transport, the SFU forwarder, the one dispatcher, and the
+        // hosted service that runs them.
+        builder.Services.AddSingleton<MediaSocket>();
+        builder.Services.AddSingleton<IPacketSender>(sp => sp.GetRequiredService<MediaSocket>().Sender);
+        builder.Services.AddSingleton<SfuForwarder>();
+        builder.Services.AddSingleton<PeerTransport>();
+        builder.Services.AddSingleton<MediaDispatcher>();
         builder.Services.AddSingleton<MediaServer>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<MediaServer>());
         builder.Services.AddHostedService<DrainService>();
@@ -78,6 +90,7 @@ public static class RelayApp
         builder.Services.AddHostedService<AddressDiscoveryService>();
         builder.Services.AddSingleton<HeartbeatService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<HeartbeatService>());
+        configureServices?.Invoke(builder.Services);
         _ = cancellationToken;
 
         var app = builder.Build();
@@ -201,11 +214,6 @@ public static class RelayApp
         if (bool.TryParse(configuration["RELAY_SENDMMSG"], out var sendMmsg))
         {
             options.SendMmsg = sendMmsg;
-        }
-
-        if (double.TryParse(configuration["RELAY_TEST_SEND_LOSS_PERCENT"], System.Globalization.CultureInfo.InvariantCulture, out var loss))
-        {
-            options.TestSendLossPercent = loss;
         }
     }
 }

@@ -106,12 +106,6 @@ public sealed class RelayOptions
     public bool SendMmsg { get; set; } = true;
 
     /// <summary>
-    /// TEST ONLY: percentage (0–100) of RTP packets dropped on the send path to subscribers whose
-    /// WHEP request carried the <c>X-Lilium-Test-Loss</c> header. Off (0) unless configured.
-    /// </summary>
-    public double TestSendLossPercent { get; set; }
-
-    /// <summary>
     /// <see cref="BindAddress"/> parsed; loopback when it is not an address. A method, not a property: the
     /// configuration binder (source-generated under Native AOT) would otherwise try to bind an <see cref="IPAddress"/>.
     /// </summary>

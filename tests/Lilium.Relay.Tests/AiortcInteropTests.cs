@@ -17,7 +17,7 @@ public sealed class AiortcInteropTests(RelayFixture relay, Xunit.Abstractions.IT
         var publisherPeer = await relay.WaitForSecuredPublisherAsync(session, TimeSpan.FromSeconds(20));
 
         // The answer offers ICE-TCP too (relay default); aiortc (aioice pairs UDP only) stays on UDP.
-        Assert.NotNull(relay.App.Services.GetRequiredService<Lilium.Relay.Media.MediaServer>().TcpEndPoint);
+        Assert.NotNull(relay.App.Services.GetRequiredService<Lilium.Relay.Media.MediaSocket>().TcpEndPoint);
         Assert.Null(publisherPeer.Path!.Tcp);
         var viewersOnUdp = 0;
         using var watch = new CancellationTokenSource();
@@ -74,6 +74,7 @@ public sealed class AiortcInteropTests(RelayFixture relay, Xunit.Abstractions.IT
         await relay.WaitForSecuredPublisherAsync(session, TimeSpan.FromSeconds(20));
         var retransmissionsBefore = relay.Metrics.Retransmissions;
         var nacksBefore = relay.Metrics.NacksReceived;
+        var impairedBefore = relay.Impairment.Dropped;
 
         var lossy = await AiortcProcesses.ViewAsync(relay, session, seconds: 15, minVideo: 150, testLoss: true);
 
@@ -82,6 +83,7 @@ public sealed class AiortcInteropTests(RelayFixture relay, Xunit.Abstractions.IT
         Assert.True(lossy.VideoFrames >= 150, $"lossy viewer decoded only {lossy.VideoFrames} frames: {lossy}");
         Assert.True(lossy.AudioFrames > 0, lossy.ToString());
         Assert.True(relay.Metrics.NacksReceived > nacksBefore, "the lossy viewer never sent a NACK");
+        Assert.True(relay.Impairment.Dropped > impairedBefore, "the test-composed send impairment dropped nothing");
         Assert.True(relay.Metrics.Retransmissions > retransmissionsBefore, "no NACK was answered from the cache");
     }
 }

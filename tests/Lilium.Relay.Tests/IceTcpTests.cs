@@ -29,7 +29,7 @@ public sealed class IceTcpTests : IAsyncLifetime
         o.TcpBindTimeout = TimeSpan.FromSeconds(1);
     });
 
-    private MediaServer Media => _relay.App.Services.GetRequiredService<MediaServer>();
+    private MediaSocket Media => _relay.App.Services.GetRequiredService<MediaSocket>();
 
     private IPEndPoint TcpEndPoint => Media.TcpEndPoint!;
 

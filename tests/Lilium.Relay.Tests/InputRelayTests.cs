@@ -32,7 +32,7 @@ public sealed class InputRelayTests(RelayFixture relay) : IClassFixture<RelayFix
         Assert.Equal(InputPermissions.Keyboard | InputPermissions.Mouse, presence.Permissions);
 
         // The answers offered ICE-TCP as well; the SDK takes the UDP candidate, so both peers' paths are UDP.
-        Assert.NotNull(relay.App.Services.GetRequiredService<Lilium.Relay.Media.MediaServer>().TcpEndPoint);
+        Assert.NotNull(relay.App.Services.GetRequiredService<Lilium.Relay.Media.MediaSocket>().TcpEndPoint);
         var relaySession = relay.Registry.FindSession(session)!;
         Assert.Null(relaySession.Publisher!.Path!.Tcp);
         Assert.All(relaySession.Subscribers, s => Assert.Null(s.Path!.Tcp));

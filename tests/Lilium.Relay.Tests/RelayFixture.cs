@@ -11,8 +11,9 @@ namespace Lilium.Relay.Tests;
 
 /// <summary>
 /// A real relay in-process: Kestrel on a free loopback TCP port, the media socket on a free UDP
-/// port, fresh token keys. The test-only send-loss option is on (5%) but applies only to viewers
-/// that ask for it with the X-Lilium-Test-Loss header.
+/// port, fresh token keys. The media socket's sender is wrapped in the test-only <see cref="ImpairedPacketSender"/>
+/// (5% seeded loss, and each video track's first packet), which acts only on viewers that ask for it with the
+/// X-Lilium-Test-Loss header.
 /// </summary>
 public sealed class RelayFixture : IAsyncLifetime, IRelayEndpoints
 {
@@ -42,6 +43,9 @@ public sealed class RelayFixture : IAsyncLifetime, IRelayEndpoints
 
     public IPEndPoint MediaEndPoint { get; private set; } = null!;
 
+    /// <summary>The send impairment composed around the media socket's sender (it touches impairable viewers only).</summary>
+    internal ImpairedPacketSender Impairment { get; private set; } = null!;
+
     public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(15) };
 
     internal SessionRegistry Registry => App.Services.GetRequiredService<SessionRegistry>();
@@ -63,16 +67,18 @@ public sealed class RelayFixture : IAsyncLifetime, IRelayEndpoints
                 o.MediaPort = mediaPort;
                 o.BindAddress = "127.0.0.1";
                 o.PublicIp = "127.0.0.1"; // loopback is advertised only when said outright (issue 24)
-                o.TestSendLossPercent = 5;
                 o.AllowedOrigins = [AppOrigin];
                 o.ConnectTimeout = TimeSpan.FromSeconds(15);
                 o.DrainTimeout = TimeSpan.FromSeconds(1);
                 o.MaxPeersPerAddress = 1000; // every test client is 127.0.0.1; PeerLimitTests sets its own cap
                 _configure?.Invoke(o);
-            });
+            },
+            services => services.AddSingleton<IPacketSender>(sp => Impairment = new ImpairedPacketSender(
+                sp.GetRequiredService<MediaSocket>().Sender, new SendImpairment(LossPercent: 5),
+                sp.GetRequiredService<Observability.RelayMetrics>(), TimeProvider.System)));
         await App.StartAsync();
         BaseUri = new Uri($"http://127.0.0.1:{httpPort}");
-        MediaEndPoint = App.Services.GetRequiredService<MediaServer>().LocalEndPoint;
+        MediaEndPoint = App.Services.GetRequiredService<MediaSocket>().LocalEndPoint;
     }
 
     public string Grant(Guid session, RelayRole role, TimeSpan? lifetime = null, DateTimeOffset? issuedAt = null) =>

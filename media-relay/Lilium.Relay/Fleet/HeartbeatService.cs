@@ -16,7 +16,7 @@ namespace Lilium.Relay.Fleet;
 /// on a clean stop the item is deleted after the drain, so the control plane sees the task gone at once.
 /// </summary>
 internal sealed partial class HeartbeatService(
-    RelayFleet fleet, RelayAdvertisement advertisement, SessionRegistry sessions, MediaServer media, IServer server,
+    RelayFleet fleet, RelayAdvertisement advertisement, SessionRegistry sessions, MediaSocket media, IServer server,
     IOptions<RelayOptions> options, TimeProvider time, ILogger<HeartbeatService> log) : BackgroundService
 {
     private readonly SemaphoreSlim _writing = new(1, 1);

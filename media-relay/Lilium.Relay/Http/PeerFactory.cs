@@ -10,9 +10,9 @@ using Lilium.WebRtc.Sdp;
 namespace Lilium.Relay.Http;
 
 /// <summary>Turns a parsed offer into an answer plus a registered <see cref="MediaPeer"/> (WHIP or WHEP).</summary>
-internal sealed class PeerFactory(SessionRegistry registry, DtlsCertificate certificate, MediaServer media, RelayAdvertisement advertisement)
+internal sealed class PeerFactory(SessionRegistry registry, DtlsCertificate certificate, MediaSocket media, RelayAdvertisement advertisement)
 {
-    private static SdpLocalTransport NewTransport(IceCredentials ice, DtlsCertificate certificate, RelayAdvertisement advertisement, MediaServer media) =>
+    private static SdpLocalTransport NewTransport(IceCredentials ice, DtlsCertificate certificate, RelayAdvertisement advertisement, MediaSocket media) =>
         new(ice.Ufrag, ice.Password, certificate.Fingerprint, new IPEndPoint(
             advertisement.Address ?? throw new InvalidOperationException("The relay is not ready: it has no address to advertise."), media.LocalEndPoint.Port))
         {
@@ -29,7 +29,7 @@ internal sealed class PeerFactory(SessionRegistry registry, DtlsCertificate cert
             return false;
         }
 
-        peer = Create(PeerRole.Publisher, session, grant, source, offer, ice, built!, 0);
+        peer = Create(PeerRole.Publisher, session, grant, source, offer, ice, built!, impairable: false);
         if (!session.TrySetPublisher(peer))
         {
             error = "conflict";
@@ -43,7 +43,7 @@ internal sealed class PeerFactory(SessionRegistry registry, DtlsCertificate cert
     }
 
     /// <summary>Answers a viewer with the publisher's tracks, each under a fresh subscriber-side SSRC.</summary>
-    public bool TryCreateSubscriber(RelaySession session, RelayGrantClaims grant, IPAddress source, MediaPeer publisher, SdpSession offer, double lossPercent, out MediaPeer? peer, out string? answer, out string? error)
+    public bool TryCreateSubscriber(RelaySession session, RelayGrantClaims grant, IPAddress source, MediaPeer publisher, SdpSession offer, bool impairable, out MediaPeer? peer, out string? answer, out string? error)
     {
         peer = null;
         answer = null;
@@ -58,7 +58,7 @@ internal sealed class PeerFactory(SessionRegistry registry, DtlsCertificate cert
             return false;
         }
 
-        peer = Create(PeerRole.Subscriber, session, grant, source, offer, ice, built!, lossPercent);
+        peer = Create(PeerRole.Subscriber, session, grant, source, offer, ice, built!, impairable);
         session.AddSubscriber(peer);
         registry.Add(peer);
         answer = built!.Text;
@@ -66,10 +66,10 @@ internal sealed class PeerFactory(SessionRegistry registry, DtlsCertificate cert
     }
 
     // The first accepted m-section carries the bundle transport (RFC 9143): its ufrag and fingerprint.
-    private static MediaPeer Create(PeerRole role, RelaySession session, RelayGrantClaims grant, IPAddress source, SdpSession offer, IceCredentials ice, SdpAnswer answer, double loss)
+    private static MediaPeer Create(PeerRole role, RelaySession session, RelayGrantClaims grant, IPAddress source, SdpSession offer, IceCredentials ice, SdpAnswer answer, bool impairable)
     {
         var first = offer.Media.First(m => m.Mid == answer.TransportMid);
-        return new MediaPeer(Guid.NewGuid(), role, session, ice, first.IceUfrag, first.Fingerprint!, answer.Media, loss)
+        return new MediaPeer(Guid.NewGuid(), role, session, ice, first.IceUfrag, first.Fingerprint!, answer.Media, impairable)
         {
             User = grant.Subject,
             SourceAddress = source,

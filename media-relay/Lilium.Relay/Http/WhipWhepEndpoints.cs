@@ -136,9 +136,9 @@ internal static partial class WhipWhepEndpoints
                     new Dictionary<string, string> { ["Retry-After"] = "2" });
             }
 
-            var options = services.GetRequiredService<IOptions<RelayOptions>>().Value;
-            var loss = options.TestSendLossPercent > 0 && http.Request.Headers.ContainsKey(TestLossHeader) ? options.TestSendLossPercent : 0;
-            if (!factory.TryCreateSubscriber(session, grant!, source, publisher, offer!, loss, out peer, out answer, out error))
+            // Only marks the peer: a send impairment that tests compose (never production) acts on marked viewers alone.
+            var impairable = http.Request.Headers.ContainsKey(TestLossHeader);
+            if (!factory.TryCreateSubscriber(session, grant!, source, publisher, offer!, impairable, out peer, out answer, out error))
             {
                 return Problems.BadSdp(error!);
             }
@@ -218,7 +218,7 @@ internal static partial class WhipWhepEndpoints
             return failure;
         }
 
-        http.RequestServices.GetRequiredService<MediaServer>().Close(peer!, "DELETE");
+        http.RequestServices.GetRequiredService<PeerTransport>().Close(peer!, "DELETE");
         return Results.Ok();
     }
 

@@ -22,7 +22,7 @@ internal sealed class MediaPeer
     private volatile PeerPath? _path;
     private int _state;
 
-    public MediaPeer(Guid id, PeerRole role, RelaySession session, IceCredentials local, string? remoteUfrag, DtlsFingerprint remoteFingerprint, IReadOnlyList<SdpNegotiatedMedia> media, double sendLossPercent)
+    public MediaPeer(Guid id, PeerRole role, RelaySession session, IceCredentials local, string? remoteUfrag, DtlsFingerprint remoteFingerprint, IReadOnlyList<SdpNegotiatedMedia> media, bool impairable)
     {
         Id = id;
         Role = role;
@@ -30,7 +30,7 @@ internal sealed class MediaPeer
         Ice = new IceLiteAgent(local, remoteUfrag);
         RemoteFingerprint = remoteFingerprint;
         Media = media;
-        SendLossPercent = sendLossPercent;
+        Impairable = impairable;
         ETag = $"\"{Guid.NewGuid():N}\"";
         CreatedMs = Environment.TickCount64;
         LastConsentMs = CreatedMs;
@@ -82,8 +82,11 @@ internal sealed class MediaPeer
 
     public IReadOnlyList<SdpNegotiatedMedia> Media { get; }
 
-    /// <summary>TEST ONLY: share of RTP packets dropped on the way to this subscriber.</summary>
-    public double SendLossPercent { get; }
+    /// <summary>
+    /// TEST ONLY: the WHEP request asked for induced loss (<c>X-Lilium-Test-Loss</c>). Production sends ignore it; a send
+    /// impairment that a test composes around the media socket's sender acts on such peers alone.
+    /// </summary>
+    public bool Impairable { get; }
 
     public string ETag { get; }
 

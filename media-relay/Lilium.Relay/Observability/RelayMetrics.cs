@@ -66,7 +66,7 @@ internal sealed class RelayMetrics
             (factory.CreateCounter("lilium_relay_keyframe_requests_received_total", "PLI/FIR received from subscribers."), () => Interlocked.Read(ref _keyframeRequestsReceived)),
             (factory.CreateCounter("lilium_relay_dropped_total", "Datagrams dropped: unknown sender, failed authentication, malformed."), () => DroppedCount),
             (factory.CreateCounter("lilium_relay_send_dropped_total", "Datagrams the kernel refused to send (full send buffer, queued ICMP error)."), () => SendDroppedCount),
-            (factory.CreateCounter("lilium_relay_test_dropped_total", "Packets dropped by the test-only send-loss option."), () => Interlocked.Read(ref _testDropped)),
+            (factory.CreateCounter("lilium_relay_test_dropped_total", "Packets dropped by the test-only send impairment (composed by tests only)."), () => Interlocked.Read(ref _testDropped)),
             (factory.CreateCounter("lilium_relay_subscriber_reported_lost_total", "Cumulative loss subscribers reported in receiver reports."), () => Interlocked.Read(ref _subscriberReportedLost)),
             (factory.CreateCounter("lilium_relay_datachannel_messages_in_total", "Data-channel messages received from peers."), () => Interlocked.Read(ref _dataChannelMessages)),
             (factory.CreateCounter("lilium_relay_input_events_received_total", "Input events received on viewers' input channels."), () => Interlocked.Read(ref _inputReceived)),

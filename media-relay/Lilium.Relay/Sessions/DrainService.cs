@@ -13,7 +13,7 @@ namespace Lilium.Relay.Sessions;
 /// so the control plane moves the sessions while their peers are still served here; the item goes when the host stops.
 /// </summary>
 internal sealed partial class DrainService(
-    SessionRegistry registry, MediaServer media, HeartbeatService heartbeat, IOptions<RelayOptions> options, ILogger<DrainService> log) : IHostedLifecycleService
+    SessionRegistry registry, PeerTransport transport, HeartbeatService heartbeat, IOptions<RelayOptions> options, ILogger<DrainService> log) : IHostedLifecycleService
 {
     public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
@@ -45,7 +45,7 @@ internal sealed partial class DrainService(
 
         foreach (var peer in registry.Peers.ToList())
         {
-            media.Close(peer, "relay shutting down");
+            transport.Close(peer, "relay shutting down");
         }
 
         LogDrained();

@@ -16,7 +16,7 @@ namespace Lilium.Relay.Sessions;
 /// <c>seq</c>), so a transaction that commits after a later one is still seen.
 /// </summary>
 internal sealed partial class RevocationPoller(
-    IOptions<RelayOptions> options, RevocationList revocations, SessionRegistry registry, MediaServer media, Input.InputRouter input,
+    IOptions<RelayOptions> options, RevocationList revocations, SessionRegistry registry, PeerTransport transport, Input.InputRouter input,
     DepartureQueue departures, TokenCodec relayKey, TimeProvider time, ILogger<RevocationPoller> logger) : BackgroundService
 {
     /// <summary>How far back each poll reaches before the previous answer's clock (late commits).</summary>
@@ -133,12 +133,12 @@ internal sealed partial class RevocationPoller(
                 {
                     foreach (var peer in ended.Subscribers)
                     {
-                        media.Close(peer, "session-ended");
+                        transport.Close(peer, "session-ended");
                     }
 
                     if (ended.Publisher is { } publisher)
                     {
-                        media.Close(publisher, "session-ended");
+                        transport.Close(publisher, "session-ended");
                     }
                 }
 
@@ -149,7 +149,7 @@ internal sealed partial class RevocationPoller(
                 {
                     foreach (var peer in live.Subscribers.Where(p => p.User == user))
                     {
-                        media.Close(peer, "removed");
+                        transport.Close(peer, "removed");
                     }
                 }
 
@@ -158,7 +158,7 @@ internal sealed partial class RevocationPoller(
                 revocations.UserRevoked(user, at);
                 foreach (var peer in registry.Peers.Where(p => p.User == user).ToArray())
                 {
-                    media.Close(peer, "login-revoked");
+                    transport.Close(peer, "login-revoked");
                 }
 
                 break;

@@ -1,34 +1,47 @@
-using System.Net;
+using Lilium.Relay.Observability;
 using Lilium.Relay.Sessions;
+using Lilium.WebRtc;
 using Lilium.WebRtc.Rtcp;
 using Lilium.WebRtc.Rtp;
-using Lilium.WebRtc;
+using Microsoft.Extensions.Options;
 
 namespace Lilium.Relay.Media;
 
-/// <summary>The SFU half of the media loop: SRTP in, per-subscriber rewriting, NACK/PLI/FIR, reports.</summary>
-internal sealed partial class MediaServer
+/// <summary>
+/// The SFU: SRTP/SRTCP from secured peers in, publisher RTP out to every subscriber's track (bound on a keyframe,
+/// rewritten to the track's SSRC, sequence numbers and timestamps, protected with the subscriber's SRTP session),
+/// subscriber RTCP answered (NACK from the publisher stream's cache, PLI/FIR passed on as throttled keyframe requests,
+/// receiver reports into the loss-based estimate), publisher RTCP translated (sender reports per subscriber), and once a
+/// second the relay's own receiver reports and REMB to each publisher. It owns the session and track routing state; it
+/// knows nothing of sockets: protected packets go to a peer's path through <see cref="IPacketSender"/>. Media loop
+/// only, except <see cref="OnSubscriberSecured"/> and <see cref="OnTick"/>, which send one-off RTCP.
+/// </summary>
+internal sealed class SfuForwarder(IPacketSender sender, RelayMetrics metrics, IOptions<RelayOptions> options)
 {
+    private readonly TimeSpan _pliInterval = options.Value.PliInterval;
     private const int MaxNacksPerPacket = 256;
 
     /// <summary>Room for the SRTCP trailer of any profile: E‖index (4) + a GCM tag (16).</summary>
     private const int MaxSrtcpTrailer = 20;
 
-    // The packet came from the peer's path (its bound 5-tuple, or its ICE-TCP connection); decrypted in place.
-    private void HandleSrtp(MediaPeer peer, Span<byte> span)
+    /// <summary>
+    /// An SRTP or SRTCP packet (<paramref name="kind"/>, as the dispatcher classified it) from the peer's selected path
+    /// (its bound 5-tuple, or its ICE-TCP connection); decrypted in place.
+    /// </summary>
+    public void OnSrtp(MediaPeer peer, Span<byte> span, PacketKind kind)
     {
         if (peer.State != PeerState.Secured || peer.Inbound is not { } inbound)
         {
-            _metrics.Dropped();
+            metrics.Dropped();
             return;
         }
 
         var length = span.Length;
-        if (PacketDemux.Classify(span) == PacketKind.Rtcp)
+        if (kind == PacketKind.Rtcp)
         {
             if (!inbound.TryUnprotectRtcp(span, length, out var plain))
             {
-                _metrics.Dropped();
+                metrics.Dropped();
                 return;
             }
 
@@ -46,13 +59,13 @@ internal sealed partial class MediaServer
 
         if (peer.Role != PeerRole.Publisher)
         {
-            _metrics.Dropped(); // subscribers are sendonly from our side; their RTP is not forwarded
+            metrics.Dropped(); // subscribers are sendonly from our side; their RTP is not forwarded
             return;
         }
 
         if (!inbound.TryUnprotectRtp(span, length, out var plainLength) || !RtpHeader.TryParse(span[..plainLength], out var header))
         {
-            _metrics.Dropped();
+            metrics.Dropped();
             return;
         }
 
@@ -64,7 +77,7 @@ internal sealed partial class MediaServer
         var stream = publisher.StreamFor(header.Ssrc, header.PayloadType);
         if (stream is null)
         {
-            _metrics.Dropped();
+            metrics.Dropped();
             return;
         }
 
@@ -106,7 +119,6 @@ internal sealed partial class MediaServer
         }
     }
 
-    private const uint TestLossGracePackets = 100;
     private const int AnchorPadding = 4;
 
     // A receiver learns a track's sequence numbers from the first packet it gets, so it cannot NACK a lost first
@@ -129,7 +141,7 @@ internal sealed partial class MediaServer
             return;
         }
 
-        var output = _fanOut.Reserve();
+        var output = sender.Reserve();
         var length = RtpRewriter.Rewrite(empty, emptyHeader, output, track.PayloadType, (ushort)(track.MapSequence(firstSourceSeq) - 1),
             track.MapTimestamp(sourceTs), track.Ssrc, track.MidExtensionId, track.Mid);
         output[0] |= 0x20; // P: the payload is padding only; its last octet counts the padding octets
@@ -139,10 +151,7 @@ internal sealed partial class MediaServer
         TryQueueProtected(subscriber, output, length, path);
     }
 
-    /// <summary>
-    /// Protects the RTP packet written into a fan-out slot with the subscriber's SRTP session and queues it: in the UDP
-    /// batch, or as a frame on the subscriber's ICE-TCP connection (the slot is then reused by the next packet).
-    /// </summary>
+    /// <summary>Protects the RTP packet written into the reserved buffer with the subscriber's SRTP session and queues it.</summary>
     private bool TryQueueProtected(MediaPeer subscriber, Span<byte> output, int length, PeerPath path)
     {
         lock (subscriber.SendLock)
@@ -153,17 +162,7 @@ internal sealed partial class MediaServer
             }
         }
 
-        if (path.Tcp is { } tcp)
-        {
-            if (tcp.TrySend(output[..length]))
-            {
-                _metrics.Out(length);
-            }
-
-            return true; // a full queue drops the packet as a full socket buffer would; it counts as sent
-        }
-
-        _fanOut.Commit(length, path.Remote);
+        sender.Commit(subscriber, path, length); // a full queue drops the packet as a full socket buffer would; it counts as sent
         return true;
     }
 
@@ -177,21 +176,7 @@ internal sealed partial class MediaServer
 
         var seq = track.MapSequence(header.SequenceNumber);
         var ts = track.MapTimestamp(header.Timestamp);
-
-        // Test-only induced loss (RELAY_TEST_SEND_LOSS_PERCENT, for viewers that asked for it): the first packet of
-        // the video track (the start of the keyframe the viewer binds on; recoverable only through the sequence
-        // anchor, see SendSequenceAnchor), then random loss once the track has sent 100 packets. A dropped packet
-        // counts as sent: it was lost on the way.
-        if (subscriber.SendLossPercent > 0 &&
-            ((!retransmission && track.PacketsSent == 0 && track.Kind == "video") ||
-             (track.PacketsSent >= TestLossGracePackets && _loss.NextDouble() * 100 < subscriber.SendLossPercent)))
-        {
-            track.Sent(seq, ts, header.PayloadLength, retransmission);
-            _metrics.TestDropped();
-            return;
-        }
-
-        var output = _fanOut.Reserve(); // queued; the media loop flushes after each datagram it dispatches
+        var output = sender.Reserve(); // queued; the media loop flushes after each datagram it dispatches
         var length = RtpRewriter.Rewrite(packet, header, output, track.PayloadType, seq, ts, track.Ssrc, track.MidExtensionId, track.Mid);
         if (TryQueueProtected(subscriber, output, length, path))
         {
@@ -208,7 +193,7 @@ internal sealed partial class MediaServer
             {
                 if (ReceiverReport.TryParse(packet, out var rr) && rr!.Reports.Count > 0)
                 {
-                    subscriber.ReportedLost(rr.Reports[0].CumulativeLost, _metrics);
+                    subscriber.ReportedLost(rr.Reports[0].CumulativeLost, metrics);
                     foreach (var block in rr.Reports)
                     {
                         if (TrackBySsrc(subscriber, block.Ssrc) is { Kind: "video", Source: { } source })
@@ -234,7 +219,7 @@ internal sealed partial class MediaServer
                     continue;
                 }
 
-                _metrics.Nack(lost.Count);
+                metrics.Nack(lost.Count);
                 var nowMs = Environment.TickCount64;
                 foreach (var seq in lost.Take(MaxNacksPerPacket))
                 {
@@ -246,14 +231,14 @@ internal sealed partial class MediaServer
                     var cached = source.Cache.Get(track.UnmapSequence(seq));
                     if (!cached.IsEmpty && RtpHeader.TryParse(cached, out var cachedHeader))
                     {
-                        _metrics.Retransmitted();
+                        metrics.Retransmitted();
                         SendToSubscriber(subscriber, track, cached, cachedHeader, retransmission: true);
                     }
                 }
             }
             else if (feedback.IsPli || feedback.IsFir)
             {
-                _metrics.KeyframeRequested();
+                metrics.KeyframeRequested();
                 var ssrc = feedback.MediaSsrc;
                 if (feedback.IsFir && FullIntraRequest.TryParse(packet, out var fir) && fir!.Entries.Count > 0)
                 {
@@ -310,9 +295,25 @@ internal sealed partial class MediaServer
                 var length = new SenderReport(track.Ssrc, sr.NtpTimestamp, track.MapTimestamp(sr.RtpTimestamp), track.PacketsSent, track.OctetsSent, []).WriteTo(buffer);
                 if (TryProtectRtcp(subscriber, buffer, ref length))
                 {
-                    SendTo(path, buffer[..length]);
+                    sender.Send(path, buffer[..length]);
                 }
             }
+        }
+    }
+
+    /// <summary>A subscriber's DTLS completed (a pool thread): its tracks need a keyframe to start from.</summary>
+    public void OnSubscriberSecured(MediaPeer subscriber) => RequestKeyframes(subscriber.Session, force: true);
+
+    /// <summary>
+    /// Once a second per live peer (the housekeeping thread): a secured publisher gets the relay's receiver reports and
+    /// its subscribers' bitrate estimate.
+    /// </summary>
+    public void OnTick(MediaPeer peer)
+    {
+        if (peer is { State: PeerState.Secured, Role: PeerRole.Publisher })
+        {
+            SendReceiverReports(peer);
+            SendBitrateEstimate(peer);
         }
     }
 
@@ -336,7 +337,7 @@ internal sealed partial class MediaServer
     // PLI (RFC 4585 §6.3.1), throttled per stream; "force" (a subscriber joined) only shortens the wait.
     private void RequestKeyframe(MediaPeer publisher, PublisherStream stream, bool force)
     {
-        var interval = (long)_options.PliInterval.TotalMilliseconds;
+        var interval = (long)_pliInterval.TotalMilliseconds;
         if (stream.Ssrc == 0 || publisher.Path is not { } path
             || !stream.TryTakeKeyframeSlot(Environment.TickCount64, force ? Math.Min(interval, 100) : interval))
         {
@@ -347,8 +348,8 @@ internal sealed partial class MediaServer
         var length = PictureLossIndication.Write(pli, publisher.RelaySsrc, stream.Ssrc);
         if (TryProtectRtcp(publisher, pli, ref length))
         {
-            _metrics.PliSent();
-            SendTo(path, pli[..length]);
+            metrics.PliSent();
+            sender.Send(path, pli[..length]);
         }
     }
 
@@ -370,7 +371,7 @@ internal sealed partial class MediaServer
             var length = new ReceiverReport(publisher.RelaySsrc, [block]).WriteTo(rr);
             if (TryProtectRtcp(publisher, rr, ref length))
             {
-                SendTo(path, rr[..length]);
+                sender.Send(path, rr[..length]);
             }
         }
     }
@@ -403,8 +404,8 @@ internal sealed partial class MediaServer
         var length = new ReceiverEstimatedMaxBitrate(publisher.RelaySsrc, bitrate, [video.Ssrc]).WriteTo(remb);
         if (TryProtectRtcp(publisher, remb, ref length))
         {
-            _metrics.BitrateEstimateSent();
-            SendTo(path, remb[..length]);
+            metrics.BitrateEstimateSent();
+            sender.Send(path, remb[..length]);
         }
     }
 

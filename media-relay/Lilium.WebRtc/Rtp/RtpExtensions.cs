@@ -111,4 +111,76 @@ public static class RtpExtensions
         BinaryPrimitives.WriteUInt16BigEndian(destination[2..], (ushort)((padded - 4) / 4));
         return padded;
     }
+
+    // ---- Transport-wide CC, RID and MID elements (issue 25: congestion control and simulcast). ----
+    // Kept in one block so that other additions to this file merge cleanly.
+
+    /// <summary>The size of a transport-wide sequence number element's data (draft-holmer-rmcat-transport-wide-cc-extensions-01 §2).</summary>
+    public const int TransportSequenceSize = 2;
+
+    /// <summary>Reads the transport-wide sequence number (a big-endian 16-bit value) from element <paramref name="id"/>.</summary>
+    public static bool TryGetTransportSequence(ReadOnlySpan<byte> packet, in RtpHeader header, byte id, out ushort sequence)
+    {
+        sequence = 0;
+        if (!TryGet(packet, header, id, out var value) || value.Length != TransportSequenceSize)
+        {
+            return false;
+        }
+
+        sequence = BinaryPrimitives.ReadUInt16BigEndian(value);
+        return true;
+    }
+
+    /// <summary>
+    /// Overwrites, in place, the transport-wide sequence number of element <paramref name="id"/> (an SFU numbers
+    /// each subscriber's packets itself). False, and nothing written, when the packet carries no such element.
+    /// </summary>
+    public static bool TrySetTransportSequence(Span<byte> packet, in RtpHeader header, byte id, ushort sequence)
+    {
+        if (!TryGet(packet, header, id, out var value) || value.Length != TransportSequenceSize
+            || !((ReadOnlySpan<byte>)packet).Overlaps(value, out var offset))
+        {
+            return false;
+        }
+
+        BinaryPrimitives.WriteUInt16BigEndian(packet[offset..], sequence);
+        return true;
+    }
+
+    /// <summary>
+    /// Reads an SDES item element: the MID (<c>urn:ietf:params:rtp-hdrext:sdes:mid</c>, RFC 9143 §15.2), the RID
+    /// (<c>…sdes:rtp-stream-id</c>) or the repaired RID (<c>…sdes:repaired-rtp-stream-id</c>, RFC 8852 §3). The value is
+    /// the element's bytes without trailing NULs (some senders pad them); false when absent, empty, or holding
+    /// anything but visible ASCII (RIDs are alphanumeric, MIDs SDP tokens).
+    /// </summary>
+    public static bool TryGetSdesItem(ReadOnlySpan<byte> packet, in RtpHeader header, byte id, out ReadOnlySpan<byte> item)
+    {
+        item = default;
+        if (!TryGet(packet, header, id, out var value))
+        {
+            return false;
+        }
+
+        var end = value.Length;
+        while (end > 0 && value[end - 1] == 0)
+        {
+            end--;
+        }
+
+        if (end == 0)
+        {
+            return false;
+        }
+
+        foreach (var b in value[..end])
+        {
+            if (b is < 0x21 or > 0x7E)
+            {
+                return false;
+            }
+        }
+
+        item = value[..end];
+        return true;
+    }
 }

@@ -150,12 +150,12 @@ internal sealed class AimdRateControl(double startBps, double minBps, double max
 }
 
 /// <summary>
-/// The acknowledged bitrate: bytes the receiver reported over the last <see cref="WindowMicros"/> of arrival time.
-/// Null until a quarter of the window has been seen.
+/// The acknowledged bitrate: bytes the receiver reported over the last <see cref="WindowMicros"/> of arrival time (short, so that a
+/// decrease right after the rate rose is taken from what the path carries now). Null until half the window was seen.
 /// </summary>
 internal sealed class AcknowledgedBitrate
 {
-    public const long WindowMicros = 500_000;
+    public const long WindowMicros = 250_000;
     private const int Slots = 4096;
 
     private readonly long[] _arrival = new long[Slots];
@@ -190,7 +190,7 @@ internal sealed class AcknowledgedBitrate
         }
 
         var span = Math.Min(arrivalMicros - _firstArrival, WindowMicros);
-        Bps = span >= WindowMicros / 4 ? _bytes * 8 * 1e6 / span : null;
+        Bps = span >= WindowMicros / 2 ? _bytes * 8 * 1e6 / span : null;
     }
 
     private void Pop()

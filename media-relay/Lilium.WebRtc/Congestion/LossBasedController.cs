@@ -2,7 +2,9 @@ namespace Lilium.WebRtc.Congestion;
 
 /// <summary>
 /// The loss-based controller of draft-ietf-rmcat-gcc-02 §6, with libwebrtc's pacing of it. Loss is measured over at
-/// least <see cref="MinPackets"/> packets (from transport-wide feedback, or receiver reports for a peer without it).
+/// least <see cref="MinPackets"/> packets (from transport-wide feedback, or receiver reports for a peer without it)
+/// and smoothed (each new sample weighs 0.3), so that steady random loss of a few percent does not, by chance, read
+/// as a 10 % loss event (libwebrtc's 20-packet samples do, about one in thirteen at 5 %).
 /// It is a cap, absent until loss first exceeds 10 %: then the cap becomes target × (1 − loss/2), and again at most
 /// once per 300 ms + RTT while loss stays above 10 %; below 2 % it grows 8 %/s (plus 1 kbit/s) and is lifted once it
 /// passes the delay-based estimate; between the two it holds. It keeps its own value rather than following the
@@ -12,7 +14,8 @@ namespace Lilium.WebRtc.Congestion;
 /// </summary>
 internal sealed class LossBasedController(double minBps, double maxBps)
 {
-    public const int MinPackets = 20;
+    public const int MinPackets = 50;
+    private const double Smoothing = 0.3;
     public const double LowLoss = 0.02;
     public const double HighLoss = 0.10;
     private const long DecreaseIntervalMicros = 300_000;
@@ -20,6 +23,7 @@ internal sealed class LossBasedController(double minBps, double maxBps)
     private long _expected;
     private long _lost;
     private long _lastUpdateMicros = -1;
+    private long _updates;
     private long _lastDecreaseMicros = long.MinValue / 2;
 
     private double? _cap;
@@ -30,7 +34,7 @@ internal sealed class LossBasedController(double minBps, double maxBps)
     /// <summary>True while a loss event constrains the rate.</summary>
     public bool Constrained => _cap is not null;
 
-    /// <summary>The loss fraction of the last update, 0–1.</summary>
+    /// <summary>The smoothed loss fraction, 0–1.</summary>
     public double LastLoss { get; private set; }
 
     public long RoundTripMicros { get; set; } = 100_000;
@@ -54,9 +58,9 @@ internal sealed class LossBasedController(double minBps, double maxBps)
             return;
         }
 
-        var loss = (double)_lost / _expected;
+        var sample = (double)_lost / _expected;
         _expected = _lost = 0;
-        LastLoss = loss;
+        var loss = LastLoss = _updates++ == 0 ? sample : ((1 - Smoothing) * LastLoss) + (Smoothing * sample);
         var elapsed = _lastUpdateMicros < 0 ? 0 : Math.Min((nowMicros - _lastUpdateMicros) / 1e6, 1.0);
         _lastUpdateMicros = nowMicros;
         if (loss > HighLoss)

@@ -20,7 +20,7 @@ public readonly record struct ProbeCluster(int Id, double Bps, int MinPackets, i
 /// </summary>
 internal sealed class ProbeController(double startBps, double maxBps)
 {
-    public const long PeriodicIntervalMicros = 2_000_000;
+    public const long PeriodicIntervalMicros = 3_000_000;
     private const long ResultTimeoutMicros = 1_000_000;
     private const double ContinueFraction = 0.7;
     private const int MinPackets = 5;

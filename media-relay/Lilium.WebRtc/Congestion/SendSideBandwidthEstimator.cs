@@ -27,7 +27,7 @@ public sealed record BandwidthEstimatorOptions
 /// in between: hold).</item>
 /// <item><b>Acknowledged bitrate</b>: what the peer reported receiving over the last 500 ms.</item>
 /// <item><b>Probing</b>: short bursts at a higher rate (<see cref="TryGetProbe"/>), whose measured rate lifts the
-/// estimate at once: at start, exponentially while they go through, and every 2 s without congestion.</item>
+/// estimate at once: at start, exponentially while they go through, and after 3 s without a decrease or a probe.</item>
 /// </list>
 /// <see cref="TargetBps"/> = min(delay-based, loss-based, the peer's REMB if any), within the options' limits.
 /// <para>
@@ -70,7 +70,7 @@ public sealed class SendSideBandwidthEstimator
     /// <summary>The loss-based cap, or the maximum while loss has not constrained the path.</summary>
     public double LossBasedBps => _loss.Bps;
 
-    /// <summary>What the peer acknowledged over the last 500 ms of arrivals, or null before enough feedback.</summary>
+    /// <summary>What the peer acknowledged over the last 250 ms of arrivals, or null before enough feedback.</summary>
     public double? AcknowledgedBps => _acked.Bps;
 
     public BandwidthUsage Usage => _trendline.State;

@@ -11,8 +11,9 @@ namespace Lilium.WebRtc.Congestion;
 /// On a timer, <see cref="IsFeedbackDue"/> says when <see cref="Interval"/> has passed with something to report, and
 /// <see cref="TryWriteFeedback"/> writes one packet of at most the given size; call it again while it returns true to
 /// write the rest (a long gap or a burst larger than one packet splits). Each packet covers the range from the first
-/// unreported sequence to the highest received; a packet arriving after its range was reported is counted in
-/// <see cref="LateArrivals"/> and dropped (it was reported lost; the sender's estimator tolerates that). Times are
+/// unreported sequence to the highest received; a packet reordered behind that range is still taken while no feedback
+/// has covered its number, and one arriving after its number was reported is counted in <see cref="LateArrivals"/>
+/// and dropped (it was reported lost; the sender's estimator tolerates that, as libwebrtc's does). Times are
 /// microseconds on any monotonic clock the caller chooses (e.g. <c>TimeProvider.GetTimestamp</c> scaled).
 /// </para>
 /// Not thread-safe: one media thread calls it.
@@ -32,6 +33,7 @@ public sealed class TransportCcRecorder
     private readonly uint _senderSsrc;
     private long _highest = -1; // unwrapped; -1 before the first packet
     private long _nextToReport = -1;
+    private long _reportedThrough = -1; // the highest unwrapped number a written feedback covered
     private long _lastFeedbackMicros = long.MinValue;
     private byte _feedbackCount;
 
@@ -61,17 +63,23 @@ public sealed class TransportCcRecorder
     {
         if (_highest < 0)
         {
-            _highest = sequence;
-            _nextToReport = sequence;
-            _arrivals[sequence % Capacity] = arrivalMicros;
+            // Unwrapped numbers start one cycle up, so that a packet reordered before the first stays positive.
+            _highest = 65536 + sequence;
+            _nextToReport = _highest;
+            _arrivals[_highest % Capacity] = arrivalMicros;
             return;
         }
 
         var unwrapped = _highest + (short)(ushort)(sequence - (ushort)_highest);
-        if (unwrapped < _nextToReport || unwrapped <= _highest - Capacity)
+        if (unwrapped <= _reportedThrough || unwrapped <= _highest - Capacity)
         {
             LateArrivals++;
             return;
+        }
+
+        if (unwrapped < _nextToReport)
+        {
+            _nextToReport = unwrapped; // reordered before the unreported range, but nothing covering it was sent yet
         }
 
         if (unwrapped > _highest)
@@ -110,18 +118,6 @@ public sealed class TransportCcRecorder
         written = 0;
         while (HasPending)
         {
-            // A feedback starts with a received packet: skip leading losses (they stay unreported; the sender's
-            // history ages them out). Only happens after a ring reset.
-            while (_nextToReport <= _highest && _arrivals[_nextToReport % Capacity] == NotReceived)
-            {
-                _nextToReport++;
-            }
-
-            if (_nextToReport > _highest)
-            {
-                return false;
-            }
-
             var span = (int)Math.Min(_highest - _nextToReport + 1, MaxStatusesPerPacket);
             var start = (int)(_nextToReport % Capacity);
             ReadOnlySpan<long> window;
@@ -138,6 +134,15 @@ public sealed class TransportCcRecorder
                 window = joined;
             }
 
+            if (window.IndexOfAnyInRange(0, long.MaxValue) < 0)
+            {
+                // A whole packet's worth of numbers and none arrived (a sender skipping ahead): nothing to anchor a
+                // reference time on; pass over them.
+                _nextToReport += span;
+                _reportedThrough = _nextToReport - 1;
+                continue;
+            }
+
             written = TransportCcFeedback.Write(destination, _senderSsrc, MediaSsrc, (ushort)_nextToReport, _feedbackCount, window, out var consumed);
             if (written == 0)
             {
@@ -150,6 +155,7 @@ public sealed class TransportCcRecorder
             }
 
             _nextToReport += consumed;
+            _reportedThrough = _nextToReport - 1;
             _feedbackCount++;
             _lastFeedbackMicros = nowMicros;
             return true;

@@ -152,7 +152,7 @@ public sealed class TransportCcFeedback
                 for (var i = 0; i < run && filled < count; i++)
                 {
                     received += symbol != 0 ? 1 : 0;
-                    _packets[filled++] = new TransportCcPacket((ushort)(baseSequence + filled), symbol != 0, symbol);
+                    _packets[filled] = new TransportCcPacket((ushort)(baseSequence + filled++), symbol != 0, symbol);
                 }
             }
             else if ((chunk & 0x4000) == 0)
@@ -161,7 +161,7 @@ public sealed class TransportCcFeedback
                 {
                     var symbol = (chunk >> i) & 0x1;
                     received += symbol;
-                    _packets[filled++] = new TransportCcPacket((ushort)(baseSequence + filled), symbol != 0, symbol);
+                    _packets[filled] = new TransportCcPacket((ushort)(baseSequence + filled++), symbol != 0, symbol);
                 }
             }
             else
@@ -175,7 +175,7 @@ public sealed class TransportCcFeedback
                     }
 
                     received += symbol != 0 ? 1 : 0;
-                    _packets[filled++] = new TransportCcPacket((ushort)(baseSequence + filled), symbol != 0, symbol);
+                    _packets[filled] = new TransportCcPacket((ushort)(baseSequence + filled++), symbol != 0, symbol);
                 }
             }
         }
@@ -229,19 +229,20 @@ public sealed class TransportCcFeedback
     /// Writes as many packets from the start as fit in <paramref name="destination"/> and in the format (a receive
     /// delta beyond ±8.2 s ends the packet early), padded to 32 bits with the P bit; the caller writes the rest in
     /// the next one. <paramref name="consumed"/> says how many were covered (at least one when the result is
-    /// non-zero). Returns the bytes written, 0 when not even one received packet fits or the first entry was not
-    /// received (a feedback starts with a received packet).
+    /// non-zero). The reference time is taken from the first received packet; leading losses are fine. Returns the
+    /// bytes written, 0 when no entry was received or not even one received packet fits.
     /// </summary>
     public static int Write(Span<byte> destination, uint senderSsrc, uint mediaSsrc, ushort baseSequence, byte feedbackCount,
         ReadOnlySpan<long> arrivalMicros, out int consumed)
     {
         consumed = 0;
-        if (arrivalMicros.IsEmpty || arrivalMicros[0] < 0 || destination.Length < MinSize + 4)
+        var firstReceived = arrivalMicros.IndexOfAnyInRange(0, long.MaxValue);
+        if (firstReceived < 0 || destination.Length < MinSize + 4)
         {
             return 0;
         }
 
-        var referenceTicks = FloorDiv(arrivalMicros[0], ReferenceUnitMicros) * (ReferenceUnitMicros / DeltaTickMicros);
+        var referenceTicks = FloorDiv(arrivalMicros[firstReceived], ReferenceUnitMicros) * (ReferenceUnitMicros / DeltaTickMicros);
         var reference = (int)(referenceTicks / (ReferenceUnitMicros / DeltaTickMicros));
         var count = Math.Min(arrivalMicros.Length, ushort.MaxValue);
         var symbols = ArrayPool<TransportCcStatus>.Shared.Rent(count);

@@ -62,4 +62,27 @@ public sealed class SdpMedia
     public SdpExtMap? FindExtMap(string uri) => ExtMaps.FirstOrDefault(e => e.Uri == uri);
 
     public bool HasAttribute(string name) => Attributes.Any(a => a.Name == name);
+
+    // ---- Simulcast, RTX and header extensions (issue 25). ----
+
+    /// <summary>The <c>a=rid</c> lines (RFC 8851), in order.</summary>
+    public IReadOnlyList<SdpRid> Rids { get; init; } = [];
+
+    /// <summary>The <c>a=simulcast</c> line (RFC 8853), or null.</summary>
+    public SdpSimulcast? Simulcast { get; init; }
+
+    /// <summary>The ids of the header extensions an SFU uses, from <see cref="ExtMaps"/>.</summary>
+    public SdpExtensionIds ExtensionIds => SdpExtensionIds.From(ExtMaps);
+
+    /// <summary>Each <c>a=ssrc-group:FID</c> as (media SSRC, RTX SSRC) (RFC 4588 §8.7, RFC 5576 §4.2).</summary>
+    public IReadOnlyList<(uint Media, uint Rtx)> FidPairs =>
+        SsrcGroups.Where(g => g.Semantics == "FID" && g.Ssrcs.Count == 2).Select(g => (g.Ssrcs[0], g.Ssrcs[1])).ToList();
+
+    /// <summary>The <c>rtx</c> payload type that repairs <paramref name="payloadType"/>, or null.</summary>
+    public int? RtxPayloadTypeFor(int payloadType) =>
+        RtpMaps.FirstOrDefault(m => m.AssociatedPayloadType == payloadType)?.PayloadType;
+
+    /// <summary>The RIDs sent by the offerer: the simulcast send list if there is one, else the <c>send</c> rids.</summary>
+    public IReadOnlyList<string> SendRids =>
+        Simulcast is { Send.Count: > 0 } s ? s.SendRids : Rids.Where(r => r.Send).Select(r => r.Id).ToList();
 }

@@ -292,6 +292,8 @@ public static class SdpParser
             var ssrcs = new List<SdpSsrc>();
             var groups = new List<SdpSsrcGroup>();
             var candidates = new List<SdpCandidate>();
+            var rids = new List<SdpRid>();
+            SdpSimulcast? simulcast = null;
             var direction = SdpDirection.SendRecv;
             string? mid = null;
             string? msid = null;
@@ -385,6 +387,29 @@ public static class SdpParser
                     case "msid":
                         msid = v?.Trim();
                         break;
+                    case "rid":
+                        if (!SdpRid.TryParse(v, out var rid))
+                        {
+                            error = $"malformed a=rid:{v} (RFC 8851: 'id send|recv [pt=…;restrictions]', id of 1–{SdpRid.MaxIdLength} letters, digits, '-' or '_')";
+                            return false;
+                        }
+
+                        if (rids.Any(r => r.Id == rid!.Id))
+                        {
+                            error = $"a=rid:{rid!.Id} appears twice";
+                            return false;
+                        }
+
+                        rids.Add(rid!);
+                        break;
+                    case "simulcast":
+                        if (simulcast is not null || !SdpSimulcast.TryParse(v, out simulcast))
+                        {
+                            error = $"malformed or repeated a=simulcast:{v} (RFC 8853: 'send q;h;f' and/or 'recv …')";
+                            return false;
+                        }
+
+                        break;
                     case "candidate":
                         if (SdpCandidate.TryParse(v, out var candidate))
                         {
@@ -392,6 +417,22 @@ public static class SdpParser
                         }
 
                         break;
+                }
+            }
+
+            if (simulcast is not null)
+            {
+                // RFC 8853 §5.2: every RID named by a=simulcast has an a=rid line of the same direction.
+                foreach (var (streams, send) in simulcast.Send.Select(s => (s, true)).Concat(simulcast.Receive.Select(s => (s, false))))
+                {
+                    foreach (var stream in streams)
+                    {
+                        if (!rids.Any(r => r.Id == stream.Rid && r.Send == send))
+                        {
+                            error = $"a=simulcast names rid '{stream.Rid}' ({(send ? "send" : "recv")}) without a matching a=rid line";
+                            return false;
+                        }
+                    }
                 }
             }
 
@@ -429,6 +470,8 @@ public static class SdpParser
                 Ssrcs = ssrcs,
                 SsrcGroups = groups,
                 Msid = msid,
+                Rids = rids,
+                Simulcast = simulcast,
                 IceUfrag = transport.Ufrag,
                 IcePwd = transport.Pwd,
                 Fingerprint = transport.Fingerprint,

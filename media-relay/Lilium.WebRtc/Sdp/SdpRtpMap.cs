@@ -35,4 +35,16 @@ public sealed record SdpRtpMap(int PayloadType, string EncodingName, int ClockRa
 
         return result;
     }
+
+    /// <summary>For an <c>rtx</c> format (RFC 4588 §8.6), the payload type it repairs (<c>apt=</c>); else null.</summary>
+    public int? AssociatedPayloadType =>
+        Is("rtx") && FmtpParameters.TryGetValue("apt", out var apt)
+        && int.TryParse(apt, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var pt) && pt <= 127
+            ? pt
+            : null;
+
+    /// <summary>True when <c>a=rtcp-fb</c> offers <paramref name="feedback"/> (e.g. <c>transport-cc</c>, <c>nack</c>, <c>goog-remb</c>) for this format.</summary>
+    public bool HasFeedback(string feedback) => Feedback.Contains(feedback, StringComparer.Ordinal);
+
+    public bool SupportsTransportCc => HasFeedback("transport-cc");
 }

@@ -72,6 +72,7 @@ public static class RelayApp
         // hosted service that runs them.
         builder.Services.AddSingleton<MediaSocket>();
         builder.Services.AddSingleton<IPacketSender>(sp => sp.GetRequiredService<MediaSocket>().Sender);
+        builder.Services.AddSingleton<TransportCc>();
         builder.Services.AddSingleton<SfuForwarder>();
         builder.Services.AddSingleton<PeerTransport>();
         builder.Services.AddSingleton<MediaDispatcher>();

@@ -16,7 +16,7 @@ namespace Lilium.Relay.Media;
 /// knows nothing of sockets: protected packets go to a peer's path through <see cref="IPacketSender"/>. Media loop
 /// only, except <see cref="OnSubscriberSecured"/> and <see cref="OnTick"/>, which send one-off RTCP.
 /// </summary>
-internal sealed class SfuForwarder(IPacketSender sender, RelayMetrics metrics, IOptions<RelayOptions> options)
+internal sealed class SfuForwarder(IPacketSender sender, RelayMetrics metrics, IOptions<RelayOptions> options, TransportCc transportCc)
 {
     private readonly TimeSpan _pliInterval = options.Value.PliInterval;
     private const int MaxNacksPerPacket = 256;
@@ -82,6 +82,7 @@ internal sealed class SfuForwarder(IPacketSender sender, RelayMetrics metrics, I
         }
 
         var seq = header.SequenceNumber;
+        transportCc.OnPublisherPacket(publisher, stream, packet, header);
         stream.OnPacket(seq, packet.Length);
         stream.Cache.Store(seq, packet);
         var keyframe = stream.IsVideo && Keyframes.StartsKeyframe(stream.Media.Codec.EncodingName, packet.Slice(header.HeaderLength, header.PayloadLength));
@@ -143,11 +144,12 @@ internal sealed class SfuForwarder(IPacketSender sender, RelayMetrics metrics, I
 
         var output = sender.Reserve();
         var length = RtpRewriter.Rewrite(empty, emptyHeader, output, track.PayloadType, (ushort)(track.MapSequence(firstSourceSeq) - 1),
-            track.MapTimestamp(sourceTs), track.Ssrc, track.MidExtensionId, track.Mid);
+            track.MapTimestamp(sourceTs), track.Ssrc, track.MidExtensionId, track.Mid, TransportCc.ExtensionIdFor(subscriber, track), out var transportSequenceAt);
         output[0] |= 0x20; // P: the payload is padding only; its last octet counts the padding octets
         output.Slice(length, AnchorPadding - 1).Clear();
         output[length + AnchorPadding - 1] = AnchorPadding;
         length += AnchorPadding;
+        transportCc.Stamp(subscriber, output, length, transportSequenceAt);
         TryQueueProtected(subscriber, output, length, path);
     }
 
@@ -177,7 +179,9 @@ internal sealed class SfuForwarder(IPacketSender sender, RelayMetrics metrics, I
         var seq = track.MapSequence(header.SequenceNumber);
         var ts = track.MapTimestamp(header.Timestamp);
         var output = sender.Reserve(); // queued; the media loop flushes after each datagram it dispatches
-        var length = RtpRewriter.Rewrite(packet, header, output, track.PayloadType, seq, ts, track.Ssrc, track.MidExtensionId, track.Mid);
+        var length = RtpRewriter.Rewrite(packet, header, output, track.PayloadType, seq, ts, track.Ssrc, track.MidExtensionId, track.Mid,
+            TransportCc.ExtensionIdFor(subscriber, track), out var transportSequenceAt);
+        transportCc.Stamp(subscriber, output, length, transportSequenceAt);
         if (TryQueueProtected(subscriber, output, length, path))
         {
             track.Sent(seq, ts, header.PayloadLength, retransmission);
@@ -211,7 +215,11 @@ internal sealed class SfuForwarder(IPacketSender sender, RelayMetrics metrics, I
                 continue;
             }
 
-            if (feedback.IsNack && GenericNack.TryParse(packet, out _, out var lost))
+            if (feedback.IsTransportCc)
+            {
+                transportCc.OnSubscriberFeedback(subscriber, packet);
+            }
+            else if (feedback.IsNack && GenericNack.TryParse(packet, out _, out var lost))
             {
                 var track = TrackBySsrc(subscriber, feedback.MediaSsrc);
                 if (track?.Source is not { } source)
@@ -391,6 +399,7 @@ internal sealed class SfuForwarder(IPacketSender sender, RelayMetrics metrics, I
             {
                 watched = true;
                 bitrate = Math.Min(bitrate, subscriber.Bandwidth.Bps ?? LossBasedEstimate.UnconstrainedBps);
+                bitrate = Math.Min(bitrate, TransportCc.ConstraintBps(subscriber)); // the delay- and loss-based estimate, if it gives feedback
             }
         }
 
@@ -409,7 +418,7 @@ internal sealed class SfuForwarder(IPacketSender sender, RelayMetrics metrics, I
         }
     }
 
-    private static bool TryProtectRtcp(MediaPeer peer, Span<byte> buffer, ref int length)
+    internal static bool TryProtectRtcp(MediaPeer peer, Span<byte> buffer, ref int length)
     {
         lock (peer.SendLock)
         {

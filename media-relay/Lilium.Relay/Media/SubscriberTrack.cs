@@ -27,6 +27,9 @@ internal sealed class SubscriberTrack(SdpNegotiatedMedia media)
 
     public byte[] Mid { get; } = Encoding.UTF8.GetBytes(media.Mid);
 
+    /// <summary>The negotiated transport-wide sequence number extension id, if a one-byte one (1–14), else 0.</summary>
+    public int TransportCcExtensionId { get; } = media.TransportCcExtensionId is { } id and >= 1 and <= 14 ? id : 0;
+
     /// <summary>What this subscriber's NACKs may make us resend on this track.</summary>
     public NackBudget Nacks { get; } = new();
 

@@ -16,7 +16,7 @@ public static class SdpAnswerBuilder
     /// <summary>RFC 8445 §5.1.2.1 with type preference 126 (host) and local preference 65535, component 1.</summary>
     public const uint HostPriority = Ice.IceCandidate.HostPriority;
 
-    private static readonly string[] EchoedExtensions = [SdpExtMap.SdesMid, SdpExtMap.AudioLevel];
+    private static readonly string[] EchoedExtensions = [SdpExtMap.SdesMid, SdpExtMap.AudioLevel, SdpExtMap.TransportWideCc];
 
     /// <summary>
     /// WHIP: the client sends, we answer <c>recvonly</c> with the first supported codec for the first usable audio
@@ -155,6 +155,7 @@ public static class SdpAnswerBuilder
         {
             MidExtensionId = m.FindExtMap(SdpExtMap.SdesMid)?.Id,
             AudioLevelExtensionId = m.Kind == "audio" ? m.FindExtMap(SdpExtMap.AudioLevel)?.Id : null,
+            TransportCcExtensionId = m.FindExtMap(SdpExtMap.TransportWideCc)?.Id,
             Nack = feedback.Contains("nack"),
             Pli = feedback.Contains("nack pli"),
             Fir = feedback.Contains("ccm fir"),

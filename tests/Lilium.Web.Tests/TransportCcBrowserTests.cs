@@ -77,21 +77,28 @@ public sealed class TransportCcBrowserTests(Xunit.Abstractions.ITestOutputHelper
             await Task.Delay(250);
         }
 
+        // The viewer decodes what the publisher sends (1280×720 at ~2.4 Mbit/s here); on the loaded VM Chromium's software
+        // decoding of this texture is slow, so the bar is that video flows, not a frame rate.
         var frames = 0;
         JsonElement stats = default;
-        while (DateTime.UtcNow < deadline + TimeSpan.FromSeconds(20) && frames < 150)
+        while (DateTime.UtcNow < deadline + TimeSpan.FromSeconds(20) && frames < 60)
         {
             await Task.Delay(500);
             stats = await viewer.EvaluateAsync<JsonElement>("() => window.stats()");
             frames = stats.GetProperty("framesDecoded").GetInt32();
         }
 
+        // A healthy viewer on loopback must not hold the publisher back: its estimate stays above what is sent, so the
+        // REMB (the lowest subscriber estimate) leaves the publisher's encoder where its own estimate puts it.
+        output.WriteLine("publisher while watched:");
+        var watched = await SampleAsync(host, TimeSpan.FromSeconds(6));
         var feedback = await run.CounterAsync("lilium_relay_twcc_feedback_received_total");
         var sent = await run.CounterAsync("lilium_relay_twcc_feedback_sent_total");
         output.WriteLine($"viewer {stats}; relay: {feedback} feedback packets received, {sent} sent");
-        Assert.True(frames >= 150, $"the viewer decoded {frames} frames");
+        Assert.True(frames >= 60, $"the viewer decoded {frames} frames");
         Assert.True(feedback >= 20, $"the relay counted {feedback} transport feedback packets from the viewer");
         Assert.True(sent >= 20, $"the relay sent {sent} transport feedback packets to the publisher");
+        Assert.True(watched >= RequiredBps, $"with a viewer the publisher reached {watched / 1e6:F2} Mbit/s");
     }
 
     /// <summary>Samples the publisher's video sender every second; returns the highest of its target and measured send rates.</summary>
@@ -251,7 +258,10 @@ public sealed class TransportCcBrowserTests(Xunit.Abstractions.ITestOutputHelper
           const report = await pc.getStats();
           const r = { framesDecoded: 0, bytesSent: 0, targetBitrate: 0, availableOutgoingBitrate: 0, frameWidth: 0, frameHeight: 0, limitation: '', timestamp: performance.now() };
           report.forEach(s => {
-            if (s.type === 'inbound-rtp' && s.kind === 'video') r.framesDecoded = s.framesDecoded || 0;
+            if (s.type === 'inbound-rtp' && s.kind === 'video') {
+              r.framesDecoded = s.framesDecoded || 0; r.framesReceived = s.framesReceived || 0; r.packetsLost = s.packetsLost || 0;
+              r.nackCount = s.nackCount || 0; r.pliCount = s.pliCount || 0; r.bytesReceived = s.bytesReceived || 0; r.frameWidth = s.frameWidth || 0;
+            }
             if (s.type === 'outbound-rtp' && s.kind === 'video') {
               r.bytesSent = s.bytesSent || 0; r.targetBitrate = s.targetBitrate || 0; r.frameWidth = s.frameWidth || 0; r.frameHeight = s.frameHeight || 0;
               r.limitation = s.qualityLimitationReason || ''; r.timestamp = s.timestamp;

@@ -27,6 +27,7 @@ APT=(
   iproute2 iptables                       # the ICE-TCP browser test: a network namespace whose packet filter drops UDP
   lld gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu libc6-dev-arm64-cross # Native AOT for linux-arm64 (the relay image)
   libcap2-bin qemu-user                   # the relay image: setcap (port 443 as non-root), the arm64 relay's start check
+  tshark                                  # Wireshark's decoder, an independent reader of our transport-cc feedback
 )
 [ "${1:-}" = bench ] && APT+=(janus)
 

@@ -26,8 +26,19 @@ public sealed class BandwidthEstimatorSimulationTests(ITestOutputHelper output)
         }
 
         // And it uses the link: the receiver got most of it, with the queue kept short.
+        output.WriteLine($"3–20 s: estimate {samples.Min(s => s.Bps):F0}–{samples.Max(s => s.Bps):F0} bit/s, goodput {sim.ReceivedBps(3_000, 20_000):F0} bit/s, median queue {sim.MedianQueueDelayMs(3_000, 20_000):F1} ms");
         Assert.True(sim.ReceivedBps(3_000, 20_000) > 400_000, $"goodput {sim.ReceivedBps(3_000, 20_000):F0} bit/s");
         Assert.True(sim.MedianQueueDelayMs(3_000, 20_000) < 150, $"median queue delay {sim.MedianQueueDelayMs(3_000, 20_000)} ms");
+    }
+
+    [Fact]
+    public void A_peer_clock_with_negative_reference_times_changes_nothing()
+    {
+        // The feedback's 24-bit reference time is the peer's and signed; shift it below zero on the wire.
+        var sim = new Simulation(capacityBps: 500_000, lossRate: 0) { NegativePeerClock = true };
+        sim.Run(3_000);
+        var samples = sim.Run(7_000);
+        Assert.All(samples, s => Assert.InRange(s.Bps, 350_000, 650_000));
     }
 
     [Fact]
@@ -41,6 +52,7 @@ public sealed class BandwidthEstimatorSimulationTests(ITestOutputHelper output)
         Log(sim);
         var first = lifted.FirstOrDefault(s => s.Bps > 2_000_000);
         Assert.True(first.Ms > 0, $"never above 2 Mbit/s after the limit lifted; final {lifted[^1].Bps:F0}");
+        output.WriteLine($"above 2 Mbit/s {first.Ms - 10_000} ms after the limit lifted; final {lifted[^1].Bps:F0} bit/s");
         Assert.True(first.Ms - 10_000 <= 5_000, $"above 2 Mbit/s only {first.Ms - 10_000} ms after the limit lifted");
         Assert.True(lifted[^1].Bps > 2_000_000, $"fell back to {lifted[^1].Bps:F0}");
     }
@@ -54,6 +66,7 @@ public sealed class BandwidthEstimatorSimulationTests(ITestOutputHelper output)
         var lossy = sim.Run(15_000);
         Log(sim);
         Assert.InRange(sim.LossFraction(5_000, 20_000), 0.03, 0.08); // the model really lost ~5 %
+        output.WriteLine($"6–20 s at {sim.LossFraction(5_000, 20_000):P1} loss: estimate {lossy.Where(s => s.Ms >= 6_000).Min(s => s.Bps):F0}–{lossy.Max(s => s.Bps):F0} bit/s");
         foreach (var (t, bps) in lossy.Where(s => s.Ms >= 6_000))
         {
             Assert.True(bps >= 0.7 * 2_000_000, $"at {t} ms the estimate is {bps:F0} bit/s, below 70 % of the 2 Mbit/s link");
@@ -110,6 +123,8 @@ public sealed class BandwidthEstimatorSimulationTests(ITestOutputHelper output)
         public double CapacityBps { get; set; }
 
         public double LossRate { get; set; }
+
+        public bool NegativePeerClock { get; init; }
 
         public List<(long Ms, double Bps)> Samples { get; } = [];
 
@@ -186,6 +201,13 @@ public sealed class BandwidthEstimatorSimulationTests(ITestOutputHelper output)
             {
                 while (_recorder.TryWriteFeedback(_buffer, _nowMicros, out var n))
                 {
+                    if (NegativePeerClock)
+                    {
+                        var reference = (_buffer[16] << 16) | (_buffer[17] << 8) | _buffer[18];
+                        reference = (reference - 0x700000) & 0xFFFFFF;
+                        (_buffer[16], _buffer[17], _buffer[18]) = ((byte)(reference >> 16), (byte)(reference >> 8), (byte)reference);
+                    }
+
                     _feedback.Enqueue((_buffer[..n], _nowMicros + OneWayMicros));
                 }
             }

@@ -90,6 +90,14 @@ public sealed class RtxTests
         Assert.False(Rtx.TryUnwrap(buffer.AsSpan(0, size), buffer, 1, 96, out _)); // nothing to repair
         Assert.Equal(2, stream.PacketsSent);
         Assert.Equal(1, stream.NextSequence);
+
+        // A probe's padding carries the transport-wide sequence so that feedback covers it.
+        size = stream.WritePadding(buffer, 250, 1234, transportCcId: 4, transportSequence: 777);
+        Assert.Equal(250, size);
+        Assert.True(RtpHeader.TryParse(buffer.AsSpan(0, size), out var probe));
+        Assert.Equal((0, 20, (ushort)1), (probe.PayloadLength, probe.HeaderLength, probe.SequenceNumber));
+        Assert.True(RtpExtensions.TryGetTransportSequence(buffer, probe, 4, out var seq));
+        Assert.Equal(777, seq);
     }
 
     [Fact]

@@ -156,22 +156,33 @@ internal sealed class AimdRateControl(double startBps, double minBps, double max
 internal sealed class AcknowledgedBitrate
 {
     public const long WindowMicros = 250_000;
-    private const int Slots = 4096;
+    private const int Slots = 1024;
 
     private readonly long[] _arrival = new long[Slots];
     private readonly int[] _size = new int[Slots];
     private int _head;
     private int _count;
     private long _bytes;
-    private long _firstArrival = -1;
+    private long _firstArrival;
+    private bool _started; // arrival times are the peer's and may be negative: no sentinel value
 
     public double? Bps { get; private set; }
 
     public void Add(long arrivalMicros, int size)
     {
-        if (_firstArrival < 0)
+        if (_count > 0 && arrivalMicros < _arrival[(_head + _count - 1) % Slots] - 1_000_000)
+        {
+            // The peer's clock went back by more than reordering explains (its 24-bit reference time wrapped, or
+            // it restarted): start over rather than keep entries that would never leave the window.
+            _head = _count = 0;
+            _bytes = 0;
+            _started = false;
+        }
+
+        if (!_started)
         {
             _firstArrival = arrivalMicros;
+            _started = true;
         }
 
         if (_count == Slots)

@@ -3,8 +3,9 @@ namespace Lilium.WebRtc.Congestion;
 /// <summary>
 /// The loss-based controller of draft-ietf-rmcat-gcc-02 §6, with libwebrtc's pacing of it. Loss is measured over at
 /// least <see cref="MinPackets"/> packets (from transport-wide feedback, or receiver reports for a peer without it)
-/// and smoothed (each new sample weighs 0.3), so that steady random loss of a few percent does not, by chance, read
-/// as a 10 % loss event (libwebrtc's 20-packet samples do, about one in thirteen at 5 %).
+/// and smoothed (each new sample weighs 0.3); a cut needs both the sample and the smoothed loss above 10 %, growth
+/// both below 2 %, so that steady random loss of a few percent does not, by chance, read as a loss event
+/// (libwebrtc's 20-packet samples do, about one in thirteen at 5 %) and the end of an episode is not cut again.
 /// It is a cap, absent until loss first exceeds 10 %: then the cap becomes target × (1 − loss/2), and again at most
 /// once per 300 ms + RTT while loss stays above 10 %; below 2 % it grows 8 %/s (plus 1 kbit/s) and is lifted once it
 /// passes the delay-based estimate; between the two it holds. It keeps its own value rather than following the
@@ -63,15 +64,18 @@ internal sealed class LossBasedController(double minBps, double maxBps)
         var loss = LastLoss = _updates++ == 0 ? sample : ((1 - Smoothing) * LastLoss) + (Smoothing * sample);
         var elapsed = _lastUpdateMicros < 0 ? 0 : Math.Min((nowMicros - _lastUpdateMicros) / 1e6, 1.0);
         _lastUpdateMicros = nowMicros;
-        if (loss > HighLoss)
+        // Cut only when this sample and the smoothed loss both say so (a chance spike or the tail of an episode that
+        // has ended does not); grow only when both are low.
+        var cutLoss = Math.Min(sample, loss);
+        if (cutLoss > HighLoss)
         {
             if (nowMicros - _lastDecreaseMicros >= DecreaseIntervalMicros + RoundTripMicros)
             {
-                _cap = Math.Clamp(Math.Min(Bps, targetBps) * (1 - (0.5 * loss)), minBps, maxBps);
+                _cap = Math.Clamp(Math.Min(Bps, targetBps) * (1 - (0.5 * cutLoss)), minBps, maxBps);
                 _lastDecreaseMicros = nowMicros;
             }
         }
-        else if (loss < LowLoss && _cap is { } cap)
+        else if (Math.Max(sample, loss) < LowLoss && _cap is { } cap)
         {
             var grown = (cap * Math.Pow(1.08, elapsed)) + (1000 * elapsed);
             _cap = grown >= delayBasedBps ? null : Math.Clamp(grown, minBps, maxBps);

@@ -11,7 +11,7 @@ public readonly record struct SentPacket(long Sequence, long SendMicros, int Siz
 /// </summary>
 public sealed class TransportCcSendHistory
 {
-    public const int Capacity = 8192;
+    public const int Capacity = 2048;
 
     private readonly SentPacket[] _ring = new SentPacket[Capacity];
     private readonly bool[] _acknowledged = new bool[Capacity];

@@ -112,7 +112,8 @@ internal sealed class TrendlineEstimator
     private readonly double[] _y = new double[WindowSize];
     private int _count;
     private int _head;
-    private long _firstArrivalMicros = -1;
+    private long _firstArrivalMicros;
+    private bool _started;
     private double _accumulated;
     private double _smoothed;
     private int _deltas;
@@ -130,9 +131,10 @@ internal sealed class TrendlineEstimator
     /// <summary>One closed group: its delay variation (ms) and arrival time (µs), and the time between the groups (ms).</summary>
     public BandwidthUsage Update(double variationMs, long arrivalMicros, double sendDeltaMs)
     {
-        if (_firstArrivalMicros < 0)
+        if (!_started)
         {
-            _firstArrivalMicros = arrivalMicros;
+            _firstArrivalMicros = arrivalMicros; // the peer's clock: may be negative
+            _started = true;
         }
 
         _deltas = Math.Min(_deltas + 1, 1000);

@@ -116,17 +116,30 @@ public sealed class RtxStream(uint ssrc, byte payloadType, ushort firstSequence)
     }
 
     /// <summary>
-    /// Writes a padding-only RTX packet of <paramref name="size"/> bytes (12-byte header, then padding whose last
-    /// byte counts it; 13–267 bytes), as libwebrtc sends for bandwidth probes when it has nothing to resend. The
-    /// caller adds header extensions (transport-wide sequence) if it needs them by writing its own header instead.
+    /// Writes a padding-only RTX packet of about <paramref name="size"/> bytes (header, then padding whose last byte
+    /// counts it; at most 255 bytes of padding), as libwebrtc sends for bandwidth probes when it has nothing to
+    /// resend. With <paramref name="transportCcId"/> (1–14) the header carries a one-byte transport-wide sequence
+    /// element set to <paramref name="transportSequence"/>, so that feedback covers the probe. Returns the size.
     /// </summary>
-    public int WritePadding(Span<byte> destination, int size, uint timestamp)
+    public int WritePadding(Span<byte> destination, int size, uint timestamp, byte transportCcId = 0, ushort transportSequence = 0)
     {
-        size = Math.Clamp(size, RtpHeader.FixedSize + 1, RtpHeader.FixedSize + 255);
-        RtpHeader.WriteFixed(destination, false, PayloadType, NextSequence, timestamp, Ssrc);
+        var header = RtpHeader.WriteFixed(destination, false, PayloadType, NextSequence, timestamp, Ssrc);
+        if (transportCcId is >= 1 and <= 14)
+        {
+            // 0xBEDE, one word: | id, len=1 | seq (2) | 0 (pad) |
+            destination[0] |= 0x10;
+            BinaryPrimitives.WriteUInt16BigEndian(destination[header..], RtpExtensions.OneByteProfile);
+            BinaryPrimitives.WriteUInt16BigEndian(destination[(header + 2)..], 1);
+            destination[header + 4] = (byte)((transportCcId << 4) | 1);
+            BinaryPrimitives.WriteUInt16BigEndian(destination[(header + 5)..], transportSequence);
+            destination[header + 7] = 0;
+            header += 8;
+        }
+
+        size = Math.Clamp(size, header + 1, header + 255);
         destination[0] |= 0x20;
-        destination[RtpHeader.FixedSize..size].Clear();
-        destination[size - 1] = (byte)(size - RtpHeader.FixedSize);
+        destination[header..size].Clear();
+        destination[size - 1] = (byte)(size - header);
         NextSequence++;
         PacketsSent++;
         return size;

@@ -1,0 +1,124 @@
+using Lilium.WebRtc.Congestion;
+using Lilium.WebRtc.Rtcp;
+using Lilium.WebRtc.Rtp;
+
+namespace Lilium.WebRtc.Tests;
+
+/// <summary>The estimator's parts that the link simulation does not isolate: history matching, limits, and allocation.</summary>
+[Trait("Category", "Unit")]
+public sealed class BandwidthEstimatorTests
+{
+    [Fact]
+    public void History_matches_feedback_once_across_the_wrap_and_ignores_the_unknown()
+    {
+        var history = new TransportCcSendHistory(firstSequence: 65534);
+        Assert.False(history.TryAcknowledge(65534, out _)); // nothing sent yet
+        Assert.Equal(65534, history.OnSent(100, 1_000));
+        Assert.Equal(65535, history.OnSent(200, 2_000));
+        Assert.Equal(0, history.OnSent(300, 3_000, probeClusterId: 4));
+        Assert.True(history.TryAcknowledge(0, out var p));
+        Assert.Equal((3_000L, 300, 4), (p.SendMicros, p.Size, p.ProbeClusterId));
+        Assert.False(history.TryAcknowledge(0, out _));   // reported twice
+        Assert.False(history.TryAcknowledge(1, out _));   // never sent
+        Assert.False(history.TryAcknowledge(30_000, out _));
+        Assert.True(history.TryAcknowledge(65534, out p));
+        Assert.Equal(100, p.Size);
+    }
+
+    [Fact]
+    public void Feedback_about_packets_never_sent_changes_nothing()
+    {
+        var estimator = new SendSideBandwidthEstimator(new BandwidthEstimatorOptions { StartBps = 1_000_000 });
+        var feedback = new TransportCcFeedback();
+        var buffer = new byte[200];
+        var n = TransportCcFeedback.Write(buffer, 1, 2, 500, 0, [1_000, -1, -1, -1, 90_000], out _);
+        Assert.True(feedback.TryParse(buffer.AsSpan(0, n)));
+        estimator.OnTransportFeedback(feedback, 100_000);
+        Assert.Equal(1_000_000, estimator.TargetBps);
+        Assert.Null(estimator.AcknowledgedBps);
+    }
+
+    [Fact]
+    public void Remote_estimate_and_limits_bound_the_target()
+    {
+        var estimator = new SendSideBandwidthEstimator(new BandwidthEstimatorOptions { StartBps = 1_000_000, MinBps = 100_000, MaxBps = 3_000_000 });
+        estimator.OnRemoteEstimate(400_000);
+        Assert.Equal(400_000, estimator.TargetBps);
+        estimator.OnRemoteEstimate(10_000);
+        Assert.Equal(100_000, estimator.TargetBps);
+        estimator.OnRemoteEstimate(null);
+        Assert.Equal(1_000_000, estimator.TargetBps);
+    }
+
+    [Fact]
+    public void Receiver_report_loss_above_10_percent_cuts_and_below_2_percent_lifts_the_cap()
+    {
+        var estimator = new SendSideBandwidthEstimator(new BandwidthEstimatorOptions { StartBps = 1_000_000 });
+        estimator.OnReceiverReportLoss(fractionLost: 77, packets: 100, nowMicros: 1_000_000); // 30 %
+        Assert.InRange(estimator.TargetBps, 849_000, 851_000);                              // × (1 − 0.15)
+        estimator.OnReceiverReportLoss(77, 100, 1_100_000);                                  // too soon for a second cut
+        Assert.InRange(estimator.TargetBps, 849_000, 851_000);
+        for (var t = 2; t < 20; t++)
+        {
+            estimator.OnReceiverReportLoss(0, 100, t * 1_000_000L);
+        }
+
+        Assert.Equal(1_000_000, estimator.TargetBps); // grew past the delay-based estimate: the cap is gone
+        Assert.Equal(estimator.DelayBasedBps, estimator.TargetBps);
+    }
+
+    [Fact]
+    public void The_per_packet_and_per_feedback_paths_allocate_nothing()
+    {
+        var estimator = new SendSideBandwidthEstimator();
+        var recorder = new TransportCcRecorder(1, 2);
+        var feedback = new TransportCcFeedback();
+        var buffer = new byte[1200];
+        var packet = new byte[64];
+        var n = RtpHeader.WriteFixed(packet, false, 96, 1, 2, 3);
+        packet[0] |= 0x10;
+        n += RtpExtensions.Write(packet.AsSpan(n), [(4, [0, 0])]);
+        Assert.True(RtpHeader.TryParse(packet.AsSpan(0, n), out var header));
+
+        void Round(int i)
+        {
+            var now = 1_000_000L + (i * 1_000L);
+            var seq = estimator.OnPacketSent(1200, now);
+            RtpExtensions.TrySetTransportSequence(packet, header, 4, seq);
+            RtpExtensions.TryGetTransportSequence(packet, header, 4, out var received);
+            recorder.OnPacket(received, now + 20_000);
+            if (recorder.IsFeedbackDue(now) && recorder.TryWriteFeedback(buffer, now, out var written) && feedback.TryParse(buffer.AsSpan(0, written)))
+            {
+                estimator.OnTransportFeedback(feedback, now);
+            }
+
+            estimator.TryGetProbe(now, out _);
+        }
+
+        for (var i = 0; i < 5_000; i++)
+        {
+            Round(i); // warm up: buffers reach their size, the pool is primed
+        }
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 5_000; i < 10_000; i++)
+        {
+            Round(i);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.True(estimator.FeedbacksProcessed > 50);
+    }
+
+    [Fact]
+    public void Monotonic_microseconds_do_not_overflow_after_hours_of_uptime()
+    {
+        const long gigahertz = 1_000_000_000;
+        Assert.Equal(1_500_000, MonotonicClock.ToMicros(1_500_000_000, gigahertz));
+        var thirtyDays = 30L * 24 * 3600 * gigahertz + 123_456_789;
+        Assert.Equal((30L * 24 * 3600 * 1_000_000) + 123_456, MonotonicClock.ToMicros(thirtyDays, gigahertz));
+        Assert.Equal(2_000_000, MonotonicClock.ToMicros(20_000_000, 10_000_000)); // Windows' 10 MHz
+        var before = TimeProvider.System.NowMicros();
+        Assert.InRange(TimeProvider.System.NowMicros() - before, 0, 1_000_000);
+    }
+}

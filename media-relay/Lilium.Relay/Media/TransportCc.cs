@@ -32,7 +32,7 @@ internal sealed class TransportCc(IPacketSender sender, RelayMetrics metrics, Ti
     private readonly TransportCcFeedback _parsed = new(); // reused: parsing allocates nothing once grown
 
     /// <summary>Microseconds on the relay's monotonic clock.</summary>
-    public long NowMicros() => (long)time.GetElapsedTime(0, time.GetTimestamp()).Ticks / (TimeSpan.TicksPerMillisecond / 1000);
+    public long NowMicros() => time.NowMicros();
 
     /// <summary>A publisher's RTP packet (plain): records its transport-wide sequence number; sends feedback when due.</summary>
     public void OnPublisherPacket(MediaPeer publisher, PublisherStream stream, ReadOnlySpan<byte> packet, in RtpHeader header)

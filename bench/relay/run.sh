@@ -2,7 +2,8 @@
 # make bench-relay: the relay (Release) on CPU 0, this synthetic SRTP load generator on CPU 1; steps of WHEP
 # subscribers on one ~250 packets/s publisher; then the same steps through Janus's VideoRoom (Debian's janus,
 # installed here when missing) on the same core. Writes bench/results/relay.json. BENCH_RELAY_STEPS (comma
-# list), BENCH_RELAY_SECONDS (per step) and BENCH_RELAY_JANUS (on|off|auto) override the defaults.
+# list), BENCH_RELAY_SECONDS (per step) and BENCH_RELAY_JANUS (on|off|auto) override the defaults; our relay's
+# subscribers send transport-wide CC feedback every 50 ms (BENCH_RELAY_TWCC=off: none).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$ROOT"

@@ -73,6 +73,7 @@ public static class RelayApp
         builder.Services.AddSingleton<MediaSocket>();
         builder.Services.AddSingleton<IMediaLoop>(sp => sp.GetRequiredService<MediaSocket>());
         builder.Services.AddSingleton<IPacketSender>(sp => sp.GetRequiredService<MediaSocket>().Sender);
+        builder.Services.AddSingleton<TransportCc>();
         builder.Services.AddSingleton<SfuForwarder>();
         builder.Services.AddSingleton<PeerTransport>();
         builder.Services.AddSingleton<MediaDispatcher>();

@@ -17,10 +17,10 @@ internal static class SyntheticPeer
     }
 
     /// <summary>Connects a synthetic publisher (Host → WHIP) or subscriber (Viewer → WHEP) and waits until the relay has secured it.</summary>
-    public static async Task<Connected> ConnectAsync(RelayFixture relay, Guid session, RelayRole role)
+    public static async Task<Connected> ConnectAsync(RelayFixture relay, Guid session, RelayRole role, Func<string, string>? editOffer = null)
     {
         var host = role == RelayRole.Host;
-        var c = await RelayTestPeer.ConnectAsync(relay.Http, host ? relay.Whip(session) : relay.Whep(session), relay.Grant(session, role), relay.MediaEndPoint, host);
+        var c = await RelayTestPeer.ConnectAsync(relay.Http, host ? relay.Whip(session) : relay.Whep(session), relay.Grant(session, role), relay.MediaEndPoint, host, editOffer);
         var peer = relay.Registry.FindByUfrag(c.Ufrag)!;
         for (var i = 0; i < 50 && peer.State != PeerState.Secured; i++)
         {

@@ -37,7 +37,7 @@ public sealed class SdpAnswerBuilderTests
         var video = parsed.Media[0];
         Assert.Equal(["97"], video.Formats);
         Assert.Equal("VP8", video.RtpMaps.Single().EncodingName);
-        Assert.Equal(["nack", "nack pli", "goog-remb"], video.RtpMaps.Single().Feedback); // transport-cc is not echoed
+        Assert.Equal(["nack", "nack pli", "goog-remb"], video.RtpMaps.Single().Feedback); // aiortc offers no transport-cc
         Assert.Equal(96, parsed.Media[1].RtpMaps.Single().PayloadType);
         Assert.Equal(2, parsed.Media[1].FindExtMap(SdpExtMap.AudioLevel)!.Id);
 
@@ -95,7 +95,7 @@ public sealed class SdpAnswerBuilderTests
 
         var video = parsed.Media[1];
         Assert.Equal(96, video.RtpMaps.Single().PayloadType);
-        Assert.Equal(["goog-remb", "ccm fir", "nack", "nack pli"], video.RtpMaps.Single().Feedback);
+        Assert.Equal(["goog-remb", "transport-cc", "ccm fir", "nack", "nack pli"], video.RtpMaps.Single().Feedback);
         Assert.Equal(1111u, video.DistinctSsrcs.Single());
         Assert.Equal(1111u, answer.Media[1].LocalSsrc);
     }

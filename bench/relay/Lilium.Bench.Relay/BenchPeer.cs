@@ -7,9 +7,10 @@ using Lilium.WebRtc;
 /// <summary>
 /// A connected synthetic peer of either SFU under test: its UDP socket, its SRTP keys, the SFU's media address, and
 /// the ICE consent check (RFC 7675) to repeat every few seconds, and, towards an SFU whose ICE agent also sends
-/// checks (libnice does, even in lite mode), the agent that answers them.
+/// checks (libnice does, even in lite mode), the agent that answers them. A subscriber with a
+/// <see cref="TransportCcId"/> (the negotiated transport-wide sequence number extension) sends transport feedback.
 /// </summary>
-internal sealed record BenchPeer(Socket Socket, SrtpKeyingMaterial Keys, IPEndPoint Remote, Func<byte[]> ConsentCheck, IceLiteAgent? Answerer = null)
+internal sealed record BenchPeer(Socket Socket, SrtpKeyingMaterial Keys, IPEndPoint Remote, Func<byte[]> ConsentCheck, IceLiteAgent? Answerer = null, byte TransportCcId = 0)
 {
     /// <summary>Answers a Binding request from the SFU, if this peer has an answerer and the datagram is one.</summary>
     public void AnswerIfCheck(ReadOnlySpan<byte> datagram)

@@ -1,3 +1,4 @@
+using Lilium.WebRtc.Sdp;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
@@ -59,10 +60,18 @@ internal sealed class LiliumRelay : ISfuUnderTest
         return ValueTask.CompletedTask;
     }
 
+    /// <summary>
+    /// Subscribers negotiate transport-wide CC and send feedback every 50 ms (as Chromium viewers do), so the relay runs
+    /// a send-side estimator per subscriber; <c>BENCH_RELAY_TWCC=off</c> measures without.
+    /// </summary>
+    private static readonly bool TransportCc = Environment.GetEnvironmentVariable("BENCH_RELAY_TWCC") != "off";
+
     private async Task<BenchPeer> ConnectAsync(string path, RelayRole role, bool publisher)
     {
-        var c = await RelayTestPeer.ConnectAsync(_http, new Uri(path, UriKind.Relative), Grant(role), _media, publisher);
-        return new BenchPeer(c.Socket, c.Keys, _media, () => StunTestClient.BindingRequest($"{c.Ufrag}:oGiI", c.Password, false, out _));
+        var twcc = TransportCc && !publisher;
+        var c = await RelayTestPeer.ConnectAsync(_http, new Uri(path, UriKind.Relative), Grant(role), _media, publisher, twcc ? TestOffers.WithTransportCc : null);
+        var id = twcc ? (byte)c.Answer.Media[0].FindExtMap(SdpExtMap.TransportWideCc)!.Id : (byte)0;
+        return new BenchPeer(c.Socket, c.Keys, _media, () => StunTestClient.BindingRequest($"{c.Ufrag}:oGiI", c.Password, false, out _), TransportCcId: id);
     }
 
     private string Grant(RelayRole role)

@@ -118,6 +118,7 @@ internal sealed class LoadRun(ISfuUnderTest sfu, int sfuCpu, IReadOnlyList<int> 
         var sfuCpu0 = PinnedProcess.CpuSeconds(sfu.ProcessId);
         var core0 = PinnedProcess.CoreBusySeconds(sfuCpu);
         var genCpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+        var feedback0 = subscribers.Sum(s => s.FeedbackSent);
         var clock = Stopwatch.StartNew();
         await Task.Delay(TimeSpan.FromSeconds(seconds));
         var last = Interlocked.Read(ref _sent);
@@ -125,6 +126,7 @@ internal sealed class LoadRun(ISfuUnderTest sfu, int sfuCpu, IReadOnlyList<int> 
         var sfuCores = (PinnedProcess.CpuSeconds(sfu.ProcessId) - sfuCpu0) / elapsed;
         var coreBusy = (PinnedProcess.CoreBusySeconds(sfuCpu) - core0) / elapsed;
         var genCores = (Process.GetCurrentProcess().TotalProcessorTime - genCpu0).TotalSeconds / elapsed;
+        var feedbackPerSecond = (subscribers.Sum(s => s.FeedbackSent) - feedback0) / elapsed;
         await Task.Delay(300); // in flight
         long expected = (last - first) * subscribers.Count, received = 0;
         var latencies = new List<double>();
@@ -146,6 +148,7 @@ internal sealed class LoadRun(ISfuUnderTest sfu, int sfuCpu, IReadOnlyList<int> 
             ["relay_cpu_cores"] = Math.Round(sfuCores, 3),
             ["relay_core_busy"] = Math.Round(Math.Max(coreBusy, sfuCores), 3),
             ["generator_cpu_cores"] = Math.Round(genCores, 3),
+            ["subscriber_feedback_per_s"] = Math.Round(feedbackPerSecond), // transport-wide CC feedback the subscribers sent
         };
     }
 

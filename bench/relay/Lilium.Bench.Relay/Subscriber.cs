@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Collections;
+using Lilium.WebRtc.Congestion;
 using Lilium.WebRtc.Rtp;
 using Lilium.WebRtc.Srtp;
 using Lilium.WebRtc;
@@ -20,6 +21,12 @@ internal sealed class Subscriber(BenchPeer peer, SendLog sent) : IDisposable
     private readonly byte[] _plain = new byte[2048];
     private long _offset = long.MinValue; // publisher extended seq minus this viewer's rewritten seq
     private long _lastExtended = -1;
+    private readonly TransportCcRecorder? _recorder = peer.TransportCcId != 0 ? new(0x0BE4C400, 0) : null;
+    private readonly SrtpSession _srtcp = SrtpSession.ForSending(peer.Keys);
+    private readonly byte[] _feedback = new byte[1200 + 20];
+
+    /// <summary>Transport feedback packets this subscriber sent.</summary>
+    public long FeedbackSent { get; private set; }
 
     public BenchPeer Peer => peer;
 
@@ -54,6 +61,11 @@ internal sealed class Subscriber(BenchPeer peer, SendLog sent) : IDisposable
             return;
         }
 
+        if (_recorder is not null && arrivalUnixNs != 0)
+        {
+            RecordTransportSequence(datagram, arrivalUnixNs / 1000);
+        }
+
         // The RTP header is clear text in SRTP: the rewritten sequence number maps back to the publisher's. One packet
         // is decrypted to learn the mapping (the publisher's sequence number is in the payload), and every
         // VerifyOffsetEvery-th again, so a wrong mapping cannot go unnoticed for long.
@@ -85,10 +97,31 @@ internal sealed class Subscriber(BenchPeer peer, SendLog sent) : IDisposable
         }
     }
 
+    // The header extensions are clear text in SRTP too: record the relay's transport-wide sequence number and, every
+    // 50 ms, send transport feedback (SRTCP) as a Chromium viewer does.
+    private void RecordTransportSequence(ReadOnlySpan<byte> datagram, long arrivalMicros)
+    {
+        if (!RtpHeader.TryParse(datagram, out var header) || !RtpExtensions.TryGetTransportSequence(datagram, header, peer.TransportCcId, out var sequence))
+        {
+            return;
+        }
+
+        _recorder!.OnPacket(sequence, arrivalMicros);
+        while (_recorder.IsFeedbackDue(arrivalMicros) && _recorder.TryWriteFeedback(_feedback.AsSpan(0, 1200), arrivalMicros, out var length))
+        {
+            if (_srtcp.TryProtectRtcp(_feedback, length, out var protectedLength))
+            {
+                peer.Socket.SendTo(_feedback.AsSpan(0, protectedLength), System.Net.Sockets.SocketFlags.None, peer.Remote);
+                FeedbackSent++;
+            }
+        }
+    }
+
     public void Dispose()
     {
         peer.Socket.Dispose();
         _srtp.Dispose();
+        _srtcp.Dispose();
     }
 
     private long Extend(ushort seq)

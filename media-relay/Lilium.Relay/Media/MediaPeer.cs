@@ -41,7 +41,17 @@ internal sealed class MediaPeer
         {
             stream.Ssrc = stream.Media.RemoteSsrcs.FirstOrDefault();
         }
+
+        // Transport-wide CC (TransportCc): feedback for a publisher that numbers its packets, an estimate for a subscriber we number ours for.
+        Feedback = role == PeerRole.Publisher && media.Any(m => m.TransportCcExtensionId is not null) ? new PublisherFeedback(RelaySsrc) : null;
+        Estimate = role == PeerRole.Subscriber && Tracks.Any(t => t.TransportCcExtensionId != 0) ? new SubscriberEstimate() : null;
     }
+
+    /// <summary>A publisher's transport-wide CC receive side, when it negotiated the extension.</summary>
+    public PublisherFeedback? Feedback { get; }
+
+    /// <summary>A subscriber's transport-wide send-side estimate, when it negotiated the extension.</summary>
+    public SubscriberEstimate? Estimate { get; }
 
     public Guid Id { get; }
 

@@ -6,20 +6,36 @@ namespace Lilium.Relay.Media;
 /// <summary>
 /// Writes a publisher's RTP packet as one subscriber sees it: that subscriber's SSRC, sequence
 /// number, timestamp and payload type; CSRCs kept; the publisher's header extensions dropped and
-/// the subscriber's negotiated ones written instead, in the one-byte form (RFC 8285 §4.2): the MID
-/// (<c>sdes:mid</c>; BUNDLE demux, RFC 9143 §9.2), the relay's playout delay on video, and the
-/// publisher's <c>abs-capture-time</c> passed through. An element whose id is outside 1–14 or whose
-/// value is not 1–16 bytes is left out (the two-byte form would need <c>extmap-allow-mixed</c>).
+/// the subscriber's negotiated ones written instead, in one one-byte block (RFC 8285 §4.2): the MID
+/// (<c>sdes:mid</c>; BUNDLE demux, RFC 9143 §9.2), the relay's playout delay on video, the
+/// publisher's <c>abs-capture-time</c> passed through, and a transport-wide sequence number when the
+/// subscriber negotiated transport-wide CC (its value is the caller's to fill in: <see cref="TransportCc.Stamp"/>).
+/// Writing the block afresh means a publisher packet never lacks room for the subscriber's elements.
+/// An element whose id is outside 1–14 or whose value is not 1–16 bytes is left out (the two-byte
+/// form would need <c>extmap-allow-mixed</c>).
 /// </summary>
 internal static class RtpRewriter
 {
     public static int Rewrite(ReadOnlySpan<byte> source, in RtpHeader header, Span<byte> target, byte payloadType, ushort sequence, uint timestamp, uint ssrc, int midId, ReadOnlySpan<byte> mid) =>
-        Rewrite(source, header, target, payloadType, sequence, timestamp, ssrc, midId, mid, 0, default, 0, default);
+        Rewrite(source, header, target, payloadType, sequence, timestamp, ssrc, midId, mid, 0, default, 0, default, 0, out _);
+
+    /// <param name="transportCcId">The subscriber's transport-wide sequence number extension id (1–14), or 0 for none.</param>
+    /// <param name="transportSequenceAt">Where the 2-byte transport-wide sequence number goes in <paramref name="target"/>, or −1.</param>
+    public static int Rewrite(ReadOnlySpan<byte> source, in RtpHeader header, Span<byte> target, byte payloadType, ushort sequence, uint timestamp, uint ssrc,
+        int midId, ReadOnlySpan<byte> mid, int transportCcId, out int transportSequenceAt) =>
+        Rewrite(source, header, target, payloadType, sequence, timestamp, ssrc, midId, mid, 0, default, 0, default, transportCcId, out transportSequenceAt);
 
     public static int Rewrite(
         ReadOnlySpan<byte> source, in RtpHeader header, Span<byte> target, byte payloadType, ushort sequence, uint timestamp, uint ssrc,
-        int midId, ReadOnlySpan<byte> mid, int playoutDelayId, ReadOnlySpan<byte> playoutDelay, int captureTimeId, ReadOnlySpan<byte> captureTime)
+        int midId, ReadOnlySpan<byte> mid, int playoutDelayId, ReadOnlySpan<byte> playoutDelay, int captureTimeId, ReadOnlySpan<byte> captureTime) =>
+        Rewrite(source, header, target, payloadType, sequence, timestamp, ssrc, midId, mid, playoutDelayId, playoutDelay, captureTimeId, captureTime, 0, out _);
+
+    public static int Rewrite(
+        ReadOnlySpan<byte> source, in RtpHeader header, Span<byte> target, byte payloadType, ushort sequence, uint timestamp, uint ssrc,
+        int midId, ReadOnlySpan<byte> mid, int playoutDelayId, ReadOnlySpan<byte> playoutDelay, int captureTimeId, ReadOnlySpan<byte> captureTime,
+        int transportCcId, out int transportSequenceAt)
     {
+        transportSequenceAt = -1;
         var at = RtpHeader.WriteFixed(target, header.Marker, payloadType, sequence, timestamp, ssrc);
         var csrcBytes = 4 * header.CsrcCount;
         source.Slice(RtpHeader.FixedSize, csrcBytes).CopyTo(target[at..]);
@@ -31,6 +47,14 @@ internal static class RtpRewriter
         var end = Element(target, block + 4, midId, mid);
         end = Element(target, end, playoutDelayId, playoutDelay);
         end = Element(target, end, captureTimeId, captureTime);
+        if (transportCcId is >= 1 and <= 14)
+        {
+            target[end] = (byte)((transportCcId << 4) | (RtpExtensions.TransportSequenceSize - 1));
+            transportSequenceAt = end + 1;
+            target.Slice(transportSequenceAt, RtpExtensions.TransportSequenceSize).Clear();
+            end = transportSequenceAt + RtpExtensions.TransportSequenceSize;
+        }
+
         if (end > block + 4)
         {
             var padded = block + 4 + (((end - block - 4) + 3) & ~3);

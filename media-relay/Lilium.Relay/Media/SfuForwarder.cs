@@ -19,7 +19,7 @@ namespace Lilium.Relay.Media;
 /// media loop through <see cref="IMediaLoop"/>. Media loop only, except <see cref="OnSubscriberSecured"/>,
 /// <see cref="OnTick"/> and <see cref="RepeatKeyframeRequests"/>, which send one-off RTCP or enter the loop.
 /// </summary>
-internal sealed class SfuForwarder(IPacketSender sender, IMediaLoop loop, RelayMetrics metrics, IOptions<RelayOptions> options)
+internal sealed class SfuForwarder(IPacketSender sender, IMediaLoop loop, RelayMetrics metrics, IOptions<RelayOptions> options, TransportCc transportCc)
 {
     private readonly TimeSpan _pliInterval = options.Value.PliInterval;
     private readonly bool _fastStart = options.Value.FastStart;
@@ -101,6 +101,7 @@ internal sealed class SfuForwarder(IPacketSender sender, IMediaLoop loop, RelayM
         }
 
         var seq = header.SequenceNumber;
+        transportCc.OnPublisherPacket(publisher, stream, packet, header);
         stream.OnPacket(seq, packet.Length);
         stream.Cache.Store(seq, packet);
         var keyframe = stream.IsVideo && Keyframes.StartsKeyframe(stream.Media.Codec.EncodingName, packet.Slice(header.HeaderLength, header.PayloadLength));
@@ -216,11 +217,12 @@ internal sealed class SfuForwarder(IPacketSender sender, IMediaLoop loop, RelayM
 
         var output = sender.Reserve();
         var length = RtpRewriter.Rewrite(empty, emptyHeader, output, track.PayloadType, (ushort)(track.MapSequence(firstSourceSeq) - 1),
-            track.MapTimestamp(sourceTs), track.Ssrc, track.MidExtensionId, track.Mid);
+            track.MapTimestamp(sourceTs), track.Ssrc, track.MidExtensionId, track.Mid, TransportCc.ExtensionIdFor(subscriber, track), out var transportSequenceAt);
         output[0] |= 0x20; // P: the payload is padding only; its last octet counts the padding octets
         output.Slice(length, AnchorPadding - 1).Clear();
         output[length + AnchorPadding - 1] = AnchorPadding;
         length += AnchorPadding;
+        transportCc.Stamp(subscriber, output, length, transportSequenceAt);
         TryQueueProtected(subscriber, output, length, path);
     }
 
@@ -260,7 +262,9 @@ internal sealed class SfuForwarder(IPacketSender sender, IMediaLoop loop, RelayM
 
         var output = sender.Reserve(); // queued; the media loop flushes after each datagram it dispatches
         var length = RtpRewriter.Rewrite(packet, header, output, track.PayloadType, seq, ts, track.Ssrc, track.MidExtensionId, track.Mid,
-            track.PlayoutDelayExtensionId, _playoutDelay, track.AbsCaptureTimeExtensionId, captureTime[..captureLength]);
+            track.PlayoutDelayExtensionId, _playoutDelay, track.AbsCaptureTimeExtensionId, captureTime[..captureLength],
+            TransportCc.ExtensionIdFor(subscriber, track), out var transportSequenceAt);
+        transportCc.Stamp(subscriber, output, length, transportSequenceAt);
         if (TryQueueProtected(subscriber, output, length, path))
         {
             track.Sent(seq, ts, header.PayloadLength, retransmission);
@@ -294,7 +298,11 @@ internal sealed class SfuForwarder(IPacketSender sender, IMediaLoop loop, RelayM
                 continue;
             }
 
-            if (feedback.IsNack && GenericNack.TryParse(packet, out _, out var lost))
+            if (feedback.IsTransportCc)
+            {
+                transportCc.OnSubscriberFeedback(subscriber, packet);
+            }
+            else if (feedback.IsNack && GenericNack.TryParse(packet, out _, out var lost))
             {
                 var track = TrackBySsrc(subscriber, feedback.MediaSsrc);
                 if (track?.Source is not { } source)
@@ -529,6 +537,7 @@ internal sealed class SfuForwarder(IPacketSender sender, IMediaLoop loop, RelayM
             {
                 watched = true;
                 bitrate = Math.Min(bitrate, subscriber.Bandwidth.Bps ?? LossBasedEstimate.UnconstrainedBps);
+                bitrate = Math.Min(bitrate, TransportCc.ConstraintBps(subscriber)); // the delay- and loss-based estimate, if it gives feedback
             }
         }
 
@@ -547,7 +556,7 @@ internal sealed class SfuForwarder(IPacketSender sender, IMediaLoop loop, RelayM
         }
     }
 
-    private static bool TryProtectRtcp(MediaPeer peer, Span<byte> buffer, ref int length)
+    internal static bool TryProtectRtcp(MediaPeer peer, Span<byte> buffer, ref int length)
     {
         lock (peer.SendLock)
         {

@@ -33,6 +33,9 @@ internal sealed class SubscriberTrack(SdpNegotiatedMedia media)
     /// <summary>The id under which the publisher's abs-capture-time is passed on, or 0.</summary>
     public int AbsCaptureTimeExtensionId { get; } = media.AbsCaptureTimeExtensionId ?? 0;
 
+    /// <summary>The negotiated transport-wide sequence number extension id, if a one-byte one (1–14), else 0.</summary>
+    public int TransportCcExtensionId { get; } = media.TransportCcExtensionId is { } id and >= 1 and <= 14 ? id : 0;
+
     /// <summary>What this subscriber's NACKs may make us resend on this track.</summary>
     public NackBudget Nacks { get; } = new();
 

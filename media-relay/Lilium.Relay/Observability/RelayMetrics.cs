@@ -44,6 +44,8 @@ internal sealed class RelayMetrics
     private long _inputNoHost;
     private long _tcpOpen;
     private long _tcpRejected;
+    private long _transportFeedbackSent;
+    private long _transportFeedbackReceived;
     private readonly long[] _inputDenied = new long[Enum.GetValues<InputVerdict>().Length];
 
     public RelayMetrics(SessionRegistry registry)
@@ -65,6 +67,8 @@ internal sealed class RelayMetrics
             (factory.CreateCounter("lilium_relay_plis_sent_total", "Keyframe requests (PLI) sent to publishers."), () => PlisSent),
             (factory.CreateCounter("lilium_relay_fast_starts_total", "Viewer video tracks started from the cached keyframe run (no PLI)."), () => FastStarts),
             (factory.CreateCounter("lilium_relay_remb_sent_total", "Bandwidth estimates (REMB) sent to publishers."), () => BitrateEstimatesSent),
+            (factory.CreateCounter("lilium_relay_twcc_feedback_sent_total", "Transport-wide CC feedback packets sent to publishers."), () => TransportFeedbacksSent),
+            (factory.CreateCounter("lilium_relay_twcc_feedback_received_total", "Transport-wide CC feedback packets from subscribers fed to their estimators."), () => TransportFeedbacksReceived),
             (factory.CreateCounter("lilium_relay_keyframe_requests_received_total", "PLI/FIR received from subscribers."), () => Interlocked.Read(ref _keyframeRequestsReceived)),
             (factory.CreateCounter("lilium_relay_dropped_total", "Datagrams dropped: unknown sender, failed authentication, malformed."), () => DroppedCount),
             (factory.CreateCounter("lilium_relay_send_dropped_total", "Datagrams the kernel refused to send (full send buffer, queued ICMP error)."), () => SendDroppedCount),
@@ -129,6 +133,14 @@ internal sealed class RelayMetrics
     public void FastStarted() => Interlocked.Increment(ref _fastStarts);
 
     public long FastStarts => Interlocked.Read(ref _fastStarts);
+
+    public long TransportFeedbacksSent => Interlocked.Read(ref _transportFeedbackSent);
+
+    public long TransportFeedbacksReceived => Interlocked.Read(ref _transportFeedbackReceived);
+
+    public void TransportFeedbackSent() => Interlocked.Increment(ref _transportFeedbackSent);
+
+    public void TransportFeedbackReceived() => Interlocked.Increment(ref _transportFeedbackReceived);
 
     public void KeyframeRequested() => Interlocked.Increment(ref _keyframeRequestsReceived);
 

@@ -16,7 +16,7 @@ public static class SdpAnswerBuilder
     /// <summary>RFC 8445 §5.1.2.1 with type preference 126 (host) and local preference 65535, component 1.</summary>
     public const uint HostPriority = Ice.IceCandidate.HostPriority;
 
-    private static readonly string[] EchoedExtensions = [SdpExtMap.SdesMid, SdpExtMap.AudioLevel, SdpExtMap.AbsCaptureTime, SdpExtMap.PlayoutDelay];
+    private static readonly string[] EchoedExtensions = [SdpExtMap.SdesMid, SdpExtMap.AudioLevel, SdpExtMap.AbsCaptureTime, SdpExtMap.PlayoutDelay, SdpExtMap.TransportWideCc];
 
     /// <summary>
     /// WHIP: the client sends, we answer <c>recvonly</c> with the first supported codec for the first usable audio
@@ -157,6 +157,7 @@ public static class SdpAnswerBuilder
             AudioLevelExtensionId = m.Kind == "audio" ? m.FindExtMap(SdpExtMap.AudioLevel)?.Id : null,
             PlayoutDelayExtensionId = m.Kind == "video" ? m.FindExtMap(SdpExtMap.PlayoutDelay)?.Id : null,
             AbsCaptureTimeExtensionId = m.FindExtMap(SdpExtMap.AbsCaptureTime)?.Id,
+            TransportCcExtensionId = m.FindExtMap(SdpExtMap.TransportWideCc)?.Id,
             Nack = feedback.Contains("nack"),
             Pli = feedback.Contains("nack pli"),
             Fir = feedback.Contains("ccm fir"),

@@ -4,10 +4,10 @@ namespace Lilium.WebRtc.Sdp;
 public static class SdpCodecs
 {
     /// <summary>
-    /// Feedback types we act on (NACK, PLI, FIR) or send (REMB, to publishers: the relay's loss-based estimate);
-    /// transport-cc is not echoed until the relay generates it.
+    /// Feedback types we act on (NACK, PLI, FIR, transport-cc from subscribers) or send (REMB to publishers: the lowest
+    /// of the subscribers' estimates; transport-cc to publishers: transport feedback for their send-side estimators).
     /// </summary>
-    public static readonly IReadOnlyList<string> SupportedFeedback = ["nack", "nack pli", "ccm fir", "goog-remb"];
+    public static readonly IReadOnlyList<string> SupportedFeedback = ["nack", "nack pli", "ccm fir", "goog-remb", "transport-cc"];
 
     public static bool IsSupported(string kind, SdpRtpMap map) => kind switch
     {

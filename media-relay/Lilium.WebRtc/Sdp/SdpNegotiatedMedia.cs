@@ -19,6 +19,12 @@ public sealed record SdpNegotiatedMedia(string Mid, string Kind, SdpRtpMap Codec
     /// <summary>The id of <c>abs-capture-time</c>, if negotiated.</summary>
     public int? AbsCaptureTimeExtensionId { get; init; }
 
+    /// <summary>
+    /// The id of the transport-wide sequence number extension (draft-holmer-rmcat-transport-wide-cc-extensions-01), if
+    /// the offer had it: the relay numbers what it sends with it and answers what it receives with transport feedback.
+    /// </summary>
+    public int? TransportCcExtensionId { get; init; }
+
     /// <summary>SSRCs the offerer announced with <c>a=ssrc</c> (media, then RTX).</summary>
     public IReadOnlyList<uint> RemoteSsrcs { get; init; } = [];
 

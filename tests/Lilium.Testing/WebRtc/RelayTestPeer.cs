@@ -14,10 +14,12 @@ namespace Lilium.Testing.WebRtc;
 /// </summary>
 public static class RelayTestPeer
 {
-    public static async Task<Connected> ConnectAsync(HttpClient http, Uri endpoint, string grant, IPEndPoint media, bool publisher)
+    /// <param name="editOffer">Changes the offer before it is sent (e.g. <see cref="TestOffers.WithTransportCc"/>).</param>
+    public static async Task<Connected> ConnectAsync(HttpClient http, Uri endpoint, string grant, IPEndPoint media, bool publisher, Func<string, string>? editOffer = null)
     {
         var certificate = DtlsCertificate.Generate();
         var offer = publisher ? TestOffers.Publisher(certificate.Fingerprint.ToString()) : TestOffers.Viewer(certificate.Fingerprint.ToString());
+        offer = editOffer?.Invoke(offer) ?? offer;
         using var request = new HttpRequestMessage(HttpMethod.Post, endpoint)
         {
             Content = new StringContent(offer, Encoding.UTF8, "application/sdp"),

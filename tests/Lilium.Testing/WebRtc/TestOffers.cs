@@ -49,4 +49,13 @@ public static class TestOffers
         .Replace("a=sendonly", "a=recvonly", StringComparison.Ordinal)
         .Replace("a=ssrc:3434957552 cname:test\r\n", string.Empty, StringComparison.Ordinal)
         .Replace("a=ssrc:2487031246 cname:test\r\n", string.Empty, StringComparison.Ordinal);
+
+    /// <summary>
+    /// The offer with transport-wide CC as Chromium offers it: the sequence number extension (id 3) in every section and
+    /// <c>a=rtcp-fb:97 transport-cc</c> for the video codec.
+    /// </summary>
+    public static string WithTransportCc(string offer) => offer
+        .Replace("a=extmap:1 urn:ietf:params:rtp-hdrext:sdes:mid\r\n",
+            "a=extmap:1 urn:ietf:params:rtp-hdrext:sdes:mid\r\na=extmap:3 http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01\r\n", StringComparison.Ordinal)
+        .Replace("a=rtcp-fb:97 nack pli\r\n", "a=rtcp-fb:97 nack pli\r\na=rtcp-fb:97 transport-cc\r\n", StringComparison.Ordinal);
 }

@@ -40,14 +40,17 @@ internal sealed partial class MediaSocket : IMediaLoop, IDisposable
             _socket.ReceiveBufferSize = 4 * 1024 * 1024;
             _socket.SendBufferSize = 4 * 1024 * 1024;
             LocalEndPoint = (IPEndPoint)_socket.LocalEndPoint!;
-            Sender = new SocketPacketSender(_socket, metrics, settings.SendMmsg);
-            _tcp = IceTcpListener.Listen(bind, settings, metrics, log);
+            _tcp = IceTcpListener.Listen(bind, settings, metrics, log); // may fail (a taken port, 443 without the capability)
         }
         catch
         {
             _socket.Dispose();
             throw;
         }
+
+        // Last: the batch sender holds a reference on the socket's handle until it is disposed, and disposing a socket
+        // whose handle is still referenced waits for that reference — a failure after this line would hang here.
+        Sender = new SocketPacketSender(_socket, metrics, settings.SendMmsg);
     }
 
     /// <summary>Where the UDP socket is bound (the real port when 0 was configured).</summary>

@@ -64,15 +64,17 @@ for (var run = 1; run <= runs; run++)
 
 double? Median(string path, string field)
 {
-    var values = segments.Where(s => (string?)s["path"] == path && s["error"] is null && s[field] is not null).Select(s => s[field]!.GetValue<double>()).Order().ToArray();
+    var values = segments.Where(s => (string?)s["path"] == path && s["error"] is null && s[field] is not null).Select(s => ToDouble(s[field]!)).Order().ToArray();
     return values.Length == 0 ? null : Math.Round(Percentiles.NearestRank(values, 0.5), 1);
 }
 
 double? HostMedian(string path, string field)
 {
-    var values = segments.Where(s => (string?)s["path"] == path && s["host"] is JsonObject).Select(s => s["host"]![field]!.GetValue<double>()).Order().ToArray();
+    var values = segments.Where(s => (string?)s["path"] == path && s["host"] is JsonObject).Select(s => ToDouble(s["host"]![field]!)).Order().ToArray();
     return values.Length == 0 ? null : Math.Round(Percentiles.NearestRank(values, 0.5), 1);
 }
+
+static double ToDouble(JsonNode number) => double.Parse(number.ToJsonString(), CultureInfo.InvariantCulture);
 
 int Measured(string path) => segments.Count(s => (string?)s["path"] == path && s["error"] is null);
 

@@ -125,6 +125,8 @@ internal static class Segment
             result["host"] = new JsonObject
             {
                 ["sent_kbps"] = Round(sent),
+                ["fps_drawn"] = Round((Number(hostEnd, "frame") - Number(hostStart, "frame") + 65536) % 65536 / windowSeconds),
+                ["fps_encoded"] = Round(HostDelta("framesEncoded") / windowSeconds),
                 ["target_kbps"] = Round(Number(hostEnd, "targetBitrate") / 1000),
                 ["width"] = Number(hostEnd, "frameWidth"),
                 ["height"] = Number(hostEnd, "frameHeight"),

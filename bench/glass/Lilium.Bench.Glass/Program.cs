@@ -33,6 +33,13 @@ if (janus is null && pathNames.Contains("janus"))
 }
 
 await using var browsers = await Browsers.StartAsync(site.Origin, contentHint);
+var codeFailures = await browsers.Host.EvaluateAsync<string[]>("() => window.host.selfCheck()");
+if (codeFailures.Length > 0)
+{
+    Console.Error.WriteLine("bench-glass: the pixel code does not read back from known pictures: " + string.Join("; ", codeFailures));
+    return 1;
+}
+
 var paths = new List<IGlassPath>();
 foreach (var name in pathNames)
 {

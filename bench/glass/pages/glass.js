@@ -48,8 +48,8 @@ const Glass = (() => {
 
   // Reads the code from a decoded frame: the code's area of the video (in the video's own pixels, whatever size the
   // sender chose) drawn onto a canvas at the host's scale, then the mean luma of each block's central 8x8 pixels.
-  function readCode(video, ctx) {
-    const s = video.videoWidth / WIDTH;
+  function readCode(video, ctx, sourceWidth = video.videoWidth) {
+    const s = sourceWidth / WIDTH;
     const w = CODE.cols * CODE.block;
     const h = CODE.rows * CODE.block;
     ctx.drawImage(video, CODE.x * s, CODE.y * s, w * s, h * s, 0, 0, w, h);
@@ -73,8 +73,37 @@ const Glass = (() => {
     return { frame, units: hi * 65536 + lo };
   }
 
-  // Milliseconds from a send time (in code units) to now, modulo the code's wrap.
-  const elapsedMs = (units, skewCorrection) => (((nowUnits() - units) % WRAP + WRAP) % WRAP) / 10 - skewCorrection;
+  // The code read back from pictures of known content, full size and at each size Chromium may scale a 1280x720
+  // track to, so a layout or threshold mistake stops the benchmark before it measures anything.
+  function selfCheck() {
+    const full = document.createElement("canvas");
+    full.width = WIDTH;
+    full.height = HEIGHT;
+    const f = full.getContext("2d");
+    const reader = document.createElement("canvas");
+    reader.width = CODE.cols * CODE.block;
+    reader.height = CODE.rows * CODE.block;
+    const r = reader.getContext("2d", { willReadFrequently: true });
+    const failures = [];
+    for (const [frame, units] of [[0, 0], [65535, WRAP - 1], [12345, 3141592653], [43690, 1431655765]]) {
+      f.fillStyle = "#336699";
+      f.fillRect(0, 0, WIDTH, HEIGHT);
+      drawCode(f, frame, units);
+      for (const width of [1280, 960, 640, 480, 320]) {
+        const scaled = document.createElement("canvas");
+        scaled.width = width;
+        scaled.height = (width * HEIGHT) / WIDTH;
+        scaled.getContext("2d").drawImage(full, 0, 0, scaled.width, scaled.height);
+        const read = readCode(scaled, r, width);
+        if (read === null || read.frame !== frame || read.units !== units) failures.push(`${frame}/${units} at ${width}: ${JSON.stringify(read)}`);
+      }
+    }
+    return failures;
+  }
+
+  // Milliseconds from a send time to a receive time (both in code units), modulo the code's wrap, less the skew of
+  // the receiving page's clock against the sending page's.
+  const elapsedMs = (at, units, skewCorrection) => (((at - units) % WRAP + WRAP) % WRAP) / 10 - skewCorrection;
 
   // VP8 first on every path, so the three paths encode alike (our relay forwards VP8; Janus's room is VP8 only).
   function preferVp8(transceiver) {
@@ -231,5 +260,5 @@ const Glass = (() => {
     }
   }
 
-  return { WIDTH, HEIGHT, CODE, nowMs, nowUnits, skew, drawCode, readCode, elapsedMs, preferVp8, lowLatency, gathered, connected, whipWhep, deleteResource, Janus };
+  return { WIDTH, HEIGHT, CODE, nowMs, nowUnits, skew, drawCode, readCode, selfCheck, elapsedMs, preferVp8, lowLatency, gathered, connected, whipWhep, deleteResource, Janus };
 })();

@@ -72,13 +72,13 @@ for (var run = 1; run <= runs; run++)
 double? Median(string path, string field)
 {
     var values = segments.Where(s => (string?)s["path"] == path && s["error"] is null && s[field] is not null).Select(s => ToDouble(s[field]!)).Order().ToArray();
-    return values.Length == 0 ? null : Math.Round(Percentiles.NearestRank(values, 0.5), 1);
+    return values.Length == 0 ? null : Math.Round(Percentiles.Median(values), 1);
 }
 
 double? HostMedian(string path, string field)
 {
     var values = segments.Where(s => (string?)s["path"] == path && s["host"] is JsonObject).Select(s => ToDouble(s["host"]![field]!)).Order().ToArray();
-    return values.Length == 0 ? null : Math.Round(Percentiles.NearestRank(values, 0.5), 1);
+    return values.Length == 0 ? null : Math.Round(Percentiles.Median(values), 1);
 }
 
 static double ToDouble(JsonNode number) => double.Parse(number.ToJsonString(), CultureInfo.InvariantCulture);

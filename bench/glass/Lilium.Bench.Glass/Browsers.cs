@@ -28,12 +28,12 @@ internal sealed class Browsers : IAsyncDisposable
     public static string ExecutablePath =>
         Environment.GetEnvironmentVariable("CHROMIUM_PATH") is { Length: > 0 } p ? p : "/usr/bin/chromium";
 
-    public static async Task<Browsers> StartAsync(Uri origin, string contentHint)
+    public static async Task<Browsers> StartAsync(Uri origin, string contentHint, bool noise)
     {
         var playwright = await Playwright.CreateAsync();
         var hostBrowser = await LaunchAsync(playwright);
         var viewerBrowser = await LaunchAsync(playwright);
-        var host = await OpenAsync(hostBrowser, new Uri(origin, $"/host.html?hint={Uri.EscapeDataString(contentHint)}"), "host");
+        var host = await OpenAsync(hostBrowser, new Uri(origin, $"/host.html?hint={Uri.EscapeDataString(contentHint)}&noise={(noise ? 1 : 0)}"), "host");
         var viewer = await OpenAsync(viewerBrowser, new Uri(origin, "/viewer.html"), "viewer");
         return new Browsers(playwright, hostBrowser, viewerBrowser, host, viewer);
     }

@@ -15,6 +15,7 @@ var output = cli.Text("--out", "bench/results/glass.json");
 var relayDll = cli.Text("--relay", "media-relay/Lilium.Relay/bin/Release/net10.0/Lilium.Relay.dll");
 var pages = cli.Text("--pages", "bench/glass/pages");
 var contentHint = cli.Text("--content-hint", "");
+var noise = cli.Text("--noise", "on") != "off";
 var pathNames = cli.Text("--paths", "relay,janus,direct").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
 if (seconds < 1 || runs < 1 || warmup < 0 || pathNames.Length == 0 || pathNames.Any(p => p is not ("relay" or "janus" or "direct")))
 {
@@ -32,7 +33,7 @@ if (janus is null && pathNames.Contains("janus"))
     janusNote = $"not measured: {JanusServer.Binary} is not installed (scripts/install-deps.sh bench installs it)";
 }
 
-await using var browsers = await Browsers.StartAsync(site.Origin, contentHint);
+await using var browsers = await Browsers.StartAsync(site.Origin, contentHint, noise);
 var codeFailures = await browsers.Host.EvaluateAsync<string[]>("() => window.host.selfCheck()");
 if (codeFailures.Length > 0)
 {
@@ -129,6 +130,7 @@ var result = new JsonObject
     ["measured_segments"] = new JsonObject { ["relay"] = Measured("relay"), ["janus"] = Measured("janus"), ["direct"] = Measured("direct") },
     ["janus_note"] = janusNote,
     ["content_hint"] = contentHint,
+    ["noise_patch"] = noise,
     ["chromium"] = browsers.Version,
     ["load_average_before"] = loadBefore,
     ["load_average_after"] = BenchJson.LoadAverage(),

@@ -74,6 +74,9 @@ internal static class Segment
         result["p99_ms"] = Round(Percentiles.NearestRank(latencies, 0.99));
         result["min_ms"] = latencies.Count > 0 ? Round(latencies[0]) : null;
         result["max_ms"] = latencies.Count > 0 ? Round(latencies[^1]) : null;
+        var received = window.GetProperty("received").EnumerateArray().Select(v => v.GetDouble()).Order().ToList();
+        result["to_receive_p50_ms"] = Round(Percentiles.NearestRank(received, 0.50));
+        result["to_receive_p95_ms"] = Round(Percentiles.NearestRank(received, 0.95));
         result["kbps"] = Round(Delta("bytesReceived") * 8 / 1000 / windowSeconds);
 
         // The received size, sampled once a second: the median, the smallest, and the share of time at full size.

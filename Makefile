@@ -10,7 +10,8 @@ export DOTNET_NOLOGO := 1
 .PHONY: help deps build test test-unit test-integration test-interop run demo migrate db db-stop db-prune aws-endpoint lambdas format \
         bench-api bench-lambda-init bench-signaling bench-relay bench-input bench-host fuzz \
         synth diff deploy destroy deploy-local destroy-local pause resume status cost clean \
-        relay-image push-relay-image web bench-web cli relay-bin bench-cli protocol-schema bench-failover bench-srtp
+        relay-image push-relay-image web bench-web cli relay-bin bench-cli protocol-schema bench-failover bench-srtp \
+        bench-glass
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -90,6 +91,9 @@ bench-input: ## input relay latency -> bench/results/input.json
 
 bench-srtp: ## SRTP protect/unprotect ns per packet and bytes allocated, per profile, one thread (seconds) -> bench/results/srtp.json
 	bash bench/run.sh srtp
+
+bench-glass: ## glass-to-glass at 1280x720 30 fps, Chromium to Chromium: our relay vs Janus vs direct, 60 s each, median of 3 (GLASS_SECONDS, GLASS_RUNS) -> bench/results/glass.json
+	bash bench/run.sh glass
 
 bench-failover: ## relay fleet: first frame from zero relays, recovery after kill -9 (10 kills) -> bench/results/failover.json
 	bash bench/run.sh failover

@@ -27,6 +27,13 @@ public static class Percentiles
     /// <inheritdoc cref="NearestRank(ReadOnlySpan{double}, double)"/>
     public static double NearestRank(List<double> sorted, double q) => NearestRank(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(sorted), q);
 
+    /// <summary>
+    /// The median of an ascending sample: its middle value, or the mean of its two middle values when the count is
+    /// even (what "the median of the runs" means in the results). NaN for an empty sample.
+    /// </summary>
+    public static double Median(ReadOnlySpan<double> sorted) =>
+        sorted.IsEmpty ? double.NaN : sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+
     /// <summary>The nearest-rank percentile of an ascending sample of <see cref="long"/> values (Stopwatch ticks, say).</summary>
     public static long NearestRank(ReadOnlySpan<long> sorted, double q)
     {

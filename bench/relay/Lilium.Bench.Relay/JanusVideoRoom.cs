@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
@@ -14,20 +13,19 @@ using Lilium.WebRtc.Ice;
 using Lilium.WebRtc.Sdp;
 
 /// <summary>
-/// Janus (Debian's <c>janus</c> package) with only its VideoRoom plugin and HTTP transport, from a configuration
-/// written to a temporary folder: ICE-lite (like our relay, so the same controlling synthetic peer drives both),
-/// host candidates (libnice skips loopback; a local address still travels the loopback device), no session timeout, periodic keyframe requests off. One room; the publisher sends
+/// Janus's VideoRoom (<see cref="JanusServer"/>: Debian's <c>janus</c>, ICE-lite like our relay, so the same controlling
+/// synthetic peer drives both; host candidates, since libnice skips loopback; a local address still travels the
+/// loopback device; no session timeout, periodic keyframe requests off). One room; the publisher sends
 /// VP8 on payload type 97; each subscriber is a VideoRoom subscriber handle answering Janus's offer.
 /// </summary>
 internal sealed class JanusVideoRoom : ISfuUnderTest
 {
-    public const string Binary = "/usr/bin/janus";
-    private const int Room = 1234;
+    public const string Binary = JanusServer.Binary;
+    private const int Room = JanusServer.Room;
     private const uint VideoSsrc = 3434957552;
 
-    private readonly Process _process;
+    private readonly JanusServer _server;
     private readonly HttpClient _http;
-    private readonly string _folder;
     private readonly ConcurrentDictionary<string, TaskCompletionSource<JsonNode>> _pending = new();
     private readonly CancellationTokenSource _stop = new();
     private long _session;
@@ -35,25 +33,21 @@ internal sealed class JanusVideoRoom : ISfuUnderTest
     private Task _poll = Task.CompletedTask;
     private int _transactions;
 
-    private JanusVideoRoom(Process process, HttpClient http, string folder)
+    private JanusVideoRoom(JanusServer server, HttpClient http)
     {
-        _process = process;
+        _server = server;
         _http = http;
-        _folder = folder;
     }
 
     public string Name => "janus";
 
-    public int ProcessId => _process.Id;
+    public int ProcessId => _server.ProcessId;
 
     public static async Task<JanusVideoRoom> StartAsync(string cpu)
     {
-        var folder = Directory.CreateTempSubdirectory("lilium-bench-janus-").FullName;
-        var port = Ports.FreeTcp();
-        WriteConfiguration(folder, port);
-        var process = PinnedProcess.Start(cpu, Binary, ["-F", folder, "-C", Path.Combine(folder, "janus.jcfg")], new Dictionary<string, string>(), "janus: ");
-        var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/janus/"), Timeout = TimeSpan.FromSeconds(60) };
-        var janus = new JanusVideoRoom(process, http, folder);
+        var server = await JanusServer.StartAsync(cpu);
+        var http = new HttpClient { BaseAddress = new Uri(server.Api + "/"), Timeout = TimeSpan.FromSeconds(60) };
+        var janus = new JanusVideoRoom(server, http);
         await janus.CreateSessionAsync();
         return janus;
     }
@@ -147,12 +141,10 @@ internal sealed class JanusVideoRoom : ISfuUnderTest
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync();
-        PinnedProcess.Stop(_process);
+        _server.Dispose();
         await _poll.ContinueWith(_ => { }, TaskScheduler.Default);
-        _process.Dispose();
         _http.Dispose();
         _stop.Dispose();
-        Directory.Delete(_folder, recursive: true);
     }
 
     // Janus's libnice gathers on the host's interface addresses, never loopback, and its replies to a loopback
@@ -188,59 +180,6 @@ internal sealed class JanusVideoRoom : ISfuUnderTest
         return await IceDtlsClient.ConnectAsync(socket, remote, local, remoteIce, certificate, (media.Fingerprint ?? sdp.Fingerprint)!);
     }
 
-    private static void WriteConfiguration(string folder, int port)
-    {
-        const string Lib = "/usr/lib/x86_64-linux-gnu/janus";
-        foreach (var (kind, file) in new[] { ("plugins", "libjanus_videoroom.so"), ("transports", "libjanus_http.so") })
-        {
-            Directory.CreateDirectory(Path.Combine(folder, kind));
-            File.CreateSymbolicLink(Path.Combine(folder, kind, file), Path.Combine(Lib, kind, file));
-        }
-
-        Directory.CreateDirectory(Path.Combine(folder, "none"));
-        File.WriteAllText(Path.Combine(folder, "janus.jcfg"), $$"""
-            general: {
-              configs_folder = "{{folder}}"
-              plugins_folder = "{{folder}}/plugins"
-              transports_folder = "{{folder}}/transports"
-              events_folder = "{{folder}}/none"
-              loggers_folder = "{{folder}}/none"
-              debug_level = 2
-              session_timeout = 0
-            }
-            media: {
-              rtp_port_range = "30000-40000"
-            }
-            nat: {
-              nice_debug = false
-              ice_lite = true
-            }
-            """);
-        File.WriteAllText(Path.Combine(folder, "janus.transport.http.jcfg"), $$"""
-            general: {
-              json = "plain"
-              base_path = "/janus"
-              http = true
-              port = {{port}}
-              interface = "lo"
-            }
-            admin: {
-              admin_http = false
-            }
-            """);
-        File.WriteAllText(Path.Combine(folder, "janus.plugin.videoroom.jcfg"), $$"""
-            general: {
-            }
-            room-{{Room}}: {
-              description = "lilium bench"
-              publishers = 1
-              bitrate = 0
-              fir_freq = 0
-              videocodec = "vp8"
-            }
-            """);
-    }
-
     private async Task CreateSessionAsync()
     {
         for (var i = 0; ; i++)
@@ -251,7 +190,7 @@ internal sealed class JanusVideoRoom : ISfuUnderTest
                 _session = created["data"]!["id"]!.GetValue<long>();
                 break;
             }
-            catch (HttpRequestException) when (i < 100 && !_process.HasExited)
+            catch (HttpRequestException) when (i < 100)
             {
                 await Task.Delay(100);
             }

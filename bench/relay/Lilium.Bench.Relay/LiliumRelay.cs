@@ -74,18 +74,7 @@ internal sealed class LiliumRelay : ISfuUnderTest
         return new BenchPeer(c.Socket, c.Keys, _media, () => StunTestClient.BindingRequest($"{c.Ufrag}:oGiI", c.Password, false, out _), TransportCcId: id);
     }
 
-    private string Grant(RelayRole role)
-    {
-        var now = DateTimeOffset.UtcNow;
-        return _keys.RelayCodec().Issue(new RelayGrantClaims
-        {
-            Subject = Guid.NewGuid(),
-            IssuedAt = now.ToUnixTimeSeconds(),
-            ExpiresAt = now.AddHours(1).ToUnixTimeSeconds(),
-            SessionId = _session,
-            Role = role,
-        });
-    }
+    private string Grant(RelayRole role) => RelayGrants.Issue(_keys, _session, role, TimeSpan.FromHours(1));
 
     private async Task WaitHealthyAsync()
     {

@@ -105,6 +105,13 @@ internal sealed unsafe class ScreenCaptureKitSource : IScreenSource
                 throw new LiliumException("macOS has not allowed this program to record the screen: allow it in System Settings → Privacy & Security → Screen Recording, then start again.");
             }
 
+            // The framework's classes and protocols exist for objc_getClass only once it is loaded.
+            NativeLibrary.Load(ObjC.ScreenCaptureKit);
+            if (Class("SCStream") == 0 || ObjC.Protocol("SCStreamOutput") == 0)
+            {
+                throw new LiliumException("This macOS has no ScreenCaptureKit (SCStream); it needs macOS 12.3 or later.");
+            }
+
             var (content, error) = Call(Class("SCShareableContent"), "getShareableContentWithCompletionHandler:", (nint)(delegate* unmanaged<nint, nint, nint, void>)&OnContent);
             if (content == 0)
             {

@@ -22,6 +22,7 @@ APT=(
   pulseaudio pulseaudio-utils             # a virtual audio device for capture tests
   libvpx7 libx264-164 libopus0 libxtst6   # codecs and XTest for the desktop host (docs/host.md)
   libx11-6 libxext6 libxfixes3 libxrandr2 # X11 capture: XShm, the cursor (XFixes), monitors (RandR)
+  libavcodec59 libavutil57                # hardware H.264 (NVENC, VAAPI, QSV) through libavcodec (docs/host.md, D30)
   clang zlib1g-dev libclang-rt-14-dev     # Native AOT publishing (make lambdas) and the libFuzzer driver (make fuzz)
   fonts-dejavu-core                       # text in screenshots
   iproute2 iptables                       # the ICE-TCP browser test: a network namespace whose packet filter drops UDP

@@ -154,13 +154,19 @@ internal sealed class Commands(CliProfile profile, IAnsiConsole console)
             if (screen is not null)
             {
                 var settings = VideoPresets.Settings(o.Preset, codec, screen.Width, screen.Height, o.Fps, o.BitrateKbps);
-                encoder = settings.Open();
+                var choice = VideoEncoders.Open(o.Encoder, settings);
+                encoder = choice.Encoder;
+                if (choice.Notice is { } notice)
+                {
+                    console.MarkupLine($"[yellow]{Markup.Escape(notice)}[/]");
+                }
+
                 streamer = new ScreenStreamer(screen, encoder, publisher, settings.Fps);
                 streamer.Start();
                 var size = settings.Width == screen.Width && settings.Height == screen.Height
                     ? $"{screen.Width}x{screen.Height}"
                     : $"{screen.Width}x{screen.Height} scaled to {settings.Width}x{settings.Height}";
-                console.MarkupLine($"[green]hosting[/] {size} of {Markup.Escape(o.Display!)} at {settings.Fps} fps, {codec} {encoder.BitrateKbps} kbit/s (keyframes on request only)");
+                console.MarkupLine($"[green]hosting[/] {size} of {Markup.Escape(o.Display!)} at {settings.Fps} fps, {codec} ({choice.Name}) {encoder.BitrateKbps} kbit/s (keyframes on request only)");
             }
             else
             {

@@ -12,6 +12,7 @@ internal sealed record HostOptions(
     int? Fps,
     int? BitrateKbps,
     string Codec,
+    string Encoder,
     string? Audio,
     bool ApplyInput,
     AutoAccept AutoAccept,

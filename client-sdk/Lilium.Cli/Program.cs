@@ -20,6 +20,7 @@ var preset = new Option<string>("--preset") { Description = "720p, 1080p, 1080p6
 var fps = new Option<int?>("--fps") { Description = "frames per second (default: the preset's)" };
 var bitrate = new Option<int?>("--bitrate") { Description = "target video bitrate in kbit/s (default: the preset's); lowered by the relay's REMB if it sends one" };
 var codec = new Option<string>("--codec") { Description = "vp8 or h264 (x264 ultrafast/zerolatency)", DefaultValueFactory = _ => "h264" };
+var encoder = new Option<string>("--encoder") { Description = "auto (H.264: NVENC, VAAPI or QSV when one opens, else x264), x264, nvenc, vaapi, qsv or vp8; a hardware encoder that cannot run falls back to x264 with one line saying why", DefaultValueFactory = _ => "auto" };
 var audio = new Option<string?>("--audio") { Description = "share sound: 'default' (what the machine plays) or a PulseAudio source name" };
 var noInput = new Option<bool>("--no-input") { Description = "do not apply viewers' input here (grants still go to the relay)" };
 var autoAccept = new Option<string>("--auto-accept") { Description = "admit without asking: none, friends or all", DefaultValueFactory = _ => "none" };
@@ -40,7 +41,7 @@ var friendsList = new Command("list", "friends and requests");
 var chat = new Command("chat", "end-to-end encrypted chat with a friend") { who, message, wait };
 var host = new Command("host", "share the screen (and sound) and admit friends, with a console for requests and grants")
 {
-    screen, monitor, region, preset, fps, bitrate, codec, audio, noInput, autoAccept, noPrompt, grant, seconds,
+    screen, monitor, region, preset, fps, bitrate, codec, encoder, audio, noInput, autoAccept, noPrompt, grant, seconds,
 };
 var view = new Command("view", "ask to join a session and watch it") { session, frames, input, open };
 var demo = new Command("demo", "two new users do everything once, printed as a transcript");
@@ -117,7 +118,8 @@ HostOptions HostOptionsFrom(ParseResult r)
         "all" => AutoAccept.All,
         var other => throw new LiliumException($"--auto-accept '{other}': none, friends or all."),
     };
-    var videoCodec = r.GetValue(codec)!.ToUpperInvariant() is "VP8" or "H264" ? r.GetValue(codec)! : throw new LiliumException($"--codec '{r.GetValue(codec)}': vp8 or h264.");
+    var videoEncoder = r.GetValue(encoder)!.ToLowerInvariant();
+    var videoCodec = Lilium.Client.Codecs.VideoEncoders.CodecFor(videoEncoder, r.GetValue(codec)!);
     if (r.GetValue(bitrate) is { } kbps && kbps is < 100 or > 50_000)
     {
         throw new LiliumException("--bitrate is in kbit/s, 100..50000.");
@@ -128,7 +130,7 @@ HostOptions HostOptionsFrom(ParseResult r)
         throw new LiliumException("--fps is 1..120.");
     }
 
-    return new HostOptions(r.GetValue(screen), r.GetValue(monitor), area, r.GetValue(preset)!, r.GetValue(fps), r.GetValue(bitrate), videoCodec,
+    return new HostOptions(r.GetValue(screen), r.GetValue(monitor), area, r.GetValue(preset)!, r.GetValue(fps), r.GetValue(bitrate), videoCodec, videoEncoder,
         r.GetValue(audio), !r.GetValue(noInput), policy, ParseGrant(r.GetValue(grant)!), r.GetValue(noPrompt), r.GetValue(seconds));
 }
 

@@ -21,12 +21,25 @@ public sealed class PlatformBackendTests
     public void Each_OS_gets_its_back_ends_and_this_machine_is_Linux()
     {
         Assert.Equal(HostOs.Linux, HostPlatform.Current);
-        Assert.Equal((ScreenBackend.X11, AudioBackend.PulseAudio, InputBackend.XTest), Backends(HostOs.Linux));
-        Assert.Equal((ScreenBackend.DesktopDuplication, AudioBackend.WasapiLoopback, InputBackend.SendInput), Backends(HostOs.Windows));
-        Assert.Equal((ScreenBackend.CoreGraphics, AudioBackend.None, InputBackend.CoreGraphicsEvents), Backends(HostOs.MacOS));
-        Assert.Equal((ScreenBackend.None, AudioBackend.None, InputBackend.None), Backends(HostOs.Other));
+        Assert.Equal((ScreenBackend.X11, AudioBackend.PulseAudio, InputBackend.XTest), Backends(HostOs.Linux, new(6, 1)));
+        Assert.Equal((ScreenBackend.DesktopDuplication, AudioBackend.WasapiLoopback, InputBackend.SendInput), Backends(HostOs.Windows, new(10, 0, 19045)));
+        Assert.Equal((ScreenBackend.ScreenCaptureKit, AudioBackend.None, InputBackend.CoreGraphicsEvents), Backends(HostOs.MacOS, new(14, 5)));
+        Assert.Equal((ScreenBackend.None, AudioBackend.None, InputBackend.None), Backends(HostOs.Other, new(1, 0)));
 
-        static (ScreenBackend, AudioBackend, InputBackend) Backends(HostOs os) => (HostPlatform.Screen(os), HostPlatform.Audio(os), HostPlatform.Input(os));
+        static (ScreenBackend, AudioBackend, InputBackend) Backends(HostOs os, Version version) => (HostPlatform.Screen(os, version), HostPlatform.Audio(os), HostPlatform.Input(os));
+    }
+
+    [Theory]
+    [InlineData("11.7.10", ScreenBackend.CoreGraphics)]
+    [InlineData("12.2.1", ScreenBackend.CoreGraphics)]
+    [InlineData("12.3", ScreenBackend.ScreenCaptureKit)]
+    [InlineData("12.3.0", ScreenBackend.ScreenCaptureKit)]
+    [InlineData("13.0", ScreenBackend.ScreenCaptureKit)]
+    [InlineData("15.1", ScreenBackend.ScreenCaptureKit)]
+    public void MacOS_captures_with_ScreenCaptureKit_from_12_3_and_Core_Graphics_before(string version, ScreenBackend expected)
+    {
+        Assert.Equal(expected, HostPlatform.Screen(HostOs.MacOS, Version.Parse(version)));
+        Assert.Equal(ScreenBackend.X11, HostPlatform.Screen(HostOs.Linux, Version.Parse(version))); // only macOS looks at it
     }
 
     [Fact]

@@ -73,14 +73,15 @@ public readonly record struct ScreenRegion(int X, int Y, int Width, int Height)
 public static class ScreenCapture
 {
     /// <summary>
-    /// X11 on Linux (XShm; tested under Xvfb); DXGI Desktop Duplication on Windows and Core Graphics on
-    /// macOS (built, untested: docs/host.md). <see cref="ScreenSelection.Display"/> is X11's alone; on
+    /// X11 on Linux (XShm; tested under Xvfb); DXGI Desktop Duplication on Windows, ScreenCaptureKit on macOS 12.3+
+    /// and Core Graphics on older macOS (built, untested: docs/host.md). <see cref="ScreenSelection.Display"/> is X11's alone; on
     /// Windows and macOS <see cref="ScreenSelection.Monitor"/> picks the output and a region is relative to it.
     /// </summary>
-    public static IScreenSource Open(ScreenSelection selection) => HostPlatform.Screen(HostPlatform.Current) switch
+    public static IScreenSource Open(ScreenSelection selection) => HostPlatform.Screen(HostPlatform.Current, Environment.OSVersion.Version) switch
     {
         ScreenBackend.X11 when OperatingSystem.IsLinux() => X11ScreenSource.Open(selection),
         ScreenBackend.DesktopDuplication when OperatingSystem.IsWindows() => DxgiScreenSource.Open(selection),
+        ScreenBackend.ScreenCaptureKit when OperatingSystem.IsMacOSVersionAtLeast(12, 3) => ScreenCaptureKitSource.Open(selection),
         ScreenBackend.CoreGraphics when OperatingSystem.IsMacOS() => CoreGraphicsScreenSource.Open(selection),
         _ => throw new PlatformNotSupportedException("Screen capture is implemented for Linux (X11), Windows and macOS only (docs/host.md)."),
     };

@@ -28,8 +28,11 @@ public enum ScreenBackend
     /// <summary>Windows: DXGI Desktop Duplication into a D3D11 staging texture. Built, untested.</summary>
     DesktopDuplication,
 
-    /// <summary>macOS: Core Graphics <c>CGDisplayCreateImage</c>. Built, untested.</summary>
+    /// <summary>macOS before 12.3: Core Graphics <c>CGDisplayCreateImage</c>. Built, untested.</summary>
     CoreGraphics,
+
+    /// <summary>macOS 12.3 and later: ScreenCaptureKit (<c>SCStream</c>). Built, untested.</summary>
+    ScreenCaptureKit,
 }
 
 /// <summary>System-audio capture back ends.</summary>
@@ -71,11 +74,18 @@ public static class HostPlatform
         : OperatingSystem.IsMacOS() ? HostOs.MacOS
         : HostOs.Other;
 
-    /// <summary>The screen capture back end for <paramref name="os"/>.</summary>
-    public static ScreenBackend Screen(HostOs os) => os switch
+    /// <summary>The first macOS with ScreenCaptureKit's <c>SCStream</c> and <c>SCShareableContent</c>.</summary>
+    public static Version ScreenCaptureKitSince { get; } = new(12, 3);
+
+    /// <summary>
+    /// The screen capture back end for <paramref name="os"/> at <paramref name="version"/> (on macOS, ScreenCaptureKit from
+    /// 12.3, Core Graphics before; the other systems do not depend on it).
+    /// </summary>
+    public static ScreenBackend Screen(HostOs os, Version version) => os switch
     {
         HostOs.Linux => ScreenBackend.X11,
         HostOs.Windows => ScreenBackend.DesktopDuplication,
+        HostOs.MacOS when version >= ScreenCaptureKitSince => ScreenBackend.ScreenCaptureKit,
         HostOs.MacOS => ScreenBackend.CoreGraphics,
         _ => ScreenBackend.None,
     };

@@ -143,38 +143,18 @@ public sealed class RembTests(RelayFixture relay, Xunit.Abstractions.ITestOutput
         }
     }
 
-    private static async Task ReadEstimatesAsync(SyntheticPeer.Connected publisher, List<(TimeSpan, ReceiverEstimatedMaxBitrate)> estimates,
-        System.Diagnostics.Stopwatch clock, CancellationToken stop)
-    {
-        using var srtcp = SrtpSession.ForReceiving(publisher.Keys);
-        var buffer = new byte[2048];
-        try
+    private static Task ReadEstimatesAsync(SyntheticPeer.Connected publisher, List<(TimeSpan, ReceiverEstimatedMaxBitrate)> estimates,
+        System.Diagnostics.Stopwatch clock, CancellationToken stop) =>
+        publisher.ReadRtcpAsync(packet =>
         {
-            while (true)
+            if (ReceiverEstimatedMaxBitrate.TryParse(packet, out var remb))
             {
-                var n = await publisher.Socket.ReceiveAsync(buffer, SocketFlags.None, stop);
-                if (PacketDemux.Classify(buffer.AsSpan(0, n)) != PacketKind.Rtcp || !srtcp.TryUnprotectRtcp(buffer, n, out var plain))
+                lock (estimates)
                 {
-                    continue;
-                }
-
-                var reader = new RtcpCompoundReader(buffer.AsSpan(0, plain));
-                while (reader.TryNext(out _, out var packet))
-                {
-                    if (ReceiverEstimatedMaxBitrate.TryParse(packet, out var remb))
-                    {
-                        lock (estimates)
-                        {
-                            estimates.Add((clock.Elapsed, remb!));
-                        }
-                    }
+                    estimates.Add((clock.Elapsed, remb!));
                 }
             }
-        }
-        catch (OperationCanceledException)
-        {
-        }
-    }
+        }, stop);
 
     /// <summary>The SSRC the relay gave the subscriber's video track, from the first RTP packet it forwards.</summary>
     private static async Task<uint> FirstVideoSsrcAsync(SyntheticPeer.Connected viewer, CancellationToken stop)

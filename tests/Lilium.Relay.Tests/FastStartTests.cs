@@ -245,35 +245,15 @@ public sealed class FastStartTests(RelayFixture relay, Xunit.Abstractions.ITestO
         return received;
     }
 
-    private static async Task ReadPlisAsync(SyntheticPeer.Connected publisher, List<long> plis, Stopwatch clock, CancellationToken stop)
-    {
-        using var srtcp = SrtpSession.ForReceiving(publisher.Keys);
-        var buffer = new byte[2048];
-        try
+    private static Task ReadPlisAsync(SyntheticPeer.Connected publisher, List<long> plis, Stopwatch clock, CancellationToken stop) =>
+        publisher.ReadRtcpAsync(packet =>
         {
-            while (true)
+            if (RtcpFeedback.TryRead(packet, out var feedback, out _) && feedback.IsPli && feedback.MediaSsrc == VideoSsrc)
             {
-                var n = await publisher.Socket.ReceiveAsync(buffer, SocketFlags.None, stop);
-                if (PacketDemux.Classify(buffer.AsSpan(0, n)) != PacketKind.Rtcp || !srtcp.TryUnprotectRtcp(buffer, n, out var plain))
+                lock (plis)
                 {
-                    continue;
-                }
-
-                var reader = new RtcpCompoundReader(buffer.AsSpan(0, plain));
-                while (reader.TryNext(out _, out var packet))
-                {
-                    if (RtcpFeedback.TryRead(packet, out var feedback, out _) && feedback.IsPli && feedback.MediaSsrc == VideoSsrc)
-                    {
-                        lock (plis)
-                        {
-                            plis.Add(clock.ElapsedMilliseconds);
-                        }
-                    }
+                    plis.Add(clock.ElapsedMilliseconds);
                 }
             }
-        }
-        catch (OperationCanceledException)
-        {
-        }
-    }
+        }, stop);
 }

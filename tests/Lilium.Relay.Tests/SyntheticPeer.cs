@@ -1,7 +1,10 @@
 using System.Net.Sockets;
 using Lilium.Auth;
 using Lilium.Relay.Media;
+using Lilium.WebRtc;
 using Lilium.WebRtc.Dtls;
+using Lilium.WebRtc.Rtcp;
+using Lilium.WebRtc.Srtp;
 using Lilium.WebRtc.Sdp;
 
 namespace Lilium.Relay.Tests;
@@ -34,7 +37,40 @@ internal static class SyntheticPeer
     {
         /// <summary>Datagrams that arrived before the handshake pump stopped (<see cref="RelayTestPeer.Connected.Early"/>).</summary>
         public IReadOnlyList<byte[]> Early { get; init; } = [];
+
+        /// <summary>
+        /// Hands every RTCP packet the relay sends this peer (each of a compound, after SRTCP) to <paramref name="onPacket"/>
+        /// until <paramref name="stop"/>; RTP and what does not authenticate are skipped.
+        /// </summary>
+        public async Task ReadRtcpAsync(RtcpPacketHandler onPacket, CancellationToken stop)
+        {
+            using var srtcp = SrtpSession.ForReceiving(Keys);
+            var buffer = new byte[2048];
+            try
+            {
+                while (true)
+                {
+                    var n = await Socket.ReceiveAsync(buffer, SocketFlags.None, stop);
+                    if (PacketDemux.Classify(buffer.AsSpan(0, n)) != PacketKind.Rtcp || !srtcp.TryUnprotectRtcp(buffer, n, out var plain))
+                    {
+                        continue;
+                    }
+
+                    var reader = new RtcpCompoundReader(buffer.AsSpan(0, plain));
+                    while (reader.TryNext(out _, out var packet))
+                    {
+                        onPacket(packet);
+                    }
+                }
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
     }
+
+    /// <summary>One RTCP packet of a compound the relay sent.</summary>
+    internal delegate void RtcpPacketHandler(ReadOnlySpan<byte> packet);
 
     public static Task<int> ReceiveAsync(Socket socket, byte[] buffer) => RelayTestPeer.ReceiveAsync(socket, buffer);
 }

@@ -234,37 +234,17 @@ public sealed class TransportCcTests(RelayFixture relay, Xunit.Abstractions.ITes
         return i;
     }
 
-    private static async Task ReadEstimatesAsync(SyntheticPeer.Connected publisher, List<ReceiverEstimatedMaxBitrate> estimates, CancellationToken stop)
-    {
-        using var srtcp = SrtpSession.ForReceiving(publisher.Keys);
-        var buffer = new byte[2048];
-        try
+    private static Task ReadEstimatesAsync(SyntheticPeer.Connected publisher, List<ReceiverEstimatedMaxBitrate> estimates, CancellationToken stop) =>
+        publisher.ReadRtcpAsync(packet =>
         {
-            while (true)
+            if (ReceiverEstimatedMaxBitrate.TryParse(packet, out var remb))
             {
-                var n = await publisher.Socket.ReceiveAsync(buffer, SocketFlags.None, stop);
-                if (PacketDemux.Classify(buffer.AsSpan(0, n)) != PacketKind.Rtcp || !srtcp.TryUnprotectRtcp(buffer, n, out var plain))
+                lock (estimates)
                 {
-                    continue;
-                }
-
-                var reader = new RtcpCompoundReader(buffer.AsSpan(0, plain));
-                while (reader.TryNext(out _, out var packet))
-                {
-                    if (ReceiverEstimatedMaxBitrate.TryParse(packet, out var remb))
-                    {
-                        lock (estimates)
-                        {
-                            estimates.Add(remb!);
-                        }
-                    }
+                    estimates.Add(remb!);
                 }
             }
-        }
-        catch (OperationCanceledException)
-        {
-        }
-    }
+        }, stop);
 }
 
 /// <summary>The per-subscriber rewrite writes the subscriber's MID and transport-wide sequence elements in place of the publisher's.</summary>

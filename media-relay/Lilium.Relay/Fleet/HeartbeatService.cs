@@ -17,7 +17,7 @@ namespace Lilium.Relay.Fleet;
 /// </summary>
 internal sealed partial class HeartbeatService(
     RelayFleet fleet, RelayAdvertisement advertisement, SessionRegistry sessions, MediaSocket media, IServer server,
-    IOptions<RelayOptions> options, TimeProvider time, ILogger<HeartbeatService> log) : BackgroundService
+    IHostApplicationLifetime lifetime, IOptions<RelayOptions> options, TimeProvider time, ILogger<HeartbeatService> log) : BackgroundService
 {
     private readonly SemaphoreSlim _writing = new(1, 1);
     private readonly HttpClient _agentHttp = new() { Timeout = TimeSpan.FromSeconds(3) };
@@ -46,6 +46,9 @@ internal sealed partial class HeartbeatService(
         using var timer = new PeriodicTimer(fleet.Environment.Settings.HeartbeatInterval, time);
         try
         {
+            // Hosted services start before Kestrel listens: the first record must name the port it listens on (the
+            // private URL is read once, from the server's addresses), and no session may be placed here before then.
+            await StartedAsync(stoppingToken);
             do
             {
                 await BeatNowAsync(stoppingToken);
@@ -55,6 +58,14 @@ internal sealed partial class HeartbeatService(
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
         }
+    }
+
+    private async Task StartedAsync(CancellationToken stoppingToken)
+    {
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var onStarted = lifetime.ApplicationStarted.Register(() => started.TrySetResult());
+        using var onStopping = stoppingToken.Register(() => started.TrySetCanceled(stoppingToken));
+        await started.Task;
     }
 
     /// <summary>One heartbeat (and protection update) now; never throws for a failed call (the next beat retries).</summary>

@@ -25,7 +25,7 @@ APT=(
   libavcodec59 libavutil57                # hardware H.264 (NVENC, VAAPI, QSV) through libavcodec (docs/host.md, D30)
   clang zlib1g-dev libclang-rt-14-dev     # Native AOT publishing (make lambdas) and the libFuzzer driver (make fuzz)
   fonts-dejavu-core                       # text in screenshots
-  iproute2 iptables                       # the ICE-TCP browser test: a network namespace whose packet filter drops UDP
+  iproute2 iptables                       # network namespace tests: ip, tc (tbf/netem shaping), the ICE-TCP test's UDP filter
   lld gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu libc6-dev-arm64-cross # Native AOT for linux-arm64 (the relay image)
   libcap2-bin qemu-user                   # the relay image: setcap (port 443 as non-root), the arm64 relay's start check
   tshark                                  # Wireshark's decoder, an independent reader of our transport-cc feedback
@@ -51,6 +51,14 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   if [[ " ${need_apt[*]} " == *" docker-registry "* ]] && [ -d /run/systemd/system ]; then
     $SUDO systemctl disable --now docker-registry >/dev/null 2>&1 || true
   fi
+fi
+
+# Shaped links in the network namespace tests (tests/Lilium.Testing/Netns): tc's tbf and netem. Built in on some kernels,
+# modules on others (Ubuntu ships sch_netem in linux-modules-extra); load them when they exist, say so when they do not.
+if [ "$(id -u)" = 0 ] && command -v modprobe >/dev/null 2>&1 && [ -d "/lib/modules/$(uname -r)" ]; then
+  for m in sch_tbf sch_netem; do
+    modprobe -q "$m" 2>/dev/null || echo "install-deps: kernel module $m is not available (network namespace tests that shape links with it will fail)"
+  done
 fi
 
 # Python tools on the PATH's python3: the AWS endpoint (moto), the AWS CLI, cfn-lint; boto3 comes with moto.

@@ -33,6 +33,15 @@ if [ "$BUILD" = aot ] && [ "$RID" = linux-arm64 ] && [ "$(uname -m)" != aarch64 
     exit 1
   fi
 fi
+# One publish at a time (they share obj/): two test fixtures, or a test and make relay-bin, may ask at once. With
+# RELAY_PUBLISH_IF_ABSENT=1 (the tests) a caller that waited finds the executable the other one published and keeps it.
+mkdir -p "$ROOT/artifacts"
+exec 9>"$ROOT/artifacts/.publish-relay.lock"
+flock 9
+if [ "${RELAY_PUBLISH_IF_ABSENT:-0}" = 1 ] && [ -x "$OUT/Lilium.Relay" ]; then
+  echo "publish-relay: $OUT already published" >&2
+  exit 0
+fi
 rm -rf "$OUT"
 dotnet publish "$ROOT/media-relay/Lilium.Relay" -c Release -r "$RID" "${props[@]}" -o "$OUT" --nologo -v q -clp:ErrorsOnly >&2
 if [ "$BUILD" = aot ]; then rm -f "$OUT"/*.dbg "$OUT"/*.pdb "$OUT"/*.xml; fi

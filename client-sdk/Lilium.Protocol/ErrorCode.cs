@@ -156,6 +156,8 @@ public enum ErrorCode
     RelayFull,
     /// <summary>The user already holds the most peers allowed in this session; close one first.</summary>
     TooManyPeers,
+    /// <summary>The viewer's offer has no format that can carry the codec the publisher sends (e.g. H.264 of another profile).</summary>
+    CodecUnsupported,
 
     // The API's local forwarding of /ws, /whip and /whep (`make run`).
     /// <summary>The signaling service behind the API's local forwarding does not answer.</summary>
@@ -257,6 +259,7 @@ public static class ErrorCodes
         new(ErrorCode.Draining, "draining", 503, "Draining"),
         new(ErrorCode.RelayFull, "relay-full", 503, "Relay full"),
         new(ErrorCode.TooManyPeers, "too-many-peers", 429, "Too many peers"),
+        new(ErrorCode.CodecUnsupported, "codec-unsupported", 422, "Codec not supported"),
         new(ErrorCode.SignalingUnavailable, "signaling-unavailable", 502, "Signaling unavailable"),
         new(ErrorCode.RelayUnavailable, "relay-unavailable", 502, "Relay unavailable"),
 

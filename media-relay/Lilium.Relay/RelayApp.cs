@@ -14,7 +14,7 @@ namespace Lilium.Relay;
 /// <summary>
 /// Composition root. Configuration: the <c>Relay</c> section, overridden by the environment
 /// (<c>RELAY_MEDIA_PORT</c>, <c>RELAY_TCP_PORT</c>, <c>RELAY_TCP_MAX_CONNECTIONS</c>, <c>RELAY_TCP_MAX_PER_ADDRESS</c>, <c>RELAY_BIND_ADDRESS</c>, <c>RELAY_PUBLIC_IP</c>, <c>RELAY_STUN_SERVER</c>,
-/// <c>RELAY_SENDMMSG</c>, <c>RELAY_FAST_START</c>, <c>RELAY_PLAYOUT_DELAY</c>, <c>RELAY_ALLOWED_ORIGINS</c>, <c>RELAY_KEY</c> / <c>RELAY_SECRET</c>, <c>RELAY_CONTROL_PLANE_URL</c>,
+/// <c>RELAY_SENDMMSG</c>, <c>RELAY_FAST_START</c>, <c>RELAY_PROBING</c>, <c>RELAY_NACK_PUBLISHERS</c>, <c>RELAY_PROBE_CEILING_KBPS</c>, <c>RELAY_PLAYOUT_DELAY</c>, <c>RELAY_ALLOWED_ORIGINS</c>, <c>RELAY_KEY</c> / <c>RELAY_SECRET</c>, <c>RELAY_CONTROL_PLANE_URL</c>,
 /// <c>RELAY_REVOCATION_POLL_MS</c>); HTTP listens on <c>ASPNETCORE_URLS</c> or :8080. The fleet (docs/relay.md, "The
 /// fleet"): <c>CONNECTIONS_TABLE</c> (the registry; unset: a lone relay), <c>RELAY_ID</c>, <c>RELAY_PRIVATE_URL</c>,
 /// <c>RELAY_HEARTBEAT_MS</c>, <c>RELAY_LIVE_MS</c>, <c>ECS_CONTAINER_METADATA_URI_V4</c>, <c>ECS_AGENT_URI</c> and the
@@ -73,6 +73,7 @@ public static class RelayApp
         builder.Services.AddSingleton<MediaSocket>();
         builder.Services.AddSingleton<IMediaLoop>(sp => sp.GetRequiredService<MediaSocket>());
         builder.Services.AddSingleton<IPacketSender>(sp => sp.GetRequiredService<MediaSocket>().Sender);
+        builder.Services.AddSingleton<SubscriberProbing>();
         builder.Services.AddSingleton<TransportCc>();
         builder.Services.AddSingleton<SfuForwarder>();
         builder.Services.AddSingleton<PeerTransport>();
@@ -228,6 +229,22 @@ public static class RelayApp
             {
                 options.PlayoutDelayEnabled = false;
             }
+        }
+
+        if (bool.TryParse(configuration["RELAY_PROBING"], out var probing))
+        {
+            options.Probing = probing;
+        }
+
+        if (bool.TryParse(configuration["RELAY_NACK_PUBLISHERS"], out var nackPublishers))
+        {
+            options.NackPublishers = nackPublishers;
+        }
+
+        if (configuration["RELAY_PROBE_CEILING_KBPS"] is { Length: > 0 } ceiling)
+        {
+            options.ProbeCeilingBps = int.TryParse(ceiling, out var kbps) && kbps is >= 100 and <= 100_000 ? kbps * 1000.0
+                : throw new InvalidOperationException($"RELAY_PROBE_CEILING_KBPS: '{ceiling}' is not a whole number of kbit/s from 100 to 100000.");
         }
 
         if (bool.TryParse(configuration["RELAY_SENDMMSG"], out var sendMmsg))

@@ -137,5 +137,24 @@ public sealed class RelayOptions
     /// <see cref="BindAddress"/> parsed; loopback when it is not an address. A method, not a property: the
     /// configuration binder (source-generated under Native AOT) would otherwise try to bind an <see cref="IPAddress"/>.
     /// </summary>
+    /// <summary>
+    /// Probe subscribers whose transport estimate fell (<c>RELAY_PROBING</c>, default on): padding packets that let the
+    /// estimate climb back as soon as the path has room (docs/relay.md, "Probing").
+    /// </summary>
+    public bool Probing { get; set; } = true;
+
+    /// <summary>
+    /// NACK publishers for what their streams lost on the way in (<c>RELAY_NACK_PUBLISHERS</c>, default on; only where
+    /// the publisher negotiated nack): the repairs fill the cache the viewers' NACKs are answered from
+    /// (docs/relay.md, "RTX"). Off is the control for tests and benchmarks.
+    /// </summary>
+    public bool NackPublishers { get; set; } = true;
+
+    /// <summary>
+    /// No probe while a subscriber's estimate is at or above this (bits/s; <c>RELAY_PROBE_CEILING_KBPS</c>, default 8,000
+    /// kbit/s, above what a 1080p screen share sends); probes go at most 1.5× as fast.
+    /// </summary>
+    public double ProbeCeilingBps { get; set; } = 8_000_000;
+
     public IPAddress BindIPAddress() => IPAddress.TryParse(BindAddress, out var ip) ? ip : IPAddress.Loopback;
 }

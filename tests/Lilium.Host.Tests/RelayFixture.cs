@@ -7,8 +7,13 @@ using Microsoft.AspNetCore.Builder;
 namespace Lilium.Host.Tests;
 
 /// <summary>A real relay in-process: Kestrel on a free loopback port, media on a free UDP port, fresh token keys.</summary>
-public sealed class RelayFixture : IAsyncLifetime
+public class RelayFixture : IAsyncLifetime
 {
+    /// <summary>Options a derived fixture changes from the defaults.</summary>
+    protected virtual void Configure(RelayOptions options)
+    {
+    }
+
     public TokenKeys Keys { get; } = TokenKeys.Generate();
 
     public WebApplication App { get; private set; } = null!;
@@ -30,6 +35,7 @@ public sealed class RelayFixture : IAsyncLifetime
                 o.PublicIp = "127.0.0.1"; // loopback is advertised only when said outright (issue 24)
                 o.ConnectTimeout = TimeSpan.FromSeconds(15);
                 o.DrainTimeout = TimeSpan.FromSeconds(1);
+                Configure(o);
             });
         await App.StartAsync();
         BaseUri = new Uri($"http://127.0.0.1:{httpPort}");
@@ -55,4 +61,10 @@ public sealed class RelayFixture : IAsyncLifetime
         await App.StopAsync();
         await App.DisposeAsync();
     }
+}
+
+/// <summary>A relay without fast start: a joining viewer's first keyframe must come from the host, on demand.</summary>
+public sealed class RelayWithoutFastStartFixture : RelayFixture
+{
+    protected override void Configure(RelayOptions options) => options.FastStart = false;
 }

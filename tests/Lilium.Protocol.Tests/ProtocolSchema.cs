@@ -90,11 +90,19 @@ internal static class ProtocolSchema
         };
 
         var control = Schema(ProtocolJsonContext.Default.ControlMessage);
-        control["description"] = $"One text message on the host's `{DataChannels.ControlLabel}` data channel ({DataChannels.ControlProtocol}); which fields it carries depends on `type`.";
-        control["properties"]!["type"] = new JsonObject { ["enum"] = Strings(ControlTypes.ToRelay.Concat(ControlTypes.ToHost)) };
+        control["description"] = $"One text message on a host's or a viewer's `{DataChannels.ControlLabel}` data channel ({DataChannels.ControlProtocol}); which fields it carries depends on `type`.";
+        control["properties"]!["type"] = new JsonObject { ["enum"] = Strings(ControlTypes.All) };
         control["properties"]!["code"] = new JsonObject { ["$ref"] = "#/$defs/ErrorCode" };
+        foreach (var side in new[] { "maxWidth", "maxHeight" })
+        {
+            control["properties"]![side]!["minimum"] = 1;
+            control["properties"]![side]!["maximum"] = ControlMessage.MaxVideoSide;
+        }
+
         control["x-lilium-to-relay"] = Strings(ControlTypes.ToRelay);
         control["x-lilium-to-host"] = Strings(ControlTypes.ToHost);
+        control["x-lilium-from-viewer"] = Strings(ControlTypes.FromViewer);
+        control["x-lilium-to-viewer"] = Strings(ControlTypes.ToViewer);
         defs["ControlMessage"] = control;
 
         var root = new JsonObject

@@ -141,4 +141,51 @@ public sealed class SignalingMessageTests
 
         Assert.Equal("""{"type":"error","code":"unknown-type","detail":"x"}""", ControlMessage.Failure(ErrorCode.UnknownType, "x").ToJson());
     }
+
+    [Theory]
+    [InlineData("""{"type":"video"}""", false, null, null)]
+    [InlineData("""{"type":"video","paused":true}""", true, null, null)]
+    [InlineData("""{"type":"video","paused":false,"maxWidth":1280,"maxHeight":720}""", false, 1280, 720)]
+    [InlineData("""{"type":"video","maxWidth":1,"maxHeight":16384}""", false, 1, 16384)]
+    [InlineData("""{"type":"video","maxHeight":null}""", false, null, null)]
+    public void A_video_hint_parses_and_every_field_is_optional(string json, bool paused, int? maxWidth, int? maxHeight)
+    {
+        var hint = ControlMessage.TryParse(Encoding.UTF8.GetBytes(json))!;
+        Assert.Equal(ControlTypes.Video, hint.Type);
+        Assert.Equal(paused, hint.Paused ?? false);
+        Assert.Equal(maxWidth, hint.MaxWidth);
+        Assert.Equal(maxHeight, hint.MaxHeight);
+        Assert.Null(hint.VideoProblem());
+    }
+
+    [Theory]
+    [InlineData("""{"type":"video","maxWidth":0}""")]
+    [InlineData("""{"type":"video","maxWidth":-1280}""")]
+    [InlineData("""{"type":"video","maxHeight":16385}""")]
+    [InlineData("""{"type":"video","maxWidth":2147483647}""")]
+    public void A_video_hint_outside_the_range_names_its_problem(string json)
+    {
+        var hint = ControlMessage.TryParse(Encoding.UTF8.GetBytes(json))!;
+        Assert.Contains("maxWidth and maxHeight", hint.VideoProblem(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("""{"type":"video","maxWidth":"1280"}""")]
+    [InlineData("""{"type":"video","maxWidth":1280.5}""")]
+    [InlineData("""{"type":"video","maxWidth":99999999999}""")]
+    [InlineData("""{"type":"video","paused":"yes"}""")]
+    [InlineData("""{"type":"video","paused":1}""")]
+    public void A_video_hint_of_the_wrong_json_types_is_no_message(string json)
+    {
+        Assert.Null(ControlMessage.TryParse(Encoding.UTF8.GetBytes(json)));
+    }
+
+    [Fact]
+    public void The_video_answer_carries_the_hint_in_force()
+    {
+        Assert.Equal("""{"type":"video.applied","paused":true,"maxWidth":640}""", ControlMessage.VideoHint(ControlTypes.VideoApplied, true, 640, null).ToJson());
+        Assert.Equal([ControlTypes.Video], ControlTypes.FromViewer);
+        Assert.Contains(ControlTypes.Error, ControlTypes.ToViewer);
+        Assert.Equal(ControlTypes.All.Count, ControlTypes.All.Distinct().Count());
+    }
 }

@@ -85,16 +85,18 @@ public sealed class AiortcInteropTests(RelayFixture relay, Xunit.Abstractions.IT
         var retransmissionsBefore = relay.Metrics.Retransmissions;
         var nacksBefore = relay.Metrics.NacksReceived;
         var impairedBefore = relay.Impairment.Dropped;
+        var rtxBefore = relay.Metrics.RtxSent;
 
         var lossy = await AiortcProcesses.ViewAsync(relay, session, seconds: 15, minVideo: 150, testLoss: true);
 
         output.WriteLine(lossy.Json);
-        output.WriteLine($"NACKed {relay.Metrics.NacksReceived - nacksBefore}, retransmitted {relay.Metrics.Retransmissions - retransmissionsBefore}");
+        output.WriteLine($"NACKed {relay.Metrics.NacksReceived - nacksBefore}, retransmitted {relay.Metrics.Retransmissions - retransmissionsBefore}, {relay.Metrics.RtxSent - rtxBefore} of them as RTX");
         Assert.True(lossy.VideoFrames >= 150, $"lossy viewer decoded only {lossy.VideoFrames} frames: {lossy}");
         Assert.True(lossy.AudioFrames > 0, lossy.ToString());
         Assert.True(relay.Metrics.NacksReceived > nacksBefore, "the lossy viewer never sent a NACK");
         Assert.True(relay.Impairment.Dropped > impairedBefore, "the test-composed send impairment dropped nothing");
         Assert.True(relay.Metrics.Retransmissions > retransmissionsBefore, "no NACK was answered from the cache");
+        Assert.True(relay.Metrics.RtxSent > rtxBefore, "aiortc offers rtx, so resends go as RTX (its receiver repairs them by the answer's FID group)");
     }
 }
 

@@ -109,6 +109,50 @@ public sealed class RembTests(RelayFixture relay, Xunit.Abstractions.ITestOutput
         viewer.Socket.Dispose();
     }
 
+    /// <summary>
+    /// A viewer that paused its video (a hidden tab) no longer sets the publisher's rate: its lossy path held the REMB
+    /// down; once paused (the hint its control channel carries, applied through the forwarder) the REMB follows the
+    /// viewers that watch — here none constrained, so unconstrained again.
+    /// </summary>
+    [Fact]
+    public async Task A_paused_viewer_no_longer_holds_the_publishers_remb_down()
+    {
+        var session = Guid.NewGuid();
+        var publisher = await SyntheticPeer.ConnectAsync(relay, session, RelayRole.Host);
+        var lossy = await SyntheticPeer.ConnectAsync(relay, session, RelayRole.Viewer);
+        var watching = await SyntheticPeer.ConnectAsync(relay, session, RelayRole.Viewer);
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var estimates = new List<(TimeSpan At, ReceiverEstimatedMaxBitrate Remb)>();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var sending = SendVideoAsync(publisher, stop.Token);
+        var reading = ReadEstimatesAsync(publisher, estimates, clock, stop.Token);
+        var lossySsrc = await FirstVideoSsrcAsync(lossy, stop.Token);
+        using var reports = SrtpSession.ForSending(lossy.Keys);
+
+        await ReportAsync(lossy, reports, lossySsrc, fractionLost: 64, TimeSpan.FromSeconds(4), stop.Token);
+        var held = Latest(estimates);
+        Assert.InRange(held.Bitrate, LossBasedEstimate.FloorBps, (ulong)(SendingBps * 0.7));
+
+        relay.Forwarder.ApplyVideoHint(lossy.Peer, new ViewerVideoHint(Paused: true, 0, 0));
+        var pausedAt = clock.Elapsed;
+        await Task.Delay(TimeSpan.FromSeconds(2.5), stop.Token); // two housekeeping ticks
+        List<(TimeSpan At, ReceiverEstimatedMaxBitrate Remb)> after;
+        lock (estimates)
+        {
+            after = estimates.Where(e => e.At > pausedAt + TimeSpan.FromSeconds(1.1)).ToList();
+        }
+
+        output.WriteLine($"while lossy and watching: {held.Bitrate} bit/s; after the pause: {string.Join(", ", after.Select(e => e.Remb.Bitrate))}");
+        Assert.NotEmpty(after); // still watched by the other viewer: REMBs go on
+        Assert.All(after, e => Assert.True(e.Remb.Bitrate > LossBasedEstimate.UnconstrainedBps * 0.99, $"{e.Remb.Bitrate} bit/s"));
+
+        await stop.CancelAsync();
+        await Task.WhenAll(sending, reading);
+        publisher.Socket.Dispose();
+        lossy.Socket.Dispose();
+        watching.Socket.Dispose();
+    }
+
     private static ReceiverEstimatedMaxBitrate Latest(List<(TimeSpan At, ReceiverEstimatedMaxBitrate Remb)> estimates)
     {
         lock (estimates)

@@ -50,6 +50,8 @@ public sealed class RelayFixture : IAsyncLifetime, IRelayEndpoints
 
     internal SessionRegistry Registry => App.Services.GetRequiredService<SessionRegistry>();
 
+    internal Media.SfuForwarder Forwarder => App.Services.GetRequiredService<Media.SfuForwarder>();
+
     internal Observability.RelayMetrics Metrics => App.Services.GetRequiredService<Observability.RelayMetrics>();
 
     /// <summary>The web app's origin, the one the relay's CORS allows.</summary>

@@ -1,11 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Lilium.Auth;
-using Lilium.Protocol;
-using Lilium.Relay;
 using Lilium.Testing;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Playwright;
 
 namespace Lilium.Web.Tests;
 
@@ -29,52 +24,24 @@ public sealed class IceTcpBrowserTests(Xunit.Abstractions.ITestOutputHelper outp
     public async Task Chromium_publishes_and_watches_over_tcp_only_when_udp_is_dropped(bool dropUdp, string expected)
     {
         await using var net = await UdpDroppingNamespace.CreateAsync(dropUdp);
-        var keys = TokenKeys.Generate();
-        var httpPort = Ports.FreeTcp();
-        var relayUrl = $"http://{net.HostAddress}:{httpPort}";
-        await using var relay = await RelayApp.CreateAsync(
-            ["--urls", relayUrl, "--RELAY_KEY", keys.RelayKey, "--Logging:LogLevel:Default", "Warning"],
-            o =>
-            {
-                o.BindAddress = net.HostAddress;
-                o.PublicIp = net.HostAddress;
-                o.MediaPort = 0;
-                o.TcpPort = 0;
-            });
-        await relay.StartAsync();
-
-        var wrapper = net.ChromiumWrapper(Browser.ExecutablePath);
-        using var playwright = await Playwright.CreateAsync();
-        await using var chromium = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        await using var run = await RelayBrowserRun.StartAsync(new RelayBrowserOptions
         {
-            ExecutablePath = wrapper,
-            Headless = true,
-            // The test page is fulfilled by Playwright, so Chromium files it under the public address space and would
-            // block its requests to the relay's private 10.x address (Private/Local Network Access).
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--autoplay-policy=no-user-gesture-required",
-                "--disable-features=BlockInsecurePrivateNetworkRequests,PrivateNetworkAccessSendPreflights,LocalNetworkAccessChecks"],
+            PageName = "ice-tcp-test",
+            Page = Page,
+            Address = net.HostAddress,
+            Relay = o => o.TcpPort = 0,
+            ChromiumExecutable = net.ChromiumWrapper(Browser.ExecutablePath),
+            ExtraChromiumArgs = [RelayBrowserRun.AllowPrivateNetworkRequests],
+            EchoConsole = true,
         });
 
-        var session = Guid.NewGuid();
-        var host = await OpenAsync(chromium, relayUrl);
-        var viewer = await OpenAsync(chromium, relayUrl);
-        var hostGrant = Grant(keys, session, RelayRole.Host);
-        await host.EvaluateAsync("([session, grant]) => window.publish(session, grant)", new object[] { session.ToString(), hostGrant });
-        var viewerGrant = Grant(keys, session, RelayRole.Viewer);
+        var host = await run.OpenAsync();
+        var viewer = await run.OpenAsync();
+        await run.PublishAsync(host);
 
         // WHEP answers 409 until the publisher is live: retry as the web app does.
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (true)
-        {
-            var status = await viewer.EvaluateAsync<int>("([session, grant]) => window.watch(session, grant)", new object[] { session.ToString(), viewerGrant });
-            if (status == 201)
-            {
-                break;
-            }
-
-            Assert.True(status == 409 && DateTime.UtcNow < deadline, $"WHEP answered {status}");
-            await Task.Delay(250);
-        }
+        await run.WatchAsync(viewer, deadline);
 
         JsonElement stats = default;
         var frames = 0;
@@ -121,43 +88,9 @@ public sealed class IceTcpBrowserTests(Xunit.Abstractions.ITestOutputHelper outp
         }
     }
 
-    private static string Grant(TokenKeys keys, Guid session, RelayRole role)
-    {
-        var now = DateTimeOffset.UtcNow;
-        return keys.RelayCodec().Issue(new RelayGrantClaims
-        {
-            Subject = Guid.NewGuid(),
-            Permissions = InputPermissions.None,
-            IssuedAt = now.ToUnixTimeSeconds(),
-            ExpiresAt = (now + TimeSpan.FromMinutes(5)).ToUnixTimeSeconds(),
-            SessionId = session,
-            Role = role,
-        });
-    }
-
-    // A page on the relay's own origin (so WHIP/WHEP need no CORS), its HTML served by Playwright; getUserMedia needs a
-    // secure context this origin is not, so the host publishes a canvas that changes 30 times a second.
-    private static async Task<IPage> OpenAsync(IBrowser chromium, string relayUrl)
-    {
-        var context = await chromium.NewContextAsync();
-        var page = await context.NewPageAsync();
-        page.Console += (_, m) => Console.WriteLine($"[browser {m.Type}] {m.Text}");
-        await page.RouteAsync($"{relayUrl}/ice-tcp-test", route => route.FulfillAsync(new RouteFulfillOptions { ContentType = "text/html", Body = Page }));
-        await page.GotoAsync($"{relayUrl}/ice-tcp-test");
-        return page;
-    }
-
-    private const string Page = """
-        <!doctype html><meta charset="utf-8"><title>ICE-TCP</title><canvas width="640" height="360"></canvas><video autoplay muted playsinline></video>
-        <script>
-        let pc;
-        async function negotiate(path, grant) {
-          const offer = await pc.createOffer();
-          await pc.setLocalDescription(offer);
-          const response = await fetch(path, { method: 'POST', headers: { 'Content-Type': 'application/sdp', Authorization: 'Bearer ' + grant }, body: offer.sdp });
-          if (response.status === 201) await pc.setRemoteDescription({ type: 'answer', sdp: await response.text() });
-          return response.status;
-        }
+    // getUserMedia needs a secure context the relay's origin is not, so the host publishes a canvas that changes 30 times
+    // a second.
+    private static readonly string Page = RelayBrowserRun.Page("ICE-TCP", 640, 360, """
         window.publish = async (session, grant) => {
           const canvas = document.querySelector('canvas'), g = canvas.getContext('2d');
           let n = 0;
@@ -166,13 +99,7 @@ public sealed class IceTcpBrowserTests(Xunit.Abstractions.ITestOutputHelper outp
           pc.addTransceiver(canvas.captureStream(30).getVideoTracks()[0], { direction: 'sendonly' });
           return negotiate('/whip/' + session, grant);
         };
-        window.watch = async (session, grant) => {
-          if (pc) pc.close();
-          pc = new RTCPeerConnection();
-          pc.addTransceiver('video', { direction: 'recvonly' });
-          pc.ontrack = e => { document.querySelector('video').srcObject = new MediaStream([e.track]); };
-          return negotiate('/whep/' + session, grant);
-        };
+        window.watch = (session, grant) => receive('/whep/' + session, grant);
         window.stats = async () => {
           const report = await pc.getStats();
           let framesDecoded = 0, framesSent = 0, pairId = null;
@@ -186,8 +113,7 @@ public sealed class IceTcpBrowserTests(Xunit.Abstractions.ITestOutputHelper outp
           return { framesDecoded, framesSent, state: pc.connectionState, local: local ? local.protocol : null, remote: remote ? remote.protocol : null,
                    localType: local ? (local.tcpType || local.candidateType) : null, remoteType: remote ? (remote.tcpType || remote.candidateType) : null };
         };
-        </script>
-        """;
+        """);
 }
 
 /// <summary>

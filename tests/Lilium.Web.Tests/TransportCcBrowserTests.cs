@@ -1,11 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using System.Text.RegularExpressions;
-using Lilium.Auth;
-using Lilium.Protocol;
-using Lilium.Relay;
-using Lilium.Testing;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.Playwright;
 
 namespace Lilium.Web.Tests;
@@ -43,18 +37,16 @@ public sealed class TransportCcBrowserTests(Xunit.Abstractions.ITestOutputHelper
 
     private async Task<double> PublishAndSampleAsync(bool transportCc)
     {
-        await using var run = await Run.StartAsync();
-        var session = Guid.NewGuid();
+        await using var run = await StartAsync();
         var host = await run.OpenAsync();
-        var status = await host.EvaluateAsync<int>("([session, grant, twcc]) => window.publish(session, grant, twcc)",
-            new object[] { session.ToString(), run.Grant(RelayRole.Host, session), transportCc });
+        var status = await run.PublishAsync(host, transportCc);
         Assert.Equal(201, status);
         var answer = await host.EvaluateAsync<string>("() => pc.remoteDescription.sdp");
         Assert.Equal(transportCc, answer.Contains("transport-wide-cc", StringComparison.Ordinal));
         output.WriteLine(transportCc ? "with transport-wide CC:" : "without transport-wide CC (the control):");
-        var feedbackBefore = await run.CounterAsync("lilium_relay_twcc_feedback_sent_total");
+        var feedbackBefore = await run.MetricAsync("lilium_relay_twcc_feedback_sent_total");
         var best = await SampleAsync(host, Publishing);
-        var feedback = await run.CounterAsync("lilium_relay_twcc_feedback_sent_total") - feedbackBefore;
+        var feedback = await run.MetricAsync("lilium_relay_twcc_feedback_sent_total") - feedbackBefore;
         output.WriteLine($"the relay sent {feedback} transport feedback packets to this publisher");
         Assert.Equal(transportCc, feedback > 0);
         await host.Context.CloseAsync();
@@ -64,24 +56,12 @@ public sealed class TransportCcBrowserTests(Xunit.Abstractions.ITestOutputHelper
     [Fact]
     public async Task A_chromium_viewer_sends_transport_feedback_the_relay_counts()
     {
-        await using var run = await Run.StartAsync();
+        await using var run = await StartAsync();
         var host = await run.OpenAsync();
         var viewer = await run.OpenAsync();
-        Assert.Equal(201, await host.EvaluateAsync<int>("([session, grant]) => window.publish(session, grant, true)",
-            new object[] { run.Session.ToString(), run.Grant(RelayRole.Host) }));
+        Assert.Equal(201, await run.PublishAsync(host, true));
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (true)
-        {
-            var status = await viewer.EvaluateAsync<int>("([session, grant]) => window.watch(session, grant)",
-                new object[] { run.Session.ToString(), run.Grant(RelayRole.Viewer) });
-            if (status == 201)
-            {
-                break;
-            }
-
-            Assert.True(status == 409 && DateTime.UtcNow < deadline, $"WHEP answered {status}");
-            await Task.Delay(250);
-        }
+        await run.WatchAsync(viewer, deadline);
 
         // The viewer decodes what the publisher sends (1280×720 at ~2.4 Mbit/s here); on the loaded VM Chromium's software
         // decoding of this texture is slow, so the bar is that video flows, not a frame rate.
@@ -98,8 +78,8 @@ public sealed class TransportCcBrowserTests(Xunit.Abstractions.ITestOutputHelper
         // REMB (the lowest subscriber estimate) leaves the publisher's encoder where its own estimate puts it.
         output.WriteLine("publisher while watched:");
         var watched = await SampleAsync(host, TimeSpan.FromSeconds(6));
-        var feedback = await run.CounterAsync("lilium_relay_twcc_feedback_received_total");
-        var sent = await run.CounterAsync("lilium_relay_twcc_feedback_sent_total");
+        var feedback = await run.MetricAsync("lilium_relay_twcc_feedback_received_total");
+        var sent = await run.MetricAsync("lilium_relay_twcc_feedback_sent_total");
         output.WriteLine($"viewer {stats}; relay: {feedback} feedback packets received, {sent} sent");
         Assert.True(frames >= 30, $"the viewer decoded {frames} frames");
         Assert.True(feedback >= 20, $"the relay counted {feedback} transport feedback packets from the viewer");
@@ -133,91 +113,8 @@ public sealed class TransportCcBrowserTests(Xunit.Abstractions.ITestOutputHelper
         return best;
     }
 
-    private sealed class Run : IAsyncDisposable
-    {
-        private readonly TokenKeys _keys;
-        private readonly WebApplication _relay;
-        private readonly IPlaywright _playwright;
-        private readonly IBrowser _chromium;
-
-        private Run(TokenKeys keys, string url, WebApplication relay, IPlaywright playwright, IBrowser chromium)
-        {
-            _keys = keys;
-            Url = url;
-            _relay = relay;
-            _playwright = playwright;
-            _chromium = chromium;
-        }
-
-        public string Url { get; }
-
-        public Guid Session { get; } = Guid.NewGuid();
-
-        public static async Task<Run> StartAsync()
-        {
-            var keys = TokenKeys.Generate();
-            var url = $"http://127.0.0.1:{Ports.FreeTcp()}";
-            var relay = await RelayApp.CreateAsync(
-                ["--urls", url, "--RELAY_KEY", keys.RelayKey, "--Logging:LogLevel:Default", "Warning"],
-                o =>
-                {
-                    o.BindAddress = "127.0.0.1";
-                    o.PublicIp = "127.0.0.1";
-                    o.MediaPort = 0;
-                    o.TcpPort = -1;
-                });
-            await relay.StartAsync();
-            var playwright = await Playwright.CreateAsync();
-            var chromium = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-            {
-                ExecutablePath = Browser.ExecutablePath,
-                Headless = true,
-                Args = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--autoplay-policy=no-user-gesture-required"],
-            });
-            return new Run(keys, url, relay, playwright, chromium);
-        }
-
-        public string Grant(RelayRole role, Guid? session = null)
-        {
-            var now = DateTimeOffset.UtcNow;
-            return _keys.RelayCodec().Issue(new RelayGrantClaims
-            {
-                Subject = Guid.NewGuid(),
-                Permissions = InputPermissions.None,
-                IssuedAt = now.ToUnixTimeSeconds(),
-                ExpiresAt = (now + TimeSpan.FromMinutes(5)).ToUnixTimeSeconds(),
-                SessionId = session ?? Session,
-                Role = role,
-            });
-        }
-
-        // A page on the relay's own origin (so WHIP/WHEP need no CORS), its HTML served by Playwright.
-        public async Task<IPage> OpenAsync()
-        {
-            var context = await _chromium.NewContextAsync();
-            var page = await context.NewPageAsync();
-            await page.RouteAsync($"{Url}/twcc-test", route => route.FulfillAsync(new RouteFulfillOptions { ContentType = "text/html", Body = Page }));
-            await page.GotoAsync($"{Url}/twcc-test");
-            return page;
-        }
-
-        public async Task<double> CounterAsync(string name)
-        {
-            using var http = new HttpClient();
-            var text = await http.GetStringAsync($"{Url}/metrics");
-            var m = Regex.Match(text, "^" + Regex.Escape(name) + @" (\S+)$", RegexOptions.Multiline);
-            Assert.True(m.Success, $"{name} is not in /metrics");
-            return double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            await _chromium.DisposeAsync();
-            _playwright.Dispose();
-            await _relay.StopAsync();
-            await _relay.DisposeAsync();
-        }
-    }
+    private static Task<RelayBrowserRun> StartAsync() =>
+        RelayBrowserRun.StartAsync(new RelayBrowserOptions { PageName = "twcc-test", Page = Page });
 
     // The host draws a 1280×720 canvas 30 times a second: a noise texture (made once) shifted each frame plus a counter,
     // detail an encoder needs megabits for. Its track is hinted as screen content ('detail', what getDisplayMedia gives a
@@ -225,23 +122,10 @@ public sealed class TransportCcBrowserTests(Xunit.Abstractions.ITestOutputHelper
     // it starts at 320×180 when its first estimate is low, whose bitrate ceiling is 0.6 Mbit/s, and this texture never
     // lets its quality scaler go back up. getStats gives the video sender's target and bytes and the transport estimate.
     // publish(…, false) removes transport-wide CC from the offer it sends (the control).
-    private const string Page = """
-        <!doctype html><meta charset="utf-8"><title>TWCC</title><canvas width="1280" height="720"></canvas><video autoplay muted playsinline></video>
-        <script>
-        let pc;
-        async function negotiate(path, grant, edit = s => s) {
-          const offer = await pc.createOffer();
-          await pc.setLocalDescription(offer);
-          const response = await fetch(path, { method: 'POST', headers: { 'Content-Type': 'application/sdp', Authorization: 'Bearer ' + grant }, body: edit(offer.sdp) });
-          if (response.status === 201) await pc.setRemoteDescription({ type: 'answer', sdp: await response.text() });
-          return response.status;
-        }
+    private static readonly string Page = RelayBrowserRun.Page("TWCC", 1280, 720, """
         window.publish = async (session, grant, twcc) => {
           const canvas = document.querySelector('canvas'), g = canvas.getContext('2d');
-          const noise = document.createElement('canvas'); noise.width = 1600; noise.height = 900;
-          const ng = noise.getContext('2d'), img = ng.createImageData(1600, 900);
-          for (let i = 0; i < img.data.length; i += 4) { const v = Math.random() * 255; img.data[i] = v; img.data[i + 1] = (v * 7) % 255; img.data[i + 2] = 255 - v; img.data[i + 3] = 255; }
-          ng.putImageData(img, 0, 0);
+          const noise = noiseCanvas(1600, 900);
           let n = 0;
           setInterval(() => {
             g.drawImage(noise, -((n * 13) % 320), -((n * 7) % 180));
@@ -253,13 +137,7 @@ public sealed class TransportCcBrowserTests(Xunit.Abstractions.ITestOutputHelper
           pc.addTransceiver(track, { direction: 'sendonly' });
           return negotiate('/whip/' + session, grant, twcc ? s => s : s => s.split('\r\n').filter(l => !l.includes('transport-wide-cc') && !l.endsWith(' transport-cc')).join('\r\n'));
         };
-        window.watch = async (session, grant) => {
-          if (pc) pc.close();
-          pc = new RTCPeerConnection();
-          pc.addTransceiver('video', { direction: 'recvonly' });
-          pc.ontrack = e => { document.querySelector('video').srcObject = new MediaStream([e.track]); };
-          return negotiate('/whep/' + session, grant);
-        };
+        window.watch = (session, grant) => receive('/whep/' + session, grant);
         window.stats = async () => {
           const report = await pc.getStats();
           const r = { framesDecoded: 0, bytesSent: 0, targetBitrate: 0, availableOutgoingBitrate: 0, frameWidth: 0, frameHeight: 0, limitation: '', timestamp: performance.now() };
@@ -276,6 +154,5 @@ public sealed class TransportCcBrowserTests(Xunit.Abstractions.ITestOutputHelper
           });
           return r;
         };
-        </script>
-        """;
+        """);
 }

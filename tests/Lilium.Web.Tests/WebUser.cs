@@ -26,6 +26,10 @@ public sealed class WebUser(IPage page, string nickname)
             user.WebSocketUrls.Enqueue(ws.Url);
             ws.FrameSent += (_, f) => user.SentFrames.Enqueue(f.Text ?? "");
         };
+        var console = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        page.Console += (_, m) => console.Enqueue($"{m.Type}: {m.Text}");
+        page.PageError += (_, e) => console.Enqueue($"page error: {e}");
+        page.RequestFailed += (_, r) => console.Enqueue($"request failed: {r.Method} {r.Url} ({r.Failure})");
         await page.GotoAsync("/");
         try
         {
@@ -37,7 +41,8 @@ public sealed class WebUser(IPage page, string nickname)
         {
             // The page's text goes into the failure itself, so a CI log shows what the person would have seen.
             var text = await page.EvaluateAsync<string>("() => document.body ? document.body.innerText : '(no body)'");
-            throw new TimeoutException($"[{nickname}] the first-run screen did not appear at {page.Url}; the page showed: {text}", e);
+            var said = string.Join(" | ", console.TakeLast(20));
+            throw new TimeoutException($"[{nickname}] the first-run screen did not appear at {page.Url}; the page showed: {text}; its console and failed requests: {(said.Length == 0 ? "(none)" : said)}", e);
         }
 
         if (screenshot is not null)

@@ -48,6 +48,42 @@ public sealed class RtxTests
         Assert.Equal(0xBEEF, osn);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Wrap_in_place_gives_the_same_bytes_as_wrap_into_another_buffer(bool padding)
+    {
+        var original = Original(padding);
+        var expected = new byte[original.Length + 2];
+        Assert.True(Rtx.TryWrap(original, expected, 0x22222222, 97, 500, out var n));
+
+        var buffer = new byte[original.Length + 16];
+        buffer.AsSpan(original.Length).Fill(0xEE);
+        original.CopyTo(buffer, 0);
+        Assert.True(Rtx.TryWrapInPlace(buffer, original.Length, 0x22222222, 97, 500, out var m));
+        Assert.Equal(expected[..n], buffer[..m]);
+        Assert.True(Rtx.TryUnwrap(buffer.AsSpan(0, m), buffer, 0x11111111, 96, out var back));
+        Assert.Equal(Original(), buffer[..back]); // the padding is not carried
+    }
+
+    [Fact]
+    public void Wrap_in_place_refuses_a_full_buffer_and_garbage_and_leaves_them_alone()
+    {
+        var original = Original();
+        var tight = (byte[])original.Clone();
+        Assert.False(Rtx.TryWrapInPlace(tight, tight.Length, 0x22222222, 97, 500, out _));
+        Assert.Equal(original, tight);
+        Assert.False(Rtx.TryWrapInPlace(new byte[40], 40, 1, 97, 1, out _)); // version 0
+        Assert.False(Rtx.TryWrapInPlace(new byte[20], 30, 1, 97, 1, out _)); // length beyond the buffer
+
+        var stream = new RtxStream(0x22222222, 97, 0xFFFF);
+        var buffer = new byte[original.Length + 2];
+        original.CopyTo(buffer, 0);
+        Assert.True(stream.TryWrapInPlace(buffer, original.Length, out _));
+        Assert.True(RtpHeader.TryParse(buffer, out var h));
+        Assert.Equal(((ushort)0xFFFF, (ushort)0, 1L), (h.SequenceNumber, stream.NextSequence, stream.PacketsSent));
+    }
+
     [Fact]
     public void Unwrap_repairs_the_original_exactly_and_in_place()
     {

@@ -102,8 +102,12 @@ const Glass = (() => {
   }
 
   // Milliseconds from a send time to a receive time (both in code units), modulo the code's wrap, less the skew of
-  // the receiving page's clock against the sending page's.
-  const elapsedMs = (at, units, skewCorrection) => (((at - units) % WRAP + WRAP) % WRAP) / 10 - skewCorrection;
+  // the receiving page's clock against the sending page's. Signed: a receive a hair "before" its send (clock skew
+  // within the correction's error) is a small negative number, not a wrap of nearly five days.
+  const elapsedMs = (at, units, skewCorrection) => {
+    const forward = ((at - units) % WRAP + WRAP) % WRAP;
+    return (forward > WRAP / 2 ? forward - WRAP : forward) / 10 - skewCorrection;
+  };
 
   // VP8 first on every path, so the three paths encode alike (our relay forwards VP8; Janus's room is VP8 only).
   function preferVp8(transceiver) {

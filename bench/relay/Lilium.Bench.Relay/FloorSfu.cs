@@ -28,6 +28,12 @@ internal sealed class FloorSfu : ISfuUnderTest
 
     public string Name => "floor";
 
+    /// <summary>The single stream: the floor hands every datagram to every subscriber, so layers would only multiply its load.</summary>
+    public bool Simulcast => false;
+
+    /// <summary>No RTCP: the floor reads nothing from its subscribers.</summary>
+    public bool Feedback => false;
+
     public int ProcessId => _process.Id;
 
     /// <summary>Starts the forwarder; the first registration (the publisher's) waits until it listens.</summary>

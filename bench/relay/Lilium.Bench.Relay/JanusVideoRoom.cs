@@ -41,6 +41,12 @@ internal sealed class JanusVideoRoom : ISfuUnderTest
 
     public string Name => "janus";
 
+    /// <summary>The single stream: VideoRoom's own simulcast (its substream choice per subscriber) is not driven here.</summary>
+    public bool Simulcast => false;
+
+    /// <summary>The subscribers' answers negotiate no transport-wide CC: Janus gets receiver reports only.</summary>
+    public bool Feedback => false;
+
     public int ProcessId => _server.ProcessId;
 
     public static async Task<JanusVideoRoom> StartAsync(string cpu)

@@ -25,6 +25,10 @@ internal sealed class LiliumRelay : ISfuUnderTest
 
     public string Name => "lilium";
 
+    public bool Simulcast => SimulcastOn;
+
+    public bool Feedback => TransportCc;
+
     public int ProcessId => _process.Id;
 
     public static async Task<LiliumRelay> StartAsync(string relayDll, string cpu)
@@ -41,7 +45,10 @@ internal sealed class LiliumRelay : ISfuUnderTest
             ["RELAY_KEY"] = keys.RelayKey, // the relay takes the relay key alone (docs/security.md)
             ["RELAY_MAX_PEERS_PER_ADDRESS"] = "100000", // every bench subscriber comes from loopback
         };
-        var process = PinnedProcess.Start(cpu, "dotnet", [relayDll, "--urls", $"http://127.0.0.1:{httpPort}"], environment, "relay: ");
+        // The JIT build (Lilium.Relay.dll, through dotnet) or a published executable (the Native AOT build that ships).
+        var process = relayDll.EndsWith(".dll", StringComparison.Ordinal)
+            ? PinnedProcess.Start(cpu, "dotnet", [relayDll, "--urls", $"http://127.0.0.1:{httpPort}"], environment, "relay: ")
+            : PinnedProcess.Start(cpu, relayDll, ["--urls", $"http://127.0.0.1:{httpPort}"], environment, "relay: ");
         var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}"), Timeout = TimeSpan.FromSeconds(30) };
         var relay = new LiliumRelay(keys, process, http, new IPEndPoint(IPAddress.Loopback, mediaPort));
         await relay.WaitHealthyAsync();
@@ -66,12 +73,65 @@ internal sealed class LiliumRelay : ISfuUnderTest
     /// </summary>
     private static readonly bool TransportCc = Environment.GetEnvironmentVariable("BENCH_RELAY_TWCC") != "off";
 
+    /// <summary>
+    /// The publisher offers three RID layers (q/h/f, <see cref="TestOffers.WithSimulcast"/>, as Chromium does) and sends
+    /// them (<see cref="BenchLayers"/>), so the relay chooses a layer per subscriber; <c>BENCH_RELAY_SIMULCAST=off</c>
+    /// sends the full layer alone, as the benchmark did before.
+    /// </summary>
+    private static readonly bool SimulcastOn = Environment.GetEnvironmentVariable("BENCH_RELAY_SIMULCAST") != "off";
+
     private async Task<BenchPeer> ConnectAsync(string path, RelayRole role, bool publisher)
     {
         var twcc = TransportCc && !publisher;
-        var c = await RelayTestPeer.ConnectAsync(_http, new Uri(path, UriKind.Relative), Grant(role), _media, publisher, twcc ? TestOffers.WithTransportCc : null);
-        var id = twcc ? (byte)c.Answer.Media[0].FindExtMap(SdpExtMap.TransportWideCc)!.Id : (byte)0;
-        return new BenchPeer(c.Socket, c.Keys, _media, () => StunTestClient.BindingRequest($"{c.Ufrag}:oGiI", c.Password, false, out _), TransportCcId: id);
+        var simulcast = SimulcastOn && publisher;
+        Func<string, string>? edit = twcc ? TestOffers.WithTransportCc : simulcast ? TestOffers.WithSimulcast : null;
+        var c = await RelayTestPeer.ConnectAsync(_http, new Uri(path, UriKind.Relative), Grant(role), _media, publisher, edit);
+        var video = c.Answer.Media[0];
+        var id = twcc ? (byte)video.FindExtMap(SdpExtMap.TransportWideCc)!.Id : (byte)0;
+        byte rid = 0;
+        if (simulcast)
+        {
+            if (video.Simulcast is null || video.FindExtMap(SdpExtMap.SdesRtpStreamId) is not { } ridMap)
+            {
+                throw new InvalidOperationException("the relay's WHIP answer accepted no simulcast (no a=simulcast or no RID extension)");
+            }
+
+            rid = (byte)ridMap.Id;
+        }
+
+        return new BenchPeer(c.Socket, c.Keys, _media, () => StunTestClient.BindingRequest($"{c.Ufrag}:oGiI", c.Password, false, out _), TransportCcId: id, RidId: rid);
+    }
+
+    /// <summary>
+    /// The relay's own view of the layer choice, from <c>/metrics</c> (served to loopback): tracks on each layer
+    /// (<c>lilium_relay_simulcast_layer_subscribers</c>, computed at the scrape) and switches so far
+    /// (<c>lilium_relay_simulcast_switches_total</c>), to check the layers the subscribers saw arrive.
+    /// </summary>
+    public async Task<Dictionary<string, object>?> SelfReportAsync()
+    {
+        const string LayerGauge = "lilium_relay_simulcast_layer_subscribers{layer=\"";
+        if (!SimulcastOn)
+        {
+            return null;
+        }
+
+        var layers = new Dictionary<string, object>();
+        double switches = 0;
+        foreach (var line in (await _http.GetStringAsync("/metrics")).Split('\n'))
+        {
+            if (line.StartsWith(LayerGauge, StringComparison.Ordinal)
+                && int.TryParse(line.AsSpan(LayerGauge.Length, 1), NumberStyles.None, CultureInfo.InvariantCulture, out var layer) && layer < BenchLayers.All.Length
+                && double.TryParse(line.AsSpan(line.LastIndexOf(' ') + 1), NumberStyles.Float, CultureInfo.InvariantCulture, out var count))
+            {
+                layers[BenchLayers.Rids[layer]] = (int)count;
+            }
+            else if (line.StartsWith("lilium_relay_simulcast_switches_total ", StringComparison.Ordinal))
+            {
+                _ = double.TryParse(line.AsSpan(line.LastIndexOf(' ') + 1), NumberStyles.Float, CultureInfo.InvariantCulture, out switches);
+            }
+        }
+
+        return new Dictionary<string, object> { ["relay_layers"] = layers, ["relay_switches_total"] = (long)switches };
     }
 
     private string Grant(RelayRole role) => RelayGrants.Issue(_keys, _session, role, TimeSpan.FromHours(1));

@@ -3,7 +3,8 @@ using System.Text.Json;
 
 // make bench-relay: each SFU under test runs as its own process pinned to one core (taskset -c RELAY_CPU); this
 // generator (pinned to another core by run.sh) publishes one synthetic SRTP video stream (~250 packets/s of 1,200
-// bytes, a 1080p screen share at ~2.5 Mbit/s) and adds subscribers step by step (LoadRun). First our relay through
+// bytes, a 1080p screen share at ~2.5 Mbit/s; towards our relay with two lower simulcast layers beside it,
+// BenchLayers) and adds subscribers step by step (LoadRun). First our relay through
 // WHIP/WHEP, then, when Debian's janus is installed, the same load through Janus's VideoRoom in the same run.
 // Between them, the floor (Forwarder.cs): a do-nothing forwarder on the same core under the same load, the least
 // latency any SFU can add on this machine. See docs/relay.md, "Benchmark".
@@ -27,8 +28,10 @@ var withJanus = cli.Text("--janus", "auto") switch
 };
 
 LoadRun.Outcome ours;
+bool simulcast, feedback;
 await using (var relay = await LiliumRelay.StartAsync(relayDll, relayCpu))
 {
+    (simulcast, feedback) = (relay.Simulcast, relay.Feedback);
     ours = await new LoadRun(relay, sfuCpu, steps, seconds).RunAsync();
 }
 
@@ -57,6 +60,10 @@ else
 
 var result = new Dictionary<string, object?>
 {
+    ["simulcast"] = simulcast,
+    ["simulcast_layers"] = simulcast ? BenchLayers.All.Length : 1,
+    ["feedback"] = feedback,
+    ["layers"] = ours.Best?.GetValueOrDefault("layers"),
     ["subscriber_streams_per_core"] = ours.PerCore,
     ["subscriber_streams_per_process_core"] = ours.PerProcessCore,
     ["max_clean_subscribers"] = ours.MaxCleanSubscribers,
@@ -79,12 +86,23 @@ var result = new Dictionary<string, object?>
     ["janus_p99_added_ms"] = janus?.HalfLoad?["p99_added_ms"],
     ["ratio_to_janus"] = ours.PerCore is { } a && janus?.PerCore is { } b && b > 0 ? Math.Round(a / b, 2) : null,
     ["janus_note"] = janusNote,
+    ["floor_simulcast"] = false,
+    ["floor_feedback"] = false,
+    ["janus_simulcast"] = false,
+    ["janus_feedback"] = false,
+    ["simulcast_note"] = "our relay's publisher sends three RID layers (q/h/f; BENCH_RELAY_SIMULCAST=off: the full layer alone) and its subscribers send transport-wide CC feedback every 50 ms (BENCH_RELAY_TWCC=off: none), so the relay's estimator and layer selection run per subscriber; the floor and Janus get the full layer alone (Janus VideoRoom simulcast is not driven) and no feedback. loss_pct counts full-layer packets, so a subscriber moved down a layer counts as loss; per step, layers = subscribers on each layer at its end, own_layer_loss_pct = loss on the layer each subscriber was on",
     ["packet_bytes"] = LoadRun.PacketSize,
     ["publisher_packets_per_s"] = LoadRun.PacketsPerSecond,
+    ["publisher_layers"] = (simulcast ? BenchLayers.All : [BenchLayers.All[BenchLayers.Full]]).Select(l => new Dictionary<string, object>
+    {
+        ["rid"] = l.Rid,
+        ["packets_per_s"] = LoadRun.PacketsPerSecond * l.PacketsPerFrame / (double)BenchLayers.SlotsPerFrame,
+        ["packet_bytes"] = l.PayloadSize + Lilium.WebRtc.Rtp.RtpHeader.FixedSize,
+    }).ToList(),
     ["relay_pinned_to_cpu"] = PinnedProcess.CanPin ? relayCpu : "not pinned (no taskset)",
     ["load_average"] = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "",
     ["cpu"] = CpuModel(),
-    ["method"] = "per step: window of publisher sequence numbers; loss = unmarked (subscriber, seq) pairs; latency = publisher send time (CLOCK_REALTIME, just before sendto) to the kernel's receive timestamp on the subscriber's socket (SO_TIMESTAMPNS), every 10th packet of every subscriber; subscribers are drained by one generator thread with recvmmsg every 10 ms; relay_cpu_cores = SFU process CPU (/proc/<pid>/stat); relay_core_busy = busy time of the SFU's pinned core incl. softirq (/proc/stat: on loopback the receivers' delivery runs there); per core = subscribers / min(relay_core_busy, 1) at the largest step with loss < 0.1 %",
+    ["method"] = "per step: window of publisher sequence numbers; loss = unmarked (subscriber, full-layer seq) pairs; latency = publisher send time (CLOCK_REALTIME, just before sendto) to the kernel's receive timestamp on the subscriber's socket (SO_TIMESTAMPNS), every 10th full-layer packet of every subscriber; subscribers are drained by one generator thread with recvmmsg every 10 ms; relay_cpu_cores = SFU process CPU (/proc/<pid>/stat); relay_core_busy = busy time of the SFU's pinned core incl. softirq (/proc/stat: on loopback the receivers' delivery runs there); per core = subscribers / min(relay_core_busy, 1) at the largest step with loss < 0.1 %",
     ["stopped_because"] = ours.StoppedBecause,
     ["steps"] = ours.Steps,
     ["floor_steps"] = floor?.Steps,

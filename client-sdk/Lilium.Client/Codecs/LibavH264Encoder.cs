@@ -74,14 +74,11 @@ internal sealed record LibavH264Backend(
 /// Annex B with SPS/PPS before each IDR (no global header), which the H.264 packetizer sends as they are.
 /// Not thread-safe, like every <see cref="IVideoEncoder"/>.
 /// </summary>
-internal sealed unsafe class LibavH264Encoder : IVideoEncoder
+internal sealed unsafe class LibavH264Encoder : RealtimeVideoEncoder
 {
     private readonly LibavH264Backend _backend;
-    private readonly int _width;
-    private readonly int _height;
     private readonly int _fps;
     private readonly bool _nv12;
-    private readonly EncoderBitrate _bitrate;
     private nint _codec;
     private nint _context;
     private readonly nint _frame;
@@ -94,12 +91,10 @@ internal sealed unsafe class LibavH264Encoder : IVideoEncoder
 
     /// <summary>Opens <paramref name="backend"/>; throws <see cref="EncoderUnavailableException"/> when it cannot run here.</summary>
     public LibavH264Encoder(LibavH264Backend backend, VideoEncoderSettings settings)
+        : base(settings)
     {
         _backend = backend;
-        _width = settings.Width;
-        _height = settings.Height;
         _fps = Math.Clamp(settings.Fps, 1, 240);
-        _bitrate = new EncoderBitrate(settings.BitrateKbps);
         _nv12 = backend.InputFormat == "nv12";
         try
         {
@@ -119,11 +114,11 @@ internal sealed unsafe class LibavH264Encoder : IVideoEncoder
             _frame = FrameAlloc();
             _packet = PacketAlloc();
             var f = (byte*)_frame;
-            *(int*)(f + FrameWidth) = _width;
-            *(int*)(f + FrameHeight) = _height;
+            *(int*)(f + FrameWidth) = Width;
+            *(int*)(f + FrameHeight) = Height;
             *(int*)(f + FrameFormat) = swFormat;
             Check(FrameGetBuffer(_frame, 0), "av_frame_get_buffer");
-            OpenContext(_bitrate.Kbps);
+            OpenContext(BitrateKbps);
         }
         catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
         {
@@ -137,43 +132,27 @@ internal sealed unsafe class LibavH264Encoder : IVideoEncoder
         }
     }
 
-    public string Codec => "H264";
+    public override string Codec => "H264";
 
     /// <summary>The back end's <c>--encoder</c> name.</summary>
     public string Name => _backend.Name;
 
-    public int BitrateKbps => _bitrate.Kbps;
-
-    public int Width => _width;
-
-    public int Height => _height;
-
-    public void SetBitrate(int kbps) => _bitrate.Request(kbps);
-
-    public EncodedVideo Encode(ReadOnlySpan<byte> i420, long frameIndex, bool keyframe)
+    protected override bool ApplyBitrate(int kbps)
     {
-        if (i420.Length < I420Converter.BufferSize(_width, _height))
+        if (_backend.ReconfiguresBitrate)
         {
-            throw new ArgumentException("The frame is smaller than width × height × 1.5.", nameof(i420));
+            ApplyBitrate(_context, kbps); // the wrapper reconfigures the open encoder before the next frame
+            return false;
         }
 
-        if (_bitrate.TryTakeChange(out var kbps))
-        {
-            if (_backend.ReconfiguresBitrate)
-            {
-                ApplyBitrate(_context, kbps); // the wrapper reconfigures the open encoder before the next frame
-            }
-            else
-            {
-                FreeContext(_context);
-                _context = 0;
-                OpenContext(kbps);
-                keyframe = true;              // a new encoder starts with an IDR anyway
-            }
+        FreeContext(_context);
+        _context = 0;
+        OpenContext(kbps);
+        return true; // a new encoder starts with an IDR anyway
+    }
 
-            _bitrate.Commit(kbps);
-        }
-
+    protected override EncodedVideo EncodeFrame(ReadOnlySpan<byte> i420, long frameIndex, bool keyframe)
+    {
         Check(FrameMakeWritable(_frame), "av_frame_make_writable");
         Fill(i420);
         var input = _frame;
@@ -221,13 +200,13 @@ internal sealed unsafe class LibavH264Encoder : IVideoEncoder
         var f = (byte*)_frame;
         var data = (byte**)(f + FrameData);
         var linesize = (int*)(f + FrameLinesize);
-        int cw = _width / 2, ch = _height / 2;
-        var y = i420[..(_width * _height)];
-        var u = i420.Slice(_width * _height, cw * ch);
-        var v = i420.Slice((_width * _height) + (cw * ch), cw * ch);
-        for (var row = 0; row < _height; row++)
+        int cw = Width / 2, ch = Height / 2;
+        var y = i420[..(Width * Height)];
+        var u = i420.Slice(Width * Height, cw * ch);
+        var v = i420.Slice((Width * Height) + (cw * ch), cw * ch);
+        for (var row = 0; row < Height; row++)
         {
-            y.Slice(row * _width, _width).CopyTo(new Span<byte>(data[0] + ((long)row * linesize[0]), _width));
+            y.Slice(row * Width, Width).CopyTo(new Span<byte>(data[0] + ((long)row * linesize[0]), Width));
         }
 
         for (var row = 0; row < ch; row++)
@@ -266,13 +245,13 @@ internal sealed unsafe class LibavH264Encoder : IVideoEncoder
         var fc = *(byte**)((byte*)_hwFrames + BufferRefData);
         *(int*)(fc + HwFramesFormat) = PixelFormat(type);
         *(int*)(fc + HwFramesSwFormat) = swFormat;
-        *(int*)(fc + HwFramesWidth) = _width;
-        *(int*)(fc + HwFramesHeight) = _height;
+        *(int*)(fc + HwFramesWidth) = Width;
+        *(int*)(fc + HwFramesHeight) = Height;
         *(int*)(fc + HwFramesInitialPoolSize) = 20;
         rc = HwFramesInit(_hwFrames);
         if (rc < 0)
         {
-            throw new EncoderUnavailableException($"the {type} device has no {_width}x{_height} {_backend.InputFormat} surfaces ({ErrorText(rc)})");
+            throw new EncoderUnavailableException($"the {type} device has no {Width}x{Height} {_backend.InputFormat} surfaces ({ErrorText(rc)})");
         }
 
         _hwFrame = FrameAlloc();
@@ -283,14 +262,14 @@ internal sealed unsafe class LibavH264Encoder : IVideoEncoder
         var context = AllocContext(_codec);
         try
         {
-            Set(context, "video_size", $"{_width}x{_height}");
+            Set(context, "video_size", $"{Width}x{Height}");
             Set(context, "pixel_format", _backend.HwDeviceType ?? _backend.InputFormat);
             Set(context, "time_base", $"1/{_fps}");
             SetInt(context, "g", _backend.GopSize);
             SetInt(context, "bf", 0);
             if (_backend.HwDeviceType is null && _backend.EncoderName == "libx264")
             {
-                SetInt(context, "threads", _width * _height >= 1920 * 1080 ? 2 : 1);
+                SetInt(context, "threads", Width * Height >= 1920 * 1080 ? 2 : 1);
             }
 
             ApplyBitrate(context, kbps);
@@ -355,7 +334,7 @@ internal sealed unsafe class LibavH264Encoder : IVideoEncoder
         }
     }
 
-    public void Dispose()
+    public override void Dispose()
     {
         if (_disposed)
         {

@@ -10,7 +10,7 @@ namespace Lilium.Client.Codecs;
 /// from libvpx-dev 1.12's <c>vpx_encoder.h</c> (ABI version 25; a different ABI is refused by
 /// <c>vpx_codec_enc_init_ver</c> rather than misread).
 /// </summary>
-internal sealed unsafe partial class Vp8Encoder : IVideoEncoder
+internal sealed unsafe partial class Vp8Encoder : RealtimeVideoEncoder
 {
     private const string Lib = "libvpx.so.7";
     private const int EncoderAbiVersion = 25;         // VPX_ENCODER_ABI_VERSION in 1.12
@@ -27,16 +27,11 @@ internal sealed unsafe partial class Vp8Encoder : IVideoEncoder
     private readonly nint _context;
     private readonly nint _config;
     private readonly nint _image;
-    private readonly int _width;
-    private readonly int _height;
     private byte[] _output = new byte[256 * 1024];
-    private readonly EncoderBitrate _bitrate;
 
     public Vp8Encoder(VideoEncoderSettings settings)
+        : base(settings)
     {
-        _width = settings.Width;
-        _height = settings.Height;
-        _bitrate = new EncoderBitrate(settings.BitrateKbps);
         _context = Marshal.AllocHGlobal(ContextSize);
         _config = Marshal.AllocHGlobal(ConfigSize);
         _image = Marshal.AllocHGlobal(ImageSize);
@@ -56,7 +51,7 @@ internal sealed unsafe partial class Vp8Encoder : IVideoEncoder
             *(uint*)(c + CfgLagInFrames) = 0;
             *(uint*)(c + CfgDropFrameThreshold) = 0;
             *(int*)(c + CfgEndUsage) = VpxCbr;
-            *(uint*)(c + CfgTargetBitrate) = (uint)_bitrate.Kbps;
+            *(uint*)(c + CfgTargetBitrate) = (uint)BitrateKbps;
             *(uint*)(c + CfgMinQ) = 2;
             *(uint*)(c + CfgMaxQ) = 56;
             *(uint*)(c + CfgUndershoot) = 100;
@@ -83,35 +78,22 @@ internal sealed unsafe partial class Vp8Encoder : IVideoEncoder
         }
     }
 
-    public string Codec => "VP8";
+    public override string Codec => "VP8";
 
-    public int BitrateKbps => _bitrate.Kbps;
-
-    public int Width => _width;
-
-    public int Height => _height;
-
-    public void SetBitrate(int kbps) => _bitrate.Request(kbps);
-
-    public EncodedVideo Encode(ReadOnlySpan<byte> i420, long frameIndex, bool keyframe)
+    protected override bool ApplyBitrate(int kbps)
     {
-        if (i420.Length < I420Converter.BufferSize(_width, _height))
-        {
-            throw new ArgumentException("The frame is smaller than width × height × 1.5.", nameof(i420));
-        }
+        *(uint*)((byte*)_config + CfgTargetBitrate) = (uint)kbps;
+        Check(ConfigSet(_context, _config), "vpx_codec_enc_config_set");
+        return false;
+    }
 
-        if (_bitrate.TryTakeChange(out var kbps))
-        {
-            *(uint*)((byte*)_config + CfgTargetBitrate) = (uint)kbps;
-            Check(ConfigSet(_context, _config), "vpx_codec_enc_config_set");
-            _bitrate.Commit(kbps);
-        }
-
+    protected override EncodedVideo EncodeFrame(ReadOnlySpan<byte> i420, long frameIndex, bool keyframe)
+    {
         var length = 0;
         var isKey = false;
         fixed (byte* data = i420)
         {
-            if (ImgWrap(_image, ImgFmtI420, (uint)_width, (uint)_height, 1, data) == 0)
+            if (ImgWrap(_image, ImgFmtI420, (uint)Width, (uint)Height, 1, data) == 0)
             {
                 throw new LiliumException("vpx_img_wrap refused the frame.");
             }
@@ -158,7 +140,7 @@ internal sealed unsafe partial class Vp8Encoder : IVideoEncoder
         Marshal.FreeHGlobal(_image);
     }
 
-    public void Dispose()
+    public override void Dispose()
     {
         Destroy(_context);
         FreeMemory();

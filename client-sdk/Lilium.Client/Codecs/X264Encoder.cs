@@ -11,7 +11,7 @@ namespace Lilium.Client.Codecs;
 /// Options go through <c>x264_param_parse</c> by name; only the frame size, colour space and
 /// picture fields are written at offsets, read from libx264-dev 164's <c>x264.h</c>.
 /// </summary>
-internal sealed unsafe partial class X264Encoder : IVideoEncoder
+internal sealed unsafe partial class X264Encoder : RealtimeVideoEncoder
 {
     private const string Lib = "libx264.so.164";
     private const int ParamSize = 1024;                       // sizeof(x264_param_t), build 164
@@ -25,17 +25,12 @@ internal sealed unsafe partial class X264Encoder : IVideoEncoder
     private readonly nint _picture;
     private readonly nint _output;
     private readonly nint _handle;
-    private readonly int _width;
-    private readonly int _height;
     private readonly int _fps;
-    private readonly EncoderBitrate _bitrate;
 
     public X264Encoder(VideoEncoderSettings settings)
+        : base(settings)
     {
-        _width = settings.Width;
-        _height = settings.Height;
         _fps = settings.Fps;
-        _bitrate = new EncoderBitrate(settings.BitrateKbps);
         _param = Marshal.AllocHGlobal(ParamSize);
         _picture = Marshal.AllocHGlobal(PictureSize);
         _output = Marshal.AllocHGlobal(PictureSize);
@@ -47,8 +42,8 @@ internal sealed unsafe partial class X264Encoder : IVideoEncoder
             }
 
             var p = (byte*)_param;
-            *(int*)(p + ParamWidth) = _width;
-            *(int*)(p + ParamHeight) = _height;
+            *(int*)(p + ParamWidth) = Width;
+            *(int*)(p + ParamHeight) = Height;
             *(int*)(p + ParamCsp) = CspI420;
             Set("fps", settings.Fps.ToString(CultureInfo.InvariantCulture));
             Set("keyint", "infinite");
@@ -56,7 +51,7 @@ internal sealed unsafe partial class X264Encoder : IVideoEncoder
             Set("annexb", "1");
             Set("log", "-1"); // X264_LOG_NONE: no per-session statistics on stderr
             Set("threads", (settings.Width * settings.Height >= 1920 * 1080 ? 2 : 1).ToString(CultureInfo.InvariantCulture));
-            ApplyBitrate(_bitrate.Kbps);
+            SetRateControl(BitrateKbps);
             if (ApplyProfile(_param, "baseline") != 0)
             {
                 throw new LiliumException("x264_param_apply_profile(baseline) failed.");
@@ -65,7 +60,7 @@ internal sealed unsafe partial class X264Encoder : IVideoEncoder
             _handle = Open(_param);
             if (_handle == 0)
             {
-                throw new LiliumException("x264_encoder_open failed for " + _width + "x" + _height + ".");
+                throw new LiliumException("x264_encoder_open failed for " + Width + "x" + Height + ".");
             }
 
             PictureInit(_picture);
@@ -82,30 +77,17 @@ internal sealed unsafe partial class X264Encoder : IVideoEncoder
         }
     }
 
-    public string Codec => "H264";
+    public override string Codec => "H264";
 
-    public int BitrateKbps => _bitrate.Kbps;
-
-    public int Width => _width;
-
-    public int Height => _height;
-
-    public void SetBitrate(int kbps) => _bitrate.Request(kbps);
-
-    public EncodedVideo Encode(ReadOnlySpan<byte> i420, long frameIndex, bool keyframe)
+    protected override bool ApplyBitrate(int kbps)
     {
-        if (i420.Length < I420Converter.BufferSize(_width, _height))
-        {
-            throw new ArgumentException("The frame is smaller than width × height × 1.5.", nameof(i420));
-        }
+        SetRateControl(kbps);
+        Reconfig(_handle, _param);
+        return false;
+    }
 
-        if (_bitrate.TryTakeChange(out var kbps))
-        {
-            ApplyBitrate(kbps);
-            Reconfig(_handle, _param);
-            _bitrate.Commit(kbps);
-        }
-
+    protected override EncodedVideo EncodeFrame(ReadOnlySpan<byte> i420, long frameIndex, bool keyframe)
+    {
         var pic = (byte*)_picture;
         fixed (byte* data = i420)
         {
@@ -115,12 +97,12 @@ internal sealed unsafe partial class X264Encoder : IVideoEncoder
             *(int*)(pic + PicPlanes) = 3;
             var strides = (int*)(pic + PicStride);
             var planes = (byte**)(pic + PicPlane);
-            strides[0] = _width;
-            strides[1] = _width / 2;
-            strides[2] = _width / 2;
+            strides[0] = Width;
+            strides[1] = Width / 2;
+            strides[2] = Width / 2;
             planes[0] = data;
-            planes[1] = data + (_width * _height);
-            planes[2] = planes[1] + ((_width / 2) * (_height / 2));
+            planes[1] = data + (Width * Height);
+            planes[2] = planes[1] + ((Width / 2) * (Height / 2));
             nint nals;
             int count;
             var size = EncoderEncode(_handle, &nals, &count, _picture, _output);
@@ -140,7 +122,7 @@ internal sealed unsafe partial class X264Encoder : IVideoEncoder
         }
     }
 
-    private void ApplyBitrate(int kbps)
+    private void SetRateControl(int kbps)
     {
         var text = kbps.ToString(CultureInfo.InvariantCulture);
         Set("bitrate", text);
@@ -164,7 +146,7 @@ internal sealed unsafe partial class X264Encoder : IVideoEncoder
         Marshal.FreeHGlobal(_output);
     }
 
-    public void Dispose()
+    public override void Dispose()
     {
         if (_handle != 0)
         {

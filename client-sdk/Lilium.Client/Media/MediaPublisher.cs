@@ -56,7 +56,7 @@ public sealed class MediaPublisher : IMediaPublisher, IAsyncDisposable
             _cache[i] = new byte[1500];
         }
 
-        peer.RtcpReceived = OnRtcp;
+        peer.OnRtcp(OnRtcp);
         if (peer.DataChannels is { } channels)
         {
             channels.MessageReceived += OnMessage;

@@ -1,5 +1,7 @@
+using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Lilium.Input;
+using Lilium.Protocol.Control;
 using Lilium.WebRtc.DataChannels;
 using Lilium.WebRtc.Rtcp;
 using Lilium.WebRtc.Rtp;
@@ -12,12 +14,15 @@ namespace Lilium.Client.Media;
 /// publisher's codec), reassembles its frames (reorder buffer,
 /// NACK, PLI — see <see cref="VideoFrameAssembler"/>), delivers Opus packets, and sends input on an
 /// unordered, unreliable <c>input</c> channel (a late pointer move is worthless), which the relay
-/// checks against the viewer's grant.
+/// checks against the viewer's grant, and tells the relay how it shows the video on its <c>control</c> channel
+/// (<see cref="SetVideoHintAsync"/>).
 /// </summary>
 public sealed class MediaViewer : IAsyncDisposable
 {
     private readonly RelayPeerConnection _peer;
     private readonly DataChannel? _input;
+    private readonly DataChannel? _control;
+    private readonly ConcurrentQueue<TaskCompletionSource<ControlMessage>> _pendingHints = new();
     private readonly Lock _gate = new();
     private readonly VideoFrameAssembler _assembler;
     private readonly Channel<VideoFrame> _video = Channel.CreateBounded<VideoFrame>(new BoundedChannelOptions(256) { FullMode = BoundedChannelFullMode.DropOldest });
@@ -31,15 +36,21 @@ public sealed class MediaViewer : IAsyncDisposable
     private int _inputSequence;
     private long _audioPackets;
 
-    private MediaViewer(RelayPeerConnection peer, DataChannel? input, TimeProvider time)
+    private MediaViewer(RelayPeerConnection peer, DataChannel? input, DataChannel? control, TimeProvider time)
     {
         _peer = peer;
         _input = input;
+        _control = control;
+        if (peer.DataChannels is { } channels)
+        {
+            channels.MessageReceived += OnMessage;
+        }
+
         var video = peer.Answer.Media.FirstOrDefault(m => m.Kind == "video" && m.Port != 0)?.RtpMaps.FirstOrDefault();
         _assembler = new VideoFrameAssembler(VideoDepacketizer.For(video?.EncodingName ?? "VP8") ?? new Vp8Depacketizer(), time);
         _videoPt = video is null ? ClientOfferSpec.Vp8PayloadType : (byte)video.PayloadType;
         _audioPt = PayloadType(peer.Answer, "audio") ?? ClientOfferSpec.OpusPayloadType;
-        peer.RtpReceived = OnRtp;
+        peer.OnRtp(OnRtp);
         _ticker = Task.Run(TickAsync);
     }
 
@@ -94,14 +105,16 @@ public sealed class MediaViewer : IAsyncDisposable
             try
             {
                 DataChannel? input = null;
+                DataChannel? control = null;
                 if (peer.DataChannels is { } channels)
                 {
                     input = await channels.OpenAsync(
-                        new DataChannelParameters { Label = "input", Protocol = "lilium-input/1", Ordered = false, MaxRetransmits = 0 },
+                        new DataChannelParameters { Label = DataChannels.InputLabel, Protocol = DataChannels.InputProtocol, Ordered = false, MaxRetransmits = 0 },
                         cancellationToken);
+                    control = await channels.OpenAsync(new DataChannelParameters { Label = DataChannels.ControlLabel, Protocol = DataChannels.ControlProtocol }, cancellationToken);
                 }
 
-                return new MediaViewer(peer, input, TimeProvider.System);
+                return new MediaViewer(peer, input, control, TimeProvider.System);
             }
             catch
             {
@@ -125,6 +138,54 @@ public sealed class MediaViewer : IAsyncDisposable
         Span<byte> buffer = stackalloc byte[32];
         var length = inputEvent.WriteTo(buffer, (ushort)Interlocked.Increment(ref _inputSequence));
         return channels.Send(_input, buffer[..length]);
+    }
+
+    /// <summary>
+    /// Tells the relay how this viewer shows the video (docs/input.md, "Control channel"): <paramref name="paused"/>
+    /// stops the video (audio goes on; resuming brings a keyframe at once), and the box it is shown in
+    /// (<paramref name="maxWidth"/> × <paramref name="maxHeight"/> device pixels; null = no limit) caps the simulcast
+    /// layer at the lowest one that fills it. Each hint replaces the last. Completes with the hint in force when the
+    /// relay confirms; a hint the relay refuses throws <see cref="LiliumException"/> with its code.
+    /// </summary>
+    public Task<ControlMessage> SetVideoHintAsync(bool paused, int? maxWidth = null, int? maxHeight = null, CancellationToken cancellationToken = default)
+    {
+        var hint = ControlMessage.VideoHint(ControlTypes.Video, paused, maxWidth, maxHeight);
+        if (hint.VideoProblem() is { } problem)
+        {
+            throw new ArgumentOutOfRangeException(maxWidth is < 1 or > ControlMessage.MaxVideoSide ? nameof(maxWidth) : nameof(maxHeight), problem);
+        }
+
+        return SendControlAsync(hint.ToJson(), cancellationToken);
+    }
+
+    /// <summary>Sends one control message as it is and waits for the relay's answer (tests send malformed ones).</summary>
+    internal async Task<ControlMessage> SendControlAsync(string json, CancellationToken cancellationToken = default)
+    {
+        if (_control is null || _peer.DataChannels is not { } channels)
+        {
+            throw new LiliumException("The relay did not accept a data channel; video hints are unavailable.");
+        }
+
+        var waiter = new TaskCompletionSource<ControlMessage>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _pendingHints.Enqueue(waiter); // the channel is ordered and the relay answers each message: answers come in order
+        if (!channels.Send(_control, json))
+        {
+            throw new LiliumException("The control channel is closed.");
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(5));
+        var answer = await waiter.Task.WaitAsync(timeout.Token);
+        return answer.Type == ControlTypes.Error ? throw new LiliumException($"The relay refused the control message ({answer.Code}): {answer.Detail}") : answer;
+    }
+
+    private void OnMessage(DataChannel channel, DataChannelMessage message)
+    {
+        if (ReferenceEquals(channel, _control) && message.IsText && ControlMessage.TryParse(message.Data) is { Type: ControlTypes.VideoApplied or ControlTypes.Error } answer
+            && _pendingHints.TryDequeue(out var waiter))
+        {
+            waiter.TrySetResult(answer);
+        }
     }
 
     private void OnRtp(RtpHeader header, ReadOnlyMemory<byte> payload)

@@ -35,6 +35,10 @@ internal sealed class RelayPeerConnection : IAsyncDisposable
     private IPEndPoint? _selected;
     private SrtpSession? _outbound;
     private SrtpSession? _inbound;
+    private readonly Lock _receiveLock = new();
+    private readonly Queue<byte[]> _beforeKeys = new();
+    private readonly HeldUntilAttached<(RtpHeader Header, ReadOnlyMemory<byte> Payload)> _rtp = new(HeldPackets);
+    private readonly HeldUntilAttached<ReadOnlyMemory<byte>> _rtcp = new(HeldPackets);
     private int _disposed;
 
     private RelayPeerConnection(WhipWhepClient whip, WhipWhepSession session, IReadOnlyList<IceRemoteCandidate> candidates, IceCredentials local, DtlsCertificate certificate)
@@ -77,11 +81,18 @@ internal sealed class RelayPeerConnection : IAsyncDisposable
     /// <summary>The SCTP association, when the relay accepted the data-channel section.</summary>
     public DataChannelTransport? DataChannels { get; }
 
-    /// <summary>Called on the receive loop with each decrypted RTP packet.</summary>
-    public Action<RtpHeader, ReadOnlyMemory<byte>>? RtpReceived { get; set; }
+    /// <summary>
+    /// Receives each decrypted RTP packet on the receive loop (the payload is valid only during the call). Packets that
+    /// came before this was called — the relay's keyframe replay lands while a viewer still opens its data channel — are
+    /// delivered first, in order (up to <see cref="HeldPackets"/>).
+    /// </summary>
+    public void OnRtp(Action<RtpHeader, ReadOnlyMemory<byte>> handler) => _rtp.Attach(packet => handler(packet.Header, packet.Payload));
 
-    /// <summary>Called on the receive loop with each decrypted RTCP compound packet.</summary>
-    public Action<ReadOnlyMemory<byte>>? RtcpReceived { get; set; }
+    /// <summary>Receives each decrypted RTCP compound packet on the receive loop, the early ones first, like <see cref="OnRtp"/>.</summary>
+    public void OnRtcp(Action<ReadOnlyMemory<byte>> handler) => _rtcp.Attach(handler);
+
+    /// <summary>How many early packets of each kind are held until a handler is attached (~1.5 s of 8 Mbit/s video).</summary>
+    public const int HeldPackets = 1024;
 
     /// <summary>Completes when the connection ends (DTLS closed, consent lost, disposed).</summary>
     public Task<string> Closed => _dtls.Closed;
@@ -176,7 +187,18 @@ internal sealed class RelayPeerConnection : IAsyncDisposable
         lock (_sendLock)
         {
             _outbound = SrtpSession.ForSending(keys);
-            _inbound = SrtpSession.ForReceiving(keys);
+        }
+
+        // The relay's first media (a late viewer's keyframe replay) can arrive between the relay's last handshake
+        // flight and this line; the receive loop held it, and it goes first, before anything that comes after.
+        lock (_receiveLock)
+        {
+            var inbound = SrtpSession.ForReceiving(keys);
+            _inbound = inbound;
+            while (_beforeKeys.TryDequeue(out var early))
+            {
+                Unprotect(PacketDemux.Classify(early), early, early.Length, inbound);
+            }
         }
 
         if (DataChannels is { } channels)
@@ -246,20 +268,36 @@ internal sealed class RelayPeerConnection : IAsyncDisposable
             case PacketKind.Dtls:
                 _dtls.Feed(datagram);
                 break;
-            case PacketKind.Rtcp when Volatile.Read(ref _inbound) is { } inbound:
-                if (inbound.TryUnprotectRtcp(buffer, length, out var plainRtcp))
+            case PacketKind.Rtcp or PacketKind.Rtp:
+                lock (_receiveLock)
                 {
-                    RtcpReceived?.Invoke(buffer.AsSpan(0, plainRtcp).ToArray());
+                    if (_inbound is { } inbound)
+                    {
+                        Unprotect(kind, buffer, length, inbound);
+                    }
+                    else if (_beforeKeys.Count < HeldPackets)
+                    {
+                        _beforeKeys.Enqueue(datagram.ToArray());
+                    }
                 }
 
                 break;
-            case PacketKind.Rtp when Volatile.Read(ref _inbound) is { } inbound:
-                if (inbound.TryUnprotectRtp(buffer, length, out var plain) && RtpHeader.TryParse(buffer.AsSpan(0, plain), out var header))
-                {
-                    RtpReceived?.Invoke(header, buffer.AsMemory(header.HeaderLength, header.PayloadLength));
-                }
+        }
+    }
 
-                break;
+    /// <summary>Decrypts one SRTP/SRTCP datagram in place and hands it on; on the receive loop, under the receive lock.</summary>
+    private void Unprotect(PacketKind kind, byte[] buffer, int length, SrtpSession inbound)
+    {
+        if (kind == PacketKind.Rtcp)
+        {
+            if (inbound.TryUnprotectRtcp(buffer, length, out var plainRtcp))
+            {
+                _rtcp.Deliver(buffer.AsSpan(0, plainRtcp).ToArray(), static owned => owned);
+            }
+        }
+        else if (inbound.TryUnprotectRtp(buffer, length, out var plain) && RtpHeader.TryParse(buffer.AsSpan(0, plain), out var header))
+        {
+            _rtp.Deliver((header, buffer.AsMemory(header.HeaderLength, header.PayloadLength)), static early => (early.Header, early.Payload.ToArray()));
         }
     }
 

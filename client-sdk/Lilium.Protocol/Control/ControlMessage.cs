@@ -12,7 +12,10 @@ public static class DataChannels
     /// <summary>The input channel's protocol.</summary>
     public const string InputProtocol = "lilium-input/1";
 
-    /// <summary>The host's control channel's label: JSON <see cref="ControlMessage"/>s.</summary>
+    /// <summary>
+    /// The control channel's label: JSON <see cref="ControlMessage"/>s — a host's (grants, viewers coming and going) and a
+    /// viewer's (its video hint).
+    /// </summary>
     public const string ControlLabel = "control";
 
     /// <summary>The control channel's protocol.</summary>
@@ -37,7 +40,13 @@ public static class ControlTypes
     /// <summary>Relay → host: a viewer's connection ended.</summary>
     public const string ViewerLeft = "viewer.left";
 
-    /// <summary>Relay → host: the host's message was refused.</summary>
+    /// <summary>Viewer → relay: how the viewer shows the video now (paused, visible size); replaces the previous hint.</summary>
+    public const string Video = "video";
+
+    /// <summary>Relay → viewer: the video hint is in force.</summary>
+    public const string VideoApplied = "video.applied";
+
+    /// <summary>Relay → host or viewer: the peer's message was refused.</summary>
     public const string Error = "error";
 
     /// <summary>Host → relay types.</summary>
@@ -45,14 +54,26 @@ public static class ControlTypes
 
     /// <summary>Relay → host types.</summary>
     public static IReadOnlyList<string> ToHost { get; } = [GrantApplied, ViewerJoined, ViewerLeft, Error];
+
+    /// <summary>Viewer → relay types.</summary>
+    public static IReadOnlyList<string> FromViewer { get; } = [Video];
+
+    /// <summary>Relay → viewer types.</summary>
+    public static IReadOnlyList<string> ToViewer { get; } = [VideoApplied, Error];
+
+    /// <summary>Every type, each once.</summary>
+    public static IReadOnlyList<string> All { get; } = [.. ToRelay.Concat(ToHost).Concat(FromViewer).Concat(ToViewer).Distinct()];
 }
 
 /// <summary>
-/// One JSON message on the host's <c>control</c> data channel (<c>lilium-control/1</c>, docs/input.md), one text
-/// message each. Which fields a message carries depends on its <see cref="Type"/> (<see cref="ControlTypes"/>).
+/// One JSON message on a <c>control</c> data channel (<c>lilium-control/1</c>, docs/input.md), one text message each:
+/// the host's, or a viewer's. Which fields a message carries depends on its <see cref="Type"/> (<see cref="ControlTypes"/>).
 /// </summary>
 public sealed record ControlMessage
 {
+    /// <summary>The largest <see cref="MaxWidth"/> or <see cref="MaxHeight"/> a video hint may name (pixels).</summary>
+    public const int MaxVideoSide = 16_384;
+
     /// <summary>What the message is (<see cref="ControlTypes"/>).</summary>
     public required string Type { get; init; }
 
@@ -76,6 +97,33 @@ public sealed record ControlMessage
 
     /// <summary>error: what was wrong, for a person.</summary>
     public string? Detail { get; init; }
+
+    /// <summary>video, video.applied: true while the viewer shows no video (hidden tab, scrolled away); absent = false.</summary>
+    public bool? Paused { get; init; }
+
+    /// <summary>
+    /// video, video.applied: the width the video is shown at (device pixels, 1–<see cref="MaxVideoSide"/>); absent = no
+    /// limit. With <see cref="MaxHeight"/>, the box the picture is fitted into, keeping its aspect ratio.
+    /// </summary>
+    public int? MaxWidth { get; init; }
+
+    /// <summary>video, video.applied: the height the video is shown at (device pixels, 1–<see cref="MaxVideoSide"/>); absent = no limit.</summary>
+    public int? MaxHeight { get; init; }
+
+    /// <summary>A video hint (viewer → relay), or its answer (<see cref="ControlTypes.VideoApplied"/>).</summary>
+    public static ControlMessage VideoHint(string type, bool paused, int? maxWidth, int? maxHeight) =>
+        new() { Type = type, Paused = paused, MaxWidth = maxWidth, MaxHeight = maxHeight };
+
+    /// <summary>Why a <see cref="ControlTypes.Video"/> message is refused (for its <c>error</c>), or null when it is valid.</summary>
+    public string? VideoProblem()
+    {
+        if (MaxWidth is < 1 or > MaxVideoSide || MaxHeight is < 1 or > MaxVideoSide)
+        {
+            return $"video: maxWidth and maxHeight are whole numbers of pixels from 1 to {MaxVideoSide}, or absent for no limit.";
+        }
+
+        return null;
+    }
 
     /// <summary>A grant-carrying message (grant, grant.applied, viewer.joined).</summary>
     public static ControlMessage WithPermissions(string type, Guid viewer, InputPermissions permissions) =>

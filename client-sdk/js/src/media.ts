@@ -7,7 +7,8 @@
  *   permitted events on it in `Forwarded` envelopes) and the `control` channel (live grants).
  * - {@link subscribe}: a viewer receives at `POST {relay}/whep/{session}` (retrying while the relay
  *   says 409 `no-publisher`), with `jitterBufferTarget = 0` on its receivers, and opens the `input`
- *   channel unordered with `maxRetransmits: 0` (a late pointer move is worthless) or reliable.
+ *   channel unordered with `maxRetransmits: 0` (a late pointer move is worthless) or reliable, and the
+ *   `control` channel, on which {@link MediaViewer.setVideoHint} tells the relay how the video is shown.
  *
  * Both send the relay grant as `Authorization: Bearer`, resolve the `Location` resource, trickle
  * local candidates with `PATCH` (`application/trickle-ice-sdpfrag`, `If-Match: <ETag>`) when the
@@ -21,8 +22,9 @@ import { Emitter } from "./events.js";
 import { decodeForwarded, InputSender, type InputEvent } from "./input.js";
 import {
   CONTROL_CHANNEL, controlGrantMessage, INPUT_CHANNEL, parseControlMessage,
-  type ControlErrorMessage, type ControlGrantAppliedMessage, type ControlViewerJoinedMessage, type ControlViewerLeftMessage,
-  type InputPermissions, type Uuid,
+  controlVideoMessage,
+  type ControlErrorMessage, type ControlGrantAppliedMessage, type ControlVideoAppliedMessage, type ControlViewerJoinedMessage,
+  type ControlViewerLeftMessage, type InputPermissions, type Uuid, type VideoHint,
 } from "./protocol.js";
 
 /** Options shared by {@link publish} and {@link subscribe}. */
@@ -63,6 +65,10 @@ export interface PublisherEvents {
 export interface ViewerEvents {
   /** A remote track arrived (also in {@link MediaViewer.stream}). */
   track: MediaStreamTrack;
+  /** The relay put a video hint in force ({@link MediaViewer.setVideoHint}). */
+  videoApplied: ControlVideoAppliedMessage;
+  /** The relay refused a control message. */
+  controlError: ControlErrorMessage;
   /** The peer connection failed or closed. */
   closed: { reason: string };
 }
@@ -95,6 +101,8 @@ export interface SubscribeOptions extends RelayConnectOptions {
   input?: "unreliable" | "reliable" | "none";
   /** Keep retrying while the relay answers 409 `no-publisher` for this long (default: `timeoutMs`). */
   waitForPublisherMs?: number;
+  /** Open the `control` channel for video hints (default true). */
+  control?: boolean;
 }
 
 /** Subscribes to a session through WHEP. */
@@ -111,7 +119,8 @@ export async function subscribe(options: SubscribeOptions): Promise<MediaViewer>
         ? { protocol: INPUT_CHANNEL.protocol, ordered: false, maxRetransmits: 0 }
         : { protocol: INPUT_CHANNEL.protocol, ordered: true });
       if (input !== null) input.binaryType = "arraybuffer";
-      const viewer = new MediaViewer(pc, input);
+      const control = options.control === false ? null : pc.createDataChannel(CONTROL_CHANNEL.label, { protocol: CONTROL_CHANNEL.protocol, ordered: true });
+      const viewer = new MediaViewer(pc, input, control);
       const resource = await negotiate(pc, `${trimSlash(options.relayUrl)}/whep/${encodeURIComponent(options.sessionId)}`, options);
       viewer.setResource(resource);
       for (const receiver of pc.getReceivers()) setLowLatency(receiver);
@@ -230,8 +239,18 @@ export class MediaViewer extends Emitter<ViewerEvents> {
     readonly pc: RTCPeerConnection,
     /** The `input` data channel, if any. */
     readonly inputChannel: RTCDataChannel | null,
+    /** The `control` data channel (video hints), if any. */
+    readonly controlChannel: RTCDataChannel | null = null,
   ) {
     super();
+    if (controlChannel !== null) {
+      controlChannel.addEventListener("open", () => this.flushVideoHint());
+      controlChannel.addEventListener("message", (e: MessageEvent) => {
+        const m = typeof e.data === "string" ? parseControlMessage(e.data) : null;
+        if (m?.type === "video.applied") this.emit("videoApplied", m);
+        else if (m?.type === "error") this.emit("controlError", m);
+      });
+    }
     const Stream = (globalThis as { MediaStream?: typeof MediaStream }).MediaStream;
     this.stream = Stream !== undefined ? new Stream() : ({ addTrack() {}, getTracks: () => [] } as unknown as MediaStream);
     this.input = inputChannel === null ? null : new InputSender(inputChannel);
@@ -267,6 +286,33 @@ export class MediaViewer extends Emitter<ViewerEvents> {
    */
   sendInput(event: InputEvent): boolean {
     return this.input?.send(event) ?? false;
+  }
+
+  /**
+   * Tells the relay how this viewer shows the video (docs/input.md, "Control channel"): `paused` stops the video (the
+   * audio goes on; resuming brings a keyframe at once), and the box it is shown in (`maxWidth` × `maxHeight` device
+   * pixels, absent = no limit) caps the simulcast layer at the lowest one that fills it. Each hint replaces the last;
+   * one equal to the last sent is not sent again, and one given before the channel opens goes when it does. The relay
+   * answers with a `videoApplied` event (or `controlError`). False when there is no control channel.
+   */
+  setVideoHint(hint: VideoHint): boolean {
+    if (this.controlChannel === null) return false;
+    this.pendingHint = JSON.stringify(controlVideoMessage(hint));
+    this.flushVideoHint();
+    return true;
+  }
+
+  private pendingHint: string | null = null;
+  private sentHint: string | null = null;
+
+  private flushVideoHint(): void {
+    const channel = this.controlChannel;
+    if (channel === null || channel.readyState !== "open" || this.pendingHint === null) return;
+    const hint = this.pendingHint;
+    this.pendingHint = null;
+    if (hint === this.sentHint) return;
+    channel.send(hint);
+    this.sentHint = hint;
   }
 
   /** Leaves: DELETE of the WHEP resource (best effort), then closes the peer connection. */

@@ -1,8 +1,8 @@
 /**
  * Every message that crosses a process boundary, in one module: the REST API's JSON bodies
  * (functions/Lilium.Api/Contracts, docs/api.md), the WebSocket signaling protocol version 1
- * (functions/Lilium.Signaling/Protocol, docs/signaling.md) and the host's control data channel
- * (docs/input.md). Kept together so it can be checked against the generated JSON Schema of
+ * (functions/Lilium.Signaling/Protocol, docs/signaling.md) and the host's and viewer's control data
+ * channel (docs/input.md). Kept together so it can be checked against the generated JSON Schema of
  * `Lilium.Protocol`. Field names are the servers' camelCase JSON names; UUIDs are strings; times
  * are ISO 8601 strings (REST) or Unix seconds (signaling `expiresAt`), as the servers send them.
  */
@@ -187,7 +187,7 @@ export const ERROR_CODES = [
   "session-ended", "session-full", "not-allowed", "blocked", "self-admit", "not-admitted", "participant-not-found",
   "invalid-departure", "invalid-relay-credential", "invalid-since", "invite-not-found", "invite-expired",
   "invite-exhausted", "bad-sdp", "bad-sdp-fragment", "already-publishing", "no-publisher", "precondition-required",
-  "precondition-failed", "ice-restart-unsupported", "draining", "relay-full", "too-many-peers",
+  "precondition-failed", "ice-restart-unsupported", "draining", "relay-full", "too-many-peers", "codec-unsupported",
   "signaling-unavailable", "relay-unavailable", "relay-starting",
 ] as const;
 
@@ -429,11 +429,30 @@ function normalizePermissions(m: Record<string, unknown>): boolean {
 
 /** The input data channel's label and protocol. */
 export const INPUT_CHANNEL = { label: "input", protocol: "lilium-input/1" } as const;
-/** The host's control data channel's label and protocol. */
+/** The control data channel's label and protocol (a host's: grants; a viewer's: its video hint). */
 export const CONTROL_CHANNEL = { label: "control", protocol: "lilium-control/1" } as const;
 
-/** The `type` of every message on `control` (`ControlTypes`). */
-export const CONTROL_TYPES = { toRelay: ["grant"], toHost: ["grant.applied", "viewer.joined", "viewer.left", "error"] } as const;
+/** The `type` of every message on `control` (`ControlTypes`): host ↔ relay, and viewer ↔ relay. */
+export const CONTROL_TYPES = {
+  toRelay: ["grant"],
+  toHost: ["grant.applied", "viewer.joined", "viewer.left", "error"],
+  fromViewer: ["video"],
+  toViewer: ["video.applied", "error"],
+} as const;
+
+/** The largest `maxWidth` / `maxHeight` of a video hint (`ControlMessage.MaxVideoSide`). */
+export const MAX_VIDEO_SIDE = 16_384;
+
+/**
+ * How a viewer shows the video (docs/input.md): `paused` (default false) stops the video, audio goes on; `maxWidth` ×
+ * `maxHeight` is the box it is shown in, in device pixels (absent: no limit), which caps the simulcast layer.
+ */
+export interface VideoHint { paused?: boolean; maxWidth?: number | null; maxHeight?: number | null }
+
+/** Viewer → relay on `control`: the video hint, replacing the previous one. */
+export interface ControlVideoMessage { type: "video"; paused: boolean; maxWidth?: number; maxHeight?: number }
+/** Relay → viewer: the hint in force (null: no limit). */
+export interface ControlVideoAppliedMessage { type: "video.applied"; paused: boolean; maxWidth: number | null; maxHeight: number | null }
 
 /** Host → relay on `control`: set a viewer's grant now. */
 export interface ControlGrantMessage { type: "grant"; viewer: Uuid; permissions: InputPermissions }
@@ -447,14 +466,30 @@ export interface ControlViewerLeftMessage { type: "viewer.left"; viewer: Uuid; p
 export interface ControlErrorMessage { type: "error"; code: ErrorCode | (string & {}); detail?: string }
 
 /** Every message the relay sends on `control`. */
-export type ControlServerMessage = ControlGrantAppliedMessage | ControlViewerJoinedMessage | ControlViewerLeftMessage | ControlErrorMessage;
+export type ControlServerMessage = ControlGrantAppliedMessage | ControlViewerJoinedMessage | ControlViewerLeftMessage | ControlVideoAppliedMessage | ControlErrorMessage;
 
 /** The host's `grant` message for the control channel (one JSON text message). */
 export function controlGrantMessage(viewer: Uuid, permissions: InputPermissions): ControlGrantMessage {
   return { type: "grant", viewer, permissions: permissionsToWire(permissions) };
 }
 
-/** Parses one relay → host control message; null when malformed. */
+/**
+ * The viewer's `video` message for the control channel. Sides are rounded to whole pixels and clamped to
+ * 1–{@link MAX_VIDEO_SIDE}; a side that is absent, null, not finite or not positive is left out (no limit).
+ */
+export function controlVideoMessage(hint: VideoHint): ControlVideoMessage {
+  const side = (v: number | null | undefined): number | undefined =>
+    typeof v === "number" && Number.isFinite(v) && v > 0 ? Math.min(MAX_VIDEO_SIDE, Math.max(1, Math.round(v))) : undefined;
+  const maxWidth = side(hint.maxWidth), maxHeight = side(hint.maxHeight);
+  return {
+    type: "video",
+    paused: hint.paused === true,
+    ...(maxWidth !== undefined ? { maxWidth } : {}),
+    ...(maxHeight !== undefined ? { maxHeight } : {}),
+  };
+}
+
+/** Parses one relay → host or relay → viewer control message; null when malformed. */
 export function parseControlMessage(text: string): ControlServerMessage | null {
   const m = parseJsonObject(text);
   if (m === null) return null;
@@ -467,11 +502,19 @@ export function parseControlMessage(text: string): ControlServerMessage | null {
       return typeof m.viewer === "string" && typeof m.peer === "string" && permissions !== null ? { type: "viewer.joined", viewer: m.viewer, peer: m.peer, permissions } : null;
     case "viewer.left":
       return typeof m.viewer === "string" && typeof m.peer === "string" ? { type: "viewer.left", viewer: m.viewer, peer: m.peer } : null;
+    case "video.applied":
+      return typeof (m.paused ?? false) === "boolean" && optionalSide(m.maxWidth) && optionalSide(m.maxHeight)
+        ? { type: "video.applied", paused: m.paused === true, maxWidth: (m.maxWidth as number | undefined) ?? null, maxHeight: (m.maxHeight as number | undefined) ?? null }
+        : null;
     case "error":
       return typeof m.code === "string" ? { type: "error", code: m.code, ...(typeof m.detail === "string" ? { detail: m.detail } : {}) } : null;
     default:
       return null;
   }
+}
+
+function optionalSide(v: unknown): boolean {
+  return v === undefined || v === null || (typeof v === "number" && Number.isInteger(v) && v >= 1 && v <= MAX_VIDEO_SIDE);
 }
 
 function num(v: unknown): number {

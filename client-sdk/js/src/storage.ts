@@ -97,6 +97,13 @@ export class IndexedDbStore implements KeyValueStore {
 
   private async run(mode: IDBTransactionMode, op: (store: IDBObjectStore) => IDBRequest): Promise<unknown> {
     const db = await this.open();
+    // A transaction that never completes (a wedged profile) fails like an open that never answers.
+    return settleWithin(this.transaction(db, mode, op), this.openTimeoutMs, () => new StorageUnavailableError(
+      `This browser's storage (IndexedDB "${this.databaseName}") did not answer within ${Math.round(this.openTimeoutMs / 1000)} s. ` +
+      "Close other LiliumShare tabs and reload the page."));
+  }
+
+  private transaction(db: IDBDatabase, mode: IDBTransactionMode, op: (store: IDBObjectStore) => IDBRequest): Promise<unknown> {
     return new Promise((resolve, reject) => {
       const tx = db.transaction(this.storeName, mode);
       const request = op(tx.objectStore(this.storeName));
@@ -113,6 +120,23 @@ export class IndexedDbStore implements KeyValueStore {
 
 /** The browser's storage (IndexedDB) did not open in time or refused to. */
 export class StorageUnavailableError extends LiliumError {}
+
+// Settles as `work` does, or rejects with `late()` if it has not settled within `ms`.
+function settleWithin<T>(work: Promise<T>, ms: number, late: () => Error): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(late()), ms);
+    work.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}
 
 // Fails with a StorageUnavailableError unless `opening` settles within `ms`. A database that opens
 // later is closed so it does not block another connection's upgrade.

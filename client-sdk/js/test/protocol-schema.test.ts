@@ -13,6 +13,7 @@ import WebSocket, { WebSocketServer } from "ws";
 import {
   CLIENT_ACTIONS, SERVER_ACTIONS, ERROR_CODES, JOIN_DENIAL_REASONS, CONTROL_CHANNEL, CONTROL_TYPES, INPUT_CHANNEL,
   SIGNALING_SUBPROTOCOL, SIGNALING_VERSION, SignalingClient, SignalingError, controlGrantMessage, grantUpdateMessage,
+  MAX_VIDEO_SIDE, MediaViewer, controlVideoMessage, type ControlVideoAppliedMessage, type ControlErrorMessage,
   isErrorCode, parseControlMessage, parseServerMessage, readPermissions,
   type WebSocketConstructor,
 } from "../src/index.js";
@@ -85,6 +86,78 @@ test("data channels and control message types match the schema", () => {
   const control = defs.ControlMessage!;
   assert.deepEqual([...CONTROL_TYPES.toRelay], control["x-lilium-to-relay"]);
   assert.deepEqual([...CONTROL_TYPES.toHost], control["x-lilium-to-host"]);
+  assert.deepEqual([...CONTROL_TYPES.fromViewer], control["x-lilium-from-viewer"]);
+  assert.deepEqual([...CONTROL_TYPES.toViewer], control["x-lilium-to-viewer"]);
+  const maxWidth = (control.properties as Record<string, Schema>).maxWidth!;
+  assert.equal(maxWidth.maximum, MAX_VIDEO_SIDE);
+});
+
+test("control channel: the viewer's video hint validates; out-of-range sides are left out; video.applied parses", () => {
+  assert.deepEqual(controlVideoMessage({}), { type: "video", paused: false });
+  assert.deepEqual(controlVideoMessage({ paused: true }), { type: "video", paused: true });
+  assert.deepEqual(controlVideoMessage({ maxWidth: 1279.6, maxHeight: 720 }), { type: "video", paused: false, maxWidth: 1280, maxHeight: 720 });
+  assert.deepEqual(controlVideoMessage({ maxWidth: 0, maxHeight: Number.NaN }), { type: "video", paused: false }, "no usable size: no limit");
+  assert.deepEqual(controlVideoMessage({ maxWidth: 40_000, maxHeight: 0.2 }), { type: "video", paused: false, maxWidth: MAX_VIDEO_SIDE, maxHeight: 1 });
+  for (const hint of [{}, { paused: true }, { maxWidth: 1280, maxHeight: 720 }, { maxWidth: 40_000 }, { maxHeight: 0.4 }]) {
+    assertValid("ControlMessage", JSON.parse(JSON.stringify(controlVideoMessage(hint))));
+  }
+  assertInvalid("ControlMessage", { type: "video", maxWidth: 0 });
+  assertInvalid("ControlMessage", { type: "video", maxHeight: MAX_VIDEO_SIDE + 1 });
+  assertInvalid("ControlMessage", { type: "video", maxWidth: 12.5 });
+  assertInvalid("ControlMessage", { type: "video", paused: "yes" });
+
+  const applied = { type: "video.applied", paused: false, maxWidth: 640 };
+  assertValid("ControlMessage", applied);
+  assert.deepEqual(parseControlMessage(JSON.stringify(applied)), { type: "video.applied", paused: false, maxWidth: 640, maxHeight: null });
+  assert.deepEqual(parseControlMessage('{"type":"video.applied","paused":true}'), { type: "video.applied", paused: true, maxWidth: null, maxHeight: null });
+  assert.equal(parseControlMessage('{"type":"video.applied","paused":"no"}'), null);
+  assert.equal(parseControlMessage('{"type":"video.applied","maxWidth":-3}'), null);
+});
+
+/** A data channel as far as MediaViewer uses it: readyState, send, open and message events. */
+class FakeChannel extends EventTarget {
+  readyState: RTCDataChannelState = "connecting";
+  readonly label = "control";
+  readonly sent: string[] = [];
+  send(data: string): void {
+    this.sent.push(data);
+  }
+  open(): void {
+    this.readyState = "open";
+    this.dispatchEvent(new Event("open"));
+  }
+  receive(data: string): void {
+    const e = new Event("message") as Event & { data: string };
+    e.data = data;
+    this.dispatchEvent(e);
+  }
+}
+
+test("MediaViewer.setVideoHint: the latest hint goes when the channel opens, repeats are not sent, answers become events", () => {
+  const channel = new FakeChannel();
+  const pc = Object.assign(new EventTarget(), { ontrack: null, connectionState: "new" }) as unknown as RTCPeerConnection;
+  const viewer = new MediaViewer(pc, null, channel as unknown as RTCDataChannel);
+  const applied: ControlVideoAppliedMessage[] = [];
+  const errors: ControlErrorMessage[] = [];
+  viewer.on("videoApplied", (m) => applied.push(m));
+  viewer.on("controlError", (m) => errors.push(m));
+
+  assert.equal(viewer.setVideoHint({ maxWidth: 1920, maxHeight: 1080 }), true);
+  assert.equal(viewer.setVideoHint({ paused: true }), true);
+  assert.deepEqual(channel.sent, [], "nothing before the channel opens");
+  channel.open();
+  assert.deepEqual(channel.sent.map((m) => JSON.parse(m)), [{ type: "video", paused: true }], "only the latest");
+  viewer.setVideoHint({ paused: true });
+  assert.equal(channel.sent.length, 1, "an unchanged hint is not sent again");
+  viewer.setVideoHint({ paused: false, maxWidth: 640, maxHeight: 360 });
+  assert.deepEqual(JSON.parse(channel.sent[1]!), { type: "video", paused: false, maxWidth: 640, maxHeight: 360 });
+
+  channel.receive('{"type":"video.applied","paused":false,"maxWidth":640,"maxHeight":360}');
+  channel.receive('{"type":"error","code":"bad-request","detail":"x"}');
+  channel.receive("not json");
+  assert.deepEqual(applied, [{ type: "video.applied", paused: false, maxWidth: 640, maxHeight: 360 }]);
+  assert.deepEqual(errors, [{ type: "error", code: "bad-request", detail: "x" }]);
+  assert.equal(new MediaViewer(pc, null).setVideoHint({ paused: true }), false, "no control channel");
 });
 
 test("control channel: the host's grant validates; the relay's messages validate and parse", () => {

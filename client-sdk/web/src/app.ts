@@ -11,6 +11,7 @@ import {
 } from "@lilium/sdk";
 import type { AppConfig } from "./config";
 import { InputCapture, type InputCounters } from "./input";
+import { watchVideoHint } from "./visibility";
 import { QUALITIES, StatsSampler, setVideoBitrate, type Quality, type ViewerStats } from "./media";
 
 export type Route = { page: "home" } | { page: "session"; sessionId: string } | { page: "invite"; code: string };
@@ -118,6 +119,10 @@ export class App {
   private stopMediaWatch: (() => void) | null = null;
   private watching: MediaViewer | null = null;
   private capture: InputCapture | null = null;
+  /** Stops reporting the video element's visibility and size to the relay (visibility.ts). */
+  private stopVideoHint: (() => void) | null = null;
+  /** The viewer's video is paused by its hint (hidden): no video arrives, which is no sign of a dead relay. */
+  private videoPaused = false;
   private sampler: StatsSampler | null = null;
   private timers: ReturnType<typeof setInterval>[] = [];
   private viewerTimer: ReturnType<typeof setInterval> | null = null;
@@ -723,7 +728,7 @@ export class App {
     // moved means a new grant and a new subscription (relay fleet).
     this.stopMediaWatch?.();
     this.stopMediaWatch = watchMediaFlow(viewer.pc, () => {
-      if (this.watching !== viewer || this.state.viewer?.phase !== "watching") return;
+      if (this.watching !== viewer || this.state.viewer?.phase !== "watching" || this.videoPaused) return;
       void (async () => {
         const check = await this.api!.relayCheck(sessionId).catch(() => null);
         const moved = check !== null && check.state === "ready" && this.viewerRelayId !== null && (check.relayId ?? null) !== this.viewerRelayId;
@@ -741,6 +746,8 @@ export class App {
     if (message !== undefined) this.setViewer({ phase: "reconnecting", message });
     this.capture?.stop();
     this.capture = null;
+    this.stopVideoHint?.();
+    this.stopVideoHint = null;
     this.stopMediaWatch?.();
     this.stopMediaWatch = null;
     const old = this.watching;
@@ -768,9 +775,17 @@ export class App {
     this.videoElement = video;
     this.capture?.stop();
     this.capture = null;
+    this.stopVideoHint?.();
+    this.stopVideoHint = null;
+    this.videoPaused = false;
     const viewer = this.watching;
     if (video === null || viewer === null) return;
     this.capture = new InputCapture(video, (e) => viewer.sendInput(e), () => this.state.viewer?.permissions ?? NO_PERMISSIONS);
+    // The relay sends no video while nobody can see it, and no more pixels than the element shows (docs/web.md).
+    this.stopVideoHint = watchVideoHint(video, (hint) => {
+      this.videoPaused = hint.paused === true;
+      viewer.setVideoHint(hint);
+    });
   }
 
   private async sampleStats(): Promise<void> {
@@ -805,6 +820,8 @@ export class App {
     this.viewerTimer = null;
     this.capture?.stop();
     this.capture = null;
+    this.stopVideoHint?.();
+    this.stopVideoHint = null;
     this.sampler = null;
     const w = this.watching;
     this.watching = null;
@@ -855,6 +872,7 @@ const ERROR_SENTENCES: { readonly [C in ErrorCode]?: string } = {
   "relay-unavailable": "The media server does not answer; try again in a few seconds.",
   "signaling-unavailable": "The service does not answer; try again in a few seconds.",
   "too-many-peers": "You already have this session open elsewhere; close one first.",
+  "codec-unsupported": "This browser cannot play the host's video format; try another browser (Chrome, Edge or Firefox).",
   "not-admitted": "The host has not let you in (yet).",
 };
 

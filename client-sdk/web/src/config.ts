@@ -16,7 +16,8 @@ interface RawConfig { api?: unknown; signaling?: unknown; relay?: unknown }
 export async function loadConfig(origin: string = location.origin): Promise<AppConfig> {
   let raw: RawConfig = {};
   try {
-    const response = await fetch(new URL("/config.json", origin), { cache: "no-store" });
+    // An API that does not answer must not keep the app on its loading screen: fall back to the defaults.
+    const response = await fetch(new URL("/config.json", origin), { cache: "no-store", signal: AbortSignal.timeout(10_000) });
     if (response.ok) raw = (await response.json()) as RawConfig;
   } catch {
     // The defaults below are the API's own.

@@ -51,7 +51,11 @@ internal sealed class PeerFactory(SessionRegistry registry, DtlsCertificate cert
         var cname = "lilium-" + session.Id.ToString("N")[..8];
         var streamId = session.Id.ToString("N");
         var tracks = publisher.Streams
-            .Select(s => new SdpEgressTrack(s.Kind, s.Media.Codec, RandomSsrc(), cname, streamId, $"{s.Kind}-{s.Media.Mid}"))
+            .Where(s => s.Layer == 0) // simulcast: one track for all layers of a section
+            .Select(s => new SdpEgressTrack(s.Kind, s.Media.Codec, RandomSsrc(), cname, streamId, $"{s.Kind}-{s.Media.Mid}")
+            {
+                RtxSsrc = s.IsVideo ? RandomSsrc() : null, // used only if the viewer offers rtx (RFC 4588)
+            })
             .ToList();
         if (!SdpAnswerBuilder.TryAnswerEgress(offer, NewTransport(ice, certificate, advertisement, media), tracks, out var built, out error))
         {

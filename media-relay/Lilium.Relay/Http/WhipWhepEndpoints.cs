@@ -19,6 +19,9 @@ internal static partial class WhipWhepEndpoints
     public const string SdpType = "application/sdp";
     public const string TrickleType = "application/trickle-ice-sdpfrag";
     public const string TestLossHeader = "X-Lilium-Test-Loss";
+
+    /// <summary>WHEP query parameter: the highest bitrate (bits/s) the viewer wants; caps its simulcast layer.</summary>
+    public const string MaxBitrateParameter = "maxBitrate";
     private const int MaxBody = SdpParser.MaxLength;
 
     public static void Map(WebApplication app)
@@ -136,12 +139,30 @@ internal static partial class WhipWhepEndpoints
                     new Dictionary<string, string> { ["Retry-After"] = "2" });
             }
 
+            // A viewer's simulcast hint (docs/relay.md, "Simulcast"): the most it wants sent, in bits/s.
+            var cap = long.MaxValue;
+            if (http.Request.Query.TryGetValue(MaxBitrateParameter, out var hint)
+                && (hint.Count != 1 || !long.TryParse(hint[0], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out cap) || cap is < 1 or > 10_000_000_000))
+            {
+                return Problems.Of(ErrorCode.BadRequest, $"{MaxBitrateParameter} must be one whole number of bits per second, 1 to 10000000000.");
+            }
+
             // Only marks the peer: a send impairment that tests compose (never production) acts on marked viewers alone.
             var impairable = http.Request.Headers.ContainsKey(TestLossHeader);
+
+            // A viewer that asks for video (or audio) it cannot decode gets a problem saying so, not a black screen.
+            if (CodecMatcher.FindUncarried(offer!, publisher.Streams.Select(s => (s.Kind, s.Media.Codec))) is { } missing)
+            {
+                return Problems.Of(ErrorCode.CodecUnsupported,
+                    $"The host sends {missing.Kind} as {CodecMatcher.Describe(missing.Codec)}, and this offer has no {missing.Kind} format that can carry it.");
+            }
+
             if (!factory.TryCreateSubscriber(session, grant!, source, publisher, offer!, impairable, out peer, out answer, out error))
             {
                 return Problems.BadSdp(error!);
             }
+
+            peer!.LayerCapBps = cap;
         }
 
         LogPeerCreated(services.GetRequiredService<ILoggerFactory>().CreateLogger("Lilium.Relay.Http"), peer!.Id, role, sessionId);

@@ -17,9 +17,10 @@ namespace Lilium.Relay.Input;
 /// event by event against the viewer's current grant (<see cref="InputGate"/>) and what passes is
 /// forwarded to the host's <c>input</c> channel in a <c>Forwarded</c> envelope naming the viewer.
 /// The host changes a viewer's grant live on its <c>control</c> channel; the change applies to the
-/// next event, and whatever the viewer held down is released on the host at once.
+/// next event, and whatever the viewer held down is released on the host at once. A viewer's own <c>control</c>
+/// channel carries its video hint (paused, visible size) to the forwarder (<see cref="SfuForwarder.ApplyVideoHint"/>).
 /// </summary>
-internal sealed partial class InputRouter(RelayMetrics metrics, ILogger<InputRouter> log)
+internal sealed partial class InputRouter(RelayMetrics metrics, SfuForwarder forwarder, ILogger<InputRouter> log)
 {
     /// <summary>
     /// When the datagram now being processed reached the media loop (Stopwatch ticks). Written and
@@ -89,6 +90,9 @@ internal sealed partial class InputRouter(RelayMetrics metrics, ILogger<InputRou
 
                 SendControl(peer.Session, ControlMessage.WithPermissions(ControlTypes.ViewerJoined, channels.User, granted) with { Peer = peer.Id });
                 break;
+            case (PeerRole.Subscriber, DataChannels.ControlLabel):
+                channels.Control = channel;
+                break;
             case (PeerRole.Publisher, DataChannels.InputLabel):
                 channels.Input = channel;
                 break;
@@ -123,6 +127,30 @@ internal sealed partial class InputRouter(RelayMetrics metrics, ILogger<InputRou
         {
             OnControl(peer.Session, channels, message);
         }
+        else if (peer.Role == PeerRole.Subscriber && ReferenceEquals(channel, channels.Control))
+        {
+            OnViewerControl(peer, channels, message);
+        }
+    }
+
+    /// <summary>A viewer's control message: a video hint (docs/input.md), answered video.applied, or an error.</summary>
+    private void OnViewerControl(MediaPeer viewer, PeerChannels channels, DataChannelMessage message)
+    {
+        if (ReadControl(channels, message, ControlTypes.Video, "a viewer", "; paused is true or false, maxWidth and maxHeight whole numbers") is not { } control)
+        {
+            return;
+        }
+
+        if (control.VideoProblem() is { } problem)
+        {
+            Send(channels, ControlMessage.Failure(ErrorCode.BadRequest, problem));
+            return;
+        }
+
+        var hint = new ViewerVideoHint(control.Paused ?? false, control.MaxWidth ?? 0, control.MaxHeight ?? 0);
+        forwarder.ApplyVideoHint(viewer, hint);
+        LogVideoHint(viewer.Id, hint.Paused, hint.MaxWidth, hint.MaxHeight);
+        Send(channels, ControlMessage.VideoHint(ControlTypes.VideoApplied, hint.Paused, control.MaxWidth, control.MaxHeight));
     }
 
     // The hot path: check, then forward under the viewer's gate lock so that a revoke's releases
@@ -170,16 +198,8 @@ internal sealed partial class InputRouter(RelayMetrics metrics, ILogger<InputRou
 
     private void OnControl(RelaySession session, PeerChannels host, DataChannelMessage message)
     {
-        var control = message.IsText ? ControlMessage.TryParse(message.Data) : null;
-        if (control is null)
+        if (ReadControl(host, message, ControlTypes.Grant, "the host", "") is not { } control)
         {
-            Send(host, ControlMessage.Failure(ErrorCode.BadJson, "Control messages are JSON text objects with a type (docs/input.md)."));
-            return;
-        }
-
-        if (control.Type != ControlTypes.Grant)
-        {
-            Send(host, ControlMessage.Failure(ErrorCode.UnknownType, $"Unknown control message type '{control.Type}'."));
             return;
         }
 
@@ -192,6 +212,28 @@ internal sealed partial class InputRouter(RelayMetrics metrics, ILogger<InputRou
         var permissions = granted.ToFlags();
         var (peers, released) = SetViewerPermissions(session, viewer, permissions);
         Send(host, ControlMessage.WithPermissions(ControlTypes.GrantApplied, viewer, permissions) with { Peers = peers, Released = released });
+    }
+
+    /// <summary>
+    /// One control-channel message of the one type <paramref name="sender"/> may send, or null once the sender has been
+    /// told why not (<c>bad-json</c>: not a JSON text object with a type; <c>unknown-type</c>: another type).
+    /// </summary>
+    private static ControlMessage? ReadControl(PeerChannels channels, DataChannelMessage message, string expectedType, string sender, string shape)
+    {
+        var control = message.IsText ? ControlMessage.TryParse(message.Data) : null;
+        if (control is null)
+        {
+            Send(channels, ControlMessage.Failure(ErrorCode.BadJson, $"Control messages are JSON text objects with a type (docs/input.md){shape}."));
+            return null;
+        }
+
+        if (control.Type != expectedType)
+        {
+            Send(channels, ControlMessage.Failure(ErrorCode.UnknownType, $"Unknown control message type '{control.Type}' from {sender}; {sender} sends '{expectedType}'."));
+            return null;
+        }
+
+        return control;
     }
 
     /// <summary>
@@ -269,6 +311,9 @@ internal sealed partial class InputRouter(RelayMetrics metrics, ILogger<InputRou
 
     [LoggerMessage(Level = LogLevel.Information, Message = "session {SessionId}: viewer {Viewer} input grant now {Permissions} ({Peers} connected peers)")]
     private partial void LogGrantApplied(Guid sessionId, Guid viewer, InputPermissions permissions, int peers);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "peer {PeerId} video hint: paused {Paused}, box {MaxWidth}x{MaxHeight} (0: no limit)")]
+    private partial void LogVideoHint(Guid peerId, bool paused, int maxWidth, int maxHeight);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "data channel handler failed for peer {PeerId}")]
     private partial void LogHandlerFailed(Exception ex, Guid peerId);

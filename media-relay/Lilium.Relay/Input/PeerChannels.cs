@@ -7,8 +7,8 @@ namespace Lilium.Relay.Input;
 
 /// <summary>
 /// The data-channel side of one relay peer: its SCTP association and the channels the relay uses.
-/// A viewer has an <c>input</c> channel and an <see cref="InputGate"/>; a host has an <c>input</c>
-/// channel (events forwarded to it) and a <c>control</c> channel (grant changes). The gate is
+/// A viewer has an <c>input</c> channel, an <see cref="InputGate"/> and a <c>control</c> channel (its video hint); a
+/// host has an <c>input</c> channel (events forwarded to it) and a <c>control</c> channel (grant changes). The gate is
 /// guarded by <see cref="Gate"/>'s own lock: events arrive on the media loop, grant changes on the
 /// host's, and releases must not interleave with a viewer's event.
 /// </summary>

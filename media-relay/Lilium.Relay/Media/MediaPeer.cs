@@ -35,11 +35,11 @@ internal sealed class MediaPeer
         CreatedMs = Environment.TickCount64;
         LastConsentMs = CreatedMs;
         RelaySsrc = (uint)Random.Shared.Next(1, int.MaxValue);
-        Streams = role == PeerRole.Publisher ? media.Select((m, i) => new PublisherStream(m, i)).ToArray() : [];
+        Streams = role == PeerRole.Publisher ? media.SelectMany(SimulcastSource.StreamsFor).ToArray() : [];
         Tracks = role == PeerRole.Subscriber ? media.Select(m => new SubscriberTrack(m)).ToArray() : [];
         foreach (var stream in Streams)
         {
-            stream.Ssrc = stream.Media.RemoteSsrcs.FirstOrDefault();
+            stream.Ssrc = stream.Simulcast is null ? stream.Media.RemoteSsrcs.FirstOrDefault() : 0; // simulcast: learnt by RID
         }
 
         // Transport-wide CC (TransportCc): feedback for a publisher that numbers its packets, an estimate for a subscriber we number ours for.
@@ -182,6 +182,30 @@ internal sealed class MediaPeer
     }
 
     private long _reportedLost;
+    private long _layerCapBps = long.MaxValue;
+
+    /// <summary>
+    /// A subscriber's cap on the simulcast layer it is sent (bits/s): the WHEP <c>maxBitrate</c> query parameter, or a
+    /// test's forced estimate; <see cref="long.MaxValue"/> when none. Read on the media loop, set from any thread.
+    /// </summary>
+    public long LayerCapBps
+    {
+        get => Volatile.Read(ref _layerCapBps);
+        set => Volatile.Write(ref _layerCapBps, value);
+    }
+
+    private ViewerVideoHint _videoHint = ViewerVideoHint.None;
+
+    /// <summary>
+    /// A subscriber's video hint from its <c>control</c> channel (<see cref="ViewerVideoHint"/>): paused, and the box that
+    /// caps its simulcast layer. Set through <see cref="SfuForwarder.ApplyVideoHint"/> (on the media loop once it runs),
+    /// read on the media loop; any thread may read it (tests).
+    /// </summary>
+    public ViewerVideoHint VideoHint
+    {
+        get => Volatile.Read(ref _videoHint);
+        set => Volatile.Write(ref _videoHint, value);
+    }
 
     /// <summary>A subscriber's loss-based bandwidth estimate, from its receiver reports (the relay's REMB to the publisher).</summary>
     public LossBasedEstimate Bandwidth { get; } = new();
@@ -209,7 +233,42 @@ internal sealed class MediaPeer
         return null;
     }
 
-    public PublisherStream? StreamFor(uint ssrc, byte payloadType)
+    /// <summary>
+    /// The stream a publisher's RTX packet repairs (RFC 4588), by its RTX SSRC; an unknown SSRC with a stream's negotiated
+    /// rtx payload type fixes that stream's RTX SSRC (as <see cref="StreamFor"/> does for media) — a simulcast layer's by
+    /// the repaired-RID extension naming the layer (RFC 8852 §3). Null: not RTX.
+    /// </summary>
+    public PublisherStream? RtxStreamFor(uint ssrc, byte payloadType, ReadOnlySpan<byte> packet, in Lilium.WebRtc.Rtp.RtpHeader header)
+    {
+        foreach (var stream in Streams)
+        {
+            if (stream.RtxSsrc == ssrc && stream.Media.RtxPayloadType == payloadType)
+            {
+                return stream;
+            }
+        }
+
+        foreach (var stream in Streams)
+        {
+            // A simulcast layer's RTX shares the section's rtx payload type with the other layers' (it names its layer
+            // by repaired-rid, not matched yet): learning by payload type alone could tie it to the wrong layer.
+            if (stream.RtxSsrc == 0 && stream.Rid is null && stream.Media.RtxPayloadType == payloadType && stream.Ssrc != ssrc)
+            {
+                stream.RtxSsrc = ssrc;
+                return stream;
+            }
+
+            if (stream.Simulcast is { } source && stream.Layer == 0 && stream.Media.RtxPayloadType == payloadType
+                && source.LearnRepair(ssrc, packet, header) is { } layer)
+            {
+                return layer;
+            }
+        }
+
+        return null;
+    }
+
+    public PublisherStream? StreamFor(uint ssrc, byte payloadType, ReadOnlySpan<byte> packet, in Lilium.WebRtc.Rtp.RtpHeader header)
     {
         foreach (var stream in Streams)
         {
@@ -219,10 +278,19 @@ internal sealed class MediaPeer
             }
         }
 
+        // Simulcast: an unknown SSRC names its layer with the RID extension (SimulcastSource).
+        foreach (var stream in Streams)
+        {
+            if (stream.Simulcast is { } simulcast && stream.Layer == 0 && stream.Media.Codec.PayloadType == payloadType)
+            {
+                return simulcast.Learn(ssrc, packet, header);
+            }
+        }
+
         // Unannounced SSRC: fix the mapping by a payload type unique to one m-section (RFC 9143 §9.2).
         foreach (var stream in Streams)
         {
-            if (stream.Media.Codec.PayloadType == payloadType && (stream.Ssrc == 0 || stream.Received == 0))
+            if (stream.Simulcast is null && stream.Media.Codec.PayloadType == payloadType && (stream.Ssrc == 0 || stream.Received == 0))
             {
                 stream.Ssrc = ssrc;
                 return stream;

@@ -11,8 +11,10 @@ namespace Lilium.Relay.Media;
 /// publisher's <c>abs-capture-time</c> passed through, and a transport-wide sequence number when the
 /// subscriber negotiated transport-wide CC (its value is the caller's to fill in: <see cref="TransportCc.Stamp"/>).
 /// Writing the block afresh means a publisher packet never lacks room for the subscriber's elements.
-/// An element whose id is outside 1–14 or whose value is not 1–16 bytes is left out (the two-byte
-/// form would need <c>extmap-allow-mixed</c>).
+/// An element whose id is outside 1–14 or whose value is not 1–16 bytes is left out. The one exception is the AV1
+/// dependency descriptor, passed through unchanged: a descriptor that carries its template structure is longer than
+/// 16 bytes, so when one is written the whole block takes the two-byte form (RFC 8285 §4.3; the descriptor is only
+/// negotiated with <c>extmap-allow-mixed</c>).
 /// </summary>
 internal static class RtpRewriter
 {
@@ -33,9 +35,11 @@ internal static class RtpRewriter
     public static int Rewrite(
         ReadOnlySpan<byte> source, in RtpHeader header, Span<byte> target, byte payloadType, ushort sequence, uint timestamp, uint ssrc,
         int midId, ReadOnlySpan<byte> mid, int playoutDelayId, ReadOnlySpan<byte> playoutDelay, int captureTimeId, ReadOnlySpan<byte> captureTime,
-        int transportCcId, out int transportSequenceAt)
+        int transportCcId, out int transportSequenceAt, int dependencyDescriptorId = 0, ReadOnlySpan<byte> dependencyDescriptor = default)
     {
         transportSequenceAt = -1;
+        var twoByte = dependencyDescriptorId is >= 1 and <= 255 && dependencyDescriptor.Length is >= 1 and <= 255
+            && (dependencyDescriptor.Length > 16 || dependencyDescriptorId > 14);
         var at = RtpHeader.WriteFixed(target, header.Marker, payloadType, sequence, timestamp, ssrc);
         var csrcBytes = 4 * header.CsrcCount;
         source.Slice(RtpHeader.FixedSize, csrcBytes).CopyTo(target[at..]);
@@ -43,13 +47,24 @@ internal static class RtpRewriter
         at += csrcBytes;
 
         // 0xBEDE | length in words | ID(4) L(4) value … | zero padding to a word
+        // (two-byte form: 0x1000 | length in words | ID(8) L(8) value … | zero padding)
         var block = at;
-        var end = Element(target, block + 4, midId, mid);
-        end = Element(target, end, playoutDelayId, playoutDelay);
-        end = Element(target, end, captureTimeId, captureTime);
+        var end = Element(target, block + 4, midId, mid, twoByte);
+        end = Element(target, end, playoutDelayId, playoutDelay, twoByte);
+        end = Element(target, end, captureTimeId, captureTime, twoByte);
+        end = Element(target, end, dependencyDescriptorId, dependencyDescriptor, twoByte);
         if (transportCcId is >= 1 and <= 14)
         {
-            target[end] = (byte)((transportCcId << 4) | (RtpExtensions.TransportSequenceSize - 1));
+            if (twoByte)
+            {
+                target[end++] = (byte)transportCcId;
+                target[end] = RtpExtensions.TransportSequenceSize;
+            }
+            else
+            {
+                target[end] = (byte)((transportCcId << 4) | (RtpExtensions.TransportSequenceSize - 1));
+            }
+
             transportSequenceAt = end + 1;
             target.Slice(transportSequenceAt, RtpExtensions.TransportSequenceSize).Clear();
             end = transportSequenceAt + RtpExtensions.TransportSequenceSize;
@@ -60,7 +75,7 @@ internal static class RtpRewriter
             var padded = block + 4 + (((end - block - 4) + 3) & ~3);
             target[end..padded].Clear();
             target[0] |= 0x10;
-            BinaryPrimitives.WriteUInt16BigEndian(target[block..], RtpExtensions.OneByteProfile);
+            BinaryPrimitives.WriteUInt16BigEndian(target[block..], twoByte ? RtpExtensions.TwoByteProfile : RtpExtensions.OneByteProfile);
             BinaryPrimitives.WriteUInt16BigEndian(target[(block + 2)..], (ushort)((padded - block - 4) / 4));
             at = padded;
         }
@@ -70,8 +85,21 @@ internal static class RtpRewriter
         return at + payload.Length;
     }
 
-    private static int Element(Span<byte> target, int at, int id, ReadOnlySpan<byte> value)
+    private static int Element(Span<byte> target, int at, int id, ReadOnlySpan<byte> value, bool twoByte)
     {
+        if (twoByte)
+        {
+            if (id is < 1 or > 255 || value.Length is < 1 or > 255)
+            {
+                return at;
+            }
+
+            target[at] = (byte)id;
+            target[at + 1] = (byte)value.Length;
+            value.CopyTo(target[(at + 2)..]);
+            return at + 2 + value.Length;
+        }
+
         if (id is < 1 or > 14 || value.Length is < 1 or > 16)
         {
             return at;

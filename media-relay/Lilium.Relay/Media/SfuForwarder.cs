@@ -3,6 +3,7 @@ using Lilium.Relay.Sessions;
 using Lilium.WebRtc;
 using Lilium.WebRtc.Rtcp;
 using Lilium.WebRtc.Rtp;
+using Lilium.WebRtc.Sdp;
 using Microsoft.Extensions.Options;
 
 namespace Lilium.Relay.Media;
@@ -25,7 +26,10 @@ internal sealed class SfuForwarder(IPacketSender sender, IMediaLoop loop, RelayM
     private readonly bool _fastStart = options.Value.FastStart;
     private readonly long _runMaxAgeMs = (long)options.Value.KeyframeRunMaxAge.TotalMilliseconds;
     private readonly int _keyframeRepeats = options.Value.KeyframeRepeats;
+    private readonly bool _nackPublishers = options.Value.NackPublishers;
+    private readonly long _keyframeRepeatGapMs = (long)(options.Value.KeyframeRepeatInterval.TotalMilliseconds * 0.8);
     private readonly byte[] _playoutDelay = PlayoutDelayElement(options.Value);
+    private readonly SimulcastLayers _simulcasts = new();
 
     private static byte[] PlayoutDelayElement(RelayOptions options)
     {
@@ -91,28 +95,91 @@ internal sealed class SfuForwarder(IPacketSender sender, IMediaLoop loop, RelayM
         OnPublisherRtp(peer, span[..plainLength], header);
     }
 
-    private void OnPublisherRtp(MediaPeer publisher, ReadOnlySpan<byte> packet, in RtpHeader header)
+    private void OnPublisherRtp(MediaPeer publisher, Span<byte> packet, in RtpHeader header)
     {
-        var stream = publisher.StreamFor(header.Ssrc, header.PayloadType);
-        if (stream is null)
+        var stream = publisher.StreamFor(header.Ssrc, header.PayloadType, packet, header);
+        var repairs = stream is null ? publisher.RtxStreamFor(header.Ssrc, header.PayloadType, packet, header) : null;
+
+        // Every packet that crossed the path counts for the publisher's estimator — media, RTX, and those the relay cannot
+        // place (a simulcast layer's RTX probes, not matched to a layer yet) — or the feedback would report it lost.
+        if ((stream ?? repairs ?? FirstVideoStream(publisher)) is { } counted)
+        {
+            transportCc.OnPublisherPacket(publisher, counted, packet, header);
+        }
+
+        if (stream is not null)
+        {
+            ForwardPublisherPacket(publisher, stream, packet, header);
+        }
+        else if (repairs is not null)
+        {
+            OnPublisherRtx(publisher, repairs, packet, header);
+        }
+        else
         {
             metrics.Dropped();
+        }
+    }
+
+    private static PublisherStream? FirstVideoStream(MediaPeer publisher)
+    {
+        foreach (var stream in publisher.Streams)
+        {
+            if (stream.IsVideo)
+            {
+                return stream;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// A publisher's RTX packet (RFC 4588), already counted for transport-cc (Chromium probes with RTX): repaired in
+    /// place; only a repair that fills a gap in the stream goes on, as the original would have. Padding-only packets and
+    /// duplicates (Chromium's probes resend recent packets) end here.
+    /// </summary>
+    private void OnPublisherRtx(MediaPeer publisher, PublisherStream stream, Span<byte> packet, in RtpHeader header)
+    {
+        if (stream.Ssrc != 0 && Rtx.TryGetOriginalSequence(packet, out var osn) && stream.IsMissing(osn)
+            && Rtx.TryUnwrap(packet, packet, stream.Ssrc, (byte)stream.Media.Codec.PayloadType, out var length)
+            && RtpHeader.TryParse(packet[..length], out var original))
+        {
+            metrics.RtxReceived(repaired: true);
+            ForwardPublisherPacket(publisher, stream, packet[..length], original);
             return;
         }
 
+        metrics.RtxReceived(repaired: false);
+    }
+
+    /// <summary>A publisher's media packet (or a repaired retransmission): into the cache, then to every subscriber's track.</summary>
+    private void ForwardPublisherPacket(MediaPeer publisher, PublisherStream stream, ReadOnlySpan<byte> packet, in RtpHeader header)
+    {
         var seq = header.SequenceNumber;
-        transportCc.OnPublisherPacket(publisher, stream, packet, header);
         stream.OnPacket(seq, packet.Length);
         stream.Cache.Store(seq, packet);
+        var nowMs = Environment.TickCount64;
+        if (_nackPublishers && stream.NackRequests is { } requests)
+        {
+            requests.OnPacket(seq, nowMs);
+            if (requests.Count > 0)
+            {
+                RequestRetransmissions(publisher, stream, requests.Due(nowMs));
+            }
+        }
+
         var keyframe = stream.IsVideo && Keyframes.StartsKeyframe(stream.Media.Codec.EncodingName, packet.Slice(header.HeaderLength, header.PayloadLength));
-        var nowMs = 0L;
         if (stream.IsVideo)
         {
-            nowMs = Environment.TickCount64;
             stream.KeyframeRun.OnPacket(seq, header.Timestamp, keyframe, nowMs);
             if (keyframe)
             {
                 stream.KeyframeArrived();
+                if (FrameSize.TryParse(stream.Media.Codec.EncodingName, packet.Slice(header.HeaderLength, header.PayloadLength), out var width, out var height))
+                {
+                    (stream.Width, stream.Height) = (width, height);
+                }
             }
         }
 
@@ -124,7 +191,8 @@ internal sealed class SfuForwarder(IPacketSender sender, IMediaLoop loop, RelayM
             }
 
             var track = subscriber.TrackFor(stream.Kind);
-            if (track is null)
+            if (track is null || (stream.IsVideo && subscriber.VideoHint.Paused)
+                || (stream.Simulcast is { } simulcast && !_simulcasts.Wants(subscriber, track, stream, simulcast, nowMs)))
             {
                 continue;
             }
@@ -133,7 +201,8 @@ internal sealed class SfuForwarder(IPacketSender sender, IMediaLoop loop, RelayM
             {
                 if (stream.IsVideo && !keyframe)
                 {
-                    if (!TryFastStart(subscriber, track, stream, nowMs))
+                    // A simulcast switch waits for the new layer's keyframe (no replay burst); a first start may replay.
+                    if ((stream.Simulcast is not null && track.PacketsSent > 0) || !TryFastStart(subscriber, track, stream, nowMs))
                     {
                         RequestKeyframe(publisher, stream, force: false);
                     }
@@ -142,6 +211,7 @@ internal sealed class SfuForwarder(IPacketSender sender, IMediaLoop loop, RelayM
                 }
 
                 var firstBind = track.PacketsSent == 0;
+                SimulcastLayers.CountSwitch(track, stream, metrics);
                 track.Bind(stream, seq, header.Timestamp);
                 track.KeyframeSeen();
                 if (firstBind && stream.IsVideo)
@@ -241,7 +311,11 @@ internal sealed class SfuForwarder(IPacketSender sender, IMediaLoop loop, RelayM
         return true;
     }
 
-    private void SendToSubscriber(MediaPeer subscriber, SubscriberTrack track, ReadOnlySpan<byte> packet, in RtpHeader header, bool retransmission)
+    private void SendToSubscriber(MediaPeer subscriber, SubscriberTrack track, ReadOnlySpan<byte> packet, in RtpHeader header, bool retransmission) =>
+        SendToSubscriber(subscriber, track, packet, header, retransmission, track.MapSequence(header.SequenceNumber), track.MapTimestamp(header.Timestamp));
+
+    /// <summary>Rewrites a source packet to the track's <paramref name="seq"/> and <paramref name="ts"/> and queues it.</summary>
+    private void SendToSubscriber(MediaPeer subscriber, SubscriberTrack track, ReadOnlySpan<byte> packet, in RtpHeader header, bool retransmission, ushort seq, uint ts)
     {
         var path = subscriber.Path;
         if (path is null)
@@ -249,8 +323,6 @@ internal sealed class SfuForwarder(IPacketSender sender, IMediaLoop loop, RelayM
             return;
         }
 
-        var seq = track.MapSequence(header.SequenceNumber);
-        var ts = track.MapTimestamp(header.Timestamp);
         Span<byte> captureTime = stackalloc byte[16];
         var captureLength = 0;
         if (track.AbsCaptureTimeExtensionId != 0 && track.Source is { AbsCaptureTimeExtensionId: var sourceId and > 0 }
@@ -260,15 +332,52 @@ internal sealed class SfuForwarder(IPacketSender sender, IMediaLoop loop, RelayM
             captureLength = published.Length;
         }
 
+        // The dependency descriptor (SVC: which frames each one needs) goes on unchanged: every layer is forwarded.
+        // Room for it (at most 255 bytes, the two-byte element's limit) only on tracks that negotiated it.
+        Span<byte> descriptor = track.DependencyDescriptorExtensionId != 0 ? stackalloc byte[255] : default;
+        var descriptorLength = 0;
+        if (track.DependencyDescriptorExtensionId != 0 && track.Source is { DependencyDescriptorExtensionId: var ddId and > 0 }
+            && RtpExtensions.TryGet(packet, header, (byte)ddId, out var descriptorValue) && descriptorValue.Length <= descriptor.Length)
+        {
+            descriptorValue.CopyTo(descriptor);
+            descriptorLength = descriptorValue.Length;
+        }
+
         var output = sender.Reserve(); // queued; the media loop flushes after each datagram it dispatches
         var length = RtpRewriter.Rewrite(packet, header, output, track.PayloadType, seq, ts, track.Ssrc, track.MidExtensionId, track.Mid,
             track.PlayoutDelayExtensionId, _playoutDelay, track.AbsCaptureTimeExtensionId, captureTime[..captureLength],
-            TransportCc.ExtensionIdFor(subscriber, track), out var transportSequenceAt);
+            TransportCc.ExtensionIdFor(subscriber, track), out var transportSequenceAt, track.DependencyDescriptorExtensionId, descriptor[..descriptorLength]);
+        if (retransmission && !TryWrapRetransmission(track, output, ref length))
+        {
+            return;
+        }
+
         transportCc.Stamp(subscriber, output, length, transportSequenceAt);
         if (TryQueueProtected(subscriber, output, length, path))
         {
             track.Sent(seq, ts, header.PayloadLength, retransmission);
         }
+    }
+
+    /// <summary>
+    /// A resend to a viewer that negotiated RTX goes on the track's RTX stream (RFC 4588 §4: its SSRC, payload type and
+    /// sequence number, the track's sequence number first in the payload), wrapped in place in the packet just written
+    /// for the track (the header, and so the transport-wide element's offset, stay as they are); others get it as it was.
+    /// </summary>
+    private bool TryWrapRetransmission(SubscriberTrack track, Span<byte> output, ref int length)
+    {
+        if (track.Rtx is not { } rtx)
+        {
+            return true;
+        }
+
+        if (!rtx.TryWrapInPlace(output, length, out length))
+        {
+            return false;
+        }
+
+        metrics.RtxSentOne();
+        return true;
     }
 
     private void OnSubscriberRtcp(MediaPeer subscriber, ReadOnlySpan<byte> compound)
@@ -305,7 +414,7 @@ internal sealed class SfuForwarder(IPacketSender sender, IMediaLoop loop, RelayM
             else if (feedback.IsNack && GenericNack.TryParse(packet, out _, out var lost))
             {
                 var track = TrackBySsrc(subscriber, feedback.MediaSsrc);
-                if (track?.Source is not { } source)
+                if (track?.Source is null)
                 {
                     continue;
                 }
@@ -319,11 +428,17 @@ internal sealed class SfuForwarder(IPacketSender sender, IMediaLoop loop, RelayM
                         continue; // over this subscriber's resend budget, or resent within the last RTT
                     }
 
-                    var cached = source.Cache.Get(track.UnmapSequence(seq));
+                    // The source that sent this number (a simulcast switch may have come since) and its mapping then.
+                    if (!track.TryResolve(seq, out var source, out var sourceSeq, out var tsOffset))
+                    {
+                        continue;
+                    }
+
+                    var cached = source.Cache.Get(sourceSeq);
                     if (!cached.IsEmpty && RtpHeader.TryParse(cached, out var cachedHeader))
                     {
                         metrics.Retransmitted();
-                        SendToSubscriber(subscriber, track, cached, cachedHeader, retransmission: true);
+                        SendToSubscriber(subscriber, track, cached, cachedHeader, retransmission: true, seq, cachedHeader.Timestamp + tsOffset);
                     }
                 }
             }
@@ -415,8 +530,9 @@ internal sealed class SfuForwarder(IPacketSender sender, IMediaLoop loop, RelayM
         var nowMs = Environment.TickCount64;
         foreach (var stream in publisher.Streams)
         {
-            if (!stream.IsVideo || subscriber.State != PeerState.Secured || subscriber.TrackFor(stream.Kind) is not { } track
-                || (ReferenceEquals(track.Source, stream) && !track.WaitingForKeyframe))
+            if (!stream.IsVideo || subscriber.State != PeerState.Secured || subscriber.VideoHint.Paused || subscriber.TrackFor(stream.Kind) is not { } track
+                || (ReferenceEquals(track.Source, stream) && !track.WaitingForKeyframe)
+                || (stream.Simulcast is { } simulcast && !_simulcasts.Wants(subscriber, track, stream, simulcast, nowMs)))
             {
                 continue; // a packet that arrived meanwhile already started it
             }
@@ -426,6 +542,44 @@ internal sealed class SfuForwarder(IPacketSender sender, IMediaLoop loop, RelayM
                 stream.WantKeyframe(nowMs);
                 RequestKeyframe(publisher, stream, force: true);
             }
+        }
+    }
+
+    /// <summary>
+    /// A viewer's video hint (its <c>control</c> channel; any thread): in force from the next packet. Pausing stops its
+    /// video at once (the forwarding loop skips the track) and ends an up-switch trial's padding; resuming restarts the
+    /// track at a keyframe as a join does — the cached keyframe run at once, else a keyframe request, repeated — so the
+    /// picture is back without waiting for the publisher's next keyframe. A new box is taken into the next layer choice,
+    /// which is brought forward to the next packet.
+    /// </summary>
+    public void ApplyVideoHint(MediaPeer subscriber, ViewerVideoHint hint)
+    {
+        if (!loop.Invoke(() => ApplyVideoHintOnLoop(subscriber, hint)))
+        {
+            subscriber.VideoHint = hint; // no media loop yet: nothing is being sent
+        }
+    }
+
+    private void ApplyVideoHintOnLoop(MediaPeer subscriber, ViewerVideoHint hint)
+    {
+        var previous = subscriber.VideoHint;
+        subscriber.VideoHint = hint;
+        if (subscriber.TrackFor("video") is not { } track)
+        {
+            return;
+        }
+
+        track.NextLayerSelectMs = 0;
+        if (hint.Paused)
+        {
+            track.TrialPaddingBps = 0;
+            return;
+        }
+
+        if (previous.Paused && subscriber.State == PeerState.Secured && subscriber.Session.Publisher is { State: PeerState.Secured } publisher)
+        {
+            track.AwaitKeyframe();
+            StartVideo(subscriber, publisher);
         }
     }
 
@@ -443,7 +597,7 @@ internal sealed class SfuForwarder(IPacketSender sender, IMediaLoop loop, RelayM
 
         foreach (var stream in peer.Streams)
         {
-            if (stream.IsVideo && stream.TryTakeKeyframeRepeat(_keyframeRepeats))
+            if (stream.IsVideo && stream.TryTakeKeyframeRepeat(_keyframeRepeats, Environment.TickCount64, _keyframeRepeatGapMs))
             {
                 RequestKeyframe(peer, stream, force: true);
             }
@@ -477,6 +631,24 @@ internal sealed class SfuForwarder(IPacketSender sender, IMediaLoop loop, RelayM
             {
                 RequestKeyframe(publisher, stream, force);
             }
+        }
+    }
+
+    // Generic NACK (RFC 4585 §6.2.1) for what a publisher stream lost on the way in (NackRequester): the publisher resends
+    // (on its RTX stream when negotiated) and the repair fills the gap in the cache and goes on to the viewers.
+    private void RequestRetransmissions(MediaPeer publisher, PublisherStream stream, IReadOnlyList<ushort> lost)
+    {
+        if (lost.Count == 0 || stream.Ssrc == 0 || publisher.Path is not { } path)
+        {
+            return;
+        }
+
+        Span<byte> nack = stackalloc byte[12 + (4 * NackRequester.MaxPerRequest) + MaxSrtcpTrailer];
+        var length = GenericNack.Write(nack, publisher.RelaySsrc, stream.Ssrc, lost);
+        if (TryProtectRtcp(publisher, nack, ref length))
+        {
+            metrics.UpstreamNack(lost.Count);
+            sender.Send(path, nack[..length]);
         }
     }
 
@@ -525,30 +697,34 @@ internal sealed class SfuForwarder(IPacketSender sender, IMediaLoop loop, RelayM
     /// <summary>
     /// Tells a publisher the lowest constraint among its subscribers' loss-based estimates for its video stream (REMB,
     /// draft-alvestrand-rmcat-remb-03), or <see cref="LossBasedEstimate.UnconstrainedBps"/> when none is constrained,
-    /// while it has a secured subscriber. On the housekeeping thread, once a second, as Janus and mediasoup send theirs.
+    /// while it has a secured subscriber that has not paused its video — with simulcast the highest subscriber estimate
+    /// instead, for every layer's SSRC. On the housekeeping thread, once a second, as Janus and mediasoup send theirs.
     /// </summary>
     private void SendBitrateEstimate(MediaPeer publisher)
     {
+        // One stream for all: the slowest viewer sets the rate (min). Simulcast: the best-connected viewer sets it (max),
+        // since the publisher gives its lower layers their share first and slower viewers take a lower layer.
+        var simulcast = Array.Exists(publisher.Streams, s => s.Simulcast is not null);
         var watched = false;
-        var bitrate = LossBasedEstimate.UnconstrainedBps;
+        var bitrate = simulcast ? 0 : LossBasedEstimate.UnconstrainedBps;
         foreach (var subscriber in publisher.Session.Subscribers)
         {
-            if (subscriber.State == PeerState.Secured)
+            if (subscriber.State == PeerState.Secured && !subscriber.VideoHint.Paused) // a hidden viewer's path sets nothing
             {
                 watched = true;
-                bitrate = Math.Min(bitrate, subscriber.Bandwidth.Bps ?? LossBasedEstimate.UnconstrainedBps);
-                bitrate = Math.Min(bitrate, TransportCc.ConstraintBps(subscriber)); // the delay- and loss-based estimate, if it gives feedback
+                var own = Math.Min(subscriber.Bandwidth.Bps ?? LossBasedEstimate.UnconstrainedBps, TransportCc.ConstraintBps(subscriber)); // + the delay- and loss-based estimate, if it gives feedback
+                bitrate = simulcast ? Math.Max(bitrate, own) : Math.Min(bitrate, own);
             }
         }
 
-        var video = Array.Find(publisher.Streams, s => s.IsVideo && s.Ssrc != 0);
-        if (!watched || video is null || publisher.Path is not { } path)
+        var ssrcs = publisher.Streams.Where(s => s.IsVideo && s.Ssrc != 0).Select(s => s.Ssrc).ToArray(); // simulcast: every layer's
+        if (!watched || ssrcs.Length == 0 || publisher.Path is not { } path)
         {
             return;
         }
 
-        Span<byte> remb = stackalloc byte[24 + MaxSrtcpTrailer];
-        var length = new ReceiverEstimatedMaxBitrate(publisher.RelaySsrc, bitrate, [video.Ssrc]).WriteTo(remb);
+        Span<byte> remb = stackalloc byte[24 + 4 * SdpAnswerBuilder.MaxSimulcastLayers + MaxSrtcpTrailer];
+        var length = new ReceiverEstimatedMaxBitrate(publisher.RelaySsrc, bitrate, ssrcs).WriteTo(remb);
         if (TryProtectRtcp(publisher, remb, ref length))
         {
             metrics.BitrateEstimateSent();

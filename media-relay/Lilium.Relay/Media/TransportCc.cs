@@ -21,7 +21,7 @@ namespace Lilium.Relay.Media;
 /// </list>
 /// Media loop only, except <see cref="ConstraintBps"/> (the housekeeping thread's REMB).
 /// </summary>
-internal sealed class TransportCc(IPacketSender sender, RelayMetrics metrics, TimeProvider time)
+internal sealed class TransportCc(IPacketSender sender, RelayMetrics metrics, TimeProvider time, SubscriberProbing probing)
 {
     /// <summary>How often feedback goes to a publisher while its packets arrive (libwebrtc's receive side: 50–250 ms).</summary>
     public static readonly TimeSpan FeedbackInterval = TimeSpan.FromMilliseconds(50);
@@ -96,7 +96,9 @@ internal sealed class TransportCc(IPacketSender sender, RelayMetrics metrics, Ti
         }
 
         metrics.TransportFeedbackReceived();
-        estimate.OnFeedback(_parsed, NowMicros());
+        var now = NowMicros();
+        estimate.OnFeedback(_parsed, now);
+        probing.OnFeedback(subscriber, now); // a probe, if the estimate wants one (after a decrease)
     }
 
     /// <summary>What this subscriber's transport estimate lets the publisher send (bits/s); the maximum when it has none.</summary>
@@ -112,8 +114,8 @@ internal sealed class PublisherFeedback(uint relaySsrc)
 /// <summary>
 /// A subscriber's send-side estimate: a <see cref="SendSideBandwidthEstimator"/> that starts at the maximum (so a
 /// subscriber constrains nothing until its feedback shows congestion — delay growing or packets lost — exactly as the
-/// loss-based estimate starts unconstrained), never goes below <see cref="LossBasedEstimate.FloorBps"/>, and does not
-/// probe (the relay sends no padding). Fed on the media loop; <see cref="ConstraintBps"/> is published for the
+/// loss-based estimate starts unconstrained), never goes below <see cref="LossBasedEstimate.FloorBps"/>, and probes
+/// only to climb back after a decrease (<see cref="Prober"/>, no start-up probes). Fed on the media loop; <see cref="ConstraintBps"/> is published for the
 /// housekeeping thread.
 /// </summary>
 internal sealed class SubscriberEstimate
@@ -125,8 +127,14 @@ internal sealed class SubscriberEstimate
         StartBps = LossBasedEstimate.UnconstrainedBps,
         MaxBps = LossBasedEstimate.UnconstrainedBps,
         MinBps = LossBasedEstimate.FloorBps,
-        Probing = false,
+        Probing = true,
+        InitialProbes = false,
     }, (ushort)Random.Shared.Next(0, 0x10000));
+
+    private SubscriberProber? _prober;
+
+    /// <summary>When and how fast this subscriber is probed (<see cref="SubscriberProbing"/> sends the padding).</summary>
+    public SubscriberProber Prober => _prober ??= new SubscriberProber(Estimator);
 
     /// <summary>The estimate as a REMB constraint (bits/s); <see cref="LossBasedEstimate.UnconstrainedBps"/> while uncongested.</summary>
     public ulong ConstraintBps => (ulong)Volatile.Read(ref _constraint);

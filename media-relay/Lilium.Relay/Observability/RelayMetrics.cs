@@ -20,6 +20,8 @@ internal sealed class RelayMetrics
     private readonly Gauge _publisherLost;
     private readonly Gauge _publisherLossRatio;
     private readonly Gauge _tcpConnections;
+    private readonly Gauge _simulcastLayersReceived;
+    private readonly Gauge _simulcastSubscribers;
     private readonly Histogram _inputRoute;
     private readonly (Counter Counter, Func<long> Read)[] _counters;
     private readonly Counter.Child?[] _inputDeniedByReason = new Counter.Child?[Enum.GetValues<InputVerdict>().Length];
@@ -29,10 +31,15 @@ internal sealed class RelayMetrics
     private long _packetsOut;
     private long _bytesOut;
     private long _nacksReceived;
+    private long _upstreamNacked;
     private long _retransmissions;
+    private long _rtxSent;
+    private long _rtxReceived;
+    private long _rtxRepaired;
     private long _plisSent;
     private long _bitrateEstimatesSent;
     private long _fastStarts;
+    private long _simulcastSwitches;
     private long _keyframeRequestsReceived;
     private long _dropped;
     private long _sendDropped;
@@ -46,6 +53,9 @@ internal sealed class RelayMetrics
     private long _tcpRejected;
     private long _transportFeedbackSent;
     private long _transportFeedbackReceived;
+    private long _probeClusters;
+    private long _probePackets;
+    private long _trialPaddingPackets;
     private readonly long[] _inputDenied = new long[Enum.GetValues<InputVerdict>().Length];
 
     public RelayMetrics(SessionRegistry registry)
@@ -64,11 +74,19 @@ internal sealed class RelayMetrics
             (factory.CreateCounter("lilium_relay_bytes_out_total", "UDP and ICE-TCP payload bytes sent."), () => Interlocked.Read(ref _bytesOut)),
             (factory.CreateCounter("lilium_relay_nacked_packets_total", "Sequence numbers subscribers reported lost in generic NACKs."), () => NacksReceived),
             (factory.CreateCounter("lilium_relay_retransmissions_total", "Packets resent from the NACK cache."), () => Retransmissions),
+            (factory.CreateCounter("lilium_relay_rtx_sent_total", "Of the resent packets, those sent as RTX (RFC 4588) to viewers that negotiated it."), () => RtxSent),
+            (factory.CreateCounter("lilium_relay_upstream_nacked_packets_total", "Sequence numbers the relay asked publishers to resend (generic NACK) for what it lost on the way in."), () => UpstreamNacked),
+            (factory.CreateCounter("lilium_relay_rtx_received_total", "RTX packets from publishers (retransmissions and padding)."), () => RtxReceivedCount),
+            (factory.CreateCounter("lilium_relay_rtx_repaired_total", "Publisher RTX packets that filled a gap and were forwarded (the rest were duplicates or padding)."), () => RtxRepairedCount),
             (factory.CreateCounter("lilium_relay_plis_sent_total", "Keyframe requests (PLI) sent to publishers."), () => PlisSent),
             (factory.CreateCounter("lilium_relay_fast_starts_total", "Viewer video tracks started from the cached keyframe run (no PLI)."), () => FastStarts),
+            (factory.CreateCounter("lilium_relay_simulcast_switches_total", "Subscriber video tracks switched to another simulcast layer (at its keyframe)."), () => SimulcastSwitches),
             (factory.CreateCounter("lilium_relay_remb_sent_total", "Bandwidth estimates (REMB) sent to publishers."), () => BitrateEstimatesSent),
             (factory.CreateCounter("lilium_relay_twcc_feedback_sent_total", "Transport-wide CC feedback packets sent to publishers."), () => TransportFeedbacksSent),
             (factory.CreateCounter("lilium_relay_twcc_feedback_received_total", "Transport-wide CC feedback packets from subscribers fed to their estimators."), () => TransportFeedbacksReceived),
+            (factory.CreateCounter("lilium_relay_probe_clusters_total", "Bandwidth probes started toward subscribers (clusters of padding packets)."), () => ProbeClusters),
+            (factory.CreateCounter("lilium_relay_probe_packets_total", "Padding-only RTP packets sent to subscribers as bandwidth probes."), () => ProbePackets),
+            (factory.CreateCounter("lilium_relay_trial_padding_packets_total", "Padding-only RTP packets sent to subscribers while trying a higher simulcast layer."), () => TrialPaddingPackets),
             (factory.CreateCounter("lilium_relay_keyframe_requests_received_total", "PLI/FIR received from subscribers."), () => Interlocked.Read(ref _keyframeRequestsReceived)),
             (factory.CreateCounter("lilium_relay_dropped_total", "Datagrams dropped: unknown sender, failed authentication, malformed."), () => DroppedCount),
             (factory.CreateCounter("lilium_relay_send_dropped_total", "Datagrams the kernel refused to send (full send buffer, queued ICMP error)."), () => SendDroppedCount),
@@ -82,6 +100,8 @@ internal sealed class RelayMetrics
         ];
         _publisherLost = factory.CreateGauge("lilium_relay_publisher_packets_lost", "Publisher packets missing by sequence gaps (current peers).");
         _tcpConnections = factory.CreateGauge("lilium_relay_ice_tcp_connections", "Open ICE-TCP connections (viewers on networks that block UDP).");
+        _simulcastLayersReceived = factory.CreateGauge("lilium_relay_simulcast_layers_received", "Publisher simulcast layers (RIDs) that have sent packets (current peers).");
+        _simulcastSubscribers = factory.CreateGauge("lilium_relay_simulcast_layer_subscribers", "Subscriber video tracks currently sent each simulcast layer (0 = lowest).", "layer");
         _publisherLossRatio = factory.CreateGauge("lilium_relay_publisher_loss_ratio", "Publisher loss ratio (current peers).");
 
         // 64 exponential buckets, ×1.25 from 1 µs to 1.27 s (as before the library): fine enough to read a p99 from bucket deltas (bench/input).
@@ -119,6 +139,8 @@ internal sealed class RelayMetrics
 
     public void Nack(int lost) => Interlocked.Add(ref _nacksReceived, lost);
 
+    public void UpstreamNack(int requested) => Interlocked.Add(ref _upstreamNacked, requested);
+
     /// <summary>An ICE-TCP connection was accepted (+1) or went away (−1).</summary>
     public void TcpConnections(int delta) => Interlocked.Add(ref _tcpOpen, delta);
 
@@ -126,11 +148,27 @@ internal sealed class RelayMetrics
 
     public void Retransmitted() => Interlocked.Increment(ref _retransmissions);
 
+    public void RtxSentOne() => Interlocked.Increment(ref _rtxSent);
+
+    /// <summary>A publisher's RTX packet arrived; <paramref name="repaired"/>: it filled a gap and was forwarded.</summary>
+    public void RtxReceived(bool repaired)
+    {
+        Interlocked.Increment(ref _rtxReceived);
+        if (repaired)
+        {
+            Interlocked.Increment(ref _rtxRepaired);
+        }
+    }
+
     public void PliSent() => Interlocked.Increment(ref _plisSent);
 
     public void BitrateEstimateSent() => Interlocked.Increment(ref _bitrateEstimatesSent);
 
     public void FastStarted() => Interlocked.Increment(ref _fastStarts);
+
+    public void SimulcastSwitched() => Interlocked.Increment(ref _simulcastSwitches);
+
+    public long SimulcastSwitches => Interlocked.Read(ref _simulcastSwitches);
 
     public long FastStarts => Interlocked.Read(ref _fastStarts);
 
@@ -141,6 +179,18 @@ internal sealed class RelayMetrics
     public void TransportFeedbackSent() => Interlocked.Increment(ref _transportFeedbackSent);
 
     public void TransportFeedbackReceived() => Interlocked.Increment(ref _transportFeedbackReceived);
+
+    public void ProbeStarted() => Interlocked.Increment(ref _probeClusters);
+
+    public void ProbePacketSent() => Interlocked.Increment(ref _probePackets);
+
+    public long ProbeClusters => Interlocked.Read(ref _probeClusters);
+
+    public long ProbePackets => Interlocked.Read(ref _probePackets);
+
+    public void TrialPaddingSent() => Interlocked.Increment(ref _trialPaddingPackets);
+
+    public long TrialPaddingPackets => Interlocked.Read(ref _trialPaddingPackets);
 
     public void KeyframeRequested() => Interlocked.Increment(ref _keyframeRequestsReceived);
 
@@ -177,7 +227,15 @@ internal sealed class RelayMetrics
 
     public long Retransmissions => Interlocked.Read(ref _retransmissions);
 
+    public long RtxSent => Interlocked.Read(ref _rtxSent);
+
+    public long RtxReceivedCount => Interlocked.Read(ref _rtxReceived);
+
+    public long RtxRepairedCount => Interlocked.Read(ref _rtxRepaired);
+
     public long NacksReceived => Interlocked.Read(ref _nacksReceived);
+
+    public long UpstreamNacked => Interlocked.Read(ref _upstreamNacked);
 
     public long DroppedCount => Interlocked.Read(ref _dropped);
 
@@ -204,6 +262,30 @@ internal sealed class RelayMetrics
         {
             publisherLost += stream.Lost;
             publisherReceived += stream.Received;
+        }
+
+        var layersReceived = 0;
+        Span<int> onLayer = stackalloc int[Lilium.WebRtc.Sdp.SdpAnswerBuilder.MaxSimulcastLayers];
+        foreach (var peer in registry.Peers)
+        {
+            foreach (var stream in peer.Streams)
+            {
+                layersReceived += stream.Simulcast is not null && stream.Received > 0 ? 1 : 0;
+            }
+
+            foreach (var track in peer.Tracks)
+            {
+                if (track.CurrentLayer is var layer and >= 0 && layer < onLayer.Length)
+                {
+                    onLayer[layer]++;
+                }
+            }
+        }
+
+        _simulcastLayersReceived.Set(layersReceived);
+        for (var i = 0; i < onLayer.Length; i++)
+        {
+            _simulcastSubscribers.WithLabels(i.ToString(System.Globalization.CultureInfo.InvariantCulture)).Set(onLayer[i]);
         }
 
         _sessions.Set(registry.SessionCount);

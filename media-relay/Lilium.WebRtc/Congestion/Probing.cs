@@ -18,7 +18,7 @@ public readonly record struct ProbeCluster(int Id, double Bps, int MinPackets, i
 /// estimate, so a path that got faster is found in seconds rather than at 8 %/s. One cluster is outstanding at a time
 /// (its result, or a second of silence, frees the next).
 /// </summary>
-internal sealed class ProbeController(double startBps, double maxBps)
+internal sealed class ProbeController(double startBps, double maxBps, bool initialProbes = true)
 {
     public const long PeriodicIntervalMicros = 3_000_000;
     private const long ResultTimeoutMicros = 1_000_000;
@@ -26,15 +26,20 @@ internal sealed class ProbeController(double startBps, double maxBps)
     private const int MinPackets = 5;
     private const long MinDurationMicros = 15_000;
 
-    private readonly Queue<double> _pending = new([3 * startBps, 6 * startBps]);
+    private readonly Queue<double> _pending = initialProbes ? new([3 * startBps, 6 * startBps]) : new();
     private int _nextId = 1;
     private int _outstandingId;
     private double _outstandingBps;
     private long _outstandingSinceMicros;
     private long _lastProbeMicros = long.MinValue / 2;
 
-    public bool TryGetProbe(long nowMicros, double estimateBps, long lastDecreaseMicros, out ProbeCluster cluster)
+    public bool TryGetProbe(long nowMicros, double estimateBps, long lastDecreaseMicros, out ProbeCluster cluster) =>
+        TryGetProbe(nowMicros, estimateBps, lastDecreaseMicros, maxBps, out cluster);
+
+    /// <summary>A probe due now, at most <paramref name="capBps"/> fast (and none periodic once the estimate reaches it).</summary>
+    public bool TryGetProbe(long nowMicros, double estimateBps, long lastDecreaseMicros, double capBps, out ProbeCluster cluster)
     {
+        capBps = Math.Min(capBps, maxBps);
         cluster = default;
         if (_outstandingId != 0)
         {
@@ -53,7 +58,7 @@ internal sealed class ProbeController(double startBps, double maxBps)
             bps = _pending.Dequeue();
         }
         else if (nowMicros - _lastProbeMicros >= PeriodicIntervalMicros && nowMicros - lastDecreaseMicros >= PeriodicIntervalMicros
-                 && estimateBps < maxBps)
+                 && estimateBps < capBps)
         {
             bps = 2 * estimateBps;
         }
@@ -62,7 +67,7 @@ internal sealed class ProbeController(double startBps, double maxBps)
             return false;
         }
 
-        bps = Math.Min(bps, maxBps);
+        bps = Math.Min(bps, capBps);
         var minBytes = (int)(bps * MinDurationMicros / 8e6);
         cluster = new ProbeCluster(_nextId++, bps, MinPackets, minBytes);
         _outstandingId = cluster.Id;
@@ -94,7 +99,7 @@ internal sealed class ProbeController(double startBps, double maxBps)
 
 /// <summary>
 /// A probe cluster's rate from its feedback (libwebrtc's ProbeBitrateEstimator): once ≥ 80 % of its minimum packets
-/// arrived, send rate = bytes without the last over the send interval, receive rate = bytes without the first over
+/// and of its minimum bytes (<see cref="Start"/>; 15 ms at its rate) arrived, send rate = bytes without the last over the send interval, receive rate = bytes without the first over
 /// the receive interval; the result is the smaller, or 95 % of the receive rate when that is below 90 % of the send
 /// rate (the path, not the sender, limited it). Intervals over a second are not a probe.
 /// </summary>
@@ -103,6 +108,12 @@ internal sealed class ProbeBitrateEstimator
     private const int MaxClusters = 8;
     private readonly Cluster[] _clusters = new Cluster[MaxClusters];
 
+    /// <summary>
+    /// A cluster handed to the sender: its result waits for 80 % of its minimum bytes too, so that a cluster paced by a
+    /// coarse timer (one packet, then a catch-up burst a tick later) is not measured over its first tick alone.
+    /// </summary>
+    public void Start(in ProbeCluster cluster) => _clusters[cluster.Id % MaxClusters] = Cluster.Empty(cluster.Id, cluster.MinPackets, cluster.MinBytes);
+
     /// <summary>Adds one received probe packet; true with the cluster's rate when it has enough to say.</summary>
     public bool TryAdd(in SentPacket sent, long arrivalMicros, int minPackets, out double resultBps)
     {
@@ -110,7 +121,7 @@ internal sealed class ProbeBitrateEstimator
         ref var c = ref _clusters[sent.ProbeClusterId % MaxClusters];
         if (c.Id != sent.ProbeClusterId)
         {
-            c = new Cluster { Id = sent.ProbeClusterId, FirstSend = long.MaxValue, FirstArrival = long.MaxValue, LastSend = long.MinValue, LastArrival = long.MinValue };
+            c = Cluster.Empty(sent.ProbeClusterId, minPackets, 0);
         }
 
         c.Packets++;
@@ -133,7 +144,7 @@ internal sealed class ProbeBitrateEstimator
         }
 
         c.LastArrival = Math.Max(c.LastArrival, arrivalMicros);
-        if (c.Packets < Math.Ceiling(0.8 * minPackets))
+        if (c.Packets < Math.Ceiling(0.8 * c.MinPackets) || c.Bytes < 0.8 * c.MinBytes)
         {
             return false;
         }
@@ -154,6 +165,8 @@ internal sealed class ProbeBitrateEstimator
     private struct Cluster
     {
         public int Id;
+        public int MinPackets;
+        public int MinBytes;
         public int Packets;
         public long Bytes;
         public long FirstSend;
@@ -162,5 +175,16 @@ internal sealed class ProbeBitrateEstimator
         public long FirstArrival;
         public int FirstArrivalSize;
         public long LastArrival;
+
+        public static Cluster Empty(int id, int minPackets, int minBytes) => new()
+        {
+            Id = id,
+            MinPackets = minPackets,
+            MinBytes = minBytes,
+            FirstSend = long.MaxValue,
+            FirstArrival = long.MaxValue,
+            LastSend = long.MinValue,
+            LastArrival = long.MinValue,
+        };
     }
 }

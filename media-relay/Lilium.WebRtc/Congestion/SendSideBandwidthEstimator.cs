@@ -13,6 +13,12 @@ public sealed record BandwidthEstimatorOptions
 
     /// <summary>Ask for probes (the sender must be able to send padding or RTX on request).</summary>
     public bool Probing { get; init; } = true;
+
+    /// <summary>
+    /// Start with the two exponential probes at 3× and 6× <see cref="StartBps"/> (libwebrtc's start-up probing). Off for an
+    /// estimator that starts at its maximum and probes only to climb back after a decrease.
+    /// </summary>
+    public bool InitialProbes { get; init; } = true;
 }
 
 /// <summary>
@@ -55,7 +61,7 @@ public sealed class SendSideBandwidthEstimator
         _options = options ?? new BandwidthEstimatorOptions();
         _aimd = new AimdRateControl(_options.StartBps, _options.MinBps, _options.MaxBps);
         _loss = new LossBasedController(_options.MinBps, _options.MaxBps);
-        _probes = new ProbeController(_options.StartBps, _options.MaxBps);
+        _probes = new ProbeController(_options.StartBps, _options.MaxBps, _options.InitialProbes);
         History = new TransportCcSendHistory(firstSequence);
     }
 
@@ -180,9 +186,24 @@ public sealed class SendSideBandwidthEstimator
     /// A probe to send now, if one is due (call on the pacing timer, e.g. every 5–25 ms). The sender sends the
     /// cluster's packets paced at its rate, each recorded with <see cref="OnPacketSent"/> and the cluster's id.
     /// </summary>
-    public bool TryGetProbe(long nowMicros, out ProbeCluster cluster)
+    public bool TryGetProbe(long nowMicros, out ProbeCluster cluster) => TryGetProbe(nowMicros, _options.MaxBps, out cluster);
+
+    /// <summary>
+    /// As <see cref="TryGetProbe(long, out ProbeCluster)"/>, with a ceiling: no probe while the target is at or above
+    /// <paramref name="ceilingBps"/> (what the sender could use: its top layer's rate, say), and none faster than 1.5× it
+    /// (so that a probe that goes through lifts the target past the ceiling and ends the probing), so a sender never
+    /// probes for much more room than it has to fill.
+    /// </summary>
+    public bool TryGetProbe(long nowMicros, double ceilingBps, out ProbeCluster cluster)
     {
         cluster = default;
-        return _options.Probing && _probes.TryGetProbe(nowMicros, TargetBps, _lastDecreaseMicros, out cluster);
+        if (!_options.Probing || TargetBps >= Math.Min(ceilingBps, _options.MaxBps)
+            || !_probes.TryGetProbe(nowMicros, TargetBps, _lastDecreaseMicros, Math.Min(1.5 * ceilingBps, _options.MaxBps), out cluster))
+        {
+            return false;
+        }
+
+        _probeResults.Start(cluster);
+        return true;
     }
 }

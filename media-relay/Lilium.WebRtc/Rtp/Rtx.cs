@@ -43,6 +43,31 @@ public static class Rtx
     }
 
     /// <summary>
+    /// <see cref="TryWrap"/> in place: turns the RTP packet in the first <paramref name="length"/> bytes of
+    /// <paramref name="buffer"/> into its retransmission (the payload moves right by the OSN's two bytes). For a sender
+    /// that has just written the packet as the receiver would see it on the media SSRC. False (the buffer unchanged)
+    /// when the packet does not parse or the buffer has no room for two more bytes.
+    /// </summary>
+    public static bool TryWrapInPlace(Span<byte> buffer, int length, uint rtxSsrc, byte rtxPayloadType, ushort rtxSequence, out int written)
+    {
+        written = 0;
+        if ((uint)length > (uint)buffer.Length || !RtpHeader.TryParse(buffer[..length], out var h)
+            || buffer.Length < h.HeaderLength + OsnSize + h.PayloadLength)
+        {
+            return false;
+        }
+
+        buffer.Slice(h.HeaderLength, h.PayloadLength).CopyTo(buffer[(h.HeaderLength + OsnSize)..]); // overlapping: memmove
+        BinaryPrimitives.WriteUInt16BigEndian(buffer[h.HeaderLength..], h.SequenceNumber);
+        buffer[0] &= unchecked((byte)~PaddingBit);
+        RtpHeader.WritePayloadType(buffer, rtxPayloadType);
+        RtpHeader.WriteSequenceNumber(buffer, rtxSequence);
+        RtpHeader.WriteSsrc(buffer, rtxSsrc);
+        written = h.HeaderLength + OsnSize + h.PayloadLength;
+        return true;
+    }
+
+    /// <summary>
     /// Repairs a retransmission into the original packet: SSRC and payload type restored (the caller knows them from
     /// the SDP's <c>a=ssrc-group:FID</c> or RID pairing and <c>apt=</c>), sequence number from the OSN, the OSN
     /// removed. False when the packet does not parse or carries no OSN (a padding-only RTX packet, as senders use
@@ -106,6 +131,19 @@ public sealed class RtxStream(uint ssrc, byte payloadType, ushort firstSequence)
     public bool TryWrap(ReadOnlySpan<byte> original, Span<byte> destination, out int written)
     {
         if (!Rtx.TryWrap(original, destination, Ssrc, PayloadType, NextSequence, out written))
+        {
+            return false;
+        }
+
+        NextSequence++;
+        PacketsSent++;
+        return true;
+    }
+
+    /// <summary>Wraps the packet in <paramref name="buffer"/> in place (see <see cref="Rtx.TryWrapInPlace"/>) with this stream's next number.</summary>
+    public bool TryWrapInPlace(Span<byte> buffer, int length, out int written)
+    {
+        if (!Rtx.TryWrapInPlace(buffer, length, Ssrc, PayloadType, NextSequence, out written))
         {
             return false;
         }

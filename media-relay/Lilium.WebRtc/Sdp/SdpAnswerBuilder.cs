@@ -18,6 +18,12 @@ public static class SdpAnswerBuilder
 
     private static readonly string[] EchoedExtensions = [SdpExtMap.SdesMid, SdpExtMap.AudioLevel, SdpExtMap.AbsCaptureTime, SdpExtMap.PlayoutDelay, SdpExtMap.TransportWideCc];
 
+    /// <summary>Echoed in a WHIP answer that accepts simulcast: packets are assigned to layers by their RID.</summary>
+    private static readonly string[] SimulcastExtensions = [SdpExtMap.SdesRtpStreamId, SdpExtMap.SdesRepairedRtpStreamId];
+
+    /// <summary>The most simulcast layers a publisher's video section may send (low, medium, high); later RIDs are declined.</summary>
+    public const int MaxSimulcastLayers = 3;
+
     /// <summary>
     /// WHIP: the client sends, we answer <c>recvonly</c> with the first supported codec for the first usable audio
     /// and the first usable video m-section; other media sections are declined (port 0).
@@ -46,7 +52,14 @@ public static class SdpAnswerBuilder
                 : null;
             decisions.Add(codec is null
                 ? Decision.Reject(m)
-                : new Decision(m, Negotiate(m, codec) with { RemoteSsrcs = m.DistinctSsrcs, PlayoutDelayExtensionId = null }, SdpDirection.RecvOnly, null));
+                : new Decision(m, WithRtx(m, WithDependencyDescriptor(offer, m, Negotiate(m, codec)) with
+                {
+                    RemoteSsrcs = m.DistinctSsrcs,
+                    PlayoutDelayExtensionId = null,
+                    Rids = SimulcastRids(m),
+                    RidExtensionId = m.FindExtMap(SdpExtMap.SdesRtpStreamId)?.Id,
+                    RepairedRidExtensionId = m.FindExtMap(SdpExtMap.SdesRepairedRtpStreamId)?.Id,
+                }, null), SdpDirection.RecvOnly, null));
         }
 
         return TryFinish(offer, local, decisions, out answer, out error);
@@ -78,7 +91,7 @@ public static class SdpAnswerBuilder
                     if (codec is not null)
                     {
                         unused.Remove(track);
-                        decision = new Decision(m, Negotiate(m, codec) with { LocalSsrc = track.Ssrc }, SdpDirection.SendOnly, track);
+                        decision = new Decision(m, WithRtx(m, WithDependencyDescriptor(offer, m, Negotiate(m, CodecMatcher.AnswerFor(codec, track.Codec))) with { LocalSsrc = track.Ssrc }, track), SdpDirection.SendOnly, track);
                         break;
                     }
                 }
@@ -88,6 +101,24 @@ public static class SdpAnswerBuilder
         }
 
         return TryFinish(offer, local, decisions, out answer, out error);
+    }
+
+    /// <summary>
+    /// The RIDs a WHIP answer accepts on a video section: the offer's simulcast send list (first alternative of each
+    /// entry, paused ones included: the publisher may resume them), at most <see cref="MaxSimulcastLayers"/>, when there
+    /// are at least two and the RID header extension (a one-byte id, 1–14) is offered — without it the relay could not
+    /// tell the layers apart (browsers announce no SSRCs for simulcast). Otherwise none: the answer has no simulcast
+    /// lines and the browser sends its first encoding alone.
+    /// </summary>
+    private static List<string> SimulcastRids(SdpMedia m)
+    {
+        if (m.Kind != "video" || m.FindExtMap(SdpExtMap.SdesRtpStreamId) is not { Id: >= 1 and <= 14 })
+        {
+            return [];
+        }
+
+        var rids = m.SendRids.Distinct(StringComparer.Ordinal).Take(MaxSimulcastLayers).ToList();
+        return rids.Count >= 2 ? rids : [];
     }
 
     private static bool TryValidate(SdpSession offer, out string? error)
@@ -164,13 +195,61 @@ public static class SdpAnswerBuilder
         };
     }
 
+    /// <summary>
+    /// RTX (RFC 4588): a video codec gets its <c>rtx</c> format when the offer pairs one with it (<c>apt=</c>), under the
+    /// offer's payload type. Ingest: the publisher's RTX SSRC from its <c>a=ssrc-group:FID</c>, if announced. Egress: only
+    /// with an SSRC to retransmit on (<see cref="SdpEgressTrack.RtxSsrc"/>), which the answer announces in a FID group.
+    /// </summary>
+    private static SdpNegotiatedMedia WithRtx(SdpMedia m, SdpNegotiatedMedia n, SdpEgressTrack? track)
+    {
+        if (m.Kind != "video" || m.RtxPayloadTypeFor(n.Codec.PayloadType) is not { } rtx || track is { RtxSsrc: null })
+        {
+            return n;
+        }
+
+        if (track is not null)
+        {
+            return n with { RtxPayloadType = rtx, LocalRtxSsrc = track.RtxSsrc };
+        }
+
+        var media = n.RemoteSsrcs.Count > 0 ? n.RemoteSsrcs[0] : (uint?)null;
+        var fid = m.FidPairs.FirstOrDefault(p => p.Media == media);
+        return n with { RtxPayloadType = rtx, RemoteRtxSsrc = fid.Rtx != 0 ? fid.Rtx : null };
+    }
+
+    // The rtx format's m-line entry, rtpmap and fmtp (no rtcp-fb: feedback is about the media it repairs).
+    private static string RtxFormat(SdpNegotiatedMedia n) =>
+        n.RtxPayloadType is { } rtx ? " " + rtx.ToString(CultureInfo.InvariantCulture) : string.Empty;
+
+    private static void RtxLines(StringBuilder sb, SdpNegotiatedMedia n)
+    {
+        if (n.RtxPayloadType is { } rtx)
+        {
+            Line(sb, $"a=rtpmap:{rtx} rtx/{n.Codec.ClockRate}");
+            Line(sb, $"a=fmtp:{rtx} apt={n.Codec.PayloadType}");
+        }
+    }
+
+    /// <summary>
+    /// The AV1 dependency descriptor (passed through unchanged: issue 25) on video, when offered together with
+    /// <c>a=extmap-allow-mixed</c> (RFC 8285 §6): a descriptor that carries its template structure is longer than a
+    /// one-byte element's 16 bytes, so without two-byte elements a sender could not send it.
+    /// </summary>
+    private static SdpNegotiatedMedia WithDependencyDescriptor(SdpSession offer, SdpMedia m, SdpNegotiatedMedia n) =>
+        m.Kind == "video" && AllowsMixed(offer) && m.FindExtMap(SdpExtMap.DependencyDescriptor) is { } dd
+            ? n with { DependencyDescriptorExtensionId = dd.Id }
+            : n;
+
+    private static bool AllowsMixed(SdpSession offer) =>
+        offer.Attributes.Any(a => a.Name == "extmap-allow-mixed") || offer.Media.Any(m => m.HasAttribute("extmap-allow-mixed"));
+
     private static bool TryFinish(SdpSession offer, SdpLocalTransport local, List<Decision> decisions, out SdpAnswer? answer, out string? error)
     {
         answer = null;
         var accepted = decisions.Where(d => d.IsAccepted).ToList();
         if (accepted.Count == 0)
         {
-            error = "sdp: no acceptable m-section (need bundled, rtcp-mux audio/video with VP8, H.264 packetization-mode=1 or Opus in a usable direction, or a UDP/DTLS/SCTP webrtc-datachannel section)";
+            error = "sdp: no acceptable m-section (need bundled, rtcp-mux audio/video with VP8, VP9, AV1, H.264 packetization-mode=1 or Opus in a usable direction, or a UDP/DTLS/SCTP webrtc-datachannel section)";
             return false;
         }
 
@@ -185,6 +264,10 @@ public static class SdpAnswerBuilder
         Line(sb, "a=ice-lite");
         Line(sb, "a=group:BUNDLE " + string.Join(' ', accepted.Select(d => d.Offer.Mid)));
         Line(sb, "a=msid-semantic: WMS *");
+        if (AllowsMixed(offer))
+        {
+            Line(sb, "a=extmap-allow-mixed");
+        }
 
         foreach (var d in decisions)
         {
@@ -222,7 +305,7 @@ public static class SdpAnswerBuilder
 
             var n = d.Media;
             var codec = n.Codec;
-            Line(sb, $"m={m.Kind} {local.Candidate.Port} {m.Protocol} {codec.PayloadType}");
+            Line(sb, $"m={m.Kind} {local.Candidate.Port} {m.Protocol} {codec.PayloadType}{RtxFormat(n)}");
             Line(sb, $"c=IN {family} {ip}");
             Line(sb, $"a=mid:{m.Mid}");
             Line(sb, $"a=ice-ufrag:{local.IceUfrag}");
@@ -237,8 +320,10 @@ public static class SdpAnswerBuilder
             }
 
             // playout-delay: only what we send, on video towards a viewer (the relay writes it; a publisher's is not read).
-            foreach (var ext in m.ExtMaps.Where(e => EchoedExtensions.Contains(e.Uri) && (e.Uri != SdpExtMap.AudioLevel || m.Kind == "audio")
-                && (e.Uri != SdpExtMap.PlayoutDelay || (m.Kind == "video" && d.Track is not null))))
+            foreach (var ext in m.ExtMaps.Where(e => ((EchoedExtensions.Contains(e.Uri) || (n.Rids.Count > 0 && SimulcastExtensions.Contains(e.Uri)))
+                    && (e.Uri != SdpExtMap.AudioLevel || m.Kind == "audio")
+                    && (e.Uri != SdpExtMap.PlayoutDelay || (m.Kind == "video" && d.Track is not null)))
+                || (e.Uri == SdpExtMap.DependencyDescriptor && e.Id == n.DependencyDescriptorExtensionId)))
             {
                 Line(sb, $"a=extmap:{ext.Id} {ext.Uri}");
             }
@@ -256,11 +341,35 @@ public static class SdpAnswerBuilder
                 Line(sb, $"a=rtcp-fb:{codec.PayloadType} {fb}");
             }
 
+            RtxLines(sb, n);
+
+            // Simulcast (RFC 8853 §5.3): the answerer receives the offered streams, one "recv" RID each.
+            foreach (var rid in n.Rids)
+            {
+                Line(sb, $"a=rid:{rid} recv");
+            }
+
+            if (n.Rids.Count > 0)
+            {
+                Line(sb, "a=simulcast:recv " + string.Join(';', n.Rids));
+            }
+
             if (d.Track is { } track)
             {
                 Line(sb, $"a=msid:{track.StreamId} {track.TrackId}");
+                if (n.LocalRtxSsrc is { } rtxSsrc)
+                {
+                    Line(sb, $"a=ssrc-group:FID {track.Ssrc} {rtxSsrc}");
+                }
+
                 Line(sb, $"a=ssrc:{track.Ssrc} cname:{track.Cname}");
                 Line(sb, $"a=ssrc:{track.Ssrc} msid:{track.StreamId} {track.TrackId}");
+                if (n.LocalRtxSsrc is { } rtxSsrcLines)
+                {
+                    // After the media SSRC's lines: aiortc takes the first announced SSRC as the media one.
+                    Line(sb, $"a=ssrc:{rtxSsrcLines} cname:{track.Cname}");
+                    Line(sb, $"a=ssrc:{rtxSsrcLines} msid:{track.StreamId} {track.TrackId}");
+                }
             }
 
             Line(sb, $"a=candidate:1 1 udp {HostPriority} {ip} {local.Candidate.Port} typ host");

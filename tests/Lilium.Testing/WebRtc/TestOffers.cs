@@ -50,6 +50,11 @@ public static class TestOffers
         .Replace("a=ssrc:3434957552 cname:test\r\n", string.Empty, StringComparison.Ordinal)
         .Replace("a=ssrc:2487031246 cname:test\r\n", string.Empty, StringComparison.Ordinal);
 
+    /// <summary>The offer without its <c>rtx</c> format: resends come back on the media SSRC.</summary>
+    public static string WithoutRtx(string offer) => offer
+        .Replace("SAVPF 97 98\r\n", "SAVPF 97\r\n", StringComparison.Ordinal)
+        .Replace("a=rtpmap:98 rtx/90000\r\na=fmtp:98 apt=97\r\n", string.Empty, StringComparison.Ordinal);
+
     /// <summary>
     /// The offer with transport-wide CC as Chromium offers it: the sequence number extension (id 3) in every section and
     /// <c>a=rtcp-fb:97 transport-cc</c> for the video codec.
@@ -58,4 +63,15 @@ public static class TestOffers
         .Replace("a=extmap:1 urn:ietf:params:rtp-hdrext:sdes:mid\r\n",
             "a=extmap:1 urn:ietf:params:rtp-hdrext:sdes:mid\r\na=extmap:3 http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01\r\n", StringComparison.Ordinal)
         .Replace("a=rtcp-fb:97 nack pli\r\n", "a=rtcp-fb:97 nack pli\r\na=rtcp-fb:97 transport-cc\r\n", StringComparison.Ordinal);
+
+    /// <summary>
+    /// The publisher offer with simulcast as Chromium offers it: the RID and repaired-RID extensions (ids 4 and 5), three
+    /// <c>a=rid:… send</c> lines (low <c>q</c>, medium <c>h</c>, full <c>f</c>), <c>a=simulcast:send q;h;f</c>, and no
+    /// video SSRC (the layers are told apart by RID).
+    /// </summary>
+    public static string WithSimulcast(string offer) => offer
+        .Replace("a=mid:0\r\n",
+            "a=extmap:4 urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id\r\na=extmap:5 urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id\r\na=mid:0\r\n", StringComparison.Ordinal)
+        .Replace("a=ssrc:3434957552 cname:test\r\n", string.Empty, StringComparison.Ordinal)
+        .Replace("a=fmtp:98 apt=97\r\n", "a=fmtp:98 apt=97\r\na=rid:q send\r\na=rid:h send\r\na=rid:f send\r\na=simulcast:send q;h;f\r\n", StringComparison.Ordinal);
 }

@@ -1,7 +1,7 @@
 /**
  * A validator for the subset of JSON Schema (draft 2020-12) that client-sdk/protocol/lilium-protocol.schema.json
  * uses: type (one or a list), properties, required, const, enum, $ref (`#/$defs/...`), oneOf, not, items,
- * maxLength, format `uuid`; annotations (description, default, title, x-*) are ignored. A keyword outside
+ * maxLength, minimum, maximum, format `uuid`; annotations (description, default, title, x-*) are ignored. A keyword outside
  * that subset throws, so a schema that grows a new keyword makes the tests fail loudly instead of
  * passing everything.
  */
@@ -9,7 +9,7 @@
 export type Schema = Record<string, unknown>;
 
 const ANNOTATIONS = new Set(["description", "default", "title", "$schema", "$id", "$comment", "examples"]);
-const ASSERTIONS = new Set(["type", "properties", "required", "const", "enum", "$ref", "oneOf", "not", "items", "maxLength", "format", "$defs"]);
+const ASSERTIONS = new Set(["type", "properties", "required", "const", "enum", "$ref", "oneOf", "not", "items", "maxLength", "minimum", "maximum", "format", "$defs"]);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Validates `value` against `schema` (resolving `$ref` in `root`); returns the list of problems, empty when valid. */
@@ -26,6 +26,8 @@ export function validate(root: Schema, schema: Schema, value: unknown, path = "$
   if ("const" in schema && !deepEqual(schema.const, value)) errors.push(`${path}: expected ${JSON.stringify(schema.const)}`);
   if (Array.isArray(schema.enum) && !schema.enum.some((e) => deepEqual(e, value))) errors.push(`${path}: ${JSON.stringify(value)} is not one of the enum`);
   if (typeof schema.maxLength === "number" && typeof value === "string" && [...value].length > schema.maxLength) errors.push(`${path}: longer than ${schema.maxLength}`);
+  if (typeof schema.minimum === "number" && typeof value === "number" && value < schema.minimum) errors.push(`${path}: below ${schema.minimum}`);
+  if (typeof schema.maximum === "number" && typeof value === "number" && value > schema.maximum) errors.push(`${path}: above ${schema.maximum}`);
   if (schema.format === "uuid" && typeof value === "string" && !UUID.test(value)) errors.push(`${path}: not a uuid`);
   else if (schema.format !== undefined && schema.format !== "uuid") throw new Error(`unsupported format "${String(schema.format)}" at ${path}`);
   if (isObject(value)) {

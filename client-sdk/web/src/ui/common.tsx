@@ -5,12 +5,22 @@ import type { App, State } from "../app";
 
 export const AppContext = createContext<App>(null as unknown as App);
 
-/** The app and its current state; re-renders on every change. */
+/**
+ * The app and its current state; re-renders on every change. The subscription starts in an effect, which runs after
+ * the first paint: a change in between (boot finishing before the effect ran, on a busy machine) would otherwise be
+ * missed and the loading screen stay forever, so the effect re-renders at once if the state is no longer the one
+ * rendered (`App.set` replaces the state object on every change).
+ */
 export function useApp(): [App, State] {
   const app = useContext(AppContext);
   const [, setVersion] = useState(0);
-  useEffect(() => app.subscribe(() => setVersion((n) => n + 1)), [app]);
-  return [app, app.state];
+  const rendered = app.state;
+  useEffect(() => {
+    const unsubscribe = app.subscribe(() => setVersion((n) => n + 1));
+    if (app.state !== rendered) setVersion((n) => n + 1);
+    return unsubscribe;
+  }, [app]);
+  return [app, rendered];
 }
 
 export function Avatar({ name, large }: { name: string; large?: boolean }) {

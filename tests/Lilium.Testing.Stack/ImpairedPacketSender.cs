@@ -3,7 +3,7 @@ using System.Net;
 using Lilium.Relay.Media;
 using Lilium.Relay.Observability;
 
-namespace Lilium.Relay.Tests;
+namespace Lilium.Testing.Stack;
 
 /// <summary>What <see cref="ImpairedPacketSender"/> does to the fanned-out RTP of impairable viewers.</summary>
 /// <param name="LossPercent">Share (0–100) of packets dropped at random once a track has sent <paramref name="GracePackets"/>.</param>
@@ -13,7 +13,7 @@ namespace Lilium.Relay.Tests;
 /// </param>
 /// <param name="MaxDelayMs">Each packet not dropped is held a random 0…this many milliseconds (0: sent at once).</param>
 /// <param name="Seed">Seeds the random choices, so a run's drops and delays can be repeated.</param>
-internal sealed record SendImpairment(double LossPercent, bool DropFirstVideoPacket = true, int GracePackets = 100, int MaxDelayMs = 0, int Seed = 7)
+public sealed record SendImpairment(double LossPercent, bool DropFirstVideoPacket = true, int GracePackets = 100, int MaxDelayMs = 0, int Seed = 7)
 {
     /// <summary>Packets held for delay at most; beyond it a packet is dropped (a full queue on the way).</summary>
     public const int MaxDelayed = 1024;
@@ -22,7 +22,7 @@ internal sealed record SendImpairment(double LossPercent, bool DropFirstVideoPac
 /// <summary>
 /// TEST ONLY: a decorator of the media socket's send path that drops and delays the protected RTP the SFU fans out to
 /// viewers whose WHEP request asked for it (<see cref="MediaPeer.Impairable"/>, the <c>X-Lilium-Test-Loss</c> header);
-/// everything else passes untouched. Tests compose it (<see cref="RelayFixture"/>); the relay never does, so its hot
+/// everything else passes untouched. Tests compose it (Lilium.Relay.Tests' RelayFixture, <see cref="ImpairedRelay"/>); the relay never does, so its hot
 /// path has no branch for it. The choices are seeded and bounded (a drop rate, a delay cap, a queue cap). Delayed
 /// packets leave at the first flush after they are due (the media loop flushes after every packet it receives). Media
 /// loop only, as <see cref="IPacketSender.Commit"/> is.

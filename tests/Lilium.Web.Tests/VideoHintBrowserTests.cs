@@ -1,0 +1,102 @@
+using System.Text.Json;
+using Microsoft.Playwright;
+
+namespace Lilium.Web.Tests;
+
+/// <summary>
+/// The web app's video hint (docs/web.md, "Video hints") in Chromium against the real relay: a browser host shares its
+/// fake screen and audio; the viewer's page reports the video element's size (CSS × devicePixelRatio, after a resize)
+/// and the relay confirms it (<c>video.applied</c>, recorded from the SDK viewer's event); a hidden page
+/// (<c>visibilitychange</c>) pauses the video at the relay — no frame is decoded while the audio keeps arriving — and
+/// showing the page again brings frames back within two seconds.
+/// </summary>
+[Collection(nameof(BrowserCollection))]
+[Trait("Category", "Browser")]
+public sealed class VideoHintBrowserTests(WebStack stack, Browser browser, Xunit.Abstractions.ITestOutputHelper output)
+{
+    [Fact]
+    public async Task A_hidden_page_pauses_the_video_at_the_relay_and_the_element_size_is_sent_after_a_resize()
+    {
+        var host = await WebUser.RegisterAsync(browser, stack, "hana");
+        var viewer = await WebUser.RegisterAsync(browser, stack, "ivo");
+        await host.BefriendAsync(viewer);
+        await host.Page.GetByTestId("nav-host").ClickAsync();
+        await host.Page.GetByTestId("quality").SelectOptionAsync("720p");
+        await host.Page.GetByTestId("share").ClickAsync();
+        await Assertions.Expect(host.Page.GetByTestId("host-status")).ToHaveTextAsync("● Live");
+        var session = (await host.StateAsync("host.session")).GetProperty("id").GetString();
+        await viewer.Page.GotoAsync($"/s/{session}");
+        await host.Page.GetByTestId("join-approve").ClickAsync();
+        await Assertions.Expect(viewer.Page.GetByTestId("viewer")).ToHaveAttributeAsync("data-phase", "watching");
+        await viewer.WaitForStateAsync("viewer.stats", s => s.GetProperty("framesDecoded").GetInt32() >= 30 ? 1 : (int?)null, TimeSpan.FromSeconds(30), "decode 30 frames");
+
+        // Record what the relay answers on the viewer's control channel.
+        await viewer.Page.EvaluateAsync("() => { window.applied = []; window.lilium.watching.on('videoApplied', m => window.applied.push(m)); }");
+
+        // A resize: after the debounce the element's size in device pixels goes to the relay, which confirms it.
+        await ClearAppliedAsync(viewer.Page);
+        await viewer.Page.SetViewportSizeAsync(800, 600);
+        await Task.Delay(100); // layout
+        var box = await viewer.Page.EvaluateAsync<int[]>(
+            "() => { const r = document.querySelector('[data-testid=remote-video]').getBoundingClientRect(); return [Math.round(r.width * devicePixelRatio), Math.round(r.height * devicePixelRatio)]; }");
+        var applied = await WaitForAppliedAsync(viewer.Page, a => a.GetProperty("maxWidth").ValueKind == JsonValueKind.Number
+            && a.GetProperty("maxWidth").GetInt32() == box[0] && a.GetProperty("maxHeight").GetInt32() == box[1], "the resized box");
+        Assert.False(applied.GetProperty("paused").GetBoolean());
+        Assert.True(box[0] is > 0 and <= 800, $"box {box[0]}×{box[1]}");
+
+        // Hidden: the relay confirms paused, decoding stops, audio goes on.
+        await ClearAppliedAsync(viewer.Page);
+        await SetHiddenAsync(viewer.Page, true);
+        await WaitForAppliedAsync(viewer.Page, a => a.GetProperty("paused").GetBoolean(), "paused");
+        await Task.Delay(1_500); // frames in flight, and the stats sampled once a second
+        var before = await viewer.StateAsync("viewer.stats");
+        await Task.Delay(2_500);
+        var after = await viewer.StateAsync("viewer.stats");
+        var (framesBefore, framesAfter) = (before.GetProperty("framesDecoded").GetInt32(), after.GetProperty("framesDecoded").GetInt32());
+        var (audioBefore, audioAfter) = (before.GetProperty("audioBytes").GetInt64(), after.GetProperty("audioBytes").GetInt64());
+        output.WriteLine($"box {box[0]}×{box[1]} confirmed; paused 2.5 s: frames decoded {framesBefore} → {framesAfter}, audio bytes {audioBefore} → {audioAfter}");
+        Assert.True(framesAfter - framesBefore <= 1, $"frames decoded while paused: {framesBefore} → {framesAfter}");
+        Assert.True(audioAfter > audioBefore, $"audio while paused: {audioBefore} → {audioAfter} bytes");
+        Assert.Equal("watching", await viewer.Page.GetByTestId("viewer").GetAttributeAsync("data-phase")); // no reconnect
+
+        // Shown again: frames are decoded again at once (the relay restarts the video at a keyframe).
+        await ClearAppliedAsync(viewer.Page);
+        await SetHiddenAsync(viewer.Page, false);
+        await WaitForAppliedAsync(viewer.Page, a => !a.GetProperty("paused").GetBoolean() && a.GetProperty("maxWidth").ValueKind == JsonValueKind.Number, "resumed");
+        var shown = System.Diagnostics.Stopwatch.StartNew();
+        await viewer.WaitForStateAsync("viewer.stats", s => s.GetProperty("framesDecoded").GetInt32() >= framesAfter + 10 ? 1 : (int?)null,
+            TimeSpan.FromSeconds(4), "decode again after the page is shown");
+        output.WriteLine($"shown again: 10 more frames decoded {shown.ElapsedMilliseconds} ms after the relay confirmed (stats sampled once a second)");
+
+        await host.Page.Context.CloseAsync();
+        await viewer.Page.Context.CloseAsync();
+    }
+
+    // Headless Chromium's page is never really hidden: the test overrides document.visibilityState and fires the event
+    // the app listens to, which is what a hidden tab does.
+    private static Task SetHiddenAsync(IPage page, bool hidden) => page.EvaluateAsync(
+        "hidden => { Object.defineProperty(document, 'visibilityState', { value: hidden ? 'hidden' : 'visible', configurable: true }); document.dispatchEvent(new Event('visibilitychange')); }", hidden);
+
+    private static Task ClearAppliedAsync(IPage page) => page.EvaluateAsync("() => { window.applied.length = 0; }");
+
+    private static async Task<JsonElement> WaitForAppliedAsync(IPage page, Func<JsonElement, bool> match, string what)
+    {
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+        JsonElement last = default;
+        while (DateTime.UtcNow < until)
+        {
+            last = await page.EvaluateAsync<JsonElement>("() => JSON.parse(JSON.stringify(window.applied))");
+            foreach (var applied in last.EnumerateArray())
+            {
+                if (match(applied))
+                {
+                    return applied;
+                }
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException($"no video.applied for {what} within 5 s; got {last}");
+    }
+}

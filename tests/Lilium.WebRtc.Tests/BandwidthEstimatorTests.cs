@@ -68,6 +68,45 @@ public sealed class BandwidthEstimatorTests
     }
 
     [Fact]
+    public void A_probe_that_goes_through_lifts_a_loss_based_cap_below_the_delay_based_estimate()
+    {
+        // A relay's subscriber estimate starts at the maximum and its sender is application-limited, so the delay-based
+        // side may never cut while loss caps the target. A loss-free probe must lift that cap to what it measured, not
+        // be discarded for not beating the (higher) delay-based estimate.
+        var estimator = new SendSideBandwidthEstimator(new BandwidthEstimatorOptions { StartBps = 20_000_000, MaxBps = 20_000_000, InitialProbes = false });
+        for (var t = 1; t <= 4; t++)
+        {
+            estimator.OnReceiverReportLoss(fractionLost: 77, packets: 100, nowMicros: t * 1_000_000L); // 30 %: −15 % each
+        }
+
+        var capped = estimator.TargetBps;
+        Assert.InRange(capped, 10_000_000, 10_500_000);
+        Assert.Equal(20_000_000, estimator.DelayBasedBps);
+        Assert.True(estimator.TryGetProbe(5_000_000, ceilingBps: 12_000_000, out var cluster));
+        Assert.Equal(18_000_000, cluster.Bps); // 2× the target, at most 1.5× the ceiling
+
+        const int size = 1200;
+        var packets = Math.Max(cluster.MinPackets, (cluster.MinBytes + size - 1) / size);
+        var spacing = cluster.SpacingMicros(size);
+        var first = estimator.OnPacketSent(size, 5_000_000, cluster.Id);
+        var arrivals = new long[packets];
+        for (var i = 1; i < packets; i++)
+        {
+            estimator.OnPacketSent(size, 5_000_000 + (i * spacing), cluster.Id);
+            arrivals[i] = i * spacing;
+        }
+
+        var buffer = new byte[400];
+        var n = TransportCcFeedback.Write(buffer, 1, 2, first, 0, arrivals, out var consumed);
+        Assert.Equal(packets, consumed);
+        var feedback = new TransportCcFeedback();
+        Assert.True(feedback.TryParse(buffer.AsSpan(0, n)));
+        estimator.OnTransportFeedback(feedback, 5_100_000);
+        Assert.InRange(estimator.TargetBps, 0.9 * cluster.Bps, 1.05 * cluster.Bps);
+        Assert.Equal(estimator.TargetBps, estimator.LossBasedBps);
+    }
+
+    [Fact]
     public void The_per_packet_and_per_feedback_paths_allocate_nothing()
     {
         var estimator = new SendSideBandwidthEstimator();

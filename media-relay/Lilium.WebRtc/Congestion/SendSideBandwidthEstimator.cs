@@ -159,9 +159,16 @@ public sealed class SendSideBandwidthEstimator
         if (probeId != 0)
         {
             _probes.OnResult(probeId, probeBps);
-            if (usage != BandwidthUsage.Overusing && probeBps > _aimd.Bps)
+            if (usage != BandwidthUsage.Overusing && probeBps > TargetBps)
             {
-                _aimd.SetEstimate(probeBps, nowMicros);
+                // What went through lifts whichever side holds the target down: the delay-based estimate, and (when
+                // this feedback lost nothing) a loss-based cap — which may be the lower one: a sender that never
+                // filled its path (a relay's subscriber, held to a layer's rate) keeps a high delay-based estimate.
+                if (probeBps > _aimd.Bps)
+                {
+                    _aimd.SetEstimate(probeBps, nowMicros);
+                }
+
                 if (lost == 0)
                 {
                     _loss.RaiseTo(probeBps);

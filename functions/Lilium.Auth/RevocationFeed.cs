@@ -37,10 +37,15 @@ public static class RevocationKinds
     public const string UserRevoked = "user-revoked";
 }
 
-/// <summary>A relay reports that a viewer left on their own (<c>POST /v1/relay/departures</c>): the participation ends.</summary>
+/// <summary>
+/// A relay reports that a viewer left on their own (<c>POST /v1/relay/departures</c>): the participation ends — unless
+/// the viewer was admitted again after the departed peer's grant was issued (<c>grant_iat_ms</c>): a report that
+/// arrives after a quick rejoin must not end the new participation.
+/// </summary>
 public sealed record RelayDeparture(
     [property: JsonPropertyName("session")] Guid Session,
-    [property: JsonPropertyName("user")] Guid User);
+    [property: JsonPropertyName("user")] Guid User,
+    [property: JsonPropertyName("grant_iat_ms")] long? GrantIssuedMs = null);
 
 [JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(RevocationFeedPage))]

@@ -109,4 +109,47 @@ public sealed class RelayFeedTests(PostgresFixture postgres) : IClassFixture<Pos
 
         Assert.Contains(await FeedAsync(since), e => e.GetProperty("kind").GetString() == "user-revoked" && e.GetProperty("user").GetGuid() == viewer.Id);
     }
+
+    [Fact]
+    public async Task A_departure_reported_after_a_rejoin_leaves_the_new_participation_alone()
+    {
+        // The relay reports a departure asynchronously (its next poll, a retry after an outage): by then the viewer may
+        // have left, been admitted again and hold a new grant. The report names the departed peer's grant; one issued
+        // before the current admission is about the earlier participation and must not end the new one.
+        using var host = await TestUser.RegisterAsync(_server, "rejoin-host");
+        using var viewer = await TestUser.RegisterAsync(_server, "rejoin-viewer");
+        using var hostHttp = host.Client(_server);
+        using var viewerHttp = viewer.Client(_server);
+        await ProblemAssert.OkJsonAsync(await hostHttp.PostAsJsonAsync("/v1/friends/requests", new { userId = viewer.Id }), HttpStatusCode.Created);
+        await ProblemAssert.OkJsonAsync(await viewerHttp.PostAsync($"/v1/friends/{host.Id}/accept", null));
+        var sid = (await ProblemAssert.OkJsonAsync(await hostHttp.PostAsJsonAsync("/v1/sessions", new { }), HttpStatusCode.Created)).GetProperty("id").GetGuid();
+
+        await ProblemAssert.OkJsonAsync(await hostHttp.PostAsJsonAsync($"/v1/sessions/{sid}/participants", new { userId = viewer.Id }));
+        var first = IssuedMs(await GrantAsync(viewerHttp, sid));
+        Assert.Equal(HttpStatusCode.NoContent, (await viewerHttp.DeleteAsync($"/v1/sessions/{sid}/participants/{viewer.Id}")).StatusCode); // leaves
+        await Task.Delay(SessionRepositorySkew + TimeSpan.FromMilliseconds(100));
+        await ProblemAssert.OkJsonAsync(await hostHttp.PostAsJsonAsync($"/v1/sessions/{sid}/participants", new { userId = viewer.Id })); // and is admitted again
+        var second = IssuedMs(await GrantAsync(viewerHttp, sid));
+        Assert.True(second > first);
+
+        using var relay = Relay();
+        await ProblemAssert.IsProblemAsync(await relay.PostAsJsonAsync("/v1/relay/departures", new { session = sid, user = viewer.Id, grant_iat_ms = "soon" }), HttpStatusCode.BadRequest, "invalid-departure");
+        Assert.Equal(HttpStatusCode.NoContent, (await relay.PostAsJsonAsync("/v1/relay/departures", new { session = sid, user = viewer.Id, grant_iat_ms = first })).StatusCode);
+        await GrantAsync(viewerHttp, sid); // still admitted: the report was about the first participation
+
+        Assert.Equal(HttpStatusCode.NoContent, (await relay.PostAsJsonAsync("/v1/relay/departures", new { session = sid, user = viewer.Id, grant_iat_ms = second })).StatusCode);
+        await ProblemAssert.IsProblemAsync(await viewerHttp.PostAsync($"/v1/sessions/{sid}/relay-grants", null), HttpStatusCode.Forbidden, "not-admitted");
+    }
+
+    private static readonly TimeSpan SessionRepositorySkew = Lilium.Data.Sessions.SessionRepository.AdmissionSkew;
+
+    private static async Task<string> GrantAsync(HttpClient viewerHttp, Guid sid) =>
+        (await ProblemAssert.OkJsonAsync(await viewerHttp.PostAsync($"/v1/sessions/{sid}/relay-grants", null))).GetProperty("token").GetString()!;
+
+    /// <summary>The grant's iat_ms, as the relay reads it.</summary>
+    private long IssuedMs(string grant)
+    {
+        Assert.Equal(TokenError.None, _server.Keys.RelayCodec().TryRead(grant, out RelayGrantClaims? claims));
+        return claims!.IssuedAtMs;
+    }
 }

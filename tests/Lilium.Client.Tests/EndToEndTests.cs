@@ -224,6 +224,43 @@ public sealed class EndToEndTests(LocalStack stack, Xunit.Abstractions.ITestOutp
     }
 
     [Fact]
+    [Trait("Category", "Integration")]
+    public async Task A_viewer_who_leaves_and_is_admitted_again_at_once_keeps_the_new_stream()
+    {
+        if (stack.IsRemote)
+        {
+            return; // needs the in-process relay's URL
+        }
+
+        // The leave writes a removal; the relay's report of the departed peer (its next poll) and the removal's arrival
+        // in its feed both come after the viewer is back, admitted again with a new grant: neither may end the new
+        // participation or close the new peer (the web app's "stuck on Connecting" under load, docs/web.md).
+        await using var alice = await Person.StartAsync(stack, "rejoin-alice");
+        await using var bob = await Person.StartAsync(stack, "rejoin-bob");
+        await alice.Api.RequestFriendAsync(bob.Id);
+        await bob.Api.AcceptFriendAsync(alice.Id);
+        var session = await alice.Api.CreateSessionAsync();
+        using var http = new HttpClient();
+        await using var publisher = await MediaPublisher.ConnectAsync(http, stack.RelayUrl!, session.Id, (await alice.Api.IssueRelayGrantAsync(session.Id)).Token);
+        for (var round = 1; round <= 3; round++)
+        {
+            await alice.Api.AdmitViewerAsync(session.Id, bob.Id);
+            var grant = await bob.Api.IssueRelayGrantAsync(session.Id);
+            var viewer = await MediaViewer.ConnectAsync(http, stack.RelayUrl!, session.Id, grant.Token);
+            await Task.Delay(300);
+            Assert.False(viewer.Closed.IsCompleted, $"round {round}: the relay closed the new peer ({(viewer.Closed.IsCompleted ? await viewer.Closed : "")})");
+            await bob.Api.RemoveParticipantAsync(session.Id, bob.Id); // leaves,
+            await viewer.DisposeAsync();                               // and the relay sees the WHEP DELETE
+        }
+
+        await alice.Api.AdmitViewerAsync(session.Id, bob.Id);
+        await using var last = await MediaViewer.ConnectAsync(http, stack.RelayUrl!, session.Id, (await bob.Api.IssueRelayGrantAsync(session.Id)).Token);
+        await Task.Delay(TimeSpan.FromSeconds(2)); // several polls: every earlier departure and removal has arrived
+        Assert.False(last.Closed.IsCompleted, $"the relay closed the viewer admitted again ({(last.Closed.IsCompleted ? await last.Closed : "")})");
+        await bob.Api.IssueRelayGrantAsync(session.Id); // still a participant
+    }
+
+    [Fact]
     public async Task Failure_paths_are_typed()
     {
         // Wrong endpoint.

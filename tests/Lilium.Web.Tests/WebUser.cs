@@ -14,6 +14,9 @@ public sealed class WebUser(IPage page, string nickname)
     /// <summary>Every text frame this user's page sent over a WebSocket (to check that chat leaves only as ciphertext).</summary>
     public System.Collections.Concurrent.ConcurrentQueue<string> SentFrames { get; } = new();
 
+    /// <summary>What the page logged, its errors and its failed requests, in order (for a failure's message).</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<string> ConsoleLines { get; } = new();
+
     /// <summary>The URLs of the WebSockets the page opened.</summary>
     public System.Collections.Concurrent.ConcurrentQueue<string> WebSocketUrls { get; } = new();
 
@@ -26,7 +29,7 @@ public sealed class WebUser(IPage page, string nickname)
             user.WebSocketUrls.Enqueue(ws.Url);
             ws.FrameSent += (_, f) => user.SentFrames.Enqueue(f.Text ?? "");
         };
-        var console = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var console = user.ConsoleLines;
         page.Console += (_, m) => console.Enqueue($"{m.Type}: {m.Text}");
         page.PageError += (_, e) => console.Enqueue($"page error: {e}");
         page.RequestFailed += (_, r) => console.Enqueue($"request failed: {r.Method} {r.Url} ({r.Failure})");

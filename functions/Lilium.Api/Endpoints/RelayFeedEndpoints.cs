@@ -44,7 +44,10 @@ internal static class RelayFeedEndpoints
             return Problems.Of(ErrorCode.InvalidDeparture, "The body must be {\"session\":\"<id>\",\"user\":\"<id>\"}.");
         }
 
-        await sessions.LeaveAsync(departure.Session, departure.User, tokens.Time.GetUtcNow(), ct); // idempotent
+        // Idempotent; a departure from a peer whose grant predates the viewer's latest admission is about an earlier
+        // participation (the report arrived after a quick rejoin) and changes nothing.
+        var admittedBy = departure.GrantIssuedMs is > 0 and < 253402300799999 ? DateTimeOffset.FromUnixTimeMilliseconds(departure.GrantIssuedMs.Value) : (DateTimeOffset?)null;
+        await sessions.LeaveAsync(departure.Session, departure.User, tokens.Time.GetUtcNow(), admittedBy, ct);
         return Results.NoContent();
     }
 

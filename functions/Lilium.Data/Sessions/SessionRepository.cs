@@ -124,15 +124,27 @@ public sealed class SessionRepository(NpgsqlDataSource dataSource)
         };
     }
 
-    /// <summary>A viewer leaves one session (WHEP DELETE reported, or by their own request); false if they were not in it.</summary>
-    public async Task<bool> LeaveAsync(Guid sessionId, Guid viewerId, DateTimeOffset now, CancellationToken cancellationToken = default)
+    /// <summary>How much later than a departed peer's grant an admission may be stamped and still be the one that grant was for (clock skew, ms truncation).</summary>
+    public static readonly TimeSpan AdmissionSkew = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>A viewer leaves one session (by their own request); false if they were not in it.</summary>
+    public Task<bool> LeaveAsync(Guid sessionId, Guid viewerId, DateTimeOffset now, CancellationToken cancellationToken = default) =>
+        LeaveAsync(sessionId, viewerId, now, admittedBy: null, cancellationToken);
+
+    /// <summary>
+    /// A viewer leaves one session; with <paramref name="admittedBy"/> (a relay's departure: the departed peer's grant
+    /// issue time) only if their current admission is not later than that (+ <see cref="AdmissionSkew"/>) — a viewer
+    /// who left and was admitted again before the relay's report arrived stays in. False if nothing changed.
+    /// </summary>
+    public async Task<bool> LeaveAsync(Guid sessionId, Guid viewerId, DateTimeOffset now, DateTimeOffset? admittedBy, CancellationToken cancellationToken = default)
     {
         await using var cmd = dataSource.CreateCommand("""
             WITH gone AS (
-                UPDATE session_participants SET left_at = $3 WHERE session_id = $1 AND user_id = $2 AND role = 'viewer' AND left_at IS NULL
+                UPDATE session_participants SET left_at = $3
+                WHERE session_id = $1 AND user_id = $2 AND role = 'viewer' AND left_at IS NULL AND ($4::timestamptz IS NULL OR joined_at <= $4)
                 RETURNING session_id, user_id)
             INSERT INTO revocations (kind, session_id, user_id, created_at) SELECT 'removed', session_id, user_id, $3 FROM gone
-            """).Arg(sessionId).Arg(viewerId).Arg(now);
+            """).Arg(sessionId).Arg(viewerId).Arg(now).Arg(admittedBy + AdmissionSkew);
         return await cmd.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 

@@ -76,6 +76,7 @@ internal sealed class PeerFactory(SessionRegistry registry, DtlsCertificate cert
         return new MediaPeer(Guid.NewGuid(), role, session, ice, first.IceUfrag, first.Fingerprint!, answer.Media, impairable)
         {
             User = grant.Subject,
+            GrantIssuedMs = Sessions.RevocationList.IssuedMs(grant),
             SourceAddress = source,
             RemoteIce = first.IceUfrag is { } ufrag && first.IcePwd is { } pwd ? new IceCredentials(ufrag, pwd) : null,
             GrantPermissions = grant.Permissions,

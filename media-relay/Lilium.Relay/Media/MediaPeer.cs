@@ -58,6 +58,9 @@ internal sealed class MediaPeer
     /// <summary>The user named by the peer's relay grant (the Forwarded envelope's viewer id).</summary>
     public Guid User { get; init; }
 
+    /// <summary>When the peer's relay grant was issued (Unix ms, <see cref="Sessions.RevocationList.IssuedMs"/>): a revocation closes the peer only if it is later.</summary>
+    public long GrantIssuedMs { get; init; }
+
     /// <summary>
     /// The peer's ICE credentials from its offer (the bundle section's ufrag and password): the relay's move probe is
     /// a check keyed with them, which only the peer can answer (docs/security.md).

@@ -275,7 +275,7 @@ internal sealed partial class PeerTransport(
         if (peer.Role == PeerRole.Subscriber && DepartureQueue.IsDeparture(reason) && !registry.IsDraining
             && !peer.Session.Subscribers.Any(s => s.User == peer.User && !s.IsClosed))
         {
-            departures.Report(peer.Session.Id, peer.User);
+            departures.Report(peer.Session.Id, peer.User, peer.GrantIssuedMs);
         }
 
         // A departing publisher ends the relay session: its viewers are closed (they watch nothing any more and would

@@ -16,13 +16,17 @@ internal sealed class DepartureQueue
         "removed", "session-ended", "login-revoked", "publisher-gone", "relay shutting down",
     };
 
-    private readonly Channel<(Guid Session, Guid User)> _queue = Channel.CreateBounded<(Guid, Guid)>(
+    private readonly Channel<Departure> _queue = Channel.CreateBounded<Departure>(
         new BoundedChannelOptions(10_000) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
 
     /// <summary>Whether a subscriber closed for <paramref name="reason"/> left on their own.</summary>
     public static bool IsDeparture(string reason) => !NotDepartures.Contains(reason);
 
-    public void Report(Guid session, Guid user) => _queue.Writer.TryWrite((session, user));
+    /// <summary>Queues a report that <paramref name="user"/> left <paramref name="session"/>, from a peer whose grant was issued at <paramref name="grantIssuedMs"/>.</summary>
+    public void Report(Guid session, Guid user, long grantIssuedMs) => _queue.Writer.TryWrite(new Departure(session, user, grantIssuedMs));
 
-    public bool TryTake(out (Guid Session, Guid User) departure) => _queue.Reader.TryRead(out departure);
+    public bool TryTake(out Departure departure) => _queue.Reader.TryRead(out departure);
 }
+
+/// <summary>One viewer's departure: the departed peer's grant issue time (Unix ms) lets the control plane tell it from a later admission.</summary>
+internal readonly record struct Departure(Guid Session, Guid User, long GrantIssuedMs);

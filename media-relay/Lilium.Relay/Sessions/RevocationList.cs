@@ -27,7 +27,7 @@ internal sealed class RevocationList(TimeProvider time)
     public void UserRevoked(Guid user, DateTimeOffset at) => _revokedUsers.AddOrUpdate(user, at.ToUnixTimeMilliseconds(), (_, old) => Math.Max(old, at.ToUnixTimeMilliseconds()));
 
     /// <summary>The grant's issue time in ms; a grant without iat_ms counts from the start of its second (refused when in doubt).</summary>
-    private static long IssuedMs(RelayGrantClaims grant) => grant.IssuedAtMs > 0 ? grant.IssuedAtMs : grant.IssuedAt * 1000;
+    public static long IssuedMs(RelayGrantClaims grant) => grant.IssuedAtMs > 0 ? grant.IssuedAtMs : grant.IssuedAt * 1000;
 
     /// <summary>Why the grant may no longer be used, or null when it may.</summary>
     public string? Refusal(RelayGrantClaims grant)

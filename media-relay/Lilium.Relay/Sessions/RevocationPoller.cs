@@ -105,7 +105,7 @@ internal sealed partial class RevocationPoller(
         {
             using var request = new HttpRequestMessage(HttpMethod.Post, "v1/relay/departures")
             {
-                Content = JsonContent.Create(new RelayDeparture(departure.Session, departure.User), RevocationFeedJsonContext.Default.RelayDeparture),
+                Content = JsonContent.Create(new RelayDeparture(departure.Session, departure.User, departure.GrantIssuedMs), RevocationFeedJsonContext.Default.RelayDeparture),
             };
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Credential());
             try
@@ -115,7 +115,7 @@ internal sealed partial class RevocationPoller(
             }
             catch
             {
-                departures.Report(departure.Session, departure.User);
+                departures.Report(departure.Session, departure.User, departure.GrantIssuedMs);
                 throw;
             }
         }
@@ -143,11 +143,13 @@ internal sealed partial class RevocationPoller(
                 }
 
                 break;
+            // A removal or revocation closes the peers whose grants it revokes — those issued at or before it — and not
+            // a peer admitted again since (a viewer who left and rejoined before this entry was polled).
             case RevocationKinds.Removed when entry.Session is { } session && entry.User is { } user:
                 revocations.Removed(session, user, at);
                 if (registry.FindSession(session) is { } live)
                 {
-                    foreach (var peer in live.Subscribers.Where(p => p.User == user))
+                    foreach (var peer in live.Subscribers.Where(p => p.User == user && p.GrantIssuedMs <= entry.At))
                     {
                         transport.Close(peer, "removed");
                     }
@@ -156,7 +158,7 @@ internal sealed partial class RevocationPoller(
                 break;
             case RevocationKinds.UserRevoked when entry.User is { } user:
                 revocations.UserRevoked(user, at);
-                foreach (var peer in registry.Peers.Where(p => p.User == user).ToArray())
+                foreach (var peer in registry.Peers.Where(p => p.User == user && p.GrantIssuedMs <= entry.At).ToArray())
                 {
                     transport.Close(peer, "login-revoked");
                 }

@@ -323,30 +323,18 @@ internal sealed class SfuForwarder(IPacketSender sender, IMediaLoop loop, RelayM
             return;
         }
 
-        Span<byte> captureTime = stackalloc byte[16];
-        var captureLength = 0;
-        if (track.AbsCaptureTimeExtensionId != 0 && track.Source is { AbsCaptureTimeExtensionId: var sourceId and > 0 }
-            && RtpExtensions.TryGet(packet, header, (byte)sourceId, out var published) && published.Length <= captureTime.Length)
-        {
-            published.CopyTo(captureTime); // passed through as the publisher wrote it (8 or 16 bytes)
-            captureLength = published.Length;
-        }
-
-        // The dependency descriptor (SVC: which frames each one needs) goes on unchanged: every layer is forwarded.
-        // Room for it (at most 255 bytes, the two-byte element's limit) only on tracks that negotiated it.
-        Span<byte> descriptor = track.DependencyDescriptorExtensionId != 0 ? stackalloc byte[255] : default;
-        var descriptorLength = 0;
-        if (track.DependencyDescriptorExtensionId != 0 && track.Source is { DependencyDescriptorExtensionId: var ddId and > 0 }
-            && RtpExtensions.TryGet(packet, header, (byte)ddId, out var descriptorValue) && descriptorValue.Length <= descriptor.Length)
-        {
-            descriptorValue.CopyTo(descriptor);
-            descriptorLength = descriptorValue.Length;
-        }
+        // Passed through as the publisher wrote them: abs-capture-time (8 or 16 bytes) and the dependency descriptor (SVC:
+        // which frames each one needs; every layer is forwarded, so it goes on unchanged). Read straight from the source
+        // packet, which the rewrite only reads: nothing is copied per subscriber.
+        var captureTime = track.AbsCaptureTimeExtensionId != 0 && track.Source is { AbsCaptureTimeExtensionId: var sourceId and > 0 }
+            && RtpExtensions.TryGet(packet, header, (byte)sourceId, out var published) && published.Length <= 16 ? published : default;
+        var descriptor = track.DependencyDescriptorExtensionId != 0 && track.Source is { DependencyDescriptorExtensionId: var ddId and > 0 }
+            && RtpExtensions.TryGet(packet, header, (byte)ddId, out var descriptorValue) && descriptorValue.Length <= 255 ? descriptorValue : default;
 
         var output = sender.Reserve(); // queued; the media loop flushes after each datagram it dispatches
         var length = RtpRewriter.Rewrite(packet, header, output, track.PayloadType, seq, ts, track.Ssrc, track.MidExtensionId, track.Mid,
-            track.PlayoutDelayExtensionId, _playoutDelay, track.AbsCaptureTimeExtensionId, captureTime[..captureLength],
-            TransportCc.ExtensionIdFor(subscriber, track), out var transportSequenceAt, track.DependencyDescriptorExtensionId, descriptor[..descriptorLength]);
+            track.PlayoutDelayExtensionId, _playoutDelay, track.AbsCaptureTimeExtensionId, captureTime,
+            TransportCc.ExtensionIdFor(subscriber, track), out var transportSequenceAt, track.DependencyDescriptorExtensionId, descriptor);
         if (retransmission && !TryWrapRetransmission(track, output, ref length))
         {
             return;

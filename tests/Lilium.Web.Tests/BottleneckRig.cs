@@ -162,7 +162,7 @@ internal sealed class BottleneckRig : IAsyncDisposable
     {
         var estimate = Peer(peer)?.Estimate;
         return estimate is null ? "-" : string.Create(CultureInfo.InvariantCulture,
-            $"delay {estimate.Estimator.DelayBasedBps / 1e6:F2}, loss cap {Math.Min(estimate.Estimator.LossBasedBps, 1e8) / 1e6:F2}, acked {(estimate.Estimator.AcknowledgedBps ?? 0) / 1e6:F2}, " +
+            $"path {Peer(peer)!.PathEstimateBps / 1e6:F2}, rr {(Peer(peer)!.Bandwidth.Bps ?? 0) / 1e6:F2}, delay {estimate.Estimator.DelayBasedBps / 1e6:F2}, loss cap {Math.Min(estimate.Estimator.LossBasedBps, 1e8) / 1e6:F2}, acked {(estimate.Estimator.AcknowledgedBps ?? 0) / 1e6:F2}, " +
             $"last probe #{estimate.Prober.Cluster.Id} at {estimate.Prober.Cluster.Bps / 1e6:F2} Mbit/s: {estimate.Prober.PacketsSent} sent");
     }
 
@@ -180,7 +180,7 @@ internal sealed class BottleneckRig : IAsyncDisposable
         (_lastSentBytes, _lastSentAt) = (bytes, at);
         var line = string.Create(CultureInfo.InvariantCulture,
             $"  {when}: publisher {rate / 1e6:F2} Mbit/s (target {Num(p, "targetBitrate") / 1e6:F2}, {Num(p, "frameWidth")}x{Num(p, "frameHeight")}); " +
-            $"estimates limited {LimitedEstimateBps() / 1e6:F2} ({Parts(_limitedPeer)}), open {EstimateBps(_openPeer) / 1e6:F2} Mbit/s; " +
+            $"estimates limited {LimitedEstimateBps() / 1e6:F2} ({Parts(_limitedPeer)}), open {EstimateBps(_openPeer) / 1e6:F2} ({Parts(_openPeer)}) Mbit/s; " +
             $"frames limited {Num(limited, "framesDecoded")} (freezes {Num(limited, "freezeCount")}, layer {LimitedLayer()}{Selection(_limitedPeer)}), open {Num(open, "framesDecoded")} (layer {OpenLayer()})");
         _output.WriteLine(line);
     }

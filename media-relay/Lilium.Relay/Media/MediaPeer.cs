@@ -213,6 +213,18 @@ internal sealed class MediaPeer
     /// <summary>A subscriber's loss-based bandwidth estimate, from its receiver reports (the relay's REMB to the publisher).</summary>
     public LossBasedEstimate Bandwidth { get; } = new();
 
+    /// <summary>
+    /// What a subscriber's path carries (bits/s; <see cref="LossBasedEstimate.UnconstrainedBps"/> while nothing constrains
+    /// it): its send-side estimate once it gives transport-wide feedback — whose loss-based part sees the same losses its
+    /// receiver reports do, and which a probe that goes through lifts — else the receiver reports' loss-based estimate.
+    /// Not both: the receiver-report estimate only grows 5 % a report, so after a congestion episode it would hold a
+    /// viewer down long after probes showed the path has room (a viewer back on the high layer 14 s after a limit lifted,
+    /// where its own estimate allowed it after 5). Any thread.
+    /// </summary>
+    public ulong PathEstimateBps => Estimate is { HasFeedback: true } estimate
+        ? estimate.ConstraintBps
+        : Bandwidth.Bps ?? LossBasedEstimate.UnconstrainedBps;
+
     /// <summary>Records the cumulative loss from this subscriber's latest receiver report.</summary>
     public void ReportedLost(int cumulative, Observability.RelayMetrics metrics)
     {

@@ -683,7 +683,7 @@ internal sealed class SfuForwarder(IPacketSender sender, IMediaLoop loop, RelayM
     }
 
     /// <summary>
-    /// Tells a publisher the lowest constraint among its subscribers' loss-based estimates for its video stream (REMB,
+    /// Tells a publisher the lowest of its subscribers' path estimates (<see cref="MediaPeer.PathEstimateBps"/>) for its video stream (REMB,
     /// draft-alvestrand-rmcat-remb-03), or <see cref="LossBasedEstimate.UnconstrainedBps"/> when none is constrained,
     /// while it has a secured subscriber that has not paused its video — with simulcast the highest subscriber estimate
     /// instead, for every layer's SSRC. On the housekeeping thread, once a second, as Janus and mediasoup send theirs.
@@ -700,7 +700,7 @@ internal sealed class SfuForwarder(IPacketSender sender, IMediaLoop loop, RelayM
             if (subscriber.State == PeerState.Secured && !subscriber.VideoHint.Paused) // a hidden viewer's path sets nothing
             {
                 watched = true;
-                var own = Math.Min(subscriber.Bandwidth.Bps ?? LossBasedEstimate.UnconstrainedBps, TransportCc.ConstraintBps(subscriber)); // + the delay- and loss-based estimate, if it gives feedback
+                var own = subscriber.PathEstimateBps;
                 bitrate = simulcast ? Math.Max(bitrate, own) : Math.Min(bitrate, own);
             }
         }

@@ -58,9 +58,8 @@ internal sealed class SimulcastLayers
         track.ProbeCeilingBps = (above != 0 ? above : currentBps) * (1 + LayerSelector.UpMargin);
     }
 
-    /// <summary>What the subscriber can take (bits/s): its loss-based constraint, transport-wide estimate and layer cap, whichever is lowest.</summary>
-    public static ulong EstimateBps(MediaPeer subscriber) =>
-        Math.Min(Math.Min(subscriber.Bandwidth.Bps ?? LossBasedEstimate.UnconstrainedBps, TransportCc.ConstraintBps(subscriber)), (ulong)Math.Max(0, subscriber.LayerCapBps));
+    /// <summary>What the subscriber can take (bits/s): its path's estimate (<see cref="MediaPeer.PathEstimateBps"/>) or its layer cap, whichever is lower.</summary>
+    public static ulong EstimateBps(MediaPeer subscriber) => Math.Min(subscriber.PathEstimateBps, (ulong)Math.Max(0, subscriber.LayerCapBps));
 
     /// <summary>Counts a bind that moves a track from one layer of a simulcast source to another.</summary>
     public static void CountSwitch(SubscriberTrack track, PublisherStream next, RelayMetrics metrics)

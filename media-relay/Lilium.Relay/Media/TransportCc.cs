@@ -19,7 +19,7 @@ namespace Lilium.Relay.Media;
 /// size in its <see cref="SendSideBandwidthEstimator"/>; the subscriber's feedback drives that estimator, whose
 /// estimate joins the loss-based one in the REMB toward the publisher.</item>
 /// </list>
-/// Media loop only, except <see cref="ConstraintBps"/> (the housekeeping thread's REMB).
+/// Media loop only, except <see cref="SubscriberEstimate.ConstraintBps"/> (the housekeeping thread's REMB).
 /// </summary>
 internal sealed class TransportCc(IPacketSender sender, RelayMetrics metrics, TimeProvider time, SubscriberProbing probing)
 {
@@ -100,9 +100,6 @@ internal sealed class TransportCc(IPacketSender sender, RelayMetrics metrics, Ti
         estimate.OnFeedback(_parsed, now);
         probing.OnFeedback(subscriber, now); // a probe, if the estimate wants one (after a decrease)
     }
-
-    /// <summary>What this subscriber's transport estimate lets the publisher send (bits/s); the maximum when it has none.</summary>
-    public static ulong ConstraintBps(MediaPeer subscriber) => subscriber.Estimate?.ConstraintBps ?? LossBasedEstimate.UnconstrainedBps;
 }
 
 /// <summary>A publisher's transport-wide CC receive side: the recorder of its packets' arrivals.</summary>
@@ -139,9 +136,15 @@ internal sealed class SubscriberEstimate
     /// <summary>The estimate as a REMB constraint (bits/s); <see cref="LossBasedEstimate.UnconstrainedBps"/> while uncongested.</summary>
     public ulong ConstraintBps => (ulong)Volatile.Read(ref _constraint);
 
+    /// <summary>True once the subscriber's first transport feedback came in (a peer may negotiate the extension and never send any).</summary>
+    public bool HasFeedback => Volatile.Read(ref _hasFeedback);
+
+    private bool _hasFeedback;
+
     public void OnFeedback(TransportCcFeedback feedback, long nowMicros)
     {
         Estimator.OnTransportFeedback(feedback, nowMicros);
         Volatile.Write(ref _constraint, (long)Math.Min(Estimator.TargetBps, LossBasedEstimate.UnconstrainedBps));
+        Volatile.Write(ref _hasFeedback, true);
     }
 }

@@ -1,12 +1,12 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Lilium.Testing;
+using Lilium.Testing.Netns;
 
 namespace Lilium.Web.Tests;
 
 /// <summary>
 /// ICE-TCP end to end with a network that drops UDP: Chromium runs inside a network namespace this test creates, joined
-/// to the host by a veth pair on private 10.213.x.0/30 addresses; the namespace's packet filter (iptables) drops every UDP
+/// to the host by a veth pair (<see cref="NetworkNamespace"/>); the namespace's packet filter (iptables) drops every UDP
 /// packet to or from the relay's address. The relay (in process) listens on the host's end. A Chromium page publishes a canvas stream through WHIP, a
 /// second Chromium context watches it through WHEP: both can only reach the relay over the passive TCP candidate.
 /// Needs root (CAP_NET_ADMIN), iproute2 and iptables (scripts/install-deps.sh); CI runs tests as root.
@@ -23,7 +23,12 @@ public sealed class IceTcpBrowserTests(Xunit.Abstractions.ITestOutputHelper outp
     [InlineData(false, "udp")]
     public async Task Chromium_publishes_and_watches_over_tcp_only_when_udp_is_dropped(bool dropUdp, string expected)
     {
-        await using var net = await UdpDroppingNamespace.CreateAsync(dropUdp);
+        await using var net = await NetworkNamespace.CreateAsync();
+        if (dropUdp)
+        {
+            await net.BlockUdpAsync();
+        }
+
         await using var run = await RelayBrowserRun.StartAsync(new RelayBrowserOptions
         {
             PageName = "ice-tcp-test",
@@ -65,7 +70,7 @@ public sealed class IceTcpBrowserTests(Xunit.Abstractions.ITestOutputHelper outp
         // Chromium offers playout-delay on video, so the relay's answer echoes it and every forwarded video packet asks
         // for min 0, max 0 (docs/relay.md, "Low latency"): the frames above were decoded with it.
         var answer = await viewer.EvaluateAsync<string>("() => pc.remoteDescription.sdp");
-        var playoutDelay = System.Text.RegularExpressions.Regex.Match(answer, @"a=extmap:(\d+) http://www\.webrtc\.org/experiments/rtp-hdrext/playout-delay");
+        var playoutDelay = Regex.Match(answer, @"a=extmap:(\d+) http://www\.webrtc\.org/experiments/rtp-hdrext/playout-delay");
         Assert.True(playoutDelay.Success, answer);
         Assert.InRange(int.Parse(playoutDelay.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), 1, 14); // one-byte form: written
         foreach (var peer in new[] { stats, hostStats })
@@ -114,128 +119,4 @@ public sealed class IceTcpBrowserTests(Xunit.Abstractions.ITestOutputHelper outp
                    localType: local ? (local.tcpType || local.candidateType) : null, remoteType: remote ? (remote.tcpType || remote.candidateType) : null };
         };
         """);
-}
-
-/// <summary>
-/// A network namespace joined to this one by a veth pair on a random private 10.213.x.0/30, whose own packet filter
-/// drops UDP to and from this end; everything is removed on dispose (deleting the namespace deletes the pair and its rules).
-/// </summary>
-internal sealed partial class UdpDroppingNamespace : IAsyncDisposable
-{
-    private readonly string _directory;
-
-    private UdpDroppingNamespace(string name, string hostLink, string nsLink, string hostAddress, string nsAddress, string directory)
-    {
-        Name = name;
-        HostLink = hostLink;
-        NamespaceLink = nsLink;
-        HostAddress = hostAddress;
-        NamespaceAddress = nsAddress;
-        _directory = directory;
-    }
-
-    public string Name { get; }
-
-    public string HostLink { get; }
-
-    public string NamespaceLink { get; }
-
-    /// <summary>This namespace's end of the pair (where the relay listens).</summary>
-    public string HostAddress { get; }
-
-    public string NamespaceAddress { get; }
-
-    public static async Task<UdpDroppingNamespace> CreateAsync(bool dropUdp = true)
-    {
-        var id = Random.Shared.Next(1, 1 << 14);
-        var name = $"lilium-ice{id}";
-        var hostLink = $"lit{id}h";
-        var nsLink = $"lit{id}n";
-        var subnet = id * 4; // a /30 inside 10.213.0.0/16
-        var prefix = $"10.213.{subnet / 256}.";
-        var hostAddress = prefix + ((subnet % 256) + 1);
-        var nsAddress = prefix + ((subnet % 256) + 2);
-        var directory = Directory.CreateTempSubdirectory("lilium-ice-tcp-").FullName;
-        var net = new UdpDroppingNamespace(name, hostLink, nsLink, hostAddress, nsAddress, directory);
-        try
-        {
-            await IpAsync("netns", "add", name);
-            await IpAsync("link", "add", hostLink, "type", "veth", "peer", "name", nsLink, "netns", name);
-            await IpAsync("addr", "add", hostAddress + "/30", "dev", hostLink);
-            await IpAsync("link", "set", hostLink, "up");
-            await IpAsync("-n", name, "addr", "add", nsAddress + "/30", "dev", nsLink);
-            await IpAsync("-n", name, "link", "set", nsLink, "up");
-            await IpAsync("-n", name, "link", "set", "lo", "up");
-            // The packet filter lives in the namespace only: nothing of this machine's own rules changes. (tc's drop
-            // action needs the act_gact module, which this kernel does not have; netfilter is built in.)
-            if (dropUdp)
-            {
-                await IptablesAsync(name, "-A", "OUTPUT", "-p", "udp", "-d", hostAddress, "-j", "DROP");
-                await IptablesAsync(name, "-A", "INPUT", "-p", "udp", "-s", hostAddress, "-j", "DROP");
-            }
-        }
-        catch
-        {
-            await net.DisposeAsync();
-            throw;
-        }
-
-        return net;
-    }
-
-    /// <summary>An executable that starts <paramref name="chromium"/> inside the namespace (Playwright's pipes are inherited).</summary>
-    public string ChromiumWrapper(string chromium)
-    {
-        var path = Path.Combine(_directory, "chromium-in-namespace");
-        File.WriteAllText(path, $"#!/bin/sh\nexec ip netns exec {Name} {chromium} \"$@\"\n");
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        }
-
-        return path;
-    }
-
-    /// <summary>UDP packets the namespace's two DROP rules matched so far (Chromium's checks towards the relay).</summary>
-    public async Task<long> DroppedUdpPacketsAsync()
-    {
-        long total = 0;
-        foreach (var chain in new[] { "OUTPUT", "INPUT" })
-        {
-            var listing = await IptablesAsync(Name, "-n", "-v", "-x", "-L", chain);
-            foreach (Match m in DropRule().Matches(listing))
-            {
-                total += long.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
-            }
-        }
-
-        return total;
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await ProcessRunner.RunAsync("ip", ["netns", "del", Name], TimeSpan.FromSeconds(30)); // takes the veth pair with it
-        await ProcessRunner.RunAsync("ip", ["link", "del", HostLink], TimeSpan.FromSeconds(30)); // in case the pair was made but not moved
-        try
-        {
-            Directory.Delete(_directory, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-    }
-
-    private static async Task IpAsync(params string[] args) =>
-        (await ProcessRunner.RunAsync("ip", args, TimeSpan.FromSeconds(30))).EnsureSuccess("ip " + string.Join(' ', args) + " (root, CAP_NET_ADMIN and iproute2 are needed)");
-
-    private static async Task<string> IptablesAsync(string ns, params string[] args)
-    {
-        var result = await ProcessRunner.RunAsync("ip", ["netns", "exec", ns, "iptables", .. args], TimeSpan.FromSeconds(30));
-        result.EnsureSuccess("iptables " + string.Join(' ', args) + " in " + ns);
-        return result.StdOut;
-    }
-
-    // "    pkts      bytes target     prot ..." rows of DROP rules: the first column.
-    [GeneratedRegex(@"^\s*(\d+)\s+\d+\s+DROP\s+(?:udp|17)\b", RegexOptions.Multiline)]
-    private static partial Regex DropRule();
 }

@@ -195,6 +195,37 @@ public sealed partial class NetworkNamespace : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Blocks every UDP packet between the namespace and the host's end of the pair (OUTPUT to and INPUT from
+    /// <see cref="HostAddress"/>) in the namespace's own filter, so nothing of this machine's rules changes: a network
+    /// where only TCP gets through. Removed with the namespace. (tc's drop action needs act_gact, which this VM's kernel
+    /// lacks; netfilter is built in.)
+    /// </summary>
+    public async Task BlockUdpAsync()
+    {
+        string[][] rules = [["OUTPUT", "-p", "udp", "-d", HostAddress, "-j", "DROP"], ["INPUT", "-p", "udp", "-s", HostAddress, "-j", "DROP"]];
+        foreach (var rule in rules)
+        {
+            (await ExecAsync("iptables", ["-A", .. rule])).EnsureSuccess("iptables -A " + string.Join(' ', rule) + " in " + Name + " (needs root and iptables: scripts/install-deps.sh)");
+        }
+    }
+
+    /// <summary>UDP packets the DROP rules in the namespace's own filter (<see cref="BlockUdpAsync"/>, <see cref="DropUdpAsync"/> into it) matched so far.</summary>
+    public async Task<long> DroppedUdpPacketsAsync()
+    {
+        long total = 0;
+        foreach (var chain in new[] { "OUTPUT", "INPUT" })
+        {
+            var listing = (await ExecAsync("iptables", "-n", "-v", "-x", "-L", chain)).EnsureSuccess("iptables -L " + chain + " in " + Name).StdOut;
+            foreach (Match m in DropRule().Matches(listing))
+            {
+                total += long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
+            }
+        }
+
+        return total;
+    }
+
     /// <summary>The queueing discipline's counters (<c>tc -s qdisc show</c>): sent, dropped, overlimits, backlog.</summary>
     public async Task<string> QdiscStatsAsync(LinkDirection direction = LinkDirection.IntoNamespace) =>
         (await TcAsync(direction, ["-s", "qdisc", "show", "dev", LinkFor(direction)])).EnsureSuccess("tc -s qdisc show").StdOut;
@@ -256,4 +287,8 @@ public sealed partial class NetworkNamespace : IAsyncDisposable
 
     [GeneratedRegex(@"^(lilium-nt-(\d+)-(\d+))\b", RegexOptions.Multiline)]
     private static partial Regex StaleName();
+
+    // "    pkts      bytes target     prot ..." rows of DROP rules for UDP in `iptables -n -v -x -L`: the first column.
+    [GeneratedRegex(@"^\s*(\d+)\s+\d+\s+DROP\s+(?:udp|17)\b", RegexOptions.Multiline)]
+    private static partial Regex DropRule();
 }

@@ -15,6 +15,9 @@ namespace Lilium.Api.Endpoints;
 /// </summary>
 internal static class RelayFeedEndpoints
 {
+    /// <summary>The last Unix millisecond a <see cref="DateTimeOffset"/> holds (9999-12-31T23:59:59.999Z).</summary>
+    private const long MaxUnixMs = 253402300799999;
+
     public static void MapRelayFeedEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapGet("/v1/relay/revocations", Revocations).AllowAnonymous().ExcludeFromDescription();
@@ -45,8 +48,9 @@ internal static class RelayFeedEndpoints
         }
 
         // Idempotent; a departure from a peer whose grant predates the viewer's latest admission is about an earlier
-        // participation (the report arrived after a quick rejoin) and changes nothing.
-        var admittedBy = departure.GrantIssuedMs is > 0 and < 253402300799999 ? DateTimeOffset.FromUnixTimeMilliseconds(departure.GrantIssuedMs.Value) : (DateTimeOffset?)null;
+        // participation (the report arrived after a quick rejoin) and changes nothing. A time too close to the end of
+        // DateTimeOffset's range to add the skew to is ignored (the report counts as one without it).
+        var admittedBy = departure.GrantIssuedMs is > 0 and <= MaxUnixMs - 1_000 ? DateTimeOffset.FromUnixTimeMilliseconds(departure.GrantIssuedMs.Value) : (DateTimeOffset?)null;
         await sessions.LeaveAsync(departure.Session, departure.User, tokens.Time.GetUtcNow(), admittedBy, ct);
         return Results.NoContent();
     }
@@ -68,7 +72,7 @@ internal static class RelayFeedEndpoints
             return RelayOnly();
         }
 
-        if (!long.TryParse(context.Request.Query["since"], out var sinceMs) || sinceMs < 0 || sinceMs > 253402300799999)
+        if (!long.TryParse(context.Request.Query["since"], out var sinceMs) || sinceMs < 0 || sinceMs > MaxUnixMs)
         {
             return Problems.Of(ErrorCode.InvalidSince, "since must be a Unix time in milliseconds.");
         }

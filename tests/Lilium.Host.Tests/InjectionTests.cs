@@ -44,9 +44,10 @@ public sealed class InjectionTests(XvfbFixture x, RelayFixture relay) : IClassFi
             relay.Grant(session, RelayRole.Viewer, viewerUser, InputPermissions.Keyboard | InputPermissions.Mouse));
         try
         {
-            // Absolute (0..65535) maps across the shared area: the middle of the screen, then near a corner.
+            // Absolute (0..65535) maps across the shared area (v × (size − 1) / 65535): the middle of the screen, then
+            // near a corner. Xvfb starts its pointer at 640,360, which no event here maps to, so each wait needs the event.
             viewer.SendInput(new MouseMoveEvent(false, 32768, 32768));
-            await Until(() => x.Pointer() is { X: 640, Y: 360 }, "pointer at 640,360");
+            await Until(() => x.Pointer() is { X: 639, Y: 359 }, "pointer at 639,359");
             viewer.SendInput(new MouseMoveEvent(false, 65535, 8192));
             await Until(() => x.Pointer() is { X: 1279, Y: 89 }, "pointer at 1279,89");
             Assert.Contains("x:1279 y:89", await x.RunAsync("xdotool", "getmouselocation"));

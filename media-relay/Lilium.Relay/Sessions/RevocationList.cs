@@ -29,6 +29,12 @@ internal sealed class RevocationList(TimeProvider time)
     /// <summary>The grant's issue time in ms; a grant without iat_ms counts from the start of its second (refused when in doubt).</summary>
     public static long IssuedMs(RelayGrantClaims grant) => grant.IssuedAtMs > 0 ? grant.IssuedAtMs : grant.IssuedAt * 1000;
 
+    /// <summary>
+    /// Whether a removal or a user revocation at <paramref name="revokedMs"/> revokes a grant issued at
+    /// <paramref name="issuedMs"/>: those issued at or before it, not the later grant of a later admission.
+    /// </summary>
+    public static bool Revokes(long revokedMs, long issuedMs) => issuedMs <= revokedMs;
+
     /// <summary>Why the grant may no longer be used, or null when it may.</summary>
     public string? Refusal(RelayGrantClaims grant)
     {
@@ -37,12 +43,12 @@ internal sealed class RevocationList(TimeProvider time)
             return "The session has ended.";
         }
 
-        if (_revokedUsers.TryGetValue(grant.Subject, out var revoked) && IssuedMs(grant) <= revoked)
+        if (_revokedUsers.TryGetValue(grant.Subject, out var revoked) && Revokes(revoked, IssuedMs(grant)))
         {
             return "The grant was revoked (the login ended); ask for a new one.";
         }
 
-        return grant.Role == RelayRole.Viewer && _removed.TryGetValue((grant.SessionId, grant.Subject), out var removed) && IssuedMs(grant) <= removed
+        return grant.Role == RelayRole.Viewer && _removed.TryGetValue((grant.SessionId, grant.Subject), out var removed) && Revokes(removed, IssuedMs(grant))
             ? "The grant was revoked (you left or were removed from the session)."
             : null;
     }

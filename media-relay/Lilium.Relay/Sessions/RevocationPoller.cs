@@ -149,7 +149,7 @@ internal sealed partial class RevocationPoller(
                 revocations.Removed(session, user, at);
                 if (registry.FindSession(session) is { } live)
                 {
-                    foreach (var peer in live.Subscribers.Where(p => p.User == user && p.GrantIssuedMs <= entry.At))
+                    foreach (var peer in live.Subscribers.Where(p => p.User == user && RevocationList.Revokes(entry.At, p.GrantIssuedMs)))
                     {
                         transport.Close(peer, "removed");
                     }
@@ -158,7 +158,7 @@ internal sealed partial class RevocationPoller(
                 break;
             case RevocationKinds.UserRevoked when entry.User is { } user:
                 revocations.UserRevoked(user, at);
-                foreach (var peer in registry.Peers.Where(p => p.User == user && p.GrantIssuedMs <= entry.At).ToArray())
+                foreach (var peer in registry.Peers.Where(p => p.User == user && RevocationList.Revokes(entry.At, p.GrantIssuedMs)).ToArray())
                 {
                     transport.Close(peer, "login-revoked");
                 }

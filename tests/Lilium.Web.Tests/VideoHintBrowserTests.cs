@@ -72,6 +72,58 @@ public sealed class VideoHintBrowserTests(WebStack stack, Browser browser, Xunit
         await viewer.Page.Context.CloseAsync();
     }
 
+    /// <summary>
+    /// The web app's host publishes three simulcast encodings (a quarter, a half and the full 1280×720); a viewer is sent
+    /// the full layer in a 1280×720 window, the lowest layer that fills its video element once the window is 480×360,
+    /// and the full layer again when the window is large again.
+    /// </summary>
+    [Fact]
+    public async Task A_simulcast_host_sends_a_small_window_the_layer_that_fills_it_and_a_large_one_the_full_size()
+    {
+        var host = await WebUser.RegisterAsync(browser, stack, "sara");
+        var viewer = await WebUser.RegisterAsync(browser, stack, "timo");
+        await host.BefriendAsync(viewer);
+        await host.Page.GetByTestId("nav-host").ClickAsync();
+        await host.Page.GetByTestId("quality").SelectOptionAsync("720p");
+        await host.Page.GetByTestId("share").ClickAsync();
+        await Assertions.Expect(host.Page.GetByTestId("host-status")).ToHaveTextAsync("● Live");
+        var session = (await host.StateAsync("host.session")).GetProperty("id").GetString();
+        await viewer.Page.GotoAsync($"/s/{session}");
+        await host.Page.GetByTestId("join-approve").ClickAsync();
+        await Assertions.Expect(viewer.Page.GetByTestId("viewer")).ToHaveAttributeAsync("data-phase", "watching");
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await WaitForWidthAsync(viewer, 1280, TimeSpan.FromSeconds(25), "the full layer in a 1280×720 window");
+        var full = clock.ElapsedMilliseconds;
+        var layers = await host.Page.EvaluateAsync<JsonElement>(
+            "async () => { const r = await window.lilium.publisher.pc.getStats(); return [...r.values()].filter(s => s.type === 'outbound-rtp' && s.kind === 'video')" +
+            ".map(s => ({ rid: s.rid ?? '', width: s.frameWidth ?? 0, active: s.active ?? true })).sort((a, b) => a.width - b.width); }");
+        output.WriteLine($"full layer after {full} ms; host encodings {layers}");
+        Assert.Equal(["q", "h", "f"], layers.EnumerateArray().Select(l => l.GetProperty("rid").GetString()));
+        Assert.Equal([320, 640, 1280], layers.EnumerateArray().Select(l => l.GetProperty("width").GetInt32()));
+
+        // The lowest layer that fills the element's box (in device pixels) once the window is 480×360.
+        await viewer.Page.SetViewportSizeAsync(480, 360);
+        clock.Restart();
+        await Task.Delay(100); // layout
+        var box = await viewer.Page.EvaluateAsync<int[]>(
+            "() => { const r = document.querySelector('[data-testid=remote-video]').getBoundingClientRect(); return [Math.round(r.width * devicePixelRatio), Math.round(r.height * devicePixelRatio)]; }");
+        var fills = new[] { 320, 640, 1280 }.First(w => w >= box[0] || w * 9 / 16 >= box[1]);
+        Assert.True(fills < 1280, $"a 480×360 window gives a {box[0]}×{box[1]} box, which only the full layer fills");
+        await WaitForWidthAsync(viewer, fills, TimeSpan.FromSeconds(10), $"the {fills}-wide layer for a {box[0]}×{box[1]} box");
+        var down = clock.ElapsedMilliseconds;
+        await viewer.Page.SetViewportSizeAsync(1280, 720);
+        clock.Restart();
+        await WaitForWidthAsync(viewer, 1280, TimeSpan.FromSeconds(10), "the full layer again in a 1280×720 window");
+        output.WriteLine($"480×360 window ({box[0]}×{box[1]} box): the {fills}-wide layer after {down} ms; 1280×720 again: full layer after {clock.ElapsedMilliseconds} ms (stats sampled once a second)");
+
+        await host.Page.Context.CloseAsync();
+        await viewer.Page.Context.CloseAsync();
+    }
+
+    private static Task WaitForWidthAsync(WebUser viewer, int width, TimeSpan timeout, string what) =>
+        viewer.WaitForStateAsync("viewer.stats", s => s.GetProperty("width").GetInt32() == width ? 1 : (int?)null, timeout, what);
+
     // Headless Chromium's page is never really hidden: the test overrides document.visibilityState and fires the event
     // the app listens to, which is what a hidden tab does.
     private static Task SetHiddenAsync(IPage page, bool hidden) => page.EvaluateAsync(

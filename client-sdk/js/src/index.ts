@@ -37,7 +37,7 @@ export {
   type ChatOpenResult, type ChatParty, type KeyPinStore, type PinnedKey,
 } from "./chat.js";
 export {
-  publish, subscribe, setLowLatency, MediaPublisher, MediaViewer, RelayResource,
-  type RelayConnectOptions, type SubscribeOptions, type PublisherEvents, type ViewerEvents,
+  publish, subscribe, setLowLatency, MediaPublisher, MediaViewer, RelayResource, SIMULCAST_LAYERS,
+  type RelayConnectOptions, type PublishOptions, type SubscribeOptions, type PublisherEvents, type ViewerEvents,
 } from "./media.js";
 export * from "./input.js";

@@ -47,6 +47,26 @@ export interface RelayConnectOptions {
   timeoutMs?: number;
 }
 
+/** Options of {@link publish}. */
+export interface PublishOptions extends RelayConnectOptions {
+  /**
+   * Send the video as three simulcast encodings ({@link SIMULCAST_LAYERS}, low to high) so that the relay gives each
+   * viewer the one its link and its window can take (docs/relay.md, "Simulcast"); default false: one encoding, which
+   * the slowest viewer's estimate caps for everyone. The top encoding's `maxBitrate` is the caller's to set.
+   */
+  simulcast?: boolean;
+}
+
+/**
+ * The encodings of a simulcast publisher, in the order the relay reads as low to high: a quarter and a half of the
+ * captured size with bitrate ceilings that suit screen content at those sizes, then the full size.
+ */
+export const SIMULCAST_LAYERS: readonly RTCRtpEncodingParameters[] = [
+  { rid: "q", scaleResolutionDownBy: 4, maxBitrate: 300_000 },
+  { rid: "h", scaleResolutionDownBy: 2, maxBitrate: 900_000 },
+  { rid: "f", scaleResolutionDownBy: 1 },
+];
+
 /** Events of {@link MediaPublisher}. */
 export interface PublisherEvents {
   /** A viewer opened its input channel (or was present when `control` opened). */
@@ -74,11 +94,16 @@ export interface ViewerEvents {
 }
 
 /** Publishes a MediaStream through WHIP. */
-export async function publish(stream: MediaStream, options: RelayConnectOptions): Promise<MediaPublisher> {
+export async function publish(stream: MediaStream, options: PublishOptions): Promise<MediaPublisher> {
   const pc = newPeerConnection(options);
   try {
     for (const track of stream.getTracks()) {
-      const transceiver = pc.addTransceiver(track, { direction: "sendonly", streams: [stream] });
+      const layered = track.kind === "video" && options.simulcast === true;
+      const transceiver = pc.addTransceiver(track, {
+        direction: "sendonly",
+        streams: [stream],
+        ...(layered ? { sendEncodings: SIMULCAST_LAYERS.map((e) => ({ ...e })) } : {}),
+      });
       if (track.kind === "video") preferCodec(transceiver, "video/VP8");
     }
     const input = pc.createDataChannel(INPUT_CHANNEL.label, { protocol: INPUT_CHANNEL.protocol, ordered: true });

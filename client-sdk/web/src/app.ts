@@ -436,7 +436,8 @@ export class App {
     try {
       const api = this.api!;
       const grant = await api.issueRelayGrant(sessionId, { onProgress: (p) => this.setHost({ notice: p.message }) });
-      const publisher = await publish(stream, { relayUrl: this.config.relay, sessionId, grant: grant.token, fetch: boundFetch });
+      // Simulcast: each viewer gets the layer its link and its window take, so one slow viewer no longer lowers everyone's.
+      const publisher = await publish(stream, { relayUrl: this.config.relay, sessionId, grant: grant.token, fetch: boundFetch, simulcast: true });
       if (this.state.host?.session.id !== sessionId) {
         await publisher.close();
         return false;

@@ -10,13 +10,16 @@ export const QUALITIES: Record<Quality, { label: string; width?: number; height?
   native: { label: "Native resolution", fps: 60, bitrate: 16_000_000 },
 };
 
-/** Caps the published video's bitrate (RTCRtpSender.setParameters; no renegotiation). */
+/**
+ * Caps the published video's bitrate (RTCRtpSender.setParameters; no renegotiation): the full-size encoding's, the last
+ * one when the host sends simulcast (the SDK's `SIMULCAST_LAYERS` run low to high and cap the smaller ones themselves).
+ */
 export async function setVideoBitrate(pc: RTCPeerConnection, bitrate: number): Promise<void> {
   const sender = pc.getSenders().find((s) => s.track?.kind === "video");
   if (!sender) return;
   const params = sender.getParameters();
   if (params.encodings.length === 0) params.encodings = [{}];
-  params.encodings[0]!.maxBitrate = bitrate;
+  params.encodings[params.encodings.length - 1]!.maxBitrate = bitrate;
   await sender.setParameters(params);
 }
 

@@ -17,17 +17,7 @@ public sealed class VideoHintBrowserTests(WebStack stack, Browser browser, Xunit
     [Fact]
     public async Task A_hidden_page_pauses_the_video_at_the_relay_and_the_element_size_is_sent_after_a_resize()
     {
-        var host = await WebUser.RegisterAsync(browser, stack, "hana");
-        var viewer = await WebUser.RegisterAsync(browser, stack, "ivo");
-        await host.BefriendAsync(viewer);
-        await host.Page.GetByTestId("nav-host").ClickAsync();
-        await host.Page.GetByTestId("quality").SelectOptionAsync("720p");
-        await host.Page.GetByTestId("share").ClickAsync();
-        await Assertions.Expect(host.Page.GetByTestId("host-status")).ToHaveTextAsync("● Live");
-        var session = (await host.StateAsync("host.session")).GetProperty("id").GetString();
-        await viewer.Page.GotoAsync($"/s/{session}");
-        await host.Page.GetByTestId("join-approve").ClickAsync();
-        await Assertions.Expect(viewer.Page.GetByTestId("viewer")).ToHaveAttributeAsync("data-phase", "watching");
+        var (host, viewer) = await WatchAsync("hana", "ivo");
         await viewer.WaitForStateAsync("viewer.stats", s => s.GetProperty("framesDecoded").GetInt32() >= 30 ? 1 : (int?)null, TimeSpan.FromSeconds(30), "decode 30 frames");
 
         // Record what the relay answers on the viewer's control channel.
@@ -36,9 +26,7 @@ public sealed class VideoHintBrowserTests(WebStack stack, Browser browser, Xunit
         // A resize: after the debounce the element's size in device pixels goes to the relay, which confirms it.
         await ClearAppliedAsync(viewer.Page);
         await viewer.Page.SetViewportSizeAsync(800, 600);
-        await Task.Delay(100); // layout
-        var box = await viewer.Page.EvaluateAsync<int[]>(
-            "() => { const r = document.querySelector('[data-testid=remote-video]').getBoundingClientRect(); return [Math.round(r.width * devicePixelRatio), Math.round(r.height * devicePixelRatio)]; }");
+        var box = await VideoBoxAsync(viewer.Page);
         var applied = await WaitForAppliedAsync(viewer.Page, a => a.GetProperty("maxWidth").ValueKind == JsonValueKind.Number
             && a.GetProperty("maxWidth").GetInt32() == box[0] && a.GetProperty("maxHeight").GetInt32() == box[1], "the resized box");
         Assert.False(applied.GetProperty("paused").GetBoolean());
@@ -80,24 +68,14 @@ public sealed class VideoHintBrowserTests(WebStack stack, Browser browser, Xunit
     [Fact]
     public async Task A_simulcast_host_sends_a_small_window_the_layer_that_fills_it_and_a_large_one_the_full_size()
     {
-        var host = await WebUser.RegisterAsync(browser, stack, "sara");
-        var viewer = await WebUser.RegisterAsync(browser, stack, "timo");
-        await host.BefriendAsync(viewer);
-        await host.Page.GetByTestId("nav-host").ClickAsync();
-        await host.Page.GetByTestId("quality").SelectOptionAsync("720p");
-        await host.Page.GetByTestId("share").ClickAsync();
-        await Assertions.Expect(host.Page.GetByTestId("host-status")).ToHaveTextAsync("● Live");
-        var session = (await host.StateAsync("host.session")).GetProperty("id").GetString();
-        await viewer.Page.GotoAsync($"/s/{session}");
-        await host.Page.GetByTestId("join-approve").ClickAsync();
-        await Assertions.Expect(viewer.Page.GetByTestId("viewer")).ToHaveAttributeAsync("data-phase", "watching");
+        var (host, viewer) = await WatchAsync("sara", "timo");
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
         await WaitForWidthAsync(viewer, 1280, TimeSpan.FromSeconds(25), "the full layer in a 1280×720 window");
         var full = clock.ElapsedMilliseconds;
         var layers = await host.Page.EvaluateAsync<JsonElement>(
             "async () => { const r = await window.lilium.publisher.pc.getStats(); return [...r.values()].filter(s => s.type === 'outbound-rtp' && s.kind === 'video')" +
-            ".map(s => ({ rid: s.rid ?? '', width: s.frameWidth ?? 0, active: s.active ?? true })).sort((a, b) => a.width - b.width); }");
+            ".map(s => ({ rid: s.rid ?? '', width: s.frameWidth ?? 0 })).sort((a, b) => a.width - b.width); }");
         output.WriteLine($"full layer after {full} ms; host encodings {layers}");
         Assert.Equal(["q", "h", "f"], layers.EnumerateArray().Select(l => l.GetProperty("rid").GetString()));
         Assert.Equal([320, 640, 1280], layers.EnumerateArray().Select(l => l.GetProperty("width").GetInt32()));
@@ -105,9 +83,7 @@ public sealed class VideoHintBrowserTests(WebStack stack, Browser browser, Xunit
         // The lowest layer that fills the element's box (in device pixels) once the window is 480×360.
         await viewer.Page.SetViewportSizeAsync(480, 360);
         clock.Restart();
-        await Task.Delay(100); // layout
-        var box = await viewer.Page.EvaluateAsync<int[]>(
-            "() => { const r = document.querySelector('[data-testid=remote-video]').getBoundingClientRect(); return [Math.round(r.width * devicePixelRatio), Math.round(r.height * devicePixelRatio)]; }");
+        var box = await VideoBoxAsync(viewer.Page);
         var fills = new[] { 320, 640, 1280 }.First(w => w >= box[0] || w * 9 / 16 >= box[1]);
         Assert.True(fills < 1280, $"a 480×360 window gives a {box[0]}×{box[1]} box, which only the full layer fills");
         await WaitForWidthAsync(viewer, fills, TimeSpan.FromSeconds(10), $"the {fills}-wide layer for a {box[0]}×{box[1]} box");
@@ -119,6 +95,31 @@ public sealed class VideoHintBrowserTests(WebStack stack, Browser browser, Xunit
 
         await host.Page.Context.CloseAsync();
         await viewer.Page.Context.CloseAsync();
+    }
+
+    /// <summary>A host sharing its (fake) screen at 720p and a friend it admitted, watching.</summary>
+    private async Task<(WebUser Host, WebUser Viewer)> WatchAsync(string hostName, string viewerName)
+    {
+        var host = await WebUser.RegisterAsync(browser, stack, hostName);
+        var viewer = await WebUser.RegisterAsync(browser, stack, viewerName);
+        await host.BefriendAsync(viewer);
+        await host.Page.GetByTestId("nav-host").ClickAsync();
+        await host.Page.GetByTestId("quality").SelectOptionAsync("720p");
+        await host.Page.GetByTestId("share").ClickAsync();
+        await Assertions.Expect(host.Page.GetByTestId("host-status")).ToHaveTextAsync("● Live");
+        var session = (await host.StateAsync("host.session")).GetProperty("id").GetString();
+        await viewer.Page.GotoAsync($"/s/{session}");
+        await host.Page.GetByTestId("join-approve").ClickAsync();
+        await Assertions.Expect(viewer.Page.GetByTestId("viewer")).ToHaveAttributeAsync("data-phase", "watching");
+        return (host, viewer);
+    }
+
+    /// <summary>The video element's box in device pixels (CSS size × devicePixelRatio), once a resize is laid out.</summary>
+    private static async Task<int[]> VideoBoxAsync(IPage page)
+    {
+        await Task.Delay(100); // layout
+        return await page.EvaluateAsync<int[]>(
+            "() => { const r = document.querySelector('[data-testid=remote-video]').getBoundingClientRect(); return [Math.round(r.width * devicePixelRatio), Math.round(r.height * devicePixelRatio)]; }");
     }
 
     private static Task WaitForWidthAsync(WebUser viewer, int width, TimeSpan timeout, string what) =>

@@ -158,7 +158,10 @@ internal sealed class MediaPeer
         }
     }
 
-    /// <summary>Moves to Closed once; returns false if it already was.</summary>
+    /// <summary>
+    /// Moves to Closed once and releases DTLS and the SRTP keys; returns false if it already was. <see cref="Closed"/>
+    /// completes later, from <see cref="CompleteClose"/>, once the relay has forgotten the peer.
+    /// </summary>
     public bool TryClose(string reason)
     {
         if (Interlocked.Exchange(ref _state, (int)PeerState.Closed) == (int)PeerState.Closed)
@@ -166,7 +169,6 @@ internal sealed class MediaPeer
             return false;
         }
 
-        _closed.TrySetResult(reason);
         try
         {
             Dtls?.Close();
@@ -183,6 +185,12 @@ internal sealed class MediaPeer
 
         return true;
     }
+
+    /// <summary>
+    /// Completes <see cref="Closed"/> with the reason. The transport calls it after it has forgotten the peer (addresses,
+    /// ufrag, input), so whoever awaits <see cref="Closed"/> sees a relay without it.
+    /// </summary>
+    public void CompleteClose(string reason) => _closed.TrySetResult(reason);
 
     private long _reportedLost;
     private long _layerCapBps = long.MaxValue;

@@ -257,7 +257,10 @@ internal sealed partial class PeerTransport(
         return true;
     }
 
-    /// <summary>Tears a peer down (idempotent): DTLS close_notify, forget its addresses and ufrag.</summary>
+    /// <summary>
+    /// Tears a peer down (idempotent): DTLS close_notify, forget its addresses and ufrag; then completes the peer's
+    /// <see cref="MediaPeer.Closed"/>, so an observer never sees a closed peer the relay still routes to.
+    /// </summary>
     public void Close(MediaPeer peer, string reason)
     {
         if (!peer.TryClose(reason))
@@ -265,27 +268,34 @@ internal sealed partial class PeerTransport(
             return;
         }
 
-        input.Detach(peer);
-        registry.Remove(peer);
-        LogClosed(peer.Id, peer.Role, reason);
-
-        // A viewer who left on their own (and has no other peer here) is reported, so the control plane frees the place.
-        // Not while draining: the control plane moves a draining relay's sessions (relay fleet), and its viewers leave
-        // it to subscribe on the new owner — still in the session.
-        if (peer.Role == PeerRole.Subscriber && DepartureQueue.IsDeparture(reason) && !registry.IsDraining
-            && !peer.Session.Subscribers.Any(s => s.User == peer.User && !s.IsClosed))
+        try
         {
-            departures.Report(peer.Session.Id, peer.User, peer.GrantIssuedMs);
-        }
+            input.Detach(peer);
+            registry.Remove(peer);
+            LogClosed(peer.Id, peer.Role, reason);
 
-        // A departing publisher ends the relay session: its viewers are closed (they watch nothing any more and would
-        // otherwise hold places and state until their consent timed out).
-        if (peer.Role == PeerRole.Publisher)
-        {
-            foreach (var subscriber in peer.Session.Subscribers)
+            // A viewer who left on their own (and has no other peer here) is reported, so the control plane frees the
+            // place. Not while draining: the control plane moves a draining relay's sessions (relay fleet), and its
+            // viewers leave it to subscribe on the new owner — still in the session.
+            if (peer.Role == PeerRole.Subscriber && DepartureQueue.IsDeparture(reason) && !registry.IsDraining
+                && !peer.Session.Subscribers.Any(s => s.User == peer.User && !s.IsClosed))
             {
-                Close(subscriber, "publisher-gone");
+                departures.Report(peer.Session.Id, peer.User, peer.GrantIssuedMs);
             }
+
+            // A departing publisher ends the relay session: its viewers are closed (they watch nothing any more and
+            // would otherwise hold places and state until their consent timed out).
+            if (peer.Role == PeerRole.Publisher)
+            {
+                foreach (var subscriber in peer.Session.Subscribers)
+                {
+                    Close(subscriber, "publisher-gone");
+                }
+            }
+        }
+        finally
+        {
+            peer.CompleteClose(reason);
         }
     }
 

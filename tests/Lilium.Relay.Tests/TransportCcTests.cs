@@ -31,9 +31,12 @@ public sealed class TransportCcTests(RelayFixture relay, Xunit.Abstractions.ITes
         var publisher = await SyntheticPeer.ConnectAsync(relay, session, RelayRole.Host, TestOffers.WithTransportCc);
         Assert.Equal(ExtensionId, publisher.Answer.Media[0].FindExtMap(SdpExtMap.TransportWideCc)!.Id);
         Assert.Contains("transport-cc", publisher.Answer.Media[0].RtpMaps[0].Feedback);
-        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(3));
-        var sending = SendVideoAsync(publisher, transportCc: true, stop.Token);
-        var received = new HashSet<ushort>();
+        // Sends for 3 s, and reads feedback for a second longer: the packets of the last feedback interval are
+        // reported after the sending stops, later still when the machine is busy.
+        using var sendFor = new CancellationTokenSource(TimeSpan.FromSeconds(3));
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(4));
+        var sending = SendVideoAsync(publisher, transportCc: true, sendFor.Token);
+        var (covered, received) = (new HashSet<ushort>(), new HashSet<ushort>());
         var feedbacks = 0;
         using var srtcp = SrtpSession.ForReceiving(publisher.Keys);
         var buffer = new byte[2048];
@@ -57,6 +60,7 @@ public sealed class TransportCcTests(RelayFixture relay, Xunit.Abstractions.ITes
                         Assert.Equal(publisher.Peer.RelaySsrc, parsed.SenderSsrc);
                         foreach (var p in parsed.Packets)
                         {
+                            covered.Add(p.Sequence);
                             if (p.Received)
                             {
                                 received.Add(p.Sequence);
@@ -71,10 +75,14 @@ public sealed class TransportCcTests(RelayFixture relay, Xunit.Abstractions.ITes
         }
 
         var sent = await sending;
-        output.WriteLine($"{sent} packets sent, {feedbacks} feedback packets, {received.Count} sequence numbers reported received");
-        Assert.InRange(feedbacks, 20, 80); // every 50 ms for ~3 s
-        Assert.True(received.Count >= sent * 0.9, $"{received.Count} of {sent} reported received");
-        Assert.All(received, s => Assert.True(s < sent));
+        output.WriteLine($"{sent} packets sent, {feedbacks} feedback packets covering {covered.Count} sequence numbers, {received.Count} reported received");
+        Assert.InRange(feedbacks, 20, 90); // every 50 ms while packets arrive (~3 s)
+        // Every number is reported, received or lost. On a loaded machine (the whole assembly runs in parallel on two
+        // cores) the relay's socket can drop some of the bursts a late sender catches up with; those are reported
+        // lost, which is the truth, so the received share has a looser bound than the coverage.
+        Assert.True(covered.Count >= sent * 0.95, $"{covered.Count} of {sent} sequence numbers covered by feedback");
+        Assert.True(received.Count >= sent * 0.6, $"{received.Count} of {sent} reported received");
+        Assert.All(covered, s => Assert.True(s < sent));
     }
 
     [Fact]

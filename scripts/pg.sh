@@ -3,7 +3,9 @@
 # project-local, git-ignored folder (.local/pg). Idempotent: `ensure` starts it only when it is not running.
 # As root the server runs as the `postgres` user; when that user cannot reach the checkout (say it lies under a
 # root-owned 0700 folder) the cluster lives in /var/lib/lilium/pg-<hash of the checkout's path> instead.
-# LILIUM_PG_DIR and LILIUM_PG_PORT (55432) override the folder and the port. LILIUM_PG_SSL=1 makes a new cluster serve
+# LILIUM_PG_DIR and LILIUM_PG_PORT (25432) override the folder and the port. The port lies below Linux's ephemeral
+# range (32768-60999): a port inside it can be held by any outgoing connection's TIME-WAIT, and then the server cannot
+# bind it (seen with 55432 and a connection to moto on :4566). LILIUM_PG_SSL=1 makes a new cluster serve
 # TLS with a certificate for 127.0.0.1/localhost issued by a private authority ($DIR/ca.crt), for tests of verify-full.
 #   scripts/pg.sh ensure   # create if missing, start if stopped, print the connection URL
 #   scripts/pg.sh stop | status | url
@@ -11,7 +13,7 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 PGBIN="${PGBIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)}"
-PORT="${LILIUM_PG_PORT:-55432}"
+PORT="${LILIUM_PG_PORT:-25432}"
 USER_NAME=lilium
 PASSWORD=lilium
 DB=lilium
@@ -91,7 +93,10 @@ full_page_writes = off
 CONF
     if [ "${LILIUM_PG_SSL:-0}" = 1 ]; then ssl_files; fi
   fi
-  as_pg "$PGBIN/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -w -t 60 start >/dev/null \
+  if as_pg "$PGBIN/pg_ctl" -D "$DIR/data" status >/dev/null 2>&1; then
+    as_pg "$PGBIN/pg_ctl" -D "$DIR/data" -m fast -w stop >/dev/null # running, but on another port (an older default)
+  fi
+  as_pg "$PGBIN/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -o "-p $PORT" -w -t 60 start >/dev/null \
     || { tail -n 20 "$DIR/server.log" >&2 2>/dev/null; die "the server did not start; see $DIR/server.log"; }
   for _ in $(seq 1 60); do ready && break; sleep 0.5; done
   ready || die "the server did not start; see $DIR/server.log"

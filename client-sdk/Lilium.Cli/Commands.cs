@@ -253,20 +253,14 @@ internal sealed class Commands(CliProfile profile, IAnsiConsole console)
                 }
             }, CancellationToken.None);
 
+            // Command lines come from standard input, a terminal's or a pipe's (a script may kick or change grants;
+            // only a terminal is asked about join requests). The end of a terminal's input (Ctrl+D) ends the session;
+            // the end of a pipe's only ends the commands. Console reads block (Console.In's async reads are
+            // synchronous), so they run on a thread of their own, and --seconds or Ctrl+C end the session meanwhile.
+            _ = Task.Factory.StartNew(() => ReadCommandsAsync(host, stop), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
             try
             {
-                if (interactive)
-                {
-                    while (await Console.In.ReadLineAsync(stop.Token) is { } line && await host.ExecuteAsync(line, stop.Token))
-                    {
-                    }
-
-                    await stop.CancelAsync();
-                }
-                else
-                {
-                    await Task.Delay(Timeout.Infinite, stop.Token);
-                }
+                await Task.Delay(Timeout.Infinite, stop.Token);
             }
             catch (OperationCanceledException)
             {
@@ -299,6 +293,30 @@ internal sealed class Commands(CliProfile profile, IAnsiConsole console)
         }
     }
 
+    private static async Task ReadCommandsAsync(HostConsole host, CancellationTokenSource stop)
+    {
+        try
+        {
+            while (!stop.IsCancellationRequested && Console.In.ReadLine() is { } line)
+            {
+                if (!await host.ExecuteAsync(line, stop.Token))
+                {
+                    await stop.CancelAsync();
+                    return;
+                }
+            }
+
+            if (!Console.IsInputRedirected)
+            {
+                await stop.CancelAsync();
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or IOException)
+        {
+            // The session ended while a command ran, or standard input went away.
+        }
+    }
+
     /// <summary>The real host actions: signaling for the durable record and the viewer's answer, the relay's control channel for enforcement, the injector for releases.</summary>
     private sealed class SignalingHostActions(SignalingClient signaling, IMediaPublisher publisher, RemoteInputApplier? applier, Guid session) : IHostActions
     {
@@ -316,6 +334,30 @@ internal sealed class Commands(CliProfile profile, IAnsiConsole console)
             await signaling.RequestAsync(new ToServer.GrantUpdate(viewer, PermissionSet.From(grant), session), cancellationToken: ct);
             await publisher.SetViewerGrantAsync(viewer, grant, ct);
             applier?.OnGrantChanged(viewer, grant);
+        }
+
+        /// <summary>
+        /// The kick (signaling records it, tells the viewer, and the revocations feed makes the relay drop their peer
+        /// within about a second), then input off here and at the relay at once: what they held is released, and
+        /// nothing of theirs is applied while the relay's drop is on its way. The stored grant of a friend is kept.
+        /// </summary>
+        public async Task KickAsync(Guid viewer, CancellationToken ct)
+        {
+            await signaling.RequestAsync(new ToServer.SessionKick(session, viewer), cancellationToken: ct);
+            applier?.OnGrantChanged(viewer, InputPermissions.None);
+            _ = InputOffAtRelayAsync(viewer, ct);
+        }
+
+        private async Task InputOffAtRelayAsync(Guid viewer, CancellationToken ct)
+        {
+            try
+            {
+                await publisher.SetViewerGrantAsync(viewer, InputPermissions.None, ct);
+            }
+            catch (Exception ex) when (ex is LiliumException or OperationCanceledException)
+            {
+                // Reconnecting or no answer: the relay drops the peer anyway.
+            }
         }
     }
 

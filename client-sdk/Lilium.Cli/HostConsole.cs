@@ -1,3 +1,4 @@
+using Lilium.Client;
 using Lilium.Protocol;
 using Spectre.Console;
 
@@ -11,6 +12,9 @@ internal interface IHostActions
     Task DeclineAsync(string requestId, CancellationToken ct);
 
     Task SetGrantAsync(Guid viewer, InputPermissions grant, CancellationToken ct);
+
+    /// <summary>Removes a viewer from the session: their input stops at once and the relay drops their media.</summary>
+    Task KickAsync(Guid viewer, CancellationToken ct);
 }
 
 /// <summary>Who is admitted without a prompt.</summary>
@@ -136,14 +140,14 @@ internal sealed class HostConsole(IAnsiConsole console, IHostActions actions, Au
                     break;
                 case "k" or "kick" when parts.Length >= 2:
                     var kicked = FindViewer(parts[1]);
-                    await actions.SetGrantAsync(kicked.Id, InputPermissions.None, ct);
+                    await actions.KickAsync(kicked.Id, ct);
                     lock (_gate)
                     {
                         _viewers.Remove(kicked);
                         _kicked.Add(kicked.Id);
                     }
 
-                    console.MarkupLine($"[red]kicked[/] {Markup.Escape(kicked.Nick)}: no input, and further join requests are declined");
+                    console.MarkupLine($"[red]kicked[/] {Markup.Escape(kicked.Nick)}: removed from the session, and further join requests are declined");
                     break;
                 case "l" or "list":
                     List();
@@ -158,7 +162,7 @@ internal sealed class HostConsole(IAnsiConsole console, IHostActions actions, Au
                     break;
             }
         }
-        catch (ArgumentException ex)
+        catch (Exception ex) when (ex is ArgumentException or LiliumException)
         {
             console.MarkupLine($"[red]{Markup.Escape(ex.Message)}[/]");
         }

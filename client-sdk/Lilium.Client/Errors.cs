@@ -35,6 +35,18 @@ public sealed class RelayUnavailableException : LiliumUnavailableException
 }
 
 /// <summary>
+/// The session is over for this client — the host removed them, the session ended, or they are no longer admitted —
+/// so its media stopped and will not resume; the message says which, in a sentence for a person.
+/// </summary>
+public sealed class SessionOverException : LiliumException
+{
+    /// <summary>Creates an error with a message and its cause.</summary>
+    public SessionOverException(string message, Exception? inner = null) : base(message, inner)
+    {
+    }
+}
+
+/// <summary>
 /// A service answered with an RFC 9457 problem: <see cref="Status"/>, a machine-readable
 /// <see cref="Code"/> (the problem's <c>code</c> member, else the last segment of its <c>type</c>),
 /// and its <c>title</c> / <c>detail</c> in the message.

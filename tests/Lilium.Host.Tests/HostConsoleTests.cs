@@ -42,7 +42,7 @@ public sealed class HostConsoleTests
         Assert.Matches(@"bob\s*│\s*no\s*│\s*off\s*│\s*on\s*│\s*on", _out.ToString());
 
         Assert.True(await console.ExecuteAsync("k bob", default));
-        Assert.Equal("grant " + bob + " None", _actions.Log[^1]);
+        Assert.Equal("kick " + bob, _actions.Log[^1]);
         Assert.Empty(console.Viewers);
         await console.OnJoinRequestAsync("r-2", bob, "bob", isFriend: true, default);
         Assert.Equal("decline r-2", _actions.Log[^1]); // a kicked viewer is not asked about again
@@ -67,6 +67,19 @@ public sealed class HostConsoleTests
         Assert.Contains("no viewer 'nobody'", _out.ToString());
         Assert.True(await console.ExecuteAsync("what", default));
         Assert.Contains("commands:", _out.ToString());
+    }
+
+    [Fact]
+    public async Task A_kick_the_server_refuses_is_a_sentence_and_keeps_the_viewer()
+    {
+        var console = New(AutoAccept.All, interactive: false);
+        var cleo = Guid.NewGuid();
+        await console.OnJoinRequestAsync("r-1", cleo, "cleo", isFriend: false, default);
+        _actions.Refused = cleo;
+        Assert.True(await console.ExecuteAsync("k cleo", default));
+        Assert.Contains("This user is not a viewer in the session. (not-member)", _out.ToString());
+        Assert.Equal("cleo", console.Viewers.Single().Nick);
+        Assert.DoesNotContain(_actions.Log, l => l.StartsWith("kick", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -104,5 +117,19 @@ public sealed class HostConsoleTests
             Log.Add($"grant {viewer} {grant}");
             return Task.CompletedTask;
         }
+
+        /// <summary>Refuses a viewer in <see cref="Refused"/> as signaling does one who is not in the session.</summary>
+        public Task KickAsync(Guid viewer, CancellationToken ct)
+        {
+            if (viewer == Refused)
+            {
+                throw new Lilium.Client.Signaling.SignalingErrorException("not-member", "This user is not a viewer in the session.");
+            }
+
+            Log.Add("kick " + viewer);
+            return Task.CompletedTask;
+        }
+
+        public Guid Refused { get; set; }
     }
 }

@@ -43,6 +43,7 @@ internal sealed class RelayLink<T> : IAsyncDisposable
     private readonly Action<T> _attached;
     private readonly CancellationTokenSource _stop = new();
     private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
+    private readonly TaskCompletionSource<SessionOverException> _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task _loop = Task.CompletedTask;
     private volatile bool _mediaLost;
     private volatile string? _movedTo;
@@ -56,12 +57,47 @@ internal sealed class RelayLink<T> : IAsyncDisposable
         _attached = attached;
     }
 
-    public T? Current { get; private set; }
+    private T? _current;
+
+    /// <summary>The live connection; null while reconnecting and after <see cref="End"/>.</summary>
+    public T? Current => Volatile.Read(ref _current);
 
     /// <summary>The relay the current grant names (null: any relay, single-relay deployments).</summary>
     public string? RelayId { get; private set; }
 
     public int Reconnects => Volatile.Read(ref _reconnects);
+
+    /// <summary>
+    /// Completes when the session is over for this client (<see cref="End"/>, or a grant refused because the session
+    /// ended or the client is no longer admitted): the link no longer reconnects. Not completed by disposal.
+    /// </summary>
+    public Task<SessionOverException> Ended => _ended.Task;
+
+    /// <summary>
+    /// Stops for good: no more reconnects, the current connection is closed (without waiting for the relay's answer),
+    /// and <see cref="Ended"/> completes with <paramref name="reason"/>. Idempotent; the first reason wins.
+    /// </summary>
+    public void End(SessionOverException reason)
+    {
+        if (!_ended.TrySetResult(reason))
+        {
+            return;
+        }
+
+        try
+        {
+            _stop.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            return; // disposed meanwhile: nothing left to close
+        }
+
+        if (Interlocked.Exchange(ref _current, null) is { } current)
+        {
+            _ = DisposeQuietlyAsync(current);
+        }
+    }
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -116,7 +152,13 @@ internal sealed class RelayLink<T> : IAsyncDisposable
 
     private void Attach(T connection, string? relayId)
     {
-        Current = connection;
+        Volatile.Write(ref _current, connection);
+        if (_ended.Task.IsCompleted && Interlocked.CompareExchange(ref _current, null, connection) == connection)
+        {
+            _ = DisposeQuietlyAsync(connection); // connected while the session ended: not wanted any more
+            return;
+        }
+
         RelayId = relayId;
         _attached(connection);
         var closed = _closed(connection);
@@ -130,7 +172,11 @@ internal sealed class RelayLink<T> : IAsyncDisposable
             while (!_stop.IsCancellationRequested)
             {
                 await _wake.WaitAsync(_stop.Token);
-                var current = Current!;
+                if (Current is not { } current)
+                {
+                    continue; // ended meanwhile
+                }
+
                 var closed = _closed(current).IsCompleted;
                 var moved = _movedTo is not null && _movedTo != RelayId;
                 if (!closed && !moved && _mediaLost)
@@ -157,8 +203,11 @@ internal sealed class RelayLink<T> : IAsyncDisposable
                 _mediaLost = false;
                 _movedTo = null;
                 _options.Status?.Invoke(closed ? "The relay connection closed; reconnecting…" : "The session moved to another relay; reconnecting…");
-                Current = null;
-                _ = DisposeQuietlyAsync(current); // a dead relay never answers the DELETE: do not wait for it
+                if (Interlocked.CompareExchange(ref _current, null, current) == current)
+                {
+                    _ = DisposeQuietlyAsync(current); // a dead relay never answers the DELETE: do not wait for it
+                }
+
                 var next = await ConnectWithRetriesAsync(closed);
                 Interlocked.Increment(ref _reconnects);
                 Attach(next.Connection, next.RelayId);
@@ -187,7 +236,8 @@ internal sealed class RelayLink<T> : IAsyncDisposable
             }
             catch (LiliumProblemException ex) when (ex.Code is "session-ended" or "session-not-found" or "not-admitted")
             {
-                throw new OperationCanceledException("The session is over for this client: " + ex.Message, ex);
+                End(new SessionOverException("The session is over for you: " + ex.Message, ex));
+                throw new OperationCanceledException(ex.Message, ex);
             }
             catch (LiliumException ex)
             {
@@ -255,7 +305,7 @@ internal sealed class RelayLink<T> : IAsyncDisposable
 
         await _stop.CancelAsync();
         await _loop;
-        if (Current is { } current)
+        if (Interlocked.Exchange(ref _current, null) is { } current)
         {
             await current.DisposeAsync();
         }

@@ -1,5 +1,7 @@
 using System.Threading.Channels;
+using Lilium.Client.Signaling;
 using Lilium.Input;
+using Lilium.Protocol.Signaling;
 
 namespace Lilium.Client.Media;
 
@@ -8,10 +10,13 @@ namespace Lilium.Client.Media;
 /// opens arrive on one <see cref="VideoFrames"/> reader. It fetches its grant over REST (waiting while a relay starts),
 /// and subscribes again — new grant, new WHEP — when the connection closes, when <c>session.relay</c> names another
 /// relay, or when media stops for <see cref="RelayLinkOptions.MediaTimeout"/> and the control plane confirms the
-/// relay changed (<c>relay-check</c>).
+/// relay changed (<c>relay-check</c>). When the session is over for the viewer — the host removed them
+/// (<c>session.kicked</c>), ended it (<c>session.ended</c>), or a fresh grant is refused — it stops for good:
+/// <see cref="Ended"/> completes and <see cref="VideoFrames"/> completes with that <see cref="SessionOverException"/>.
 /// </summary>
 public sealed class RelayViewer : IAsyncDisposable
 {
+    private readonly RelayLinkOptions _options;
     private readonly RelayLink<MediaViewer> _link;
     private readonly Channel<VideoFrame> _video = Channel.CreateBounded<VideoFrame>(new BoundedChannelOptions(256) { FullMode = BoundedChannelFullMode.DropOldest });
     private readonly CancellationTokenSource _stop = new();
@@ -24,6 +29,7 @@ public sealed class RelayViewer : IAsyncDisposable
 
     private RelayViewer(RelayLinkOptions options, TimeProvider time)
     {
+        _options = options;
         _mediaTimeout = options.MediaTimeout;
         _time = time;
         _link = new RelayLink<MediaViewer>(
@@ -31,7 +37,11 @@ public sealed class RelayViewer : IAsyncDisposable
             (grant, ct) => MediaViewer.ConnectAsync(options.Http, options.Relay, options.Session, grant.Token, options.ConnectTimeout, ct),
             viewer => viewer.Closed,
             Pump);
+        _ = _link.Ended.ContinueWith(t => _video.Writer.TryComplete(t.Result), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
     }
+
+    /// <summary>Completes when the session is over for this viewer (removed, ended, no longer admitted); never on dispose.</summary>
+    public Task<SessionOverException> Ended => _link.Ended;
 
     /// <summary>Complete video frames from whichever relay serves the session now (each connection starts with a keyframe).</summary>
     public ChannelReader<VideoFrame> VideoFrames => _video.Reader;
@@ -59,9 +69,48 @@ public sealed class RelayViewer : IAsyncDisposable
     public static async Task<RelayViewer> ConnectAsync(RelayLinkOptions options, CancellationToken cancellationToken = default)
     {
         var viewer = new RelayViewer(options, TimeProvider.System);
-        await viewer._link.StartAsync(cancellationToken);
+        if (options.Signaling is { } signaling)
+        {
+            signaling.MessageReceived += viewer.OnSignaling; // before the first connect: a kick may come while it waits
+        }
+
+        try
+        {
+            await viewer._link.StartAsync(cancellationToken);
+        }
+        catch
+        {
+            await viewer.DisposeAsync();
+            throw;
+        }
+
         viewer._watch = Task.Run(viewer.WatchAsync, CancellationToken.None);
         return viewer;
+    }
+
+    /// <summary>The host removed this viewer or ended the session: stop for good (the relay drops the peer too).</summary>
+    private void OnSignaling(SignalingMessage message)
+    {
+        if (message.Guid("session") != _options.Session)
+        {
+            return;
+        }
+
+        if (message.Action == Actions.SessionKicked)
+        {
+            _link.End(new SessionOverException("The host removed you from the session."));
+        }
+        else if (message.Action == Actions.SessionEnded)
+        {
+            var known = EndReasons.TryParse(message.String("reason"), out var reason);
+            _link.End(new SessionOverException(!known ? "The host ended the session." : reason switch
+            {
+                EndReason.HostGone => "The session ended: the host went offline.",
+                EndReason.PublisherGone => "The session ended: the host stopped sharing.",
+                EndReason.Stale => "The session ended: it ran longer than a session may.",
+                _ => "The host ended the session.",
+            }));
+        }
     }
 
     /// <summary>Sends input on the current connection; false while reconnecting.</summary>
@@ -126,6 +175,11 @@ public sealed class RelayViewer : IAsyncDisposable
     /// <summary>Leaves (WHEP DELETE of the current connection) and stops reconnecting.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (_options.Signaling is { } signaling)
+        {
+            signaling.MessageReceived -= OnSignaling;
+        }
+
         await _stop.CancelAsync();
         await _watch;
         await _link.DisposeAsync();

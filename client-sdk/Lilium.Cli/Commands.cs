@@ -147,6 +147,24 @@ internal sealed class Commands(CliProfile profile, IAnsiConsole console)
                 stop.CancelAfter(TimeSpan.FromSeconds(o.Seconds));
             }
 
+            // Ended elsewhere (the web app's End on another device, or by the service): say why and stop.
+            _ = publisher.Ended.ContinueWith(
+                t =>
+                {
+                    try
+                    {
+                        if (!stop.IsCancellationRequested) // not the end this host asked for
+                        {
+                            console.MarkupLine($"[yellow]{Markup.Escape(t.Result.Message)}[/]");
+                            stop.Cancel();
+                        }
+                    }
+                    catch (ObjectDisposedException)
+                    {
+                    }
+                },
+                CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+
             ScreenStreamer? streamer = null;
             IVideoEncoder? encoder = null;
             FfmpegVp8Source? pattern = null;

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Lilium.Protocol.Signaling;
 
 namespace Lilium.Client;
 
@@ -44,6 +45,15 @@ public sealed class SessionOverException : LiliumException
     public SessionOverException(string message, Exception? inner = null) : base(message, inner)
     {
     }
+
+    /// <summary>The session ended (<c>session.ended</c>), with its wire reason said for a person.</summary>
+    internal static SessionOverException Ended(string? reason) => new(!EndReasons.TryParse(reason, out var known) ? "The session ended." : known switch
+    {
+        EndReason.HostGone => "The session ended: the host went offline.",
+        EndReason.PublisherGone => "The session ended: the host stopped sharing.",
+        EndReason.Stale => "The session ended: it ran longer than a session may.",
+        _ => "The host ended the session.",
+    });
 }
 
 /// <summary>

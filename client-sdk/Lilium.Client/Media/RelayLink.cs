@@ -132,6 +132,12 @@ internal sealed class RelayLink<T> : IAsyncDisposable
 
     private void OnSignaling(SignalingMessage message)
     {
+        if (message.Action == Actions.SessionEnded && message.Guid("session") == _options.Session)
+        {
+            End(SessionOverException.Ended(message.String("reason")));
+            return;
+        }
+
         if (message.Action != Actions.SessionRelay || message.Guid("session") != _options.Session)
         {
             return;

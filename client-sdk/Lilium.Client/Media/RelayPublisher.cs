@@ -50,6 +50,12 @@ public sealed class RelayPublisher : IMediaPublisher, IAsyncDisposable
     /// <inheritdoc/>
     public string VideoCodec => _codec;
 
+    /// <summary>
+    /// Completes when the session is over (<c>session.ended</c> for it, or a fresh grant refused because it ended):
+    /// the publisher no longer republishes and <see cref="SendVideoFrame"/> returns false. Never on dispose.
+    /// </summary>
+    public Task<SessionOverException> Ended => _link.Ended;
+
     /// <summary>How many times it published again after the first time.</summary>
     public int Republishes => _link.Reconnects;
 

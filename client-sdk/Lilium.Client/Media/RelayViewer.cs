@@ -88,28 +88,12 @@ public sealed class RelayViewer : IAsyncDisposable
         return viewer;
     }
 
-    /// <summary>The host removed this viewer or ended the session: stop for good (the relay drops the peer too).</summary>
+    /// <summary>The host removed this viewer: stop for good (the relay drops the peer too). The link itself ends on <c>session.ended</c>.</summary>
     private void OnSignaling(SignalingMessage message)
     {
-        if (message.Guid("session") != _options.Session)
-        {
-            return;
-        }
-
-        if (message.Action == Actions.SessionKicked)
+        if (message.Action == Actions.SessionKicked && message.Guid("session") == _options.Session)
         {
             _link.End(new SessionOverException("The host removed you from the session."));
-        }
-        else if (message.Action == Actions.SessionEnded)
-        {
-            var known = EndReasons.TryParse(message.String("reason"), out var reason);
-            _link.End(new SessionOverException(!known ? "The host ended the session." : reason switch
-            {
-                EndReason.HostGone => "The session ended: the host went offline.",
-                EndReason.PublisherGone => "The session ended: the host stopped sharing.",
-                EndReason.Stale => "The session ended: it ran longer than a session may.",
-                _ => "The host ended the session.",
-            }));
         }
     }
 

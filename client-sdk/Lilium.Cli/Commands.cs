@@ -401,7 +401,7 @@ internal sealed class Commands(CliProfile profile, IAnsiConsole console)
             var answer = reply.Action == Actions.JoinDenied ? reply : await signaling.WaitForAsync(m => m.Action is Actions.JoinAccepted or Actions.JoinDenied, TimeSpan.FromMinutes(2), ct);
             if (answer.As<ToClient.JoinDenied>() is { } denied)
             {
-                throw new LiliumException($"not admitted: {denied.Reason}");
+                throw new LiliumProblemException(403, denied.Reason, $"not admitted: {denied.Reason}"); // a refusal: exit 1
             }
 
             var admitted = answer.As<ToClient.JoinAccepted>() ?? throw new LiliumException($"unexpected answer: {answer}");

@@ -92,6 +92,11 @@ async Task<int> Run(ParseResult result, Func<Commands, Task> action)
         AnsiConsole.MarkupLine($"[red]refused:[/] {Markup.Escape(e.Message)}");
         return 1;
     }
+    catch (SessionOverException e)
+    {
+        AnsiConsole.MarkupLine($"[yellow]ended:[/] {Markup.Escape(e.Message)}");
+        return 1;
+    }
     catch (LiliumException e)
     {
         AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");

@@ -72,12 +72,12 @@ public sealed partial class HostCliTests(LocalStack stack, Xunit.Abstractions.IT
         await CommandAsync(host, $"k {dan}");
         await host.WaitForAsync(new Regex($@"kicked\s+{dan}:\s+removed from the session"), TimeSpan.FromSeconds(10));
         await ExitAsync(danView, TimeSpan.FromSeconds(10)); // signaling's session.kicked ends the view; no media timeout
-        Assert.Equal(2, danView.Process.ExitCode);
+        Assert.Equal(1, danView.Process.ExitCode);
         Assert.Contains("The host removed you from the session.", danView.Output);
         await host.WaitForAsync(new Regex(@"viewer\s+[0-9a-f-]{36}\s+left"), TimeSpan.FromSeconds(10)); // the relay dropped the peer
 
         var again = await _cli.TryRunAsync("dan", ["view", session.ToString(), "--frames", "1"], TimeSpan.FromSeconds(60));
-        Assert.NotEqual(0, again.ExitCode);
+        Assert.Equal(1, again.ExitCode);
         Assert.Contains("not admitted", again.StdOut + again.StdErr);
         Assert.False(eliView.Process.HasExited, eliView.Output); // the other viewer watches on
 
@@ -86,6 +86,7 @@ public sealed partial class HostCliTests(LocalStack stack, Xunit.Abstractions.IT
         Assert.Equal(0, host.Process.ExitCode);
         Assert.Contains("session ended", host.Output);
         await ExitAsync(eliView, TimeSpan.FromSeconds(10));
+        Assert.Equal(1, eliView.Process.ExitCode);
         Assert.Contains("The host ended the session.", eliView.Output);
     }
 

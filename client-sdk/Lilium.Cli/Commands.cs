@@ -275,7 +275,7 @@ internal sealed class Commands(CliProfile profile, IAnsiConsole console)
             // only a terminal is asked about join requests). The end of a terminal's input (Ctrl+D) ends the session;
             // the end of a pipe's only ends the commands. Console reads block (Console.In's async reads are
             // synchronous), so they run on a thread of their own, and --seconds or Ctrl+C end the session meanwhile.
-            _ = Task.Factory.StartNew(() => ReadCommandsAsync(host, stop), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            new Thread(() => ReadCommands(host, stop)) { IsBackground = true, Name = "host console" }.Start();
             try
             {
                 await Task.Delay(Timeout.Infinite, stop.Token);
@@ -311,22 +311,23 @@ internal sealed class Commands(CliProfile profile, IAnsiConsole console)
         }
     }
 
-    private static async Task ReadCommandsAsync(HostConsole host, CancellationTokenSource stop)
+    /// <summary>The console's reader thread: one command at a time, each finished before the next line is read.</summary>
+    private static void ReadCommands(HostConsole host, CancellationTokenSource stop)
     {
         try
         {
             while (!stop.IsCancellationRequested && Console.In.ReadLine() is { } line)
             {
-                if (!await host.ExecuteAsync(line, stop.Token))
+                if (!host.ExecuteAsync(line, stop.Token).GetAwaiter().GetResult())
                 {
-                    await stop.CancelAsync();
+                    stop.Cancel();
                     return;
                 }
             }
 
             if (!Console.IsInputRedirected)
             {
-                await stop.CancelAsync();
+                stop.Cancel();
             }
         }
         catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or IOException)

@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Globalization;
 using Lilium.Auth;
 using Lilium.Client.Capture;
 using Lilium.Client.Codecs;
@@ -8,15 +10,16 @@ using Lilium.Protocol;
 namespace Lilium.Host.Tests;
 
 /// <summary>What a viewer who joins a running share sees first, and how many keyframes the host made for it.</summary>
-internal sealed record LateViewerTrial(VideoFrame First, TimeSpan ToFirstFrame, long KeyframesBefore, long KeyframesAfter, string ViewerStats)
+internal sealed record LateViewerTrial(VideoFrame First, TimeSpan ToFirstFrame, long KeyframesBefore, long KeyframesAfter, string ViewerStats, string Requests)
 {
     /// <summary>For an assertion's message: what the trial measured.</summary>
     public override string ToString() =>
-        $"first frame {ToFirstFrame.TotalMilliseconds:F0} ms after the connection was up (keyframe: {First.IsKeyframe}); host keyframes {KeyframesBefore} before, {KeyframesAfter} after; viewer {ViewerStats}";
+        $"first frame {ToFirstFrame.TotalMilliseconds:F0} ms after the connection was up (keyframe: {First.IsKeyframe}); host keyframes {KeyframesBefore} before, {KeyframesAfter} after; viewer {ViewerStats}; keyframe requests reached the host at {Requests} ms";
 
     /// <summary>
     /// Publishes the Xvfb screen (VP8, 30 fps, keyframes only on demand) for 2.5 s — well past any 1 s keyframe
-    /// interval — then connects a viewer and times its first frame from the moment its connection was up.
+    /// interval — then connects a viewer and times its first frame from the moment its connection was up to the frame's
+    /// arrival (the SDK's stamp when its last packet came in, not when this test got round to reading it).
     /// </summary>
     public static async Task<LateViewerTrial> RunAsync(XvfbFixture x, RelayFixture relay)
     {
@@ -30,11 +33,15 @@ internal sealed record LateViewerTrial(VideoFrame First, TimeSpan ToFirstFrame, 
         var before = streamer.KeyframesSent;
 
         var clock = Stopwatch.StartNew();
+        var requests = new ConcurrentQueue<TimeSpan>();
+        publisher.KeyframeRequested += () => requests.Enqueue(clock.Elapsed);
         await using var late = await MediaViewer.ConnectAsync(relay.Http, relay.BaseUri, session, relay.Grant(session, RelayRole.Viewer, Guid.NewGuid(), InputPermissions.None));
         var connected = clock.Elapsed;
+        var connectedAt = TimeProvider.System.GetUtcNow();
         var first = await late.VideoFrames.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(5));
-        var toFirstFrame = clock.Elapsed - connected;
+        var toFirstFrame = first.ReceivedAt - connectedAt;
         var stats = late.VideoStats;
-        return new LateViewerTrial(first, toFirstFrame, before, streamer.KeyframesSent, $"{stats.Packets} packets, {stats.Nacks} NACKed, {stats.Plis} PLIs");
+        var requested = string.Join(", ", requests.Select(at => (at - connected).TotalMilliseconds.ToString("F0", CultureInfo.InvariantCulture)));
+        return new LateViewerTrial(first, toFirstFrame, before, streamer.KeyframesSent, $"{stats.Packets} packets, {stats.Nacks} NACKed, {stats.Plis} PLIs", $"[{requested}]");
     }
 }

@@ -158,7 +158,7 @@ internal sealed class RelayPeerConnection : IAsyncDisposable
 
     private async Task StartAsync(CancellationToken cancellationToken)
     {
-        _receiveLoop = Task.Run(ReceiveLoopAsync, CancellationToken.None);
+        _receiveLoop = StartReceiveThread();
         _iceLoop = Task.Run(() => _ice.RunAsync(_stop.Token), CancellationToken.None);
         try
         {
@@ -208,38 +208,62 @@ internal sealed class RelayPeerConnection : IAsyncDisposable
         }
     }
 
-    private async Task ReceiveLoopAsync()
+    // The receive loop on a thread of its own, as the relay's media loop (docs/relay.md, "Media thread"): an awaited
+    // receive resumes on a thread-pool worker, and an app that blocks its pool (or a test host that holds two of a
+    // two-core machine's workers) starves it — media then waits in the socket until the pool injects a thread, 0.5–1 s.
+    // Blocked in the kernel's receive, this thread wakes for each datagram whatever the pool is doing.
+    private Task StartReceiveThread()
     {
-        var buffer = new byte[MaxDatagram];
-        EndPoint any = new IPEndPoint(_socket.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
-        while (!_stop.IsCancellationRequested)
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
         {
-            SocketReceiveFromResult received;
             try
             {
-                received = await _socket.ReceiveFromAsync(buffer, SocketFlags.None, any, _stop.Token);
+                ReceiveLoop();
             }
-            catch (OperationCanceledException)
+            finally
             {
-                return;
+                done.SetResult();
+            }
+        })
+        {
+            IsBackground = true,
+            Name = "lilium-media",
+        };
+        thread.Start();
+        return done.Task;
+    }
+
+    private void ReceiveLoop()
+    {
+        var buffer = new byte[MaxDatagram];
+        var any = new IPEndPoint(_socket.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
+        _socket.ReceiveTimeout = 250; // how often a blocked receive looks at the stop token
+        while (!_stop.IsCancellationRequested)
+        {
+            int length;
+            EndPoint remote = any;
+            try
+            {
+                length = _socket.ReceiveFrom(buffer, SocketFlags.None, ref remote);
             }
             catch (SocketException)
             {
-                continue;
+                continue; // the receive timeout, or an ICMP unreachable as ConnectionReset
             }
             catch (ObjectDisposedException)
             {
                 return;
             }
 
-            if (received.RemoteEndPoint is not IPEndPoint source || !_candidates.Contains(source))
+            if (remote is not IPEndPoint source || !_candidates.Contains(source))
             {
                 continue; // only the relay's candidates may talk to us
             }
 
             try
             {
-                Dispatch(buffer, received.ReceivedBytes, source);
+                Dispatch(buffer, length, source);
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {

@@ -32,21 +32,37 @@ internal sealed class VideoFrameAssembler(VideoDepacketizer depacketizer, TimePr
     public long PlisSent { get; private set; }
 
     /// <summary>Adds a packet; returns complete frames that became ready, in order.</summary>
+    /// <remarks>
+    /// An empty payload is a padding-only packet (RFC 3550 §5.1). It carries nothing but holds its sequence number, and
+    /// that matters: before a track's first packet the relay sends one numbered just below the keyframe it starts on, so
+    /// a lost first packet of that keyframe is a gap this side sees and NACKs, not a silent wait for the next PLI.
+    /// </remarks>
     public void Add(ushort sequence, uint timestamp, bool marker, ReadOnlySpan<byte> payload, List<VideoFrame> ready)
     {
+        if (payload.IsEmpty)
+        {
+            Insert(sequence, new Packet(timestamp, Marker: false, Start: false, Data: [], Padding: true), ready);
+            return;
+        }
+
         if (!depacketizer.TryRead(payload, out var start, out var data))
         {
             return;
         }
 
         PacketsReceived++;
+        Insert(sequence, new Packet(timestamp, marker, start, data), ready);
+    }
+
+    private void Insert(ushort sequence, Packet packet, List<VideoFrame> ready)
+    {
         var ext = Extend(sequence);
         if (_next >= 0 && ext < _next)
         {
             return; // late duplicate or already given up
         }
 
-        _packets.TryAdd(ext, new Packet(timestamp, marker, start, data));
+        _packets.TryAdd(ext, packet);
         _missing.Remove(ext);
         var now = Now;
         if (_highest >= 0 && ext > _highest + 1)
@@ -111,7 +127,9 @@ internal sealed class VideoFrameAssembler(VideoDepacketizer depacketizer, TimePr
             Drain(ready);
         }
 
-        pli = _needKeyframe && now - _lastPliMs >= PliIntervalMs;
+        // Not before the first packet: there is no media SSRC to name yet (the relay asked for the joining viewer's
+        // keyframe itself), and a request counted then would hold back the first real one by PliIntervalMs.
+        pli = _needKeyframe && _highest >= 0 && now - _lastPliMs >= PliIntervalMs;
         if (pli)
         {
             _lastPliMs = now;
@@ -123,6 +141,13 @@ internal sealed class VideoFrameAssembler(VideoDepacketizer depacketizer, TimePr
     {
         while (_packets.TryGetValue(_next, out var first))
         {
+            if (first.Padding)
+            {
+                _packets.Remove(_next);
+                _next++;
+                continue;
+            }
+
             if (!first.Start)
             {
                 // Not a frame start (we joined mid-frame, or a start was given up): drop up to the next start.
@@ -197,5 +222,5 @@ internal sealed class VideoFrameAssembler(VideoDepacketizer depacketizer, TimePr
 
     private long Now => (long)time.GetElapsedTime(0).TotalMilliseconds;
 
-    private sealed record Packet(uint Timestamp, bool Marker, bool Start, byte[] Data);
+    private sealed record Packet(uint Timestamp, bool Marker, bool Start, byte[] Data, bool Padding = false);
 }

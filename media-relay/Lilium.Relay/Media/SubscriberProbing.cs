@@ -10,7 +10,7 @@ namespace Lilium.Relay.Media;
 /// has room again, not only as fast as the publisher's own rate grows (one stream for all viewers: that rate follows the
 /// REMB, which follows the lowest estimate). After each transport feedback from a subscriber (the media loop) its
 /// <see cref="SubscriberProber"/> is asked whether a probe is due; a cluster is then sent as padding-only RTP packets
-/// (RFC 3550 §5.1: P bit, 255 octets of padding) paced at the cluster's rate by a 5 ms timer that runs only while a
+/// (RFC 3550 §5.1: P bit, 255 octets of padding) paced at the cluster's rate by a 5 ms tick that runs only while a
 /// cluster is being sent. Each packet is numbered with the subscriber's transport-wide sequence and the cluster's id,
 /// so the feedback measures it.
 /// <para>
@@ -22,7 +22,13 @@ namespace Lilium.Relay.Media;
 /// </para>
 /// Bounded: one cluster per subscriber at a time, at most <see cref="SubscriberProber.MaxPacketsPerCluster"/> packets,
 /// no faster than 1.5× <see cref="RelayOptions.ProbeCeilingBps"/>, none while the estimate is at or above the ceiling.
-/// Media loop only, except the timer, which enters it.
+/// Media loop only, except the pacing thread, which enters it.
+/// <para>
+/// The tick is a thread of its own (<c>relay-pacer</c>, started with the first probe), not a timer: a timer's callback
+/// waits for a thread-pool worker, and a starved pool stretches a 15 ms cluster into one that measures far below its
+/// rate — an estimate that then stays low (seen under a busy loop on one of two cores, in a process whose pool a test
+/// host also holds). libwebrtc's pacer has a thread of its own for the same reason.
+/// </para>
 /// </summary>
 internal sealed class SubscriberProbing(IPacketSender sender, IMediaLoop loop, RelayMetrics metrics, IOptions<RelayOptions> options, TimeProvider time) : IDisposable
 {
@@ -31,9 +37,10 @@ internal sealed class SubscriberProbing(IPacketSender sender, IMediaLoop loop, R
     private readonly bool _enabled = options.Value.Probing;
     private readonly double _ceilingBps = options.Value.ProbeCeilingBps;
     private readonly List<MediaPeer> _active = [];
+    private readonly ManualResetEventSlim _pacing = new(false); // set while a cluster or a trial is in flight
     private Action? _pumpAll;
-    private ITimer? _timer;
-    private bool _timerRunning;
+    private Thread? _pacer;
+    private volatile bool _disposed;
 
     /// <summary>
     /// After a subscriber's transport feedback went into its estimator: starts a probe if one is due (no higher than its
@@ -62,16 +69,15 @@ internal sealed class SubscriberProbing(IPacketSender sender, IMediaLoop loop, R
         }
 
         Pump(subscriber, track, prober, nowMicros);
-        if (!_timerRunning)
+        if (!_pacing.IsSet && !_disposed)
         {
             _pumpAll ??= PumpAll;
-            _timer ??= time.CreateTimer(_ => loop.Invoke(_pumpAll), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-            _timer.Change(PumpInterval, PumpInterval);
-            _timerRunning = true;
+            _pacer ??= StartPacer();
+            _pacing.Set();
         }
     }
 
-    /// <summary>Sends what is due of every cluster and trial in flight (the timer, on the media loop).</summary>
+    /// <summary>Sends what is due of every cluster and trial in flight (the pacing thread, on the media loop).</summary>
     public void PumpAll()
     {
         var now = time.NowMicros();
@@ -90,10 +96,9 @@ internal sealed class SubscriberProbing(IPacketSender sender, IMediaLoop loop, R
             }
         }
 
-        if (_active.Count == 0 && _timerRunning)
+        if (_active.Count == 0)
         {
-            _timer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-            _timerRunning = false;
+            _pacing.Reset();
         }
     }
 
@@ -182,5 +187,37 @@ internal sealed class SubscriberProbing(IPacketSender sender, IMediaLoop loop, R
         return true;
     }
 
-    public void Dispose() => _timer?.Dispose();
+    private Thread StartPacer()
+    {
+        var thread = new Thread(Pace) { IsBackground = true, Name = "relay-pacer" };
+        thread.Start();
+        return thread;
+    }
+
+    // Sleeps while nothing is in flight; otherwise enters the media loop every PumpInterval.
+    private void Pace()
+    {
+        while (!_disposed)
+        {
+            _pacing.Wait();
+            if (_disposed)
+            {
+                return;
+            }
+
+            Thread.Sleep(PumpInterval);
+            if (_pacing.IsSet && !_disposed)
+            {
+                loop.Invoke(_pumpAll!);
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        _disposed = true;
+        _pacing.Set();
+        _pacer?.Join();
+        _pacing.Dispose();
+    }
 }

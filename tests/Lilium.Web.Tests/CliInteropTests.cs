@@ -61,11 +61,7 @@ public sealed partial class CliInteropTests(WebStack stack, Browser browser, Xun
 
         // `lilium view` watches the browser's shared screen; the browser approves it in the join dialog.
         await wendy.Page.GotoAsync("/");
-        await wendy.Page.GetByTestId("nav-host").ClickAsync();
-        await wendy.Page.GetByTestId("quality").SelectOptionAsync("720p");
-        await wendy.Page.GetByTestId("share").ClickAsync();
-        await Assertions.Expect(wendy.Page.GetByTestId("host-status")).ToHaveTextAsync("● Live");
-        var hosted = Guid.Parse((await wendy.StateAsync("host.session.id")).GetString()!);
+        var hosted = Guid.Parse(await wendy.GoLiveAsync("720p"));
         var view = _cli.TryRunAsync("cleo", ["view", hosted.ToString(), "--frames", "30"], TimeSpan.FromSeconds(120));
         await Assertions.Expect(wendy.Page.GetByTestId("join-dialog")).ToBeVisibleAsync(new() { Timeout = 30_000 });
         await wendy.Page.GetByTestId("join-approve").ClickAsync();

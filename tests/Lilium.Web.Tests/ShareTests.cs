@@ -84,10 +84,7 @@ public sealed class ShareTests(WebStack stack, Browser browser)
         var gina = await WebUser.RegisterAsync(browser, stack, "gina");
         var hugo = await WebUser.RegisterAsync(browser, stack, "hugo");
         await gina.BefriendAsync(hugo);
-        await gina.Page.GetByTestId("nav-host").ClickAsync();
-        await gina.Page.GetByTestId("share").ClickAsync();
-        await Assertions.Expect(gina.Page.GetByTestId("host-status")).ToHaveTextAsync("● Live");
-        var session = (await gina.StateAsync("host.session")).GetProperty("id").GetString();
+        var session = await gina.GoLiveAsync();
 
         // A deep link to the session (what the host's link is) opens the join flow directly.
         await hugo.Page.GotoAsync($"/s/{session}");
@@ -108,13 +105,7 @@ public sealed class ShareTests(WebStack stack, Browser browser)
         var kim = await WebUser.RegisterAsync(browser, stack, "kim");
         var leo = await WebUser.RegisterAsync(browser, stack, "leo");
         await kim.BefriendAsync(leo);
-        await kim.Page.GetByTestId("nav-host").ClickAsync();
-        await kim.Page.GetByTestId("share").ClickAsync();
-        await Assertions.Expect(kim.Page.GetByTestId("host-status")).ToHaveTextAsync("● Live");
-        var session = (await kim.StateAsync("host.session")).GetProperty("id").GetString();
-        await leo.Page.GotoAsync($"/s/{session}");
-        await kim.Page.GetByTestId("join-approve").ClickAsync();
-        await Assertions.Expect(leo.Page.GetByTestId("viewer")).ToHaveAttributeAsync("data-phase", "watching");
+        await leo.WatchAsync(kim, await kim.GoLiveAsync());
 
         var blockedDeletes = 0;
         await leo.Page.RouteAsync("**/whep/**", async route =>

@@ -103,14 +103,7 @@ public sealed class VideoHintBrowserTests(WebStack stack, Browser browser, Xunit
         var host = await WebUser.RegisterAsync(browser, stack, hostName);
         var viewer = await WebUser.RegisterAsync(browser, stack, viewerName);
         await host.BefriendAsync(viewer);
-        await host.Page.GetByTestId("nav-host").ClickAsync();
-        await host.Page.GetByTestId("quality").SelectOptionAsync("720p");
-        await host.Page.GetByTestId("share").ClickAsync();
-        await Assertions.Expect(host.Page.GetByTestId("host-status")).ToHaveTextAsync("● Live");
-        var session = (await host.StateAsync("host.session")).GetProperty("id").GetString();
-        await viewer.Page.GotoAsync($"/s/{session}");
-        await host.Page.GetByTestId("join-approve").ClickAsync();
-        await Assertions.Expect(viewer.Page.GetByTestId("viewer")).ToHaveAttributeAsync("data-phase", "watching");
+        await viewer.WatchAsync(host, await host.GoLiveAsync("720p"));
         return (host, viewer);
     }
 

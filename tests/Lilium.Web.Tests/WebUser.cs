@@ -72,6 +72,28 @@ public sealed class WebUser(IPage page, string nickname)
         await Assertions.Expect(other.Page.GetByTestId($"presence-{Nickname}")).ToHaveAttributeAsync("data-online", "true", new() { Timeout = 15_000 });
     }
 
+    /// <summary>This user starts sharing from the host page (at <paramref name="quality"/>, else the page's default) and waits until live; the session's id.</summary>
+    public async Task<string> GoLiveAsync(string? quality = null)
+    {
+        await Page.GetByTestId("nav-host").ClickAsync();
+        if (quality is not null)
+        {
+            await Page.GetByTestId("quality").SelectOptionAsync(quality);
+        }
+
+        await Page.GetByTestId("share").ClickAsync();
+        await Assertions.Expect(Page.GetByTestId("host-status")).ToHaveTextAsync("● Live");
+        return (await StateAsync("host.session.id")).GetString()!;
+    }
+
+    /// <summary>This user opens <paramref name="host"/>'s session link, the host approves, and this user watches.</summary>
+    public async Task WatchAsync(WebUser host, string session)
+    {
+        await Page.GotoAsync($"/s/{session}");
+        await host.Page.GetByTestId("join-approve").ClickAsync();
+        await Assertions.Expect(Page.GetByTestId("viewer")).ToHaveAttributeAsync("data-phase", "watching");
+    }
+
     public async Task OpenChatAsync(string friend)
     {
         await Page.GetByTestId($"friend-{friend}").ClickAsync();

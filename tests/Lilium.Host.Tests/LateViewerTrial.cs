@@ -41,6 +41,9 @@ internal sealed record LateViewerTrial(VideoFrame First, TimeSpan ToFirstFrame, 
         var first = await late.VideoFrames.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(5));
         var toFirstFrame = first.ReceivedAt - connectedAt;
         var stats = late.VideoStats;
+
+        // The streamer counts a keyframe after its send returns; the viewer's receive thread can have the frame first.
+        SpinWait.SpinUntil(() => streamer.KeyframesSent > before, TimeSpan.FromSeconds(1));
         var requested = string.Join(", ", requests.Select(at => (at - connected).TotalMilliseconds.ToString("F0", CultureInfo.InvariantCulture)));
         return new LateViewerTrial(first, toFirstFrame, before, streamer.KeyframesSent, $"{stats.Packets} packets, {stats.Nacks} NACKed, {stats.Plis} PLIs", $"[{requested}]");
     }

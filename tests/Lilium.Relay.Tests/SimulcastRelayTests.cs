@@ -268,7 +268,7 @@ public sealed class SimulcastRelayTests(RelayFixture relay, Xunit.Abstractions.I
         var down = limited.IndexOf(0);
         var lifted = seen.Where(l => l.AtMs > limitedEnd).ToList();
         var up = lifted.FindIndex(l => l.Layer > 0);
-        output.WriteLine($"limited: layers every 100 ms {string.Join(' ', limited)}; {limitedPadding} trial padding packets, {failed} failed trials in a row");
+        output.WriteLine($"limited: layers every 100 ms {string.Join(' ', limited)}; {limitedPadding} trial padding packets, {failed} failed trials in a row, {relay.Metrics.TrialsStoppedByQueue} trials stopped by a queue in the feedback");
         output.WriteLine($"lifted: {string.Join(' ', lifted.Select(l => l.Layer))}; up {(up < 0 ? "never" : $"{lifted[up].AtMs - limitedEnd} ms")} after the lift, {relay.Metrics.TrialPaddingPackets - paddingBefore - limitedPadding} trial padding packets");
         Assert.True(down >= 0, "the limited viewer never reached the low layer");
         Assert.All(limited.Skip(down), l => Assert.Equal(0, l)); // no trial took it up through the bottleneck

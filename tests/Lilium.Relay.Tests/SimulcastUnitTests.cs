@@ -90,6 +90,26 @@ public sealed class LayerSelectorTests
     }
 
     [Fact]
+    public void A_trial_failed_from_outside_ends_at_once_and_backs_off_like_a_falling_estimate()
+    {
+        var selector = new LayerSelector();
+        Assert.False(selector.FailTrial(0)); // nothing to fail
+        Assert.Equal(0, selector.Select(0, 300_000, Rates));
+        Assert.Equal(0, selector.Select(100, 2_000_000, Rates));
+        Assert.Equal(2, selector.Trial);
+
+        Assert.True(selector.FailTrial(400)); // e.g. the feedback showed a queue; the estimate has not fallen yet
+        Assert.Equal((-1, 0UL, 1), (selector.Trial, selector.TrialBps, selector.FailedTrials));
+        Assert.False(selector.FailTrial(450));
+        Assert.Equal(0, selector.Select(400 + LayerSelector.TrialBackoffMs - 1, 2_000_000, Rates)); // backing off
+        Assert.Equal(-1, selector.Trial);
+        Assert.Equal(0, selector.Select(400 + LayerSelector.TrialBackoffMs, 2_000_000, Rates)); // the next trial
+        Assert.Equal(2, selector.Trial);
+        Assert.Equal(2, selector.Select(400 + LayerSelector.TrialBackoffMs + LayerSelector.UpHoldMs, 2_000_000, Rates));
+        Assert.Equal(0, selector.FailedTrials);
+    }
+
+    [Fact]
     public void A_layer_that_stops_is_left_at_once_and_the_cap_is_honoured()
     {
         var selector = new LayerSelector();

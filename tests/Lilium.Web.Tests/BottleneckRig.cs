@@ -33,6 +33,9 @@ internal sealed class BottleneckRig : IAsyncDisposable
     private Guid _openPeer;
     private double _lastSentBytes;
     private double _lastSentAt;
+    private readonly List<(double AtMs, string What)> _trace = [];
+    private readonly CancellationTokenSource _stopTrace = new();
+    private Task? _tracing;
 
     private BottleneckRig(NetworkNamespace net, Xunit.Abstractions.ITestOutputHelper output)
     {
@@ -190,7 +193,64 @@ internal sealed class BottleneckRig : IAsyncDisposable
     {
         var layers = Peer(peer)?.TrackFor("video")?.Layers;
         return layers is null ? "" : string.Create(CultureInfo.InvariantCulture,
-            $", target {layers.Target}, trial {layers.Trial} at {layers.TrialBps / 1e6:F2}, failed {layers.FailedTrials}, trial padding {Metrics.TrialPaddingPackets}, PLIs {Metrics.PlisSent}");
+            $", target {layers.Target}, trial {layers.Trial} at {layers.TrialBps / 1e6:F2}, failed {layers.FailedTrials}, trial padding {Metrics.TrialPaddingPackets}, stopped by queue {Metrics.TrialsStoppedByQueue}, PLIs {Metrics.PlisSent}");
+    }
+
+    /// <summary>
+    /// Starts sampling the relay's view of the limited viewer every 20 ms (its layer, target and trial, the queue its
+    /// feedback shows, and the relay's keyframe, NACK and trial counters), keeping each change with its time (epoch ms),
+    /// so a freeze the page saw can be put beside what the relay did then (<see cref="TraceAround"/>).
+    /// </summary>
+    public void StartTrace()
+    {
+        _tracing ??= Task.Run(async () =>
+        {
+            using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(20));
+            string? last = null;
+            try
+            {
+                while (await timer.WaitForNextTickAsync(_stopTrace.Token))
+                {
+                    var state = TraceState();
+                    if (state != last)
+                    {
+                        lock (_trace)
+                        {
+                            if (_trace.Count < 20_000)
+                            {
+                                _trace.Add((DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), state));
+                            }
+                        }
+
+                        last = state;
+                    }
+                }
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        });
+    }
+
+    /// <summary>The trace's changes between <paramref name="fromMs"/> and <paramref name="toMs"/> (epoch ms), one per line, times relative to <paramref name="originMs"/>.</summary>
+    public string TraceAround(double fromMs, double toMs, double originMs)
+    {
+        lock (_trace)
+        {
+            return string.Join(Environment.NewLine, _trace.Where(t => t.AtMs >= fromMs && t.AtMs <= toMs)
+                .Select(t => string.Create(CultureInfo.InvariantCulture, $"    {t.AtMs - originMs,7:F0} ms: {t.What}")));
+        }
+    }
+
+    private string TraceState()
+    {
+        var peer = Peer(_limitedPeer);
+        var track = peer?.TrackFor("video");
+        var queueMs = (peer?.Estimate?.Estimator.QueuingDelayMicros ?? 0) / 1000;
+        var m = Metrics;
+        return string.Create(CultureInfo.InvariantCulture,
+            $"layer {track?.CurrentLayer} target {track?.Layers.Target} trial {track?.Layers.Trial} padding {track?.TrialPaddingBps / 1e6:F2} Mbit/s, queue {(queueMs >= 20 ? queueMs : 0)} ms; " +
+            $"stopped by queue {m.TrialsStoppedByQueue}, keyframe requests in {m.KeyframeRequestsReceived}, PLIs out {m.PlisSent}, NACKs in {m.NacksReceived}, RTX out {m.RtxSent}, probes {m.ProbeClusters}");
     }
 
     /// <summary>The relay's metrics, read in process (/metrics answers loopback only).</summary>
@@ -225,6 +285,13 @@ internal sealed class BottleneckRig : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await _stopTrace.CancelAsync();
+        if (_tracing is not null)
+        {
+            await _tracing;
+        }
+
+        _stopTrace.Dispose();
         if (_namespaceBrowser is not null)
         {
             await _namespaceBrowser.DisposeAsync();
@@ -256,7 +323,8 @@ internal sealed class BottleneckRig : IAsyncDisposable
         <!doctype html><meta charset="utf-8"><title>Limited viewer</title><canvas width="960" height="540"></canvas><video autoplay muted playsinline></video>
         <script>
         let pc;
-        let gaps = { last: 0, max: 0, frames: 0 };
+        let gaps = { last: 0, max: 0, frames: 0, list: [] };
+        let draws = { last: 0, stalls: [] };
         async function negotiate(path, grant) {
           const offer = await pc.createOffer();
           await pc.setLocalDescription(offer);
@@ -278,6 +346,9 @@ internal sealed class BottleneckRig : IAsyncDisposable
           ng.putImageData(img, 0, 0);
           let n = 0;
           setInterval(() => {
+            const now = performance.now();
+            if (draws.last && now - draws.last >= 150 && draws.stalls.length < 200) draws.stalls.push({ at: performance.timeOrigin + draws.last, ms: now - draws.last });
+            draws.last = now;
             g.fillStyle = '#203040'; g.fillRect(0, 0, 960, 540);
             g.drawImage(text, 0, (n * 3) % 1200, 880, 300, 40, 20, 880, 300);
             g.drawImage(noise, (n * 6) % 768, 330);
@@ -299,19 +370,24 @@ internal sealed class BottleneckRig : IAsyncDisposable
           pc.ontrack = e => { video.srcObject = new MediaStream([e.track]); };
           const onFrame = (now) => {
             if (gaps.last) gaps.max = Math.max(gaps.max, now - gaps.last);
+            if (gaps.last && now - gaps.last >= 250 && gaps.list.length < 200) gaps.list.push({ at: performance.timeOrigin + gaps.last, ms: now - gaps.last });
             gaps.last = now; gaps.frames++;
             video.requestVideoFrameCallback(onFrame);
           };
           video.requestVideoFrameCallback(onFrame);
           return negotiate('/whep/' + session, grant);
         };
-        // The longest gap between presented frames since the last reset (the gap running now included), then reset.
+        // The longest gap between presented frames since the last reset (the gap running now included) and each gap of
+        // 250 ms or more (its start, epoch ms, and length), then reset.
         window.resetGaps = () => {
           const now = performance.now();
-          const result = { maxGapMs: Math.max(gaps.max, gaps.last ? now - gaps.last : 0), frames: gaps.frames };
-          gaps = { last: now, max: 0, frames: 0 };
+          if (gaps.last && now - gaps.last >= 250) gaps.list.push({ at: performance.timeOrigin + gaps.last, ms: now - gaps.last });
+          const result = { maxGapMs: Math.max(gaps.max, gaps.last ? now - gaps.last : 0), frames: gaps.frames, list: gaps.list };
+          gaps = { last: now, max: 0, frames: 0, list: [] };
           return result;
         };
+        // The publisher's drawing stalls (150 ms or more between two draws of its 33 ms timer) since the last call.
+        window.drawStalls = () => { const result = draws.stalls; draws.stalls = []; return result; };
         window.stats = async () => {
           const report = await pc.getStats();
           const r = { timestamp: performance.now() };

@@ -78,6 +78,7 @@ public sealed class LimitedViewerBrowserTests(Xunit.Abstractions.ITestOutputHelp
         await using var rig = await BottleneckRig.StartAsync(probing: true, output);
         await rig.Namespace.ShapeAsync(LinkShape.Rate(LimitKbit));
         await rig.ConnectAsync(simulcast: true);
+        rig.StartTrace();
 
         // The publisher's own estimate ramps up first: Chromium sends the high layer once its target allows it (in one
         // class run of four tests it stayed at 0.3 Mbit/s, the low layer alone, for 70 s; the message says so).
@@ -100,11 +101,14 @@ public sealed class LimitedViewerBrowserTests(Xunit.Abstractions.ITestOutputHelp
         }
 
         await rig.LimitedViewer.EvaluateAsync("() => window.resetGaps()");
+        await rig.OpenViewer.EvaluateAsync("() => window.resetGaps()");
+        await rig.Publisher.EvaluateAsync("() => window.drawStalls()");
         var before = await BottleneckRig.StatsAsync(rig.LimitedViewer);
         var openBefore = await BottleneckRig.StatsAsync(rig.OpenViewer);
         var limitedLayers = new List<int>();
         var openLayers = new List<int>();
         var started = DateTime.UtcNow;
+        var startedMs = (double)new DateTimeOffset(started).ToUnixTimeMilliseconds();
         for (var i = 1; DateTime.UtcNow - started < Window; i++)
         {
             await Task.Delay(1000);
@@ -119,8 +123,22 @@ public sealed class LimitedViewerBrowserTests(Xunit.Abstractions.ITestOutputHelp
         var after = await BottleneckRig.StatsAsync(rig.LimitedViewer);
         var openAfter = await BottleneckRig.StatsAsync(rig.OpenViewer);
         var gaps = await rig.LimitedViewer.EvaluateAsync<JsonElement>("() => window.resetGaps()");
+        var openGaps = Gap.List(await rig.OpenViewer.EvaluateAsync<JsonElement>("() => window.resetGaps()"));
+        var stalls = Gap.List(await rig.Publisher.EvaluateAsync<JsonElement>("() => ({ list: window.drawStalls() })"));
         var freeze = Freeze.Between(before, after, gaps);
         var limitedKbps = (Num(after, "bytesReceived") - Num(before, "bytesReceived")) * 8 / Window.TotalSeconds / 1000;
+        // Each gap of the limited viewer's, beside the unlimited viewer's at the same time (the control: same publisher,
+        // relay and machine, no bottleneck) and what the relay did around it.
+        var limitedGaps = Gap.List(gaps);
+        foreach (var gap in limitedGaps)
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  limited viewer: no frame for {gap.Ms:F0} ms at {gap.AtMs - startedMs:F0} ms; unlimited viewer then: {(openGaps.FirstOrDefault(gap.Overlaps) is { } o ? $"no frame for {o.Ms:F0} ms" : "frames")}; " +
+                $"publisher's drawing then: {(stalls.FirstOrDefault(gap.Overlaps) is { } d ? $"stalled {d.Ms:F0} ms" : "on time")}; the relay:{Environment.NewLine}{rig.TraceAround(gap.AtMs - 1_500, gap.AtMs + gap.Ms, startedMs)}"));
+        }
+
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"unlimited viewer's gaps of 250 ms or more: {openGaps.Count}, longest {openGaps.Select(g => g.Ms).DefaultIfEmpty(0).Max():F0} ms; publisher's drawing stalls: {stalls.Count}"));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"limited viewer over {Window.TotalSeconds:F0} s: {freeze}, {limitedKbps:F0} kbit/s, {Num(after, "frameWidth")}x{Num(after, "frameHeight")}, layers [{string.Join(",", limitedLayers)}]; " +
             $"unlimited viewer: {Num(openAfter, "framesDecoded") - Num(openBefore, "framesDecoded")} frames, {Num(openAfter, "frameWidth")}x{Num(openAfter, "frameHeight")}, layers [{string.Join(",", openLayers)}]"));
@@ -130,7 +148,12 @@ public sealed class LimitedViewerBrowserTests(Xunit.Abstractions.ITestOutputHelp
         var onLow = limitedLayers.Count(l => l == 0);
         Assert.True(onLow >= limitedLayers.Count * 0.8, $"the limited viewer was on the low layer in {onLow} of {limitedLayers.Count} samples");
         Assert.True(openLayers.Count(l => l == 1) >= openLayers.Count * 0.9, $"the unlimited viewer was on the high layer in {openLayers.Count(l => l == 1)} of {openLayers.Count} samples");
-        Assert.True(freeze.LongestGapMs <= 500, $"the limited viewer froze: {freeze}");
+        // The part of a gap the unlimited viewer shared is the machine's or the source's (the publisher's page or the
+        // whole machine stalled), not the limited path's: it is printed above and not held against the limited viewer.
+        var longestOwn = limitedGaps.Select(g => g.Ms - openGaps.Sum(g.OverlapMs)).DefaultIfEmpty(0).Max();
+        Assert.True(freeze.LongestGapMs < 250 || limitedGaps.Count > 0, $"the page listed no gap though its longest was {freeze.LongestGapMs:F0} ms");
+        Assert.True(longestOwn <= 500,
+            $"the limited viewer froze ({longestOwn:F0} ms without a frame while the unlimited viewer had frames): {freeze}");
         Assert.True(Num(openAfter, "frameWidth") > Num(after, "frameWidth"), "the unlimited viewer did not get a higher layer than the limited one");
         Assert.True(Num(openAfter, "framesDecoded") - Num(openBefore, "framesDecoded") > 300);
     }
@@ -269,6 +292,18 @@ public sealed class LimitedViewerBrowserTests(Xunit.Abstractions.ITestOutputHelp
             $"≥ {ClimbedBps / 1e6:F1} Mbit/s {ClimbSeconds?.ToString("F1", CultureInfo.InvariantCulture) ?? "never"} s after the lift; " +
             $"limited viewer while limited: {LimitedKbps:F0} kbit/s, {Limited}; unlimited viewer {OpenViewerFrames} frames meanwhile; " +
             $"{ProbeClusters} probe clusters ({ProbeClustersAfterLift} after the lift), {PaddingPackets} padding packets; {FramesAfterLift} frames in the {AfterLift.TotalSeconds:F0} s after the lift");
+    }
+
+    /// <summary>A stretch without frames (a page's <c>list</c> of gaps: start in epoch ms, length in ms).</summary>
+    private sealed record Gap(double AtMs, double Ms)
+    {
+        public bool Overlaps(Gap other) => OverlapMs(other) > 0;
+
+        public double OverlapMs(Gap other) => Math.Max(0, Math.Min(AtMs + Ms, other.AtMs + other.Ms) - Math.Max(AtMs, other.AtMs));
+
+        public static List<Gap> List(JsonElement e) => e.TryGetProperty("list", out var list) && list.ValueKind == JsonValueKind.Array
+            ? [.. list.EnumerateArray().Select(g => new Gap(Num(g, "at"), Num(g, "ms")))]
+            : [];
     }
 
     /// <summary>Freezes over a window: Chromium's counters (a frame shown ≥ max(3 × the mean frame interval, interval + 150 ms) late) and the longest gap between presented frames.</summary>

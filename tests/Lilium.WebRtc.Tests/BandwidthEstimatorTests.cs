@@ -107,6 +107,59 @@ public sealed class BandwidthEstimatorTests
     }
 
     [Fact]
+    public void The_queuing_delay_is_each_feedbacks_largest_one_way_delay_above_the_recent_lowest()
+    {
+        var estimator = new SendSideBandwidthEstimator(new BandwidthEstimatorOptions { StartBps = 1_000_000, InitialProbes = false });
+        var buffer = new byte[400];
+        var feedback = new TransportCcFeedback();
+        var count = (byte)0;
+        var sentAt = 0L;
+
+        // Ten packets 10 ms apart; each arrives `offset + extra(i)` after it was sent (the peer's clock is unrelated to ours).
+        long Feed(long offset, Func<int, long> extra)
+        {
+            var first = (ushort)0;
+            var arrivals = new long[10];
+            for (var i = 0; i < arrivals.Length; i++)
+            {
+                sentAt += 10_000;
+                var sequence = estimator.OnPacketSent(1_000, sentAt);
+                first = i == 0 ? sequence : first;
+                arrivals[i] = extra(i) < 0 ? -1 : sentAt + offset + extra(i);
+            }
+
+            var n = TransportCcFeedback.Write(buffer, 1, 2, first, count++, arrivals, out var consumed);
+            Assert.Equal(arrivals.Length, consumed);
+            Assert.True(feedback.TryParse(buffer.AsSpan(0, n)));
+            estimator.OnTransportFeedback(feedback, sentAt + 5_000);
+            return estimator.QueuingDelayMicros;
+        }
+
+        const long path = 123_456_000;
+        Assert.Equal(0, estimator.QueuingDelayMicros);
+        Assert.Equal(3_000, Feed(path, i => i % 2 == 0 ? 0 : 3_000)); // jitter of 3 ms on a fixed path
+        Assert.Equal(0, Feed(path, _ => 0));
+        Assert.Equal(45_000, Feed(path, i => i * 5_000));             // a queue that grows 5 ms a packet
+        Assert.Equal(0, Feed(path, i => i == 3 ? -1 : 0));            // drained (a lost packet has no delay)
+        Assert.Equal(0, Feed(path - 20_000, _ => 0));                 // a shorter route is the base at once...
+        Assert.Equal(20_000, Feed(path, _ => 0));                     // ...and the old one now reads as queue
+
+        // The peer's reference time wrapped (or its clock jumped): the base restarts rather than reading minutes of queue.
+        const long later = path + 900_000_000;
+        Assert.Equal(0, Feed(later, _ => 0));
+
+        // A lower delay is forgotten after one to two windows: a standing queue stops reading as one.
+        Assert.Equal(60_000, Feed(later + 60_000, _ => 0));
+        for (var i = 0; i < 3; i++)
+        {
+            sentAt += 5_000_000;
+            Feed(later + 60_000, _ => 0);
+        }
+
+        Assert.Equal(0, estimator.QueuingDelayMicros);
+    }
+
+    [Fact]
     public void The_per_packet_and_per_feedback_paths_allocate_nothing()
     {
         var estimator = new SendSideBandwidthEstimator();

@@ -116,6 +116,21 @@ internal sealed class LayerSelector
         return Target = up;
     }
 
+    /// <summary>
+    /// Ends the trial in progress as failed (backing off as a failed hold does), for a signal the estimate has not turned
+    /// into a lower rate yet: the path showing a queue under the trial's padding. False when no trial was in progress.
+    /// </summary>
+    public bool FailTrial(long nowMs)
+    {
+        if (_upSinceMs < 0)
+        {
+            return false;
+        }
+
+        EndTrial(nowMs, succeeded: false);
+        return true;
+    }
+
     private void EndTrial(long nowMs, bool succeeded)
     {
         if (_upSinceMs < 0)

@@ -1,4 +1,5 @@
 using Lilium.Relay.Observability;
+using Lilium.WebRtc.Congestion;
 using Lilium.WebRtc.Sdp;
 
 namespace Lilium.Relay.Media;
@@ -56,6 +57,30 @@ internal sealed class SimulcastLayers
         }
 
         track.ProbeCeilingBps = (above != 0 ? above : currentBps) * (1 + LayerSelector.UpMargin);
+    }
+
+    /// <summary>
+    /// The queue (µs) a subscriber's transport feedback may show during an up-switch trial before the trial ends as failed.
+    /// Well under a bottleneck buffer's usual 50–100 ms, so the padding stops while the buffer still has room: the viewer's
+    /// own layer packets are delayed by what is queued, not dropped (a drop costs a retransmission or a keyframe: a freeze).
+    /// </summary>
+    public const long TrialQueueLimitMicros = 30_000;
+
+    /// <summary>
+    /// After a subscriber's transport feedback: a trial in progress whose padding already queues at the bottleneck
+    /// (<see cref="SendSideBandwidthEstimator.QueuingDelayMicros"/> over <see cref="TrialQueueLimitMicros"/>) ends now, as
+    /// failed, and its padding with it — not a few feedbacks later, when the delay-based estimate has turned the growing
+    /// delay into a lower rate, by which time the buffer may have overflowed. True when it ended one.
+    /// </summary>
+    public static bool EndTrialOnQueue(SubscriberTrack track, SendSideBandwidthEstimator estimator, long nowMs)
+    {
+        if (track.Layers.Trial < 0 || estimator.QueuingDelayMicros <= TrialQueueLimitMicros || !track.Layers.FailTrial(nowMs))
+        {
+            return false;
+        }
+
+        track.TrialPaddingBps = 0;
+        return true;
     }
 
     /// <summary>What the subscriber can take (bits/s): its path's estimate (<see cref="MediaPeer.PathEstimateBps"/>) or its layer cap, whichever is lower.</summary>

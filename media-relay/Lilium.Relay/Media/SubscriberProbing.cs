@@ -43,12 +43,23 @@ internal sealed class SubscriberProbing(IPacketSender sender, IMediaLoop loop, R
     private volatile bool _disposed;
 
     /// <summary>
-    /// After a subscriber's transport feedback went into its estimator: starts a probe if one is due (no higher than its
-    /// simulcast track needs, <see cref="SubscriberTrack.ProbeCeilingBps"/>), or an up-switch trial's padding.
+    /// After a subscriber's transport feedback went into its estimator: ends an up-switch trial whose padding queues
+    /// (<see cref="SimulcastLayers.EndTrialOnQueue"/>); starts a probe if one is due (no higher than its simulcast track
+    /// needs, <see cref="SubscriberTrack.ProbeCeilingBps"/>), or a trial's padding.
     /// </summary>
     public void OnFeedback(MediaPeer subscriber, long nowMicros)
     {
-        if (!_enabled || subscriber.Estimate is not { } estimate || VideoTrack(subscriber) is not { } track)
+        if (subscriber.Estimate is not { } estimate || VideoTrack(subscriber) is not { } track)
+        {
+            return;
+        }
+
+        if (SimulcastLayers.EndTrialOnQueue(track, estimate.Estimator, Environment.TickCount64))
+        {
+            metrics.TrialStoppedByQueue();
+        }
+
+        if (!_enabled)
         {
             return;
         }

@@ -56,6 +56,7 @@ internal sealed class RelayMetrics
     private long _probeClusters;
     private long _probePackets;
     private long _trialPaddingPackets;
+    private long _trialsStoppedByQueue;
     private readonly long[] _inputDenied = new long[Enum.GetValues<InputVerdict>().Length];
 
     public RelayMetrics(SessionRegistry registry)
@@ -87,6 +88,7 @@ internal sealed class RelayMetrics
             (factory.CreateCounter("lilium_relay_probe_clusters_total", "Bandwidth probes started toward subscribers (clusters of padding packets)."), () => ProbeClusters),
             (factory.CreateCounter("lilium_relay_probe_packets_total", "Padding-only RTP packets sent to subscribers as bandwidth probes."), () => ProbePackets),
             (factory.CreateCounter("lilium_relay_trial_padding_packets_total", "Padding-only RTP packets sent to subscribers while trying a higher simulcast layer."), () => TrialPaddingPackets),
+            (factory.CreateCounter("lilium_relay_trials_stopped_by_queue_total", "Simulcast up-switch trials ended early because a subscriber's transport feedback showed a queue."), () => TrialsStoppedByQueue),
             (factory.CreateCounter("lilium_relay_keyframe_requests_received_total", "PLI/FIR received from subscribers."), () => Interlocked.Read(ref _keyframeRequestsReceived)),
             (factory.CreateCounter("lilium_relay_dropped_total", "Datagrams dropped: unknown sender, failed authentication, malformed."), () => DroppedCount),
             (factory.CreateCounter("lilium_relay_send_dropped_total", "Datagrams the kernel refused to send (full send buffer, queued ICMP error)."), () => SendDroppedCount),
@@ -191,6 +193,10 @@ internal sealed class RelayMetrics
     public void TrialPaddingSent() => Interlocked.Increment(ref _trialPaddingPackets);
 
     public long TrialPaddingPackets => Interlocked.Read(ref _trialPaddingPackets);
+
+    public void TrialStoppedByQueue() => Interlocked.Increment(ref _trialsStoppedByQueue);
+
+    public long TrialsStoppedByQueue => Interlocked.Read(ref _trialsStoppedByQueue);
 
     public void KeyframeRequested() => Interlocked.Increment(ref _keyframeRequestsReceived);
 

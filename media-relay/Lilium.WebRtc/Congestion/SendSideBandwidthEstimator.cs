@@ -52,6 +52,7 @@ public sealed class SendSideBandwidthEstimator
     private readonly AcknowledgedBitrate _acked = new();
     private readonly ProbeController _probes;
     private readonly ProbeBitrateEstimator _probeResults = new();
+    private readonly QueuingDelay _queue = new();
     private long _lastSendForGroup = long.MinValue;
     private long _lastDecreaseMicros = long.MinValue / 2;
     private double? _remoteLimitBps;
@@ -85,6 +86,13 @@ public sealed class SendSideBandwidthEstimator
     public double LossFraction => _loss.LastLoss;
 
     public long FeedbacksProcessed { get; private set; }
+
+    /// <summary>
+    /// The queue the last feedback showed (µs): the largest one-way delay among its received packets above the lowest
+    /// of the last 5–10 s. Read at once, with no filter — for a sender that adds load on purpose and must stop at the
+    /// first sign of a queue (the delay-based estimate reacts to the delay's trend, a few feedbacks later).
+    /// </summary>
+    public long QueuingDelayMicros => _queue.LastMicros;
 
     /// <summary>Records a packet about to be sent; returns the transport-wide sequence number to write into it.</summary>
     public ushort OnPacketSent(int size, long nowMicros, int probeClusterId = -1) => History.OnSent(size, nowMicros, probeClusterId);
@@ -120,6 +128,7 @@ public sealed class SendSideBandwidthEstimator
         var probeBps = 0.0;
         var usage = _trendline.State;
         var sawGroup = false;
+        _queue.BeginFeedback();
         foreach (var p in feedback.Packets)
         {
             if (!History.TryAcknowledge(p.Sequence, out var sent))
@@ -135,6 +144,7 @@ public sealed class SendSideBandwidthEstimator
             }
 
             _acked.Add(p.ArrivalMicros, sent.Size);
+            _queue.Add(sent.SendMicros, p.ArrivalMicros, nowMicros);
             if (sent.ProbeClusterId > 0 && _options.Probing
                 && _probeResults.TryAdd(sent, p.ArrivalMicros, 5, out var result))
             {
@@ -151,6 +161,7 @@ public sealed class SendSideBandwidthEstimator
             }
         }
 
+        _queue.EndFeedback();
         if (expected == 0)
         {
             return;

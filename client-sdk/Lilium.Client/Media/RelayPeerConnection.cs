@@ -4,6 +4,7 @@ using Lilium.WebRtc;
 using Lilium.WebRtc.DataChannels;
 using Lilium.WebRtc.Dtls;
 using Lilium.WebRtc.Ice;
+using Lilium.WebRtc.Net;
 using Lilium.WebRtc.Rtp;
 using Lilium.WebRtc.Sctp;
 using Lilium.WebRtc.Sdp;
@@ -197,7 +198,7 @@ internal sealed class RelayPeerConnection : IAsyncDisposable
             _inbound = inbound;
             while (_beforeKeys.TryDequeue(out var early))
             {
-                Unprotect(PacketDemux.Classify(early), early, early.Length, inbound);
+                Unprotect(PacketDemux.Classify(early), early, inbound);
             }
         }
 
@@ -208,73 +209,24 @@ internal sealed class RelayPeerConnection : IAsyncDisposable
         }
     }
 
-    // The receive loop on a thread of its own, as the relay's media loop (docs/relay.md, "Media thread"): an awaited
-    // receive resumes on a thread-pool worker, and an app that blocks its pool (or a test host that holds two of a
-    // two-core machine's workers) starves it — media then waits in the socket until the pool injects a thread, 0.5–1 s.
-    // Blocked in the kernel's receive, this thread wakes for each datagram whatever the pool is doing.
-    private Task StartReceiveThread()
+    // The receive loop on a thread of its own, as the relay's media loop (DatagramReceiveThread): an awaited receive
+    // resumes on a thread-pool worker, and an app that blocks its pool (or a test host that holds two of a two-core
+    // machine's workers) starves it — media then waits in the socket until the pool injects a thread, 0.5–1 s.
+    // A malformed datagram must not end the connection: its exception is dropped with it.
+    private Task StartReceiveThread() =>
+        DatagramReceiveThread.Start(_socket, "lilium-media", MaxDatagram, OnDatagram, onFailed: null, _stop.Token);
+
+    private void OnDatagram(Memory<byte> datagram, IPEndPoint source)
     {
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var thread = new Thread(() =>
+        if (_candidates.Contains(source))
         {
-            try
-            {
-                ReceiveLoop();
-            }
-            finally
-            {
-                done.SetResult();
-            }
-        })
-        {
-            IsBackground = true,
-            Name = "lilium-media",
-        };
-        thread.Start();
-        return done.Task;
-    }
-
-    private void ReceiveLoop()
-    {
-        var buffer = new byte[MaxDatagram];
-        var any = new IPEndPoint(_socket.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
-        _socket.ReceiveTimeout = 250; // how often a blocked receive looks at the stop token
-        while (!_stop.IsCancellationRequested)
-        {
-            int length;
-            EndPoint remote = any;
-            try
-            {
-                length = _socket.ReceiveFrom(buffer, SocketFlags.None, ref remote);
-            }
-            catch (SocketException)
-            {
-                continue; // the receive timeout, or an ICMP unreachable as ConnectionReset
-            }
-            catch (ObjectDisposedException)
-            {
-                return;
-            }
-
-            if (remote is not IPEndPoint source || !_candidates.Contains(source))
-            {
-                continue; // only the relay's candidates may talk to us
-            }
-
-            try
-            {
-                Dispatch(buffer, length, source);
-            }
-            catch (Exception ex) when (ex is not OutOfMemoryException)
-            {
-                // A malformed datagram must not end the connection.
-            }
+            Dispatch(datagram, source); // only the relay's candidates may talk to us
         }
     }
 
-    private void Dispatch(byte[] buffer, int length, IPEndPoint source)
+    private void Dispatch(Memory<byte> packet, IPEndPoint source)
     {
-        var datagram = buffer.AsSpan(0, length);
+        var datagram = packet.Span;
         var kind = PacketDemux.Classify(datagram);
         if (kind == PacketKind.Stun)
         {
@@ -297,7 +249,7 @@ internal sealed class RelayPeerConnection : IAsyncDisposable
                 {
                     if (_inbound is { } inbound)
                     {
-                        Unprotect(kind, buffer, length, inbound);
+                        Unprotect(kind, packet, inbound);
                     }
                     else if (_beforeKeys.Count < HeldPackets)
                     {
@@ -310,18 +262,19 @@ internal sealed class RelayPeerConnection : IAsyncDisposable
     }
 
     /// <summary>Decrypts one SRTP/SRTCP datagram in place and hands it on; on the receive loop, under the receive lock.</summary>
-    private void Unprotect(PacketKind kind, byte[] buffer, int length, SrtpSession inbound)
+    private void Unprotect(PacketKind kind, Memory<byte> packet, SrtpSession inbound)
     {
+        var buffer = packet.Span;
         if (kind == PacketKind.Rtcp)
         {
-            if (inbound.TryUnprotectRtcp(buffer, length, out var plainRtcp))
+            if (inbound.TryUnprotectRtcp(buffer, buffer.Length, out var plainRtcp))
             {
-                _rtcp.Deliver(buffer.AsSpan(0, plainRtcp).ToArray(), static owned => owned);
+                _rtcp.Deliver(buffer[..plainRtcp].ToArray(), static owned => owned);
             }
         }
-        else if (inbound.TryUnprotectRtp(buffer, length, out var plain) && RtpHeader.TryParse(buffer.AsSpan(0, plain), out var header))
+        else if (inbound.TryUnprotectRtp(buffer, buffer.Length, out var plain) && RtpHeader.TryParse(buffer[..plain], out var header))
         {
-            _rtp.Deliver((header, buffer.AsMemory(header.HeaderLength, header.PayloadLength)), static early => (early.Header, early.Payload.ToArray()));
+            _rtp.Deliver((header, packet.Slice(header.HeaderLength, header.PayloadLength)), static early => (early.Header, early.Payload.ToArray()));
         }
     }
 

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Lilium.Relay.Observability;
+using Lilium.WebRtc.Net;
 using Microsoft.Extensions.Options;
 
 namespace Lilium.Relay.Media;
@@ -81,25 +82,17 @@ internal sealed partial class MediaSocket : IMediaLoop, IDisposable
         var accepting = _tcp?.RunAsync((connection, frame) => OnFrame(receiver, sender, connection, frame), receiver.OnConnectionClosed, stoppingToken)
             ?? Task.CompletedTask;
         LogListening(LocalEndPoint);
-        var loop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var thread = new Thread(() =>
-        {
-            try
+        // The media loop on a thread of its own, blocked in the kernel's receive: a datagram wakes it directly
+        // (docs/relay.md, "Media thread").
+        var loop = DatagramReceiveThread.Start(_socket, "relay-media", MaxDatagram,
+            (datagram, remote) => OnDatagram(receiver, sender, datagram, remote),
+            (ex, remote) =>
             {
-                ReceiveLoop(receiver, sender, stoppingToken);
-                loop.SetResult();
-            }
-            catch (Exception ex)
-            {
-                loop.SetException(ex);
-            }
-        })
-        {
-            IsBackground = true,
-            Name = "relay-media",
-        };
-        thread.Start();
-        await loop.Task;
+                _metrics.Dropped();
+                LogReceiveFailed(ex, remote.ToString() ?? "?");
+            },
+            stoppingToken);
+        await loop;
         await accepting;
     }
 
@@ -128,48 +121,19 @@ internal sealed partial class MediaSocket : IMediaLoop, IDisposable
     /// <summary>Once a second: closes ICE-TCP connections that never authenticated, went silent, or whose peer left.</summary>
     public void Sweep(long now) => _tcp?.Sweep(now);
 
-    /// <summary>
-    /// The media loop on a thread of its own, blocked in the kernel's receive: a datagram wakes this thread directly.
-    /// An awaited receive went through the runtime's epoll thread and then a thread-pool worker — two wake-ups per
-    /// datagram, each a chance to wait for the core (docs/relay.md, "Media thread").
-    /// </summary>
-    private void ReceiveLoop(IMediaReceiver receiver, IPacketSender sender, CancellationToken stoppingToken)
+    // A datagram from the receive thread: under the media loop's lock, and what it fanned out (media, retransmissions)
+    // leaves in one sendmmsg.
+    private void OnDatagram(IMediaReceiver receiver, IPacketSender sender, Memory<byte> datagram, IPEndPoint remote)
     {
-        var buffer = new byte[MaxDatagram];
-        EndPoint any = new IPEndPoint(LocalEndPoint.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
-        _socket.ReceiveTimeout = 250; // how often a blocked receive looks at the stopping token
-        while (!stoppingToken.IsCancellationRequested)
+        lock (_loop)
         {
-            int length;
-            var remote = any;
             try
             {
-                length = _socket.ReceiveFrom(buffer, SocketFlags.None, ref remote);
+                receiver.OnDatagram(datagram.Span, remote);
             }
-            catch (SocketException)
+            finally
             {
-                continue; // the receive timeout (look at the token again), or e.g. ICMP port unreachable as ConnectionReset
-            }
-            catch (ObjectDisposedException)
-            {
-                break;
-            }
-
-            lock (_loop)
-            {
-                try
-                {
-                    receiver.OnDatagram(buffer.AsSpan(0, length), (IPEndPoint)remote);
-                }
-                catch (Exception ex) when (ex is not OutOfMemoryException)
-                {
-                    _metrics.Dropped();
-                    LogReceiveFailed(ex, remote.ToString() ?? "?");
-                }
-                finally
-                {
-                    sender.Flush(); // what this datagram fanned out (media, retransmissions) leaves in one sendmmsg
-                }
+                sender.Flush();
             }
         }
     }

@@ -211,14 +211,14 @@ internal sealed class BottleneckRig : IAsyncDisposable
             {
                 while (await timer.WaitForNextTickAsync(_stopTrace.Token))
                 {
-                    var state = TraceState();
+                    var (state, detail) = TraceState();
                     if (state != last)
                     {
                         lock (_trace)
                         {
                             if (_trace.Count < 20_000)
                             {
-                                _trace.Add((DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), state));
+                                _trace.Add((DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), $"{state}; {detail}"));
                             }
                         }
 
@@ -242,15 +242,17 @@ internal sealed class BottleneckRig : IAsyncDisposable
         }
     }
 
-    private string TraceState()
+    // What a change is looked for in, and what is written beside it (the estimate moves with every feedback).
+    private (string State, string Detail) TraceState()
     {
         var peer = Peer(_limitedPeer);
         var track = peer?.TrackFor("video");
         var queueMs = (peer?.Estimate?.Estimator.QueuingDelayMicros ?? 0) / 1000;
         var m = Metrics;
-        return string.Create(CultureInfo.InvariantCulture,
+        var state = string.Create(CultureInfo.InvariantCulture,
             $"layer {track?.CurrentLayer} target {track?.Layers.Target} trial {track?.Layers.Trial} padding {track?.TrialPaddingBps / 1e6:F2} Mbit/s, queue {(queueMs >= 20 ? queueMs : 0)} ms; " +
             $"stopped by queue {m.TrialsStoppedByQueue}, keyframe requests in {m.KeyframeRequestsReceived}, PLIs out {m.PlisSent}, NACKs in {m.NacksReceived}, RTX out {m.RtxSent}, probes {m.ProbeClusters}");
+        return (state, peer is null ? "" : string.Create(CultureInfo.InvariantCulture, $"estimate {EstimateBps(_limitedPeer) / 1e6:F2} ({Parts(_limitedPeer)})"));
     }
 
     /// <summary>The relay's metrics, read in process (/metrics answers loopback only).</summary>

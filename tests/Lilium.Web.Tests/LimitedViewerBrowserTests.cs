@@ -167,6 +167,7 @@ public sealed class LimitedViewerBrowserTests(Xunit.Abstractions.ITestOutputHelp
     {
         await using var rig = await BottleneckRig.StartAsync(probing: true, output);
         await rig.ConnectAsync(simulcast: true);
+        rig.StartTrace();
         // The publisher's own estimate ramps up first (Chromium sends the high layer once its target allows it).
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(45);
         for (var i = 1; rig.LimitedLayer() != 1 || rig.OpenLayer() != 1; i++)
@@ -214,6 +215,13 @@ public sealed class LimitedViewerBrowserTests(Xunit.Abstractions.ITestOutputHelp
 
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"low layer {down?.ToString("F1", CultureInfo.InvariantCulture) ?? "never"} s after the limit; high layer again {up?.ToString("F1", CultureInfo.InvariantCulture) ?? "never"} s after the lift; unlimited viewer's layers while limited, every 100 ms: {string.Join(' ', openLayers)}"));
+        if (up is not < 8)
+        {
+            // The way back took long: what the relay's view of the viewer did meanwhile (trials, their padding, the queue).
+            var liftedMs = new DateTimeOffset(liftedAt).ToUnixTimeMilliseconds();
+            output.WriteLine($"after the lift:{Environment.NewLine}{rig.TraceAround(liftedMs, liftedMs + ((up ?? AfterLift.TotalSeconds) * 1000), liftedMs)}");
+        }
+
         Assert.True(down is <= 3, $"the limited viewer was not moved to the low layer within 3 s ({down?.ToString(CultureInfo.InvariantCulture) ?? "never"})");
         // The unlimited viewer keeps the high layer: its own path decides, not the other viewer's. (On a machine busy
         // with other test assemblies its own feedback can show a delay spike, so one short dip is allowed, not a stay.)

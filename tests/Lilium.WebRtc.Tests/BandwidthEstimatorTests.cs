@@ -107,7 +107,7 @@ public sealed class BandwidthEstimatorTests
     }
 
     [Fact]
-    public void The_queuing_delay_is_each_feedbacks_largest_one_way_delay_above_the_recent_lowest()
+    public void The_queuing_delay_is_what_every_packet_of_a_feedback_waited_above_the_recent_lowest_delay()
     {
         var estimator = new SendSideBandwidthEstimator(new BandwidthEstimatorOptions { StartBps = 1_000_000, InitialProbes = false });
         var buffer = new byte[400];
@@ -137,10 +137,11 @@ public sealed class BandwidthEstimatorTests
 
         const long path = 123_456_000;
         Assert.Equal(0, estimator.QueuingDelayMicros);
-        Assert.Equal(3_000, Feed(path, i => i % 2 == 0 ? 0 : 3_000)); // jitter of 3 ms on a fixed path
-        Assert.Equal(0, Feed(path, _ => 0));
-        Assert.Equal(45_000, Feed(path, i => i * 5_000));             // a queue that grows 5 ms a packet
-        Assert.Equal(0, Feed(path, i => i == 3 ? -1 : 0));            // drained (a lost packet has no delay)
+        Assert.Equal(0, Feed(path, i => i % 2 == 0 ? 0 : 30_000));    // jitter: some packets late, not all
+        Assert.Equal(0, Feed(path, i => i * 5_000));                  // a queue that grows 5 ms a packet from none...
+        Assert.Equal(50_000, Feed(path, i => 50_000 + (i * 5_000)));  // ...delays every packet of the next feedback
+        Assert.Equal(35_500, Feed(path, i => i == 0 ? -1 : 40_000 - (i * 500))); // draining (a lost packet has no delay)
+        Assert.Equal(0, Feed(path, i => i == 3 ? -1 : 0));            // drained
         Assert.Equal(0, Feed(path - 20_000, _ => 0));                 // a shorter route is the base at once...
         Assert.Equal(20_000, Feed(path, _ => 0));                     // ...and the old one now reads as queue
 

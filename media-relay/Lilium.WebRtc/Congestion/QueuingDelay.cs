@@ -4,10 +4,13 @@ namespace Lilium.WebRtc.Congestion;
 /// How much queue the path holds now, from transport-wide feedback: each received packet's one-way delay (its arrival on
 /// the peer's clock less its send time on ours: an unknown offset plus the path's delay) above the lowest seen over the
 /// last <see cref="WindowMicros"/> to <see cref="WindowMicros"/> × 2 (two buckets of minima, so the base follows a route
-/// change within the window and no clock drift accumulates). Per feedback it keeps the largest excess of its packets:
-/// <see cref="LastMicros"/>. The trendline reacts to how fast the delay grows, after enough groups to fit a slope; this
-/// reads the queue directly, at the first feedback that shows it — what a sender adding load on purpose (an up-switch
-/// trial's padding) needs to stop before the bottleneck's buffer overflows. A jump of more than
+/// change within the window and no clock drift accumulates). Per feedback it keeps the <b>smallest</b> excess of its
+/// packets, <see cref="LastMicros"/>: a queue delays every packet of the interval the feedback covers (it drains no
+/// faster than the link), while jitter — a Wi-Fi retransmission, a receiver thread scheduled late — delays some
+/// (LEDBAT filters its delay samples with a minimum for the same reason, RFC 6817 §3.4.2). The trendline reacts to how
+/// fast the delay grows, after enough groups to fit a slope; this reads the queue directly, at the first feedback that
+/// shows it — what a sender adding load on purpose (an up-switch trial's padding) needs to stop before the bottleneck's
+/// buffer overflows. A jump of more than
 /// <see cref="ResetMicros"/> (the peer's 24-bit reference time wrapped, a clock reset) restarts the base.
 /// Not thread safe.
 /// </summary>
@@ -22,13 +25,13 @@ internal sealed class QueuingDelay
     private long _bucketStartMicros = long.MinValue;
     private long _currentMin = long.MaxValue;
     private long _previousMin = long.MaxValue;
-    private long _feedbackMax = -1;
+    private long _feedbackMin = long.MaxValue;
 
-    /// <summary>The largest queuing delay among the last feedback's received packets (µs), or 0 before any.</summary>
+    /// <summary>The smallest queuing delay among the last feedback's received packets (µs), or 0 before any.</summary>
     public long LastMicros { get; private set; }
 
     /// <summary>Starts a feedback's packets.</summary>
-    public void BeginFeedback() => _feedbackMax = -1;
+    public void BeginFeedback() => _feedbackMin = long.MaxValue;
 
     /// <summary>One received packet of the feedback in progress.</summary>
     public void Add(long sendMicros, long arrivalMicros, long nowMicros)
@@ -51,15 +54,15 @@ internal sealed class QueuingDelay
 
         _currentMin = Math.Min(_currentMin, delay);
         var queued = delay - Math.Min(baseline, delay);
-        _feedbackMax = Math.Max(_feedbackMax, queued);
+        _feedbackMin = Math.Min(_feedbackMin, queued);
     }
 
-    /// <summary>Ends the feedback: <see cref="LastMicros"/> becomes its largest queuing delay (unchanged when it had no received packet).</summary>
+    /// <summary>Ends the feedback: <see cref="LastMicros"/> becomes its smallest queuing delay (unchanged when it had no received packet).</summary>
     public void EndFeedback()
     {
-        if (_feedbackMax >= 0)
+        if (_feedbackMin != long.MaxValue)
         {
-            LastMicros = _feedbackMax;
+            LastMicros = _feedbackMin;
         }
     }
 }

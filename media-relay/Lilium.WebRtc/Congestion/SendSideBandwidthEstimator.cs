@@ -88,9 +88,10 @@ public sealed class SendSideBandwidthEstimator
     public long FeedbacksProcessed { get; private set; }
 
     /// <summary>
-    /// The queue the last feedback showed (µs): the largest one-way delay among its received packets above the lowest
-    /// of the last 5–10 s. Read at once, with no filter — for a sender that adds load on purpose and must stop at the
-    /// first sign of a queue (the delay-based estimate reacts to the delay's trend, a few feedbacks later).
+    /// The queue the last feedback showed (µs): the smallest one-way delay among its received packets above the lowest
+    /// of the last 5–10 s (what every packet of the interval waited: a queue, not one packet's jitter). No filter across
+    /// feedbacks — for a sender that adds load on purpose and must stop at the first sign of a queue (the delay-based
+    /// estimate reacts to the delay's trend, a few feedbacks later).
     /// </summary>
     public long QueuingDelayMicros => _queue.LastMicros;
 

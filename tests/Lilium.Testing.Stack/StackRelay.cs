@@ -21,6 +21,9 @@ public sealed class StackRelay : IAsyncDisposable
     /// <summary>The relay's HTTP base (WHIP/WHEP), e.g. http://127.0.0.1:41235/.</summary>
     public Uri Url { get; }
 
+    /// <summary>The relay's services, for tests that read its state in process when they explain a failure.</summary>
+    public IServiceProvider Services => _app.Services;
+
     /// <param name="controlPlane">The API's base, for the revocations feed.</param>
     /// <param name="allowedOrigin">The web app's origin when browsers call the relay (CORS); null for SDK-only stacks.</param>
     public static async Task<StackRelay> StartAsync(TokenKeys keys, Uri controlPlane, string? allowedOrigin = null)

@@ -71,12 +71,16 @@ public sealed class VideoHintBrowserTests(WebStack stack, Browser browser, Xunit
         var (host, viewer) = await WatchAsync("sara", "timo");
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        await WaitForWidthAsync(viewer, 1280, TimeSpan.FromSeconds(25), "the full layer in a 1280×720 window");
+        // The full layer comes once the host's own estimate lets it send that encoding and a trial held (9–13 s here, idle
+        // and with two busy loops). The bounds leave room for a loaded machine: there the viewer's delay-based estimate,
+        // even on loopback, can read scheduling delays as congestion and fall, and it climbs back through probes and a
+        // trial (a CI run under a busy loop: still on the quarter layer after 25 s; with two busy loops the
+        // way back to the full layer after the 480×360 step took more than 10 s).
+        await WaitForWidthAsync(host, viewer, 1280, TimeSpan.FromSeconds(45), "the full layer in a 1280×720 window");
+
         var full = clock.ElapsedMilliseconds;
-        var layers = await host.Page.EvaluateAsync<JsonElement>(
-            "async () => { const r = await window.lilium.publisher.pc.getStats(); return [...r.values()].filter(s => s.type === 'outbound-rtp' && s.kind === 'video')" +
-            ".map(s => ({ rid: s.rid ?? '', width: s.frameWidth ?? 0 })).sort((a, b) => a.width - b.width); }");
-        output.WriteLine($"full layer after {full} ms; host encodings {layers}");
+        var layers = await EncodingsAsync(host.Page);
+        output.WriteLine($"full layer after {full} ms; host encodings {layers}; relay: {stack.DescribeRelayViewers()}");
         Assert.Equal(["q", "h", "f"], layers.EnumerateArray().Select(l => l.GetProperty("rid").GetString()));
         Assert.Equal([320, 640, 1280], layers.EnumerateArray().Select(l => l.GetProperty("width").GetInt32()));
 
@@ -86,11 +90,11 @@ public sealed class VideoHintBrowserTests(WebStack stack, Browser browser, Xunit
         var box = await VideoBoxAsync(viewer.Page);
         var fills = new[] { 320, 640, 1280 }.First(w => w >= box[0] || w * 9 / 16 >= box[1]);
         Assert.True(fills < 1280, $"a 480×360 window gives a {box[0]}×{box[1]} box, which only the full layer fills");
-        await WaitForWidthAsync(viewer, fills, TimeSpan.FromSeconds(10), $"the {fills}-wide layer for a {box[0]}×{box[1]} box");
+        await WaitForWidthAsync(host, viewer, fills, TimeSpan.FromSeconds(10), $"the {fills}-wide layer for a {box[0]}×{box[1]} box");
         var down = clock.ElapsedMilliseconds;
         await viewer.Page.SetViewportSizeAsync(1280, 720);
         clock.Restart();
-        await WaitForWidthAsync(viewer, 1280, TimeSpan.FromSeconds(10), "the full layer again in a 1280×720 window");
+        await WaitForWidthAsync(host, viewer, 1280, TimeSpan.FromSeconds(25), "the full layer again in a 1280×720 window");
         output.WriteLine($"480×360 window ({box[0]}×{box[1]} box): the {fills}-wide layer after {down} ms; 1280×720 again: full layer after {clock.ElapsedMilliseconds} ms (stats sampled once a second)");
 
         await host.Page.Context.CloseAsync();
@@ -115,8 +119,27 @@ public sealed class VideoHintBrowserTests(WebStack stack, Browser browser, Xunit
             "() => { const r = document.querySelector('[data-testid=remote-video]').getBoundingClientRect(); return [Math.round(r.width * devicePixelRatio), Math.round(r.height * devicePixelRatio)]; }");
     }
 
-    private static Task WaitForWidthAsync(WebUser viewer, int width, TimeSpan timeout, string what) =>
-        viewer.WaitForStateAsync("viewer.stats", s => s.GetProperty("width").GetInt32() == width ? 1 : (int?)null, timeout, what);
+    /// <summary>The host's video encodings, narrowest first: rid, width, bytes sent and what limits its quality.</summary>
+    private static Task<JsonElement> EncodingsAsync(IPage host) => host.EvaluateAsync<JsonElement>(
+        "async () => { const r = await window.lilium.publisher.pc.getStats(); return [...r.values()].filter(s => s.type === 'outbound-rtp' && s.kind === 'video')" +
+        ".map(s => ({ rid: s.rid ?? '', width: s.frameWidth ?? 0, bytesSent: s.bytesSent ?? 0, limitation: s.qualityLimitationReason ?? '', active: s.active })).sort((a, b) => a.width - b.width); }");
+
+    /// <summary>
+    /// Waits for the viewer's decoded width; on a timeout the message says which side held it back — the host not sending
+    /// that encoding (its encoder ramps with its own estimate), or the relay not choosing it for this viewer (its estimate
+    /// and up-switch trials).
+    /// </summary>
+    private async Task WaitForWidthAsync(WebUser host, WebUser viewer, int width, TimeSpan timeout, string what)
+    {
+        try
+        {
+            await viewer.WaitForStateAsync("viewer.stats", s => s.GetProperty("width").GetInt32() == width ? 1 : (int?)null, timeout, what);
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"{e.Message}; host encodings {await EncodingsAsync(host.Page)}; relay: {stack.DescribeRelayViewers()}", e);
+        }
+    }
 
     // Headless Chromium's page is never really hidden: the test overrides document.visibilityState and fires the event
     // the app listens to, which is what a hidden tab does.

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection;
+using System.Globalization;
 using Lilium.Auth;
 using Lilium.Testing;
 using Lilium.Testing.Stack;
@@ -29,6 +31,29 @@ public sealed class WebStack : IAsyncLifetime
     public Uri WebSocketUrl { get; private set; } = null!;
 
     public Uri RelayUrl { get; private set; } = null!;
+
+    /// <summary>
+    /// The relay's view of each viewer's video (simulcast layer, target, trial, estimate) and its trial counters, one line,
+    /// read in process — for a failure message about which layer a viewer got.
+    /// </summary>
+    public string DescribeRelayViewers()
+    {
+        if (_relay is null)
+        {
+            return "no relay";
+        }
+
+        var services = _relay.Services;
+        var metrics = services.GetRequiredService<Lilium.Relay.Observability.RelayMetrics>();
+        var viewers = services.GetRequiredService<Lilium.Relay.Sessions.SessionRegistry>().Peers
+            .Where(p => p.Role == Lilium.Relay.Sessions.PeerRole.Subscriber)
+            .Select(p => p.TrackFor("video") is { } t
+                ? string.Create(CultureInfo.InvariantCulture,
+                    $"viewer {p.Id.ToString()[..8]}: layer {t.CurrentLayer}, target {t.Layers.Target}, trial {t.Layers.Trial} at {t.Layers.TrialBps / 1e6:F2} Mbit/s, failed {t.Layers.FailedTrials}, estimate {Lilium.Relay.Media.SimulcastLayers.EstimateBps(p) / 1e6:F2} Mbit/s, queue {(p.Estimate?.Estimator.QueuingDelayMicros ?? 0) / 1000} ms")
+                : $"viewer {p.Id.ToString()[..8]}: no video");
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{string.Join("; ", viewers)}; trial padding {metrics.TrialPaddingPackets}, trials stopped by queue {metrics.TrialsStoppedByQueue}, switches {metrics.SimulcastSwitches}");
+    }
 
     public async Task InitializeAsync()
     {

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Lilium.WebRtc.Ice;
+using Lilium.WebRtc.Net;
 using Lilium.WebRtc.Stun;
 
 namespace Lilium.WebRtc.Tests;
@@ -259,35 +260,24 @@ public sealed class IceControllingAgentLoopbackTests
         var checksSeen = 0;
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30));
 
-        var relayLoop = Task.Run(async () =>
+        // Both ends receive on threads of their own (as the relay and the SDK do): an awaited receive waits for a pool
+        // worker, and a test host on a loaded two-core machine can hold the pool past the 1.5 s consent timeout.
+        var response = new byte[IceLiteAgent.MaxResponseSize];
+        var relayLoop = DatagramReceiveThread.Start(relaySocket, "test-relay", 1500, (datagram, from) =>
         {
-            var buffer = new byte[1500];
-            var response = new byte[IceLiteAgent.MaxResponseSize];
-            while (!stop.IsCancellationRequested)
+            Assert.Equal(PacketKind.Stun, PacketDemux.Classify(datagram.Span));
+            Interlocked.Increment(ref checksSeen);
+            var outcome = lite.Handle(datagram.Span, from, Environment.TickCount64, response, out var n);
+            if (Volatile.Read(ref answering) && outcome is IceCheckOutcome.Accepted or IceCheckOutcome.Nominated)
             {
-                var received = await relaySocket.ReceiveFromAsync(buffer, SocketFlags.None, new IPEndPoint(IPAddress.Any, 0), stop.Token);
-                Assert.Equal(PacketKind.Stun, PacketDemux.Classify(buffer.AsSpan(0, received.ReceivedBytes)));
-                Interlocked.Increment(ref checksSeen);
-                var outcome = lite.Handle(buffer.AsSpan(0, received.ReceivedBytes), (IPEndPoint)received.RemoteEndPoint, Environment.TickCount64, response, out var n);
-                if (Volatile.Read(ref answering) && outcome is IceCheckOutcome.Accepted or IceCheckOutcome.Nominated)
-                {
-                    await relaySocket.SendToAsync(response.AsMemory(0, n), SocketFlags.None, received.RemoteEndPoint, stop.Token);
-                }
+                relaySocket.SendTo(response.AsSpan(0, n), SocketFlags.None, from);
             }
-        });
+        }, onFailed: null, stop.Token);
 
         var options = new IceAgentOptions { ConsentInterval = TimeSpan.FromMilliseconds(200), ConsentTimeout = TimeSpan.FromSeconds(1.5) };
         var agent = new IceControllingAgent(clientIce, relayIce, [new(relayEndPoint, IceCandidate.HostPriority)],
             (d, to) => clientSocket.SendTo(d, SocketFlags.None, to), TimeProvider.System, options);
-        var clientLoop = Task.Run(async () =>
-        {
-            var buffer = new byte[1500];
-            while (!stop.IsCancellationRequested)
-            {
-                var received = await clientSocket.ReceiveFromAsync(buffer, SocketFlags.None, new IPEndPoint(IPAddress.Any, 0), stop.Token);
-                agent.Receive(buffer.AsSpan(0, received.ReceivedBytes), (IPEndPoint)received.RemoteEndPoint);
-            }
-        });
+        var clientLoop = DatagramReceiveThread.Start(clientSocket, "test-client", 1500, (datagram, from) => agent.Receive(datagram.Span, from), onFailed: null, stop.Token);
         var run = agent.RunAsync(stop.Token);
 
         Assert.Equal(relayEndPoint, await agent.Connected.WaitAsync(TimeSpan.FromSeconds(5)));

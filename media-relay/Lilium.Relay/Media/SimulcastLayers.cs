@@ -74,7 +74,7 @@ internal sealed class SimulcastLayers
     /// </summary>
     public static bool EndTrialOnQueue(SubscriberTrack track, SendSideBandwidthEstimator estimator, long nowMs)
     {
-        if (track.Layers.Trial < 0 || estimator.QueuingDelayMicros <= TrialQueueLimitMicros || !track.Layers.FailTrial(nowMs))
+        if (estimator.QueuingDelayMicros <= TrialQueueLimitMicros || !track.Layers.FailTrial(nowMs)) // FailTrial: false without a trial
         {
             return false;
         }
